@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: Apache-2.0
+# Third-party libraries, all from Debian packages named in scripts/deps.sh.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+pkg_check_modules(CLAVE_PC REQUIRED IMPORTED_TARGET
+    libcrypto>=3.0 libssl>=3.0 jansson libcbor libargon2 p11-kit-1)
+find_library(GMP_LIBRARY gmp REQUIRED)
+
+add_library(clave_deps INTERFACE)
+target_link_libraries(clave_deps INTERFACE PkgConfig::CLAVE_PC ${GMP_LIBRARY} Threads::Threads ${CMAKE_DL_LIBS})

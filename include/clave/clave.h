@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* libclave: the whole public API. */
+#ifndef CLAVE_CLAVE_H
+#define CLAVE_CLAVE_H
+
+#include <clave/status.h>
+#include <clave/buf.h>
+#include <clave/encoding.h>
+#include <clave/json.h>
+#include <clave/log.h>
+#include <clave/secret.h>
+
+#endif

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Install every Debian package clave needs to build, run, test and benchmark. Idempotent:
+# runs `apt-get update` and `apt-get install` only when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+    # build
+    build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
+    # libraries (DESIGN.md §8)
+    libssl-dev openssl libgmp-dev libcbor-dev libjansson-dev libargon2-dev libsqlite3-dev
+    libp11-kit-dev p11-kit
+    # tests
+    libcmocka-dev softhsm2
+    # demo data is extracted from Debian packages with apt-get download + dpkg-deb
+    dpkg-dev
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$pkg")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+    SUDO="sudo"
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
