@@ -5,8 +5,11 @@
 
 #include <clave/status.h>
 #include <clave/buf.h>
+#include <clave/crypto.h>
 #include <clave/encoding.h>
+#include <clave/jose.h>
 #include <clave/json.h>
+#include <clave/keyring.h>
 #include <clave/log.h>
 #include <clave/secret.h>
 
