@@ -11,6 +11,7 @@
 #include <clave/json.h>
 #include <clave/keyring.h>
 #include <clave/log.h>
+#include <clave/seal.h>
 #include <clave/secret.h>
 
 #endif
