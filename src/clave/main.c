@@ -6,6 +6,10 @@
 #include <string.h>
 
 static const struct cli_command COMMANDS[] = {
+    {"keyring", "create and list keys (file or PKCS#11 keyring)", cli_keyring},
+    {"seal", "encrypt a file into the sealed format", cli_seal},
+    {"unseal", "decrypt and verify a sealed file", cli_unseal},
+    {"inspect", "show a sealed file's header as JSON", cli_inspect},
     {"version", "print the version", cli_version},
 };
 
