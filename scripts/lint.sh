@@ -25,7 +25,10 @@ if grep -nE '\bmemcmp[[:space:]]*\(' "${files[@]}" | grep -v 'lint:public'; then
     echo "lint: raw memcmp above: use clave_ct_equal, or mark public data with // lint:public" >&2
     status=1
 fi
-if grep -nLE 'SPDX-License-Identifier' "${files[@]}"; then
+# grep -L's exit status differs between grep versions: judge by its output instead.
+no_spdx=$(grep -LE 'SPDX-License-Identifier' "${files[@]}" || true)
+if [[ -n "$no_spdx" ]]; then
+    echo "$no_spdx"
     echo "lint: files above lack an SPDX line" >&2
     status=1
 fi

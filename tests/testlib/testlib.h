@@ -18,7 +18,7 @@
         clave_status t_st_ = (call);                                                               \
         if (t_st_ != CLAVE_OK) {                                                                   \
             struct clave_error_info t_e_ = clave_error_last();                                     \
-            fail_msg("%s -> %s (%s:%d %s)", #call, clave_status_str(t_st_), t_e_.file, t_e_.line, \
+            fail_msg("%s -> %s (%s:%d %s)", #call, clave_status_str(t_st_), t_e_.file, t_e_.line,  \
                      t_e_.detail);                                                                 \
         }                                                                                          \
     } while (0)
