@@ -12,5 +12,6 @@
 #include <clave/keyring.h>
 #include <clave/log.h>
 #include <clave/secret.h>
+#include <clave/sign.h>
 
 #endif
