@@ -102,6 +102,12 @@ static bool evp_has_private(EVP_PKEY *evp)
     params[1] = OSSL_PARAM_construct_end();
     bool has = EVP_PKEY_get_params(evp, params) == 1 && OSSL_PARAM_modified(&params[0]) &&
                params[0].return_size > 0;
+    if (!has) {
+        /* Providers that do not report the size: a private-key check needs the private part. */
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, evp, NULL);
+        has = ctx != NULL && EVP_PKEY_private_check(ctx) == 1;
+        EVP_PKEY_CTX_free(ctx);
+    }
     ERR_clear_error();
     return has;
 }
