@@ -147,8 +147,7 @@ static void test_sign_round_trip(void **state)
     uint8_t sig[CLAVE_ECDSA_RAW_MAX_LEN];
     size_t sig_len = 0;
     T_OK(clave_pkey_from_raw_private(CLAVE_PKEY_P256, d, d_len, &priv));
-    T_OK(clave_ecdsa_sign(priv, CLAVE_SIG_RAW, SAMPLE, sizeof(SAMPLE), sig, sizeof(sig),
-                          &sig_len));
+    T_OK(clave_ecdsa_sign(priv, CLAVE_SIG_RAW, SAMPLE, sizeof(SAMPLE), sig, sizeof(sig), &sig_len));
     T_OK(clave_ecdsa_verify(pub, CLAVE_SIG_RAW, SAMPLE, sizeof(SAMPLE), sig, sig_len));
     T_ERR(clave_ecdsa_sign(pub, CLAVE_SIG_RAW, SAMPLE, sizeof(SAMPLE), sig, sizeof(sig), &sig_len),
           CLAVE_ERR_KEY);
@@ -232,8 +231,8 @@ static void test_le_to_raw(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc6979_p256),      cmocka_unit_test(test_rfc6979_p384),
-        cmocka_unit_test(test_wrong_curve_fails), cmocka_unit_test(test_sign_round_trip),
+        cmocka_unit_test(test_rfc6979_p256),        cmocka_unit_test(test_rfc6979_p384),
+        cmocka_unit_test(test_wrong_curve_fails),   cmocka_unit_test(test_sign_round_trip),
         cmocka_unit_test(test_conversions_hostile), cmocka_unit_test(test_le_to_raw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
