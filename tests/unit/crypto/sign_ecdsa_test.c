@@ -46,7 +46,7 @@ static void check_rfc6979(enum clave_pkey_type type, const char *qx, const char 
     struct clave_pkey *key = load_pub(type, qx, qy);
     size_t raw_len = 0;
     uint8_t *raw = t_hex(sig_hex, &raw_len);
-    uint8_t der[CLAVE_ECDSA_DER_MAX_LEN];
+    uint8_t der[CLAVE_ECDSA_DER_MAX_LEN + 1]; /* + 1: room for a trailing-byte case */
     uint8_t back[CLAVE_ECDSA_RAW_MAX_LEN];
     size_t der_len = 0;
     assert_false(clave_pkey_has_private(key));
