@@ -13,5 +13,6 @@
 #include <clave/log.h>
 #include <clave/seal.h>
 #include <clave/secret.h>
+#include <clave/sign.h>
 
 #endif

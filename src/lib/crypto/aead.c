@@ -5,6 +5,7 @@
 #include <clave/crypto.h>
 #include <clave/secret.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 
@@ -105,6 +106,7 @@ clave_status clave_aead_open(struct clave_aead *aead, const uint8_t nonce[CLAVE_
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     int n = 0;
+    bool wrote = false;
     uint8_t final_block[EVP_MAX_BLOCK_LENGTH]; /* AEAD modes output nothing here */
     CLAVE_CHECK(check_lengths(aad_len, ct_len));
     CLAVE_CHECK_OSSL(EVP_DecryptInit_ex2(aead->dec, NULL, NULL, nonce, NULL), CLAVE_ERR_CRYPTO,
@@ -117,14 +119,17 @@ clave_status clave_aead_open(struct clave_aead *aead, const uint8_t nonce[CLAVE_
                          CLAVE_ERR_CRYPTO, "aead: AAD");
     }
     if (ct_len > 0) {
+        wrote = true;
         CLAVE_CHECK_OSSL(EVP_DecryptUpdate(aead->dec, pt, &n, ct, (int)ct_len), CLAVE_ERR_CRYPTO,
                          "aead: decrypt");
     }
-    if (EVP_DecryptFinal_ex(aead->dec, final_block, &n) != 1) {
-        clave_wipe(pt, ct_len);
-        CLAVE_RAISE(CLAVE_ERR_AUTH, "aead: authentication failed");
-    }
+    CLAVE_ENSURE(EVP_DecryptFinal_ex(aead->dec, final_block, &n) == 1, CLAVE_ERR_AUTH,
+                 "aead: authentication failed");
     st = CLAVE_OK;
 done:
+    if (st != CLAVE_OK && wrote) {
+        /* Whatever failed, no unverified plaintext leaves this function. */
+        clave_wipe(pt, ct_len);
+    }
     return st;
 }

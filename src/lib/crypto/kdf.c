@@ -11,6 +11,8 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#define HKDF_MAX_BLOCKS 255 /* RFC 5869 section 2.3 */
+
 clave_status clave_hmac(enum clave_hash_alg alg, const uint8_t *key, size_t key_len,
                         const uint8_t *data, size_t len, uint8_t *out, size_t out_cap)
 {
@@ -55,6 +57,9 @@ static clave_status hkdf_run(int mode, enum clave_hash_alg alg, const uint8_t *s
     size_t n = 0;
     CLAVE_ENSURE(name != NULL, CLAVE_ERR_UNSUPPORTED, "hkdf: unknown hash %d", (int)alg);
     CLAVE_ENSURE(out_len > 0, CLAVE_ERR_ARG, "hkdf: empty output");
+    /* RFC 5869 section 2.3: L <= 255 * HashLen; refuse it here rather than as a crypto failure. */
+    CLAVE_ENSURE(out_len <= HKDF_MAX_BLOCKS * clave_hash_len(alg), CLAVE_ERR_ARG,
+                 "hkdf: %zu output bytes above 255 * hash length", out_len);
     kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     CLAVE_ENSURE(kdf != NULL, CLAVE_ERR_CRYPTO, "hkdf: EVP_KDF_fetch failed");
     ctx = EVP_KDF_CTX_new(kdf);
