@@ -5,6 +5,7 @@
 
 #include <clave/status.h>
 #include <clave/buf.h>
+#include <clave/cose.h>
 #include <clave/crypto.h>
 #include <clave/encoding.h>
 #include <clave/jose.h>
@@ -12,5 +13,6 @@
 #include <clave/keyring.h>
 #include <clave/log.h>
 #include <clave/secret.h>
+#include <clave/x509.h>
 
 #endif
