@@ -113,8 +113,9 @@ CLAVE_API void clave_x509_list_free(struct clave_x509_list *list);
 
 /** Flags for clave_x509_verify_chain(). */
 enum clave_x509_verify_flag {
-    /* RFC 5280 strictness (X509_V_FLAG_X509_STRICT). Off by default because AMD VCEK/VLEK
-     * certificates lack an Authority Key Identifier, which strict mode rejects. */
+    /* RFC 5280 strictness (X509_V_FLAG_X509_STRICT). Off by default because AMD VCEK/VLEK and
+     * AWS Nitro leaf certificates lack an Authority Key Identifier, which strict mode rejects;
+     * Intel SGX/TDX chains pass it. */
     CLAVE_X509_STRICT = 1u << 0,
     /* Check the leaf against a CRL from `crls` (one must exist for its issuer). */
     CLAVE_X509_CRL_CHECK = 1u << 1,
