@@ -198,23 +198,28 @@ done:
     return st;
 }
 
-/* Strip an optional tag 18 according to `tagging`; `*item` is borrowed from `root`. */
-static clave_status untag(cbor_item_t *root, enum clave_cose_tagging tagging, cbor_item_t **item)
+/*
+ * Strip an optional tag 18 according to `tagging`. The tag head is read here, not by libcbor:
+ * libcbor 0.8's decoder rejects the one-byte tags 6..20 (0xc6..0xd4) as unassigned. Only the
+ * shortest form 0xd2 is accepted; any other tag is not a COSE_Sign1.
+ */
+static clave_status untag(const uint8_t *msg, size_t len, enum clave_cose_tagging tagging,
+                          struct clave_reader *body)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    *item = root;
-    if (cbor_isa_tag(root)) {
+    const uint8_t tag_head = (uint8_t)(CLAVE_CBOR_MAJOR_TAG << 5 | CLAVE_COSE_SIGN1_TAG);
+    uint8_t first = 0;
+    clave_reader_init(body, msg, len);
+    CLAVE_CHECK_CTX(clave_reader_u8(body, &first), "cose");
+    if (first == tag_head) {
         CLAVE_ENSURE(tagging != CLAVE_COSE_TAG_FORBIDDEN, CLAVE_ERR_FORMAT,
                      "cose: tagged message where untagged is required");
-        CLAVE_ENSURE(cbor_tag_value(root) == CLAVE_COSE_SIGN1_TAG, CLAVE_ERR_FORMAT,
-                     "cose: tag %llu is not COSE_Sign1", (unsigned long long)cbor_tag_value(root));
-        /* cbor_tag_item takes a reference; the root keeps its own, so drop ours at once. */
-        cbor_item_t *inner = cbor_tag_item(root);
-        *item = inner;
-        cbor_decref(&inner);
     } else {
+        CLAVE_ENSURE(first >> 5 != CLAVE_CBOR_MAJOR_TAG, CLAVE_ERR_FORMAT,
+                     "cose: tag head 0x%02x is not COSE_Sign1", (unsigned)first);
         CLAVE_ENSURE(tagging != CLAVE_COSE_TAG_REQUIRED, CLAVE_ERR_FORMAT,
                      "cose: untagged message where tag 18 is required");
+        clave_reader_init(body, msg, len);
     }
     st = CLAVE_OK;
 done:
@@ -230,9 +235,13 @@ static clave_status parse(const uint8_t *msg, size_t len, const struct clave_cos
         .max_depth = COSE_MSG_MAX_DEPTH,
         .max_items = COSE_MSG_MAX_ITEMS,
     };
-    cbor_item_t *arr = NULL;
-    CLAVE_CHECK_CTX(clave__cbor_load(msg, len, &lim, &p->root), "cose");
-    CLAVE_CHECK(untag(p->root, opts->tagging, &arr));
+    struct clave_reader body;
+    const uint8_t *rest = NULL;
+    CLAVE_CHECK(untag(msg, len, opts->tagging, &body));
+    size_t rest_len = clave_reader_remaining(&body);
+    CLAVE_CHECK(clave_reader_view(&body, rest_len, &rest));
+    CLAVE_CHECK_CTX(clave__cbor_load(rest, rest_len, &lim, &p->root), "cose");
+    cbor_item_t *arr = p->root;
     CLAVE_ENSURE(cbor_isa_array(arr) && cbor_array_size(arr) == COSE_ARRAY_LEN, CLAVE_ERR_FORMAT,
                  "cose: COSE_Sign1 is not a 4-element array");
     cbor_item_t **f = cbor_array_handle(arr);
