@@ -5,6 +5,7 @@
 
 #include <clave/status.h>
 #include <clave/buf.h>
+#include <clave/cose.h>
 #include <clave/crypto.h>
 #include <clave/encoding.h>
 #include <clave/jose.h>
@@ -14,5 +15,6 @@
 #include <clave/seal.h>
 #include <clave/secret.h>
 #include <clave/sign.h>
+#include <clave/x509.h>
 
 #endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* COSE_Sign1 with OpenSSL key objects, for callers inside libclave and white-box tests. */
+#ifndef CLAVE_CRYPTO_COSE_INTERNAL_H
+#define CLAVE_CRYPTO_COSE_INTERNAL_H
+
+#include <clave/cose.h>
+#include <openssl/evp.h>
+
+/* clave_cose_sign1_verify_spki() with an EVP_PKEY (borrowed). */
+clave_status clave__cose_sign1_verify_pkey(const uint8_t *msg, size_t len, EVP_PKEY *pkey,
+                                           const struct clave_cose_verify_opts *opts,
+                                           struct clave_cose_sign1 **out)
+    __attribute__((warn_unused_result));
+
+/* clave_cose_sign1_sign() with an EVP_PKEY (borrowed). */
+clave_status clave__cose_sign1_sign_pkey(EVP_PKEY *pkey, int64_t alg, const uint8_t *payload,
+                                         size_t payload_len,
+                                         const struct clave_cose_sign_opts *opts, uint8_t **out,
+                                         size_t *out_len) __attribute__((warn_unused_result));
+
+/*
+ * Sig_structure = ["Signature1", body_protected, external_aad, payload] (RFC 9052 section 4.4)
+ * in canonical CBOR, into a new buffer (caller frees with free()).
+ */
+clave_status clave__cose_sig_structure(const uint8_t *protected_hdr, size_t protected_len,
+                                       const uint8_t *aad, size_t aad_len, const uint8_t *payload,
+                                       size_t payload_len, uint8_t **out, size_t *out_len)
+    __attribute__((warn_unused_result));
+
+#endif
