@@ -23,10 +23,10 @@
 #define JWE_ALG_RSA "RSA-OAEP-256"
 #define JWE_ENC "A256GCM"
 #define JWE_CEK_LEN CLAVE_AEAD_KEY_LEN
-#define JWE_KEK_LEN 32                                        /* A256KW */
+#define JWE_KEK_LEN 32                                         /* A256KW */
 #define JWE_WRAPPED_LEN (JWE_CEK_LEN + CLAVE_JOSE_KW_OVERHEAD) /* 40 */
-#define JWE_HEADER_MAX_LEN 8192 /* decoded protected header */
-#define JWE_HEADER_MAX_DEPTH 4  /* header { epk { } } */
+#define JWE_HEADER_MAX_LEN 8192                                /* decoded protected header */
+#define JWE_HEADER_MAX_DEPTH 4                                 /* header { epk { } } */
 #define JWE_PARTS 5
 _Static_assert(JWE_CEK_LEN == 32, "A256GCM key");
 
@@ -82,8 +82,7 @@ static clave_status decode_part(const char *text, size_t len, const char *what, 
                                 size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    CLAVE_CHECK_CTX(clave_b64_decode_alloc(CLAVE_B64URL, text, len, out, out_len), "jwe: %s",
-                    what);
+    CLAVE_CHECK_CTX(clave_b64_decode_alloc(CLAVE_B64URL, text, len, out, out_len), "jwe: %s", what);
     st = CLAVE_OK;
 done:
     return st;
@@ -93,8 +92,8 @@ done:
  * BASE64URL(tag) — exactly four dots. */
 static clave_status parse_compact(const char *jwe, size_t len, struct jwe_msg *msg)
 {
-    static const char *const NAMES[JWE_PARTS] = {"protected", "encrypted_key", "iv",
-                                                 "ciphertext", "tag"};
+    static const char *const NAMES[JWE_PARTS] = {"protected", "encrypted_key", "iv", "ciphertext",
+                                                 "tag"};
     clave_status st = CLAVE_ERR_INTERNAL;
     size_t start[JWE_PARTS + 1] = {0};
     size_t dots = 0;
@@ -112,8 +111,8 @@ static clave_status parse_compact(const char *jwe, size_t len, struct jwe_msg *m
     size_t *lens[JWE_PARTS] = {&msg->header_len, &msg->ek_len, &msg->iv_len, &msg->ct_len,
                                &msg->tag_len};
     for (size_t i = 0; i < JWE_PARTS; i++) {
-        CLAVE_CHECK(decode_part(jwe + start[i], start[i + 1] - 1 - start[i], NAMES[i], outs[i],
-                                lens[i]));
+        CLAVE_CHECK(
+            decode_part(jwe + start[i], start[i + 1] - 1 - start[i], NAMES[i], outs[i], lens[i]));
     }
     msg->header_b64 = jwe;
     msg->header_b64_len = start[1] - 1;
@@ -130,8 +129,7 @@ static clave_status get_part(const json_t *doc, const char *name, bool required,
 
 /* Flattened JSON (RFC 7516 §7.2.2). Unprotected headers are refused: every header member this
  * code acts on must be integrity protected. */
-static clave_status parse_flattened(const char *jwe, size_t len, json_t **doc,
-                                    struct jwe_msg *msg)
+static clave_status parse_flattened(const char *jwe, size_t len, json_t **doc, struct jwe_msg *msg)
 {
     static const char *const ALLOWED[] = {"protected", "encrypted_key", "iv", "ciphertext",
                                           "tag",       "aad",           NULL};
@@ -150,8 +148,8 @@ static clave_status parse_flattened(const char *jwe, size_t len, json_t **doc,
                                       clave_b64_len(CLAVE_B64URL, JWE_HEADER_MAX_LEN), &text));
     msg->header_b64 = text;
     msg->header_b64_len = strlen(text);
-    CLAVE_CHECK(decode_part(text, msg->header_b64_len, "protected", &msg->header,
-                            &msg->header_len));
+    CLAVE_CHECK(
+        decode_part(text, msg->header_b64_len, "protected", &msg->header, &msg->header_len));
     CLAVE_CHECK(get_part(*doc, "encrypted_key", true, &msg->ek, &msg->ek_len));
     CLAVE_CHECK(get_part(*doc, "iv", true, &msg->iv, &msg->iv_len));
     CLAVE_CHECK(get_part(*doc, "ciphertext", true, &msg->ct, &msg->ct_len));
@@ -334,8 +332,8 @@ static clave_status parse_message(const char *jwe, size_t jwe_len, json_t **doc,
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     size_t first = 0;
-    while (first < jwe_len && (jwe[first] == ' ' || jwe[first] == '\t' || jwe[first] == '\r' ||
-                               jwe[first] == '\n')) {
+    while (first < jwe_len &&
+           (jwe[first] == ' ' || jwe[first] == '\t' || jwe[first] == '\r' || jwe[first] == '\n')) {
         first++;
     }
     if (first < jwe_len && jwe[first] == '{') {
@@ -460,8 +458,8 @@ static clave_status build_header(const struct clave_jwk *recipient, const char *
     }
     text = json_dumps(header, JSON_COMPACT);
     CLAVE_ENSURE_ALLOC(text);
-    CLAVE_CHECK(clave_b64_encode_alloc(CLAVE_B64URL, (const uint8_t *)text, strlen(text),
-                                       header_b64));
+    CLAVE_CHECK(
+        clave_b64_encode_alloc(CLAVE_B64URL, (const uint8_t *)text, strlen(text), header_b64));
     st = CLAVE_OK;
 done:
     free(text);
@@ -555,8 +553,8 @@ done:
 }
 
 clave_status clave_jwe_encrypt(const struct clave_jwk *recipient, const char *alg,
-                               const uint8_t *pt, size_t pt_len, const uint8_t *aad,
-                               size_t aad_len, enum clave_jwe_format format, char **out)
+                               const uint8_t *pt, size_t pt_len, const uint8_t *aad, size_t aad_len,
+                               enum clave_jwe_format format, char **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct jwe_text t = {0};
@@ -583,8 +581,7 @@ clave_status clave_jwe_encrypt(const struct clave_jwk *recipient, const char *al
     msg.ct = malloc(pt_len);
     CLAVE_ENSURE_ALLOC(msg.ct);
     CLAVE_CHECK(clave_aead_new(CLAVE_AEAD_AES256GCM, cek, &aead));
-    CLAVE_CHECK(
-        clave_aead_seal(aead, iv, (const uint8_t *)gcm, gcm_len, pt, pt_len, msg.ct, tag));
+    CLAVE_CHECK(clave_aead_seal(aead, iv, (const uint8_t *)gcm, gcm_len, pt, pt_len, msg.ct, tag));
     CLAVE_CHECK(clave_b64_encode_alloc(CLAVE_B64URL, msg.ek, msg.ek_len, &t.ek));
     CLAVE_CHECK(clave_b64_encode_alloc(CLAVE_B64URL, iv, sizeof(iv), &t.iv));
     CLAVE_CHECK(clave_b64_encode_alloc(CLAVE_B64URL, msg.ct, pt_len, &t.ct));

@@ -39,9 +39,8 @@ done:
 
 /* OtherInfo of RFC 7518 §4.6.2: each of AlgorithmID, PartyUInfo, PartyVInfo is a 32-bit
  * big-endian length then the bytes; SuppPubInfo is keydatalen in bits, 32-bit big-endian. */
-static clave_status other_info(struct clave_writer *w, const char *algorithm_id,
-                               const uint8_t *apu, size_t apu_len, const uint8_t *apv,
-                               size_t apv_len, size_t out_len)
+static clave_status other_info(struct clave_writer *w, const char *algorithm_id, const uint8_t *apu,
+                               size_t apu_len, const uint8_t *apv, size_t apv_len, size_t out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_ENSURE(out_len <= UINT32_MAX / 8, CLAVE_ERR_ARG, "concat kdf: output too long");

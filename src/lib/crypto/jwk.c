@@ -122,9 +122,8 @@ done:
 /* ---- import ---------------------------------------------------------------------------- */
 
 /* A base64url member decoded to exactly `len` bytes (or 1..`len` when `exact` is false). */
-static clave_status get_bytes(const json_t *obj, const char *where, const char *name,
-                              bool required, size_t len, bool exact, uint8_t **out,
-                              size_t *out_len)
+static clave_status get_bytes(const json_t *obj, const char *where, const char *name, bool required,
+                              size_t len, bool exact, uint8_t **out, size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_CHECK(clave_json_get_b64url(obj, where, name, required, len, out, out_len));
@@ -159,10 +158,9 @@ static clave_status pkey_import(const char *name, OSSL_PARAM_BLD *bld, bool has_
     ctx = EVP_PKEY_CTX_new_from_name(NULL, name, NULL);
     CLAVE_ENSURE_ALLOC(ctx);
     CLAVE_CHECK_OSSL(EVP_PKEY_fromdata_init(ctx), CLAVE_ERR_CRYPTO, "jwk: fromdata init");
-    CLAVE_CHECK_OSSL(EVP_PKEY_fromdata(ctx, &pkey,
-                                       has_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
-                                       params),
-                     CLAVE_ERR_KEY, "jwk: key rejected");
+    CLAVE_CHECK_OSSL(
+        EVP_PKEY_fromdata(ctx, &pkey, has_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params),
+        CLAVE_ERR_KEY, "jwk: key rejected");
     check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
     CLAVE_ENSURE_ALLOC(check);
     CLAVE_CHECK_OSSL(EVP_PKEY_public_check(check), CLAVE_ERR_KEY, "jwk: public key check");
@@ -201,9 +199,9 @@ static clave_status parse_ec(const json_t *obj, const char *where, const struct 
     CLAVE_CHECK_OSSL(
         OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, kind->ossl, 0),
         CLAVE_ERR_NOMEM, "jwk: params");
-    CLAVE_CHECK_OSSL(OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point,
-                                                      1 + x_len + y_len),
-                     CLAVE_ERR_NOMEM, "jwk: params");
+    CLAVE_CHECK_OSSL(
+        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + x_len + y_len),
+        CLAVE_ERR_NOMEM, "jwk: params");
     if (d != NULL) {
         priv = BN_secure_new();
         CLAVE_ENSURE_ALLOC(priv);
@@ -256,15 +254,15 @@ done:
 
 static const char *const RSA_PRIVATE[] = {"d", "p", "q", "dp", "dq", "qi"};
 static const char *const RSA_PRIVATE_PARAMS[] = {
-    OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,  OSSL_PKEY_PARAM_RSA_FACTOR2,
+    OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,   OSSL_PKEY_PARAM_RSA_FACTOR2,
     OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
 };
 #define RSA_PRIVATE_COUNT (sizeof(RSA_PRIVATE) / sizeof(RSA_PRIVATE[0]))
 _Static_assert(sizeof(RSA_PRIVATE_PARAMS) == sizeof(RSA_PRIVATE), "one param per member");
 
 /* Push one big-endian unsigned integer as a BIGNUM parameter (secure memory if secret). */
-static clave_status push_bn(OSSL_PARAM_BLD *bld, const char *param, const uint8_t *data,
-                            size_t len, bool secret, BIGNUM **keep)
+static clave_status push_bn(OSSL_PARAM_BLD *bld, const char *param, const uint8_t *data, size_t len,
+                            bool secret, BIGNUM **keep)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     *keep = secret ? BN_secure_new() : BN_new();
@@ -306,8 +304,7 @@ static clave_status parse_rsa(const json_t *obj, const char *where, struct clave
     CLAVE_CHECK(push_bn(bld, OSSL_PKEY_PARAM_RSA_N, n, n_len, false, &bns[0]));
     CLAVE_CHECK(push_bn(bld, OSSL_PKEY_PARAM_RSA_E, e, e_len, false, &bns[1]));
     for (size_t i = 0; i < present; i++) {
-        CLAVE_CHECK(
-            push_bn(bld, RSA_PRIVATE_PARAMS[i], priv[i], priv_len[i], true, &bns[i + 2]));
+        CLAVE_CHECK(push_bn(bld, RSA_PRIVATE_PARAMS[i], priv[i], priv_len[i], true, &bns[i + 2]));
     }
     CLAVE_CHECK_CTX(pkey_import("RSA", bld, present > 0, &key->pkey), "%s", where);
     key->has_private = present > 0;
@@ -559,11 +556,11 @@ done:
     return st;
 }
 
-/* Characters of `"name":"value"` for one part. */
+/* Characters of `,"name":"value"` for one part. */
 static size_t part_text_len(const struct jwk_part *part)
 {
     size_t value = part->text != NULL ? strlen(part->text) : clave_b64_len(CLAVE_B64URL, part->len);
-    return strlen(part->name) + value + 5;
+    return strlen(part->name) + value + 6; /* quotes, colon, comma */
 }
 
 static clave_status write_str(struct clave_writer *w, const char *s)
@@ -692,8 +689,8 @@ clave_status clave_jwk_thumbprint(const struct clave_jwk *key, uint8_t out[32])
     CLAVE_CHECK(clave_secret_new(text_len(&parts, NULL), &text));
     clave_writer_init(&w, clave_secret_data(text), clave_secret_len(text));
     CLAVE_CHECK(write_parts(&w, &parts, NULL));
-    CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA256, clave_secret_cdata(text), w.len - 1, out,
-                           CLAVE_SHA256_LEN));
+    CLAVE_CHECK(
+        clave_hash(CLAVE_HASH_SHA256, clave_secret_cdata(text), w.len - 1, out, CLAVE_SHA256_LEN));
     st = CLAVE_OK;
 done:
     parts_free(&parts);

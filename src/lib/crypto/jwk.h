@@ -8,12 +8,12 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#define CLAVE_JWK_KID_MAX 256       /* bytes of "kid" */
-#define CLAVE_JWK_MAX_TEXT 32768    /* a JWK document (RSA-8192 private fits) */
-#define CLAVE_JWK_MAX_DEPTH 8       /* JWK nesting ("oth", "x5c") */
-#define CLAVE_JWK_RSA_MIN_BYTES 256 /* RSA modulus: 2048 bits minimum */
+#define CLAVE_JWK_KID_MAX 256        /* bytes of "kid" */
+#define CLAVE_JWK_MAX_TEXT 32768     /* a JWK document (RSA-8192 private fits) */
+#define CLAVE_JWK_MAX_DEPTH 8        /* JWK nesting ("oth", "x5c") */
+#define CLAVE_JWK_RSA_MIN_BYTES 256  /* RSA modulus: 2048 bits minimum */
 #define CLAVE_JWK_RSA_MAX_BYTES 1024 /* ... and 8192 bits maximum */
-#define CLAVE_JWK_OCT_MAX_BYTES 512 /* symmetric key */
+#define CLAVE_JWK_OCT_MAX_BYTES 512  /* symmetric key */
 
 struct clave_jwk {
     enum clave_jwk_type type;
