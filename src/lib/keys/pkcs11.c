@@ -6,8 +6,8 @@
  *
  * A key belongs to the keyring if it is a token CKO_SECRET_KEY of type CKK_AES whose CKA_ID is a
  * clave key id ("kek-" + 16 hex); other objects on the token are ignored. PKCS#11 keeps no
- * creation time: CKA_START_DATE holds the creation day, and `created` is its midnight UTC.
- * Keys are listed by (created, id).
+ * creation time: CKA_START_DATE holds the creation day, and `created` is its midnight UTC, or 0
+ * where the module cannot return it (SoftHSM2 2.6). Keys are listed by (created, id).
  *
  * The module's library state is process-wide: C_Finalize is called on free only if this keyring
  * called C_Initialize first (not on CKR_CRYPTOKI_ALREADY_INITIALIZED). Two keyrings over the
@@ -199,22 +199,34 @@ static void time_to_date(int64_t t, CK_DATE *date)
     memcpy(date->day, digits + 6, 2);
 }
 
-/* Read CKA_ID, CKA_LABEL and CKA_START_DATE of `handle`; `*ours` is false for keys whose id or
- * label are not clave's. */
+/* The creation day from CKA_START_DATE, as midnight UTC; 0 if the module cannot say.
+ * Read on its own: SoftHSM2 2.6 stores the date but answers CKR_GENERAL_ERROR when asked for
+ * it, which must not hide the other attributes. */
+static int64_t read_created(struct p11_backend *pb, CK_OBJECT_HANDLE handle)
+{
+    CK_DATE date;
+    memset(&date, 0, sizeof(date));
+    CK_ATTRIBUTE attr = {CKA_START_DATE, &date, sizeof(date)};
+    CK_RV rv = pb->fn->C_GetAttributeValue(pb->session, handle, &attr, 1);
+    if (rv != CKR_OK || attr.ulValueLen != sizeof(date)) {
+        return 0;
+    }
+    return date_to_time(&date);
+}
+
+/* Read CKA_ID, CKA_LABEL and the creation day of `handle`; `*ours` is false for keys whose id
+ * or label are not clave's. */
 static clave_status read_key(struct p11_backend *pb, CK_OBJECT_HANDLE handle,
                              struct clave_key_info *info, bool *ours)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    CK_DATE date;
     memset(info, 0, sizeof(*info));
-    memset(&date, 0, sizeof(date));
     *ours = false;
     CK_ATTRIBUTE attrs[] = {
         {CKA_ID, info->id, CLAVE_KEY_ID_MAX - 1},
         {CKA_LABEL, info->label, CLAVE_KEY_LABEL_MAX - 1},
-        {CKA_START_DATE, &date, sizeof(date)},
     };
-    CK_RV rv = pb->fn->C_GetAttributeValue(pb->session, handle, attrs, 3);
+    CK_RV rv = pb->fn->C_GetAttributeValue(pb->session, handle, attrs, 2);
     /* These leave the unreadable attributes at CK_UNAVAILABLE_INFORMATION (v2.40 §5.7). */
     if (rv != CKR_BUFFER_TOO_SMALL && rv != CKR_ATTRIBUTE_TYPE_INVALID &&
         rv != CKR_ATTRIBUTE_SENSITIVE) {
@@ -227,9 +239,11 @@ static clave_status read_key(struct p11_backend *pb, CK_OBJECT_HANDLE handle,
     info->id[attrs[0].ulValueLen] = '\0';
     info->label[attrs[1].ulValueLen] = '\0';
     info->kind = CLAVE_KEY_AES256_KEK;
-    info->created = attrs[2].ulValueLen == sizeof(date) ? date_to_time(&date) : 0;
     *ours =
         clave__key_id_valid(info->id, CLAVE_KEY_AES256_KEK) && clave__key_label_valid(info->label);
+    if (*ours) {
+        info->created = read_created(pb, handle);
+    }
     st = CLAVE_OK;
 done:
     return st;
@@ -400,7 +414,7 @@ static clave_status p11_generate(struct clave_keyring *kr, const struct clave_ke
         "C_GenerateKey");
     made = true;
     key->handle = handle;
-    stored.created = date_to_time(&date); /* what a later open will read back */
+    stored.created = read_created(pb, handle); /* what a later open will read back */
     CLAVE_CHECK(clave__keyring_append(kr, &stored, key));
     key = NULL;
     made = false;
@@ -454,6 +468,16 @@ done:
     return st;
 }
 
+/* Whether a C_Decrypt failure under CKM_AES_GCM means "the input does not authenticate".
+ * Modules differ: the standard code is CKR_ENCRYPTED_DATA_INVALID, SoftHSM2 2.6 answers a bad
+ * tag with CKR_GENERAL_ERROR, others with CKR_FUNCTION_FAILED. Session, login and device
+ * errors stay CLAVE_ERR_PKCS11. */
+static bool is_auth_failure(CK_RV rv)
+{
+    return rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_ENCRYPTED_DATA_LEN_RANGE ||
+           rv == CKR_DATA_INVALID || rv == CKR_GENERAL_ERROR || rv == CKR_FUNCTION_FAILED;
+}
+
 static clave_status p11_unwrap(struct clave_keyring *kr, size_t index, const uint8_t *wrapped,
                                size_t wrapped_len, const uint8_t *aad, size_t aad_len,
                                struct clave_secret **dek)
@@ -474,8 +498,9 @@ static clave_status p11_unwrap(struct clave_keyring *kr, size_t index, const uin
     P11_CHECK(pb->fn->C_DecryptInit(pb->session, &mech, key->handle), "C_DecryptInit");
     CK_RV rv = pb->fn->C_Decrypt(pb->session, unconst(wrapped + CLAVE_AEAD_NONCE_LEN), body_len,
                                  clave_secret_data(buf), &pt_len);
-    CLAVE_ENSURE(rv != CKR_ENCRYPTED_DATA_INVALID && rv != CKR_ENCRYPTED_DATA_LEN_RANGE,
-                 CLAVE_ERR_AUTH, "keyring unwrap: wrapped key does not authenticate");
+    CLAVE_ENSURE(!is_auth_failure(rv), CLAVE_ERR_AUTH,
+                 "keyring unwrap: wrapped key does not authenticate (%s)",
+                 clave__pkcs11_rv_name(rv));
     P11_CHECK(rv, "C_Decrypt");
     CLAVE_ENSURE(pt_len == body_len - CLAVE_AEAD_TAG_LEN, CLAVE_ERR_PKCS11,
                  "pkcs11: C_Decrypt returned %lu bytes", (unsigned long)pt_len);
