@@ -11,7 +11,7 @@ PACKAGES=(
     libssl-dev openssl libgmp-dev libcbor-dev libjansson-dev libargon2-dev libsqlite3-dev
     libp11-kit-dev p11-kit
     # tests
-    libcmocka-dev softhsm2
+    libcmocka-dev softhsm2 time
     # demo data is extracted from Debian packages with apt-get download + dpkg-deb
     dpkg-dev
 )

@@ -74,8 +74,10 @@ static void print_key(const struct clave_key_info *info)
     printf("%-24s %-11s %s\n", info->id, kind_name(info->kind), info->label);
 }
 
-static int keyring_init(struct keyring_args *args)
+static int keyring_init(struct keyring_args *args, int argc, char **argv)
 {
+    (void)argc;
+    (void)argv;
     struct clave_keyring *kr = NULL;
     struct clave_key_info info;
     const char *label = args->label != NULL ? args->label : "default";
@@ -97,8 +99,10 @@ static int keyring_init(struct keyring_args *args)
     return st == CLAVE_OK ? 0 : cli_fail("keyring init", st);
 }
 
-static int keyring_generate(struct keyring_args *args)
+static int keyring_generate(struct keyring_args *args, int argc, char **argv)
 {
+    (void)argc;
+    (void)argv;
     struct clave_keyring *kr = NULL;
     struct clave_key_info info;
     enum clave_key_kind kind = CLAVE_KEY_AES256_KEK;
@@ -118,8 +122,10 @@ static int keyring_generate(struct keyring_args *args)
     return st == CLAVE_OK ? 0 : cli_fail("keyring generate", st);
 }
 
-static int keyring_list(struct keyring_args *args)
+static int keyring_list(struct keyring_args *args, int argc, char **argv)
 {
+    (void)argc;
+    (void)argv;
     struct clave_keyring *kr = NULL;
     struct clave_key_info info;
     json_t *list = json_array();
@@ -173,22 +179,21 @@ int cli_keyring(int argc, char **argv)
         fputs(KEYRING_USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : 0;
     }
+    static const struct {
+        const char *name;
+        int (*run)(struct keyring_args *args, int argc, char **argv);
+    } SUBCOMMANDS[] = {
+        {"init", keyring_init},
+        {"generate", keyring_generate},
+        {"list", keyring_list},
+        {"export-public", keyring_export},
+    };
     const char *sub = argv[1];
-    int rc = parse_args(argc - 1, argv + 1, &args);
-    if (rc != 0) {
-        return rc;
-    }
-    if (strcmp(sub, "init") == 0) {
-        return keyring_init(&args);
-    }
-    if (strcmp(sub, "generate") == 0) {
-        return keyring_generate(&args);
-    }
-    if (strcmp(sub, "list") == 0) {
-        return keyring_list(&args);
-    }
-    if (strcmp(sub, "export-public") == 0) {
-        return keyring_export(&args, argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof(SUBCOMMANDS) / sizeof(SUBCOMMANDS[0]); i++) {
+        if (strcmp(sub, SUBCOMMANDS[i].name) == 0) {
+            int rc = parse_args(argc - 1, argv + 1, &args);
+            return rc != 0 ? rc : SUBCOMMANDS[i].run(&args, argc - 1, argv + 1);
+        }
     }
     fprintf(stderr, "clave: unknown keyring command '%s'\n", sub);
     fputs(KEYRING_USAGE, stderr);
