@@ -173,7 +173,7 @@ static clave_status pkey_import(const char *name, OSSL_PARAM_BLD *bld, bool has_
 done:
     EVP_PKEY_CTX_free(check);
     EVP_PKEY_CTX_free(ctx);
-    OSSL_PARAM_free(params); /* OSSL_PARAM_BLD copies private BIGNUMs into secure-cleared memory */
+    OSSL_PARAM_free(params); /* secure BIGNUMs were copied to secure memory; this clears it */
     EVP_PKEY_free(pkey);
     return st;
 }
