@@ -15,7 +15,8 @@
  *            only the keyring can unwrap. File backend.
  *
  * Key ids are short printable strings chosen by the keyring ("kek-" / "p256-" + 16 hex chars),
- * stable for the life of the key. A keyring object is not thread-safe.
+ * stable for the life of the key. A keyring object is not thread-safe: use one per thread or
+ * serialise calls. Format, attributes and AAD conventions: docs/keyring.md.
  */
 #ifndef CLAVE_KEYRING_H
 #define CLAVE_KEYRING_H
@@ -63,36 +64,67 @@ struct clave_key_info {
 
 struct clave_keyring;
 
-/** Create a new, empty keyring (file: CLAVE_ERR_EXISTS if the path exists). Caller frees. */
+/**
+ * Create a new, empty keyring and return it in `*out` (caller frees with clave_keyring_free).
+ * `cfg` and everything it points to are borrowed for the call only.
+ * file:   writes `cfg->path` (mode 0600, atomically) with a fresh Argon2id salt; the KDF costs are
+ *         t=3, m=64 MiB, p=1, or t=1, m=64 KiB when the environment has
+ *         CLAVE_ARGON2_TEST_PARAMS=1 (test suites only: such a file is cheap to brute-force).
+ *         CLAVE_ERR_EXISTS if the path exists, CLAVE_ERR_IO if it cannot be written.
+ * pkcs11: logs in to the token; CLAVE_ERR_EXISTS if it already holds clave keys.
+ * Also: CLAVE_ERR_ARG (missing path/module/label), CLAVE_ERR_PASSPHRASE (missing passphrase,
+ * wrong PIN), CLAVE_ERR_NOT_FOUND (no such token), CLAVE_ERR_PKCS11, CLAVE_ERR_NOMEM.
+ */
 CLAVE_API CLAVE_MUST_USE clave_status clave_keyring_create(const struct clave_keyring_config *cfg,
                                                            struct clave_keyring **out);
 
-/** Open an existing keyring. CLAVE_ERR_PASSPHRASE for a wrong passphrase/PIN. Caller frees. */
+/**
+ * Open an existing keyring into `*out` (caller frees). `cfg` is borrowed for the call only.
+ * CLAVE_ERR_PASSPHRASE for a missing or wrong passphrase/PIN; CLAVE_ERR_NOT_FOUND if the file or
+ * token does not exist. A file that fails validation gives CLAVE_ERR_JSON, CLAVE_ERR_FORMAT,
+ * CLAVE_ERR_ENCODING, CLAVE_ERR_TOO_LARGE or CLAVE_ERR_UNSUPPORTED (naming the field), and one
+ * whose sealed entries were modified, removed, added or reordered gives CLAVE_ERR_TAMPERED.
+ */
 CLAVE_API CLAVE_MUST_USE clave_status clave_keyring_open(const struct clave_keyring_config *cfg,
                                                          struct clave_keyring **out);
 
-/** Close and wipe. NULL is a no-op. */
+/** Close (PKCS#11: log out, close the session, C_Finalize if this keyring initialised the
+ * module) and wipe all key material. NULL is a no-op. */
 CLAVE_API void clave_keyring_free(struct clave_keyring *kr);
 
-/** Generate a key of `kind` labelled `label`, persist it, and return its id. */
+/**
+ * Generate a key of `kind` labelled `label` (borrowed: 1..63 bytes of printable ASCII), persist
+ * it, and return its description in `*out` (id "kek-"/"p256-" + 16 lowercase hex characters).
+ * On failure nothing is persisted and the keyring is unchanged. CLAVE_ERR_ARG for a bad label
+ * or kind, CLAVE_ERR_UNSUPPORTED for P-256 on pkcs11, CLAVE_ERR_IO if the file cannot be
+ * rewritten, CLAVE_ERR_LIMIT past 1024 keys, CLAVE_ERR_PKCS11.
+ */
 CLAVE_API CLAVE_MUST_USE clave_status clave_keyring_generate(struct clave_keyring *kr,
                                                              enum clave_key_kind kind,
                                                              const char *label,
                                                              struct clave_key_info *out);
 
-/** Number of keys, and the info of key `index` (0-based, in creation order). */
+/**
+ * Number of keys (0 for NULL), and the info of key `index` (0-based) into `*out`
+ * (CLAVE_ERR_NOT_FOUND past the end). file: creation order. pkcs11: ordered by (created, id);
+ * `created` is the creation day (CKA_START_DATE) or 0 where the module cannot return it.
+ */
 CLAVE_API size_t clave_keyring_count(const struct clave_keyring *kr);
 CLAVE_API CLAVE_MUST_USE clave_status clave_keyring_info(const struct clave_keyring *kr,
                                                          size_t index, struct clave_key_info *out);
 
-/** Find a key by id; CLAVE_ERR_NOT_FOUND if absent. */
+/** Find a key by id (borrowed) and copy its info into `*out`; CLAVE_ERR_NOT_FOUND if absent. */
 CLAVE_API CLAVE_MUST_USE clave_status clave_keyring_find(const struct clave_keyring *kr,
                                                          const char *id,
                                                          struct clave_key_info *out);
 
 /**
- * Wrap `dek` under key `id`, binding `aad` (may be NULL/0). AES-256 KEKs only.
- * Output: opaque bytes (<= CLAVE_WRAPPED_KEY_MAX) into `out` (capacity `out_cap`).
+ * Wrap `dek` (borrowed) under key `id`, binding `aad` (may be NULL/0).
+ * AES-256 KEK: nonce(12) || AES-256-GCM(dek, aad) || tag(16), the same on both backends.
+ * P-256: a compact JWE (ECDH-ES+A256KW, A256GCM) to the key's public part; `aad` must be empty
+ * (CLAVE_ERR_ARG), since a compact JWE cannot carry it.
+ * Output: opaque bytes (<= CLAVE_WRAPPED_KEY_MAX) into `out` (capacity `out_cap`,
+ * CLAVE_ERR_LIMIT if too small), length in `*out_len`. CLAVE_ERR_NOT_FOUND for an unknown id.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_keyring_wrap(struct clave_keyring *kr, const char *id,
                                                          const struct clave_secret *dek,
@@ -102,7 +134,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_keyring_wrap(struct clave_keyring *k
 
 /**
  * Unwrap bytes made by clave_keyring_wrap (AES-256 KEK) or a compact JWE addressed to a P-256
- * key of this keyring. CLAVE_ERR_AUTH if they do not authenticate. Caller frees `*dek`.
+ * key of this keyring (then `aad` must be empty: CLAVE_ERR_ARG; anything but a compact JWE:
+ * CLAVE_ERR_FORMAT). CLAVE_ERR_AUTH if they do not authenticate (wrong key, wrong AAD, any
+ * modified byte). The DEK comes back in a new secret; caller frees `*dek`.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_keyring_unwrap(struct clave_keyring *kr, const char *id,
                                                            const uint8_t *wrapped,
@@ -110,7 +144,8 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_keyring_unwrap(struct clave_keyring 
                                                            size_t aad_len,
                                                            struct clave_secret **dek);
 
-/** The public JWK (JSON text, with "kid" = id) of a P-256 key. Caller frees with free(). */
+/** The public JWK (JSON text, with "kid" = id) of a P-256 key. Caller frees with free().
+ * CLAVE_ERR_KEY for a KEK, CLAVE_ERR_NOT_FOUND for an unknown id. */
 CLAVE_API CLAVE_MUST_USE clave_status clave_keyring_export_public(const struct clave_keyring *kr,
                                                                   const char *id, char **jwk_json);
 
