@@ -100,6 +100,13 @@ static void parsed_clear(struct parsed *p)
     }
 }
 
+/* libcbor's cbor_is_null() asserts on floats, so check the item is a simple value first. */
+static bool is_nil(const cbor_item_t *item)
+{
+    return cbor_isa_float_ctrl(item) && cbor_float_get_width(item) == CBOR_FLOAT_0 &&
+           cbor_is_null(item);
+}
+
 static bool label_ok(const cbor_item_t *key)
 {
     return cbor_isa_uint(key) || cbor_isa_negint(key) || cbor_isa_string(key);
@@ -247,7 +254,7 @@ static clave_status parse(const uint8_t *msg, size_t len, const struct clave_cos
     cbor_item_t **f = cbor_array_handle(arr);
     CLAVE_ENSURE(cbor_isa_bytestring(f[0]), CLAVE_ERR_FORMAT, "cose: protected is not a bstr");
     CLAVE_ENSURE(cbor_isa_map(f[1]), CLAVE_ERR_FORMAT, "cose: unprotected is not a map");
-    CLAVE_ENSURE(cbor_isa_bytestring(f[2]) || cbor_is_null(f[2]), CLAVE_ERR_FORMAT,
+    CLAVE_ENSURE(cbor_isa_bytestring(f[2]) || is_nil(f[2]), CLAVE_ERR_FORMAT,
                  "cose: payload is neither bstr nor nil");
     CLAVE_ENSURE(cbor_isa_bytestring(f[3]), CLAVE_ERR_FORMAT, "cose: signature is not a bstr");
     p->protected_bytes = cbor_bytestring_handle(f[0]);

@@ -473,20 +473,21 @@ static void test_structure_rules(void **state)
         const char *hex;
         clave_status want;
     } CASES[] = {
-        {"83 43a10127 a0 40", CLAVE_ERR_FORMAT},         /* 3 elements */
-        {"85 43a10127 a0 40 40 40", CLAVE_ERR_FORMAT},   /* 5 elements */
-        {"84 a10127 a0 40 40", CLAVE_ERR_FORMAT},        /* protected is a map */
-        {"84 43a10127 80 40 40", CLAVE_ERR_FORMAT},      /* unprotected is an array */
-        {"84 43a10127 a0 6161 40", CLAVE_ERR_FORMAT},    /* payload is text */
-        {"84 43a10127 a0 40 6161", CLAVE_ERR_FORMAT},    /* signature is text */
-        {"d3 84 43a10127 a0 40 40", CLAVE_ERR_FORMAT},   /* tag 19 */
-        {"9f 43a10127 a0 40 40 ff", CLAVE_ERR_CBOR},     /* indefinite array */
-        {"84 43a10127 a0 5f4100ff 40", CLAVE_ERR_CBOR},  /* indefinite bstr */
-        {"84 43a10127 a0 40 40 00", CLAVE_ERR_TRAILING}, /* trailing item */
-        {"84 43a10127 a0 40 5840", CLAVE_ERR_TRUNCATED}, /* bstr runs off the end */
-        {"9b ffffffffffffffff", CLAVE_ERR_LIMIT},        /* 2^64-1 elements */
-        {"84 43a10127 a0 40 40", CLAVE_ERR_SIGNATURE},   /* empty signature */
-        {"84 43a10127 a0 f6 40", CLAVE_ERR_ARG},         /* detached, none supplied */
+        {"83 43a10127 a0 40", CLAVE_ERR_FORMAT},            /* 3 elements */
+        {"85 43a10127 a0 40 40 40", CLAVE_ERR_FORMAT},      /* 5 elements */
+        {"84 a10127 a0 40 40", CLAVE_ERR_FORMAT},           /* protected is a map */
+        {"84 43a10127 80 40 40", CLAVE_ERR_FORMAT},         /* unprotected is an array */
+        {"84 43a10127 a0 6161 40", CLAVE_ERR_FORMAT},       /* payload is text */
+        {"84 43a10127 a0 fa00000000 40", CLAVE_ERR_FORMAT}, /* payload is a float (fuzz find) */
+        {"84 43a10127 a0 40 6161", CLAVE_ERR_FORMAT},       /* signature is text */
+        {"d3 84 43a10127 a0 40 40", CLAVE_ERR_FORMAT},      /* tag 19 */
+        {"9f 43a10127 a0 40 40 ff", CLAVE_ERR_CBOR},        /* indefinite array */
+        {"84 43a10127 a0 5f4100ff 40", CLAVE_ERR_CBOR},     /* indefinite bstr */
+        {"84 43a10127 a0 40 40 00", CLAVE_ERR_TRAILING},    /* trailing item */
+        {"84 43a10127 a0 40 5840", CLAVE_ERR_TRUNCATED},    /* bstr runs off the end */
+        {"9b ffffffffffffffff", CLAVE_ERR_LIMIT},           /* 2^64-1 elements */
+        {"84 43a10127 a0 40 40", CLAVE_ERR_SIGNATURE},      /* empty signature */
+        {"84 43a10127 a0 f6 40", CLAVE_ERR_ARG},            /* detached, none supplied */
         {"", CLAVE_ERR_TRUNCATED},
         {"d2", CLAVE_ERR_TRUNCATED},
         {"d8 12 84 43a10127 a0 40 40", CLAVE_ERR_FORMAT}, /* tag 18, not shortest form */
