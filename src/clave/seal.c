@@ -308,8 +308,11 @@ static clave_status unwrap_dek(struct clave_keyring *kr, const struct clave_seal
             clave_keyring_find(kr, r.key_id, &info) != CLAVE_OK) {
             continue;
         }
-        if (clave_keyring_unwrap(kr, r.key_id, r.wrapped, r.wrapped_len, aad, sizeof(aad), dek) ==
-            CLAVE_OK) {
+        /* KEK entries bind the file through AAD; a compact JWE cannot carry AAD (a JWE moved
+         * to another file yields a DEK that fails that file's header tag). */
+        bool kek = r.wrap == CLAVE_SEAL_WRAP_KEK;
+        if (clave_keyring_unwrap(kr, r.key_id, r.wrapped, r.wrapped_len, kek ? aad : NULL,
+                                 kek ? sizeof(aad) : 0, dek) == CLAVE_OK) {
             return CLAVE_OK;
         }
     }

@@ -85,8 +85,10 @@ fails_with "appended chunk" "tampered" "$clave" unseal t3 t3.out
 cp s.300000 t4 && printf 'X' | dd of=t4 bs=1 seek=20 conv=notrunc status=none
 fails_with "edited header" "authentication failed" "$clave" unseal t4 t4.out
 check "no output or temporary files after failures" bash -c '! ls t?.out* 2>/dev/null | grep -q .'
-printf 'not a sealed file' >junk
+printf 'this is not a sealed file at all' >junk
 fails_with "inspect rejects junk" "not a clave sealed file" "$clave" inspect junk
+printf 'CLAVSEAL' >short
+fails_with "inspect rejects a short file" "truncated" "$clave" inspect short
 
 # --- PKCS#11: a real SoftHSM2 token
 mkdir -p hsm/tokens
