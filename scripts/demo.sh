@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "build"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAVE_TESTS=OFF >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" >/dev/null
 clave=$PWD/build/clave
 
