@@ -4,6 +4,7 @@
 #define CLAVE_CLAVE_H
 
 #include <clave/status.h>
+#include <clave/attest.h>
 #include <clave/buf.h>
 #include <clave/cose.h>
 #include <clave/crypto.h>
