@@ -12,7 +12,9 @@
 #include <clave/jose.h>
 #include <clave/json.h>
 #include <clave/keyring.h>
+#include <clave/ledger.h>
 #include <clave/log.h>
+#include <clave/merkle.h>
 #include <clave/seal.h>
 #include <clave/secret.h>
 #include <clave/sign.h>
