@@ -211,6 +211,11 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_he_negate(struct clave_he_ctx *ctx,
 CLAVE_API CLAVE_MUST_USE clave_status clave_he_mul_scalar(struct clave_he_ctx *ctx,
                                                           const struct clave_he_vec *a, int64_t k,
                                                           struct clave_he_vec **out);
+/** The sum of all values of an INT vector as a new vector of length 1 (weight multiplied by
+ * the length). CLAVE_ERR_UNSUPPORTED for packed vectors. Caller frees `*out`. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_he_vec_sum(struct clave_he_ctx *ctx,
+                                                       const struct clave_he_vec *a,
+                                                       struct clave_he_vec **out);
 /** Multiply every ciphertext of `vec` by a fresh encryption of zero, in place. */
 CLAVE_API CLAVE_MUST_USE clave_status clave_he_rerandomize(struct clave_he_ctx *ctx,
                                                            struct clave_he_vec *vec);

@@ -233,3 +233,34 @@ clave_status clave_he_rerandomize(struct clave_he_ctx *ctx, struct clave_he_vec 
 done:
     return st;
 }
+
+clave_status clave_he_vec_sum(struct clave_he_ctx *ctx, const struct clave_he_vec *a,
+                              struct clave_he_vec **out)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_he_vec *r = NULL;
+    uint64_t weight = 0;
+    mpz_t t;
+    mpz_init(t);
+    *out = NULL;
+    CLAVE_ENSURE(ctx != NULL && a != NULL, CLAVE_ERR_ARG, "he: missing operand");
+    CLAVE_CHECK(clave__he_vec_same_key(ctx->pub, a));
+    CLAVE_ENSURE(a->kind == CLAVE_HE_VEC_INT, CLAVE_ERR_UNSUPPORTED,
+                 "he: only unpacked vectors can be summed into one value");
+    CLAVE_ENSURE(!__builtin_mul_overflow(a->weight, (uint64_t)a->count, &weight), CLAVE_ERR_LIMIT,
+                 "he: weight overflows");
+    CLAVE_CHECK(clave__he_vec_new(ctx->pub, CLAVE_HE_VEC_INT, a->scale, 1, 1, &r));
+    mpz_set(r->c[0], a->c[0]);
+    for (size_t i = 1; i < a->count; i++) {
+        mpz_mul(t, r->c[0], a->c[i]);
+        mpz_tdiv_r(r->c[0], t, ctx->pub->n2);
+    }
+    r->weight = weight;
+    *out = r;
+    r = NULL;
+    st = CLAVE_OK;
+done:
+    clave_he_vec_free(r);
+    mpz_clear(t);
+    return st;
+}
