@@ -270,48 +270,6 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_he_vec_import(const struct clave_he_
                                                           const uint8_t *buf, size_t len,
                                                           struct clave_he_vec **out);
 
-/* ---------------------------------------------------------------- python-paillier (phe) */
-
-/** phe's JWK public key: {"kty":"DAJ","alg":"PAI-GN1","key_ops":["encrypt"],"n":b64url,
- * "kid":kid}. `kid` borrowed (NULL: "clave"). Caller frees `*json` with free(). */
-CLAVE_API CLAVE_MUST_USE clave_status clave_he_phe_pub_export(const struct clave_he_pub *pub,
-                                                              const char *kid, char **json);
-/** Import a phe JWK public key (h_s is derived here from a fresh x). Caller frees `*out`. */
-CLAVE_API CLAVE_MUST_USE clave_status clave_he_phe_pub_import(const char *json, size_t len,
-                                                              struct clave_he_pub **out);
-/** phe's JWK private key {"kty":"DAJ","key_ops":["decrypt"],"p","q","pub","kid"} into a new
- * secret holding the JSON text. Caller frees `*out`. */
-CLAVE_API CLAVE_MUST_USE clave_status clave_he_phe_key_export(const struct clave_he_key *key,
-                                                              const char *kid,
-                                                              struct clave_secret **out);
-/** Import a phe private JWK: the p/q form, or the older lambda/mu form (p and q are recovered
- * from n and lambda = phi(n)). Caller frees `*out`. */
-CLAVE_API CLAVE_MUST_USE clave_status clave_he_phe_key_import(const char *json, size_t len,
-                                                              struct clave_he_key **out);
-
-enum clave_he_phe_form {
-    CLAVE_HE_PHE_VALUES = 1, /* {"public_key":{"g":int,"n":int},"values":[["c",exp],...]} */
-    CLAVE_HE_PHE_NUMBER = 2, /* pheutil's {"v":"c","e":exp} (vectors of length 1) */
-};
-
-/** Export an INT vector whose scale is 16^k (phe's base-16 exponent is then -k for every
- * value); CLAVE_ERR_UNSUPPORTED otherwise or for packed vectors. Caller frees `*json`. */
-CLAVE_API CLAVE_MUST_USE clave_status clave_he_phe_vec_export(const struct clave_he_vec *vec,
-                                                              const struct clave_he_pub *pub,
-                                                              enum clave_he_phe_form form,
-                                                              char **json);
-/**
- * Import phe encrypted numbers (either form; the form with "public_key" must carry this key's
- * n and g = n + 1) under `ctx`'s key, with the context's scale, which must be a power of 16:
- * a value with exponent e is aligned by multiplying its ciphertext by 16^(k + e) (k = log16
- * of the scale); values more precise than the scale (k + e < 0) are rejected with
- * CLAVE_ERR_UNSUPPORTED, since precision cannot be dropped under encryption. Every ciphertext
- * is validated. Caller frees `*out`.
- */
-CLAVE_API CLAVE_MUST_USE clave_status clave_he_phe_vec_import(struct clave_he_ctx *ctx,
-                                                              const char *json, size_t len,
-                                                              struct clave_he_vec **out);
-
 #ifdef __cplusplus
 }
 #endif
