@@ -265,8 +265,8 @@ static void test_json_hostile(void **state)
         "{\"format\":\"clave-he-public-key\",\"version\":1}",
         "{\"format\":\"clave-he-vector\",\"version\":1,\"key_id\":\"00\"}",
         "{\"format\":\"clave-he-vector\",\"version\":1,\"extra\":1}",
-        "{\"format\":\"clave-he-public-key\",\"version\":1,\"bits\":256,\"r_bits\":128,"
-        "\"key_id\":\"0000000000000000\",\"n\":\"AA\",\"hs\":\"AA\"}",
+        ("{\"format\":\"clave-he-public-key\",\"version\":1,\"bits\":256,\"r_bits\":128,"
+         "\"key_id\":\"0000000000000000\",\"n\":\"AA\",\"hs\":\"AA\"}"),
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const uint8_t *b = (const uint8_t *)bad[i];
