@@ -9,6 +9,7 @@
 #include <clave/cose.h>
 #include <clave/crypto.h>
 #include <clave/encoding.h>
+#include <clave/he.h>
 #include <clave/jose.h>
 #include <clave/json.h>
 #include <clave/keyring.h>
