@@ -3,7 +3,7 @@
 # A throwaway PostgreSQL 15 server for the test suite, reachable only through a unix socket.
 #
 #   pg_server.sh start DIR [PORT]      initdb into DIR/data, start it, socket in DIR
-#   pg_server.sh createdb DIR NAME [PORT]   (re)create an empty database NAME
+#   pg_server.sh createdb DIR NAME [PORT]  (re)create an empty database NAME
 #   pg_server.sh stop DIR              stop the server and remove DIR
 #
 # Clients connect with "host=DIR port=PORT user=postgres dbname=NAME" (trust authentication:
@@ -68,7 +68,8 @@ createdb)
     port=${4:-54329}
     [[ $name =~ ^[a-z0-9_]{1,63}$ ]] || die "bad database name '$name'"
     psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U postgres -d postgres \
-        -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" ||
+        -c "SET client_min_messages TO warning" -c "DROP DATABASE IF EXISTS $name" \
+        -c "CREATE DATABASE $name" ||
         die "cannot create database $name (is the server running? pg_server.sh start $dir)"
     ;;
 stop)

@@ -34,6 +34,16 @@ static PGconn *conn_of(struct clave_store *s)
     return (PGconn *)s->conn;
 }
 
+/* Length of a libpq message without its trailing newlines, for "%.*s". */
+static int message_len(const char *msg)
+{
+    size_t len = strnlen(msg, 400);
+    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' ')) {
+        len--;
+    }
+    return (int)len;
+}
+
 /* SQLSTATE classes (PostgreSQL docs, appendix A "Error Codes"). */
 static clave_status map_sqlstate(const char *state)
 {
@@ -71,7 +81,7 @@ static clave_status fail(struct clave_store *s, const PGresult *res, const char 
     clave_status st = map_sqlstate(state);
     char quote[STORE_SQL_QUOTE + 8];
     clave__store_quote(sql, quote, sizeof(quote));
-    clave__error_set(st, file, line, "postgres: %s (%s): %s", msg,
+    clave__error_set(st, file, line, "postgres: %.*s (%s): %s", message_len(msg), msg,
                      state != NULL ? state : "no SQLSTATE", quote);
     return st;
 }
@@ -112,8 +122,8 @@ static clave_status pg_open(struct clave_store *s)
     CLAVE_ENSURE_ALLOC(conn);
     s->conn = conn;
     /* PQerrorMessage names host and user, never the password. */
-    CLAVE_ENSURE(PQstatus(conn) == CONNECTION_OK, CLAVE_ERR_STORE, "postgres: connect: %s",
-                 PQerrorMessage(conn));
+    CLAVE_ENSURE(PQstatus(conn) == CONNECTION_OK, CLAVE_ERR_STORE, "postgres: connect: %.*s",
+                 message_len(PQerrorMessage(conn)), PQerrorMessage(conn));
     (void)PQsetNoticeProcessor(conn, ignore_notice, NULL);
     (void)snprintf(settings, sizeof(settings),
                    "SET client_encoding TO 'UTF8'; SET bytea_output TO 'hex'; "
