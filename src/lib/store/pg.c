@@ -92,11 +92,15 @@ static bool result_ok(const PGresult *res)
     return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
 }
 
+static clave_status ensure_connected(struct clave_store *s);
+
 static clave_status pg_script(struct clave_store *s, const char *sql)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
+    PGresult *res = NULL;
+    CLAVE_CHECK(ensure_connected(s));
     /* PQexec runs several statements (simple protocol); only trusted constant text comes here. */
-    PGresult *res = PQexec(conn_of(s), sql);
+    res = PQexec(conn_of(s), sql);
     if (res == NULL || !result_ok(res)) {
         st = fail(s, res, sql, __FILE__, __LINE__);
         goto done;
@@ -114,10 +118,19 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+static clave_status apply_settings(struct clave_store *s)
+{
+    char settings[256];
+    (void)snprintf(settings, sizeof(settings),
+                   "SET client_encoding TO 'UTF8'; SET bytea_output TO 'hex'; "
+                   "SET standard_conforming_strings TO on; SET lock_timeout TO %" PRIu32,
+                   s->busy_timeout_ms);
+    return pg_script(s, settings);
+}
+
 static clave_status pg_open(struct clave_store *s)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    char settings[256];
     PGconn *conn = PQconnectdb(s->pg_conninfo);
     CLAVE_ENSURE_ALLOC(conn);
     s->conn = conn;
@@ -125,11 +138,30 @@ static clave_status pg_open(struct clave_store *s)
     CLAVE_ENSURE(PQstatus(conn) == CONNECTION_OK, CLAVE_ERR_STORE, "postgres: connect: %.*s",
                  message_len(PQerrorMessage(conn)), PQerrorMessage(conn));
     (void)PQsetNoticeProcessor(conn, ignore_notice, NULL);
-    (void)snprintf(settings, sizeof(settings),
-                   "SET client_encoding TO 'UTF8'; SET bytea_output TO 'hex'; "
-                   "SET standard_conforming_strings TO on; SET lock_timeout TO %" PRIu32,
-                   s->busy_timeout_ms);
-    CLAVE_CHECK(pg_script(s, settings));
+    CLAVE_CHECK(apply_settings(s));
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+/*
+ * After the server restarted or the network dropped, reconnect before the next statement. Not
+ * inside a transaction: its work is lost with the connection, so the statement fails and the
+ * caller rolls back (clave_store_tx_run then retries on a fresh connection).
+ */
+static clave_status ensure_connected(struct clave_store *s)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    PGconn *conn = conn_of(s);
+    if (PQstatus(conn) == CONNECTION_OK) {
+        st = CLAVE_OK;
+        goto done;
+    }
+    CLAVE_ENSURE(!s->in_tx, CLAVE_ERR_STORE, "postgres: connection lost in a transaction");
+    PQreset(conn);
+    CLAVE_ENSURE(PQstatus(conn) == CONNECTION_OK, CLAVE_ERR_STORE, "postgres: reconnect: %.*s",
+                 message_len(PQerrorMessage(conn)), PQerrorMessage(conn));
+    CLAVE_CHECK(apply_settings(s));
     st = CLAVE_OK;
 done:
     return st;
@@ -320,6 +352,7 @@ static clave_status pg_run(struct clave_store *s, const char *sql,
     struct pg_params p = {0};
     char *text = NULL;
     PGresult *res = NULL;
+    CLAVE_CHECK(ensure_connected(s));
     CLAVE_CHECK(rewrite(sql, n, &text));
     CLAVE_CHECK(params_build(params, n, &p));
     res = PQexecParams(conn_of(s), text, (int)n, p.types, p.values, p.lengths, p.formats, 0);
