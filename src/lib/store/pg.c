@@ -174,7 +174,7 @@ static void pg_close(struct clave_store *s)
 }
 
 /* `?` -> `$k` outside double-quoted identifiers (store.c has already refused literals). */
-static clave_status rewrite(const char *sql, size_t n, char **out)
+clave_status clave__store_pg_rewrite(const char *sql, size_t n, char **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     size_t len = strlen(sql);
@@ -353,7 +353,7 @@ static clave_status pg_run(struct clave_store *s, const char *sql,
     char *text = NULL;
     PGresult *res = NULL;
     CLAVE_CHECK(ensure_connected(s));
-    CLAVE_CHECK(rewrite(sql, n, &text));
+    CLAVE_CHECK(clave__store_pg_rewrite(sql, n, &text));
     CLAVE_CHECK(params_build(params, n, &p));
     res = PQexecParams(conn_of(s), text, (int)n, p.types, p.values, p.lengths, p.formats, 0);
     if (res == NULL || !result_ok(res)) {

@@ -128,7 +128,7 @@ enum clave_store_backend clave_store_backend_of(const struct clave_store *store)
  * dollar quoting and $n parameters, statement separators, comments, and SQLite's ?NNN.
  * Counts the `?` placeholders outside double-quoted identifiers.
  */
-static clave_status check_sql(const char *sql, size_t *placeholders)
+clave_status clave__store_check_sql(const char *sql, size_t *placeholders)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     char quote[STORE_SQL_QUOTE + 8];
@@ -251,7 +251,7 @@ static clave_status run(struct clave_store *s, const char *sql,
     clave_status st = CLAVE_ERR_INTERNAL;
     size_t placeholders = 0;
     CLAVE_ENSURE(s != NULL, CLAVE_ERR_ARG, "store: NULL store");
-    CLAVE_CHECK(check_sql(sql, &placeholders));
+    CLAVE_CHECK(clave__store_check_sql(sql, &placeholders));
     CLAVE_CHECK(check_params(params, n));
     CLAVE_ENSURE(placeholders == n, CLAVE_ERR_ARG, "store: %zu placeholders but %zu parameters",
                  placeholders, n);

@@ -57,6 +57,14 @@ void clave__rows_take_bytes(struct clave_store_rows *rows, size_t row, size_t co
 /* Parse a decimal int64 strictly (optional '-', digits only, no overflow). */
 bool clave__store_parse_int(const char *s, int64_t *out);
 
+/* Refuse SQL text that could carry a value (literals, $, ;, comments, backslash, ?NNN) and
+ * count its `?` placeholders outside double-quoted identifiers. */
+clave_status clave__store_check_sql(const char *sql, size_t *placeholders);
+
+/* PostgreSQL: `?` -> `$1..$n` outside double-quoted identifiers; CLAVE_ERR_ARG unless exactly
+ * `n` placeholders. `*out` is a new string the caller frees. */
+clave_status clave__store_pg_rewrite(const char *sql, size_t n, char **out);
+
 /* Run trusted script / statement through the generic layer (tx bookkeeping included). */
 clave_status clave__store_script(struct clave_store *s, const char *sql);
 
