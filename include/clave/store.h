@@ -21,7 +21,8 @@
  * Thread-safety: a `struct clave_store` is one database connection and is used by one thread at a
  * time. A multi-threaded server gives each thread its own connection with clave_store_clone (or
  * guards one with its own lock). Different stores may be used concurrently, also from different
- * processes: that is what transactions are for.
+ * processes: that is what transactions are for. After fork(), a child must neither use nor close
+ * a store its parent opened (the connection is shared): it opens its own.
  */
 #ifndef CLAVE_STORE_H
 #define CLAVE_STORE_H
@@ -46,7 +47,8 @@ enum clave_store_backend {
 
 struct clave_store_config {
     enum clave_store_backend backend;
-    /* SQLite: the database file, created if missing (its directory must exist). */
+    /* SQLite: the database file, created if missing (its directory must exist). A file, not
+     * ":memory:": WAL needs one. */
     const char *sqlite_path;
     /* PostgreSQL: a libpq connection string, e.g. "host=/run/postgresql dbname=clave" or
      * "postgresql://clave@db.example:5432/clave?sslmode=verify-full". May hold a password:
@@ -74,7 +76,7 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_store_clone(const struct clave_store
 /** Close the connection, rolling back an open transaction. NULL is a no-op. */
 CLAVE_API void clave_store_close(struct clave_store *store);
 
-/** Which backend `store` talks to (for the rare code that must differ). */
+/** Which backend `store` (not NULL) talks to (for the rare code that must differ). */
 CLAVE_API enum clave_store_backend clave_store_backend_of(const struct clave_store *store);
 
 /* ---- parameters -------------------------------------------------------------------------- */

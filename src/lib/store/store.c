@@ -324,13 +324,13 @@ clave_status clave_store_begin(struct clave_store *store, enum clave_store_tx_mo
     const char *sql = NULL;
     CLAVE_ENSURE(store != NULL, CLAVE_ERR_ARG, "store: NULL store");
     CLAVE_ENSURE(!store->in_tx, CLAVE_ERR_STATE, "store: a transaction is already open");
+    CLAVE_ENSURE(mode == CLAVE_STORE_TX_READ || mode == CLAVE_STORE_TX_WRITE, CLAVE_ERR_ARG,
+                 "store: bad transaction mode");
     if (store->backend == CLAVE_STORE_SQLITE) {
-        CLAVE_ENSURE(mode == CLAVE_STORE_TX_READ || mode == CLAVE_STORE_TX_WRITE, CLAVE_ERR_ARG,
-                     "store: bad transaction mode");
         sql = mode == CLAVE_STORE_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED";
     } else {
-        CLAVE_ENSURE(mode == CLAVE_STORE_TX_READ || mode == CLAVE_STORE_TX_WRITE, CLAVE_ERR_ARG,
-                     "store: bad transaction mode");
+        /* Both modes: SERIALIZABLE, so a read-modify-write either commits as if alone or fails
+         * with a serialization failure (CLAVE_ERR_CONFLICT) that clave_store_tx_run retries. */
         sql = "BEGIN ISOLATION LEVEL SERIALIZABLE";
     }
     CLAVE_CHECK(store->ops->script(store, sql));
