@@ -170,15 +170,40 @@ done:
     return st;
 }
 
+/* Whether schema_migrations exists (a read: querying a missing table would fail a transaction). */
+static clave_status table_exists(struct clave_store *s, bool *exists)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_store_rows *rows = NULL;
+    int64_t count = 0;
+    const char *sql = s->backend == CLAVE_STORE_SQLITE
+                          ? "SELECT COUNT(*) FROM sqlite_master WHERE type = ? AND name = ?"
+                          : "SELECT COUNT(*) FROM information_schema.tables WHERE table_type = ? "
+                            "AND table_name = ? AND table_schema = current_schema()";
+    struct clave_store_param p[2] = {
+        clave_store_param_text(s->backend == CLAVE_STORE_SQLITE ? "table" : "BASE TABLE"),
+        clave_store_param_text("schema_migrations")};
+    CLAVE_CHECK(clave_store_query_one(s, sql, p, 2, &rows));
+    CLAVE_CHECK(clave_store_rows_get_int(rows, 0, 0, &count));
+    *exists = count > 0;
+    st = CLAVE_OK;
+done:
+    clave_store_rows_free(rows);
+    return st;
+}
+
 clave_status clave_store_schema_version(struct clave_store *store, const char *module, int *version)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
+    bool exists = false;
     CLAVE_ENSURE(version != NULL, CLAVE_ERR_ARG, "migrate: NULL version");
     *version = 0;
     CLAVE_ENSURE(store != NULL && module_name_valid(module), CLAVE_ERR_ARG,
                  "migrate: bad store or module name");
-    CLAVE_CHECK(clave__store_script(store, CREATE_TABLE));
-    CLAVE_CHECK(current_version(store, module, version));
+    CLAVE_CHECK(table_exists(store, &exists));
+    if (exists) {
+        CLAVE_CHECK(current_version(store, module, version));
+    }
     st = CLAVE_OK;
 done:
     return st;
