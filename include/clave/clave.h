@@ -5,6 +5,7 @@
 
 #include <clave/status.h>
 #include <clave/attest.h>
+#include <clave/blob.h>
 #include <clave/buf.h>
 #include <clave/cose.h>
 #include <clave/crypto.h>
@@ -18,6 +19,7 @@
 #include <clave/seal.h>
 #include <clave/secret.h>
 #include <clave/sign.h>
+#include <clave/store.h>
 #include <clave/x509.h>
 
 #endif
