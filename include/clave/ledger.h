@@ -16,6 +16,7 @@
 #include <clave/merkle.h>
 #include <clave/sign.h>
 #include <clave/status.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,114 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_sth_to_json(const struct clav
                                                                char **json);
 CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_sth_from_json(const char *json, size_t len,
                                                                  struct clave_ledger_sth *out);
+
+/* ---- the persistent log ------------------------------------------------------------------ */
+
+struct clave_store;
+struct clave_ledger;
+
+#define CLAVE_LEDGER_EVENT_MAX ((size_t)64 * 1024) /* bytes per event record */
+
+/**
+ * Open the ledger kept in `store` (borrowed; must outlive the ledger), creating its tables
+ * (migration module "ledger") if needed. Works on SQLite and PostgreSQL; several processes may
+ * append to one database concurrently (appends are serialised by a write transaction).
+ * Caller frees with clave_ledger_free(). Not thread-safe: one ledger per connection.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_open(struct clave_store *store,
+                                                        struct clave_ledger **out);
+CLAVE_API void clave_ledger_free(struct clave_ledger *ledger);
+
+/**
+ * Append one event record (1..CLAVE_LEDGER_EVENT_MAX bytes, borrowed; by convention canonical
+ * JSON, see clave_ledger_event_json). Durable when this returns CLAVE_OK: callers append
+ * *before* they answer the request the event describes. `*index` (may be NULL) gets its index.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_append(struct clave_ledger *ledger,
+                                                          const uint8_t *event, size_t len,
+                                                          uint64_t *index);
+
+/** Canonical JSON of an event: {"type":…, "time":ms, <fields…>} with sorted keys, compact.
+ * `fields` is an object (borrowed; may be NULL). Caller frees `*out` with free(). */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_event_json(const char *type, int64_t time_ms,
+                                                              const json_t *fields, char **out);
+
+/** Number of entries. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_size(struct clave_ledger *ledger,
+                                                        uint64_t *size);
+
+/** The event at `index` (caller frees `*event` with free()). */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_entry(struct clave_ledger *ledger,
+                                                         uint64_t index, uint8_t **event,
+                                                         size_t *len);
+
+/** Root of the first `size` entries. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_root(struct clave_ledger *ledger, uint64_t size,
+                                                        clave_merkle_hash out);
+
+/** Inclusion proof of entry `index` in the tree of `size` entries (see merkle.h). */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_inclusion_proof(struct clave_ledger *ledger,
+                                                                   uint64_t index, uint64_t size,
+                                                                   clave_merkle_hash *proof,
+                                                                   size_t cap, size_t *count);
+
+/** Consistency proof between two sizes. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_consistency_proof(struct clave_ledger *ledger,
+                                                                     uint64_t old_size,
+                                                                     uint64_t new_size,
+                                                                     clave_merkle_hash *proof,
+                                                                     size_t cap, size_t *count);
+
+/** Sign the current head with the log key and keep it; `*out` gets it. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_checkpoint(struct clave_ledger *ledger,
+                                                              const struct clave_pkey *key,
+                                                              int64_t now_ms,
+                                                              struct clave_ledger_sth *out);
+
+/** The most recent kept tree head; CLAVE_ERR_NOT_FOUND if none yet. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_latest_sth(struct clave_ledger *ledger,
+                                                              struct clave_ledger_sth *out);
+
+/**
+ * Audit the stored log against a signed head: the head verifies under `key`, every stored event
+ * re-hashes to its stored leaf hash, every stored interior node is right, and the first
+ * `sth->tree_size` entries give the signed root. CLAVE_ERR_TAMPERED names the first bad entry.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_audit(struct clave_ledger *ledger,
+                                                         const struct clave_pkey *key,
+                                                         const struct clave_ledger_sth *sth);
+
+/* ---- offline verification (what `clave audit verify` does) ------------------------------ */
+
+/**
+ * Verify an exported log against a signed head, with no database: `jsonl` holds one entry per
+ * line, {"index": i, "event": base64url(event bytes)}, in order from 0 (at least
+ * `sth->tree_size` lines; later ones are checked for order only). The head must verify under
+ * `key` and the first `sth->tree_size` events must give its root. CLAVE_ERR_TAMPERED otherwise,
+ * naming the first line that is wrong when it can tell.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_ledger_verify_export(const char *jsonl, size_t len, const struct clave_pkey *key,
+                           const struct clave_ledger_sth *sth);
+
+/**
+ * Verify one entry's inclusion under a signed head. `proof_json` is
+ * {"index": i, "tree_size": n, "event": base64url, "audit_path": [hex, ...]} as served by
+ * GET /v1/audit/entries/{i}/proof; n must equal the head's tree_size.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_verify_entry(const char *proof_json, size_t len,
+                                                                const struct clave_pkey *key,
+                                                                const struct clave_ledger_sth *sth);
+
+/** The inclusion-proof JSON above for entry `index` under tree size `size`. Caller frees. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_proof_json(struct clave_ledger *ledger,
+                                                              uint64_t index, uint64_t size,
+                                                              char **json);
+
+/** Export entries [0, size) as the JSON-lines text above. Caller frees `*out`. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_export(struct clave_ledger *ledger,
+                                                          uint64_t size, char **out,
+                                                          size_t *out_len);
 
 #ifdef __cplusplus
 }

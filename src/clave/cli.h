@@ -63,6 +63,7 @@ clave_status cli_keyring_load(const struct cli_keyring_opts *opts, bool create,
                               struct clave_keyring **out);
 
 int cli_version(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 int cli_keyring(int argc, char **argv);
 int cli_seal(int argc, char **argv);
 int cli_unseal(int argc, char **argv);

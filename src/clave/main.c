@@ -11,6 +11,7 @@ static const struct cli_command COMMANDS[] = {
     {"unseal", "decrypt and verify a sealed file", cli_unseal},
     {"inspect", "show a sealed file's header as JSON", cli_inspect},
     {"he", "Paillier keys and encrypted sums over CSV columns", cli_he},
+    {"audit", "verify an audit log or entry against a signed tree head", cli_audit},
     {"version", "print the version", cli_version},
 };
 

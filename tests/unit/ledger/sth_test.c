@@ -68,8 +68,8 @@ static void test_json_round_trip_and_hostile(void **state)
     const char *hostile[] = {
         "{}",
         "[]",
-        "{\"log_id\":\"00\",\"tree_size\":1,\"timestamp\":1,\"root_hash\":\"00\",\"signature\":"
-        "\"AA\"}",
+        ("{\"log_id\":\"00\",\"tree_size\":1,\"timestamp\":1,\"root_hash\":\"00\","
+         "\"signature\":\"AA\"}"),
         "{\"log_id\":5}",
     };
     for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
