@@ -3,8 +3,8 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 pkg_check_modules(CLAVE_PC REQUIRED IMPORTED_TARGET
-    libcrypto>=3.0 libssl>=3.0 jansson libcbor libargon2 p11-kit-1)
+    libcrypto>=3.0 libssl>=3.0 jansson libcbor libargon2 p11-kit-1 sqlite3)
 find_library(GMP_LIBRARY gmp REQUIRED)
 
 add_library(clave_deps INTERFACE)
-target_link_libraries(clave_deps INTERFACE PkgConfig::CLAVE_PC ${GMP_LIBRARY} Threads::Threads ${CMAKE_DL_LIBS})
+target_link_libraries(clave_deps INTERFACE PkgConfig::CLAVE_PC ${GMP_LIBRARY} m Threads::Threads ${CMAKE_DL_LIBS})

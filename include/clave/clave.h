@@ -7,6 +7,7 @@
 #include <clave/attest.h>
 #include <clave/buf.h>
 #include <clave/cose.h>
+#include <clave/dp.h>
 #include <clave/crypto.h>
 #include <clave/encoding.h>
 #include <clave/jose.h>
