@@ -200,8 +200,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_variance(struct clave_dp_rng *rng
 
 /**
  * Histogram over `bucket_count` equal-width buckets of [lower, upper): noisy count per bucket
- * (each user's rows are limited first; sensitivity max_rows_per_user in L1 for Laplace and
- * sqrt(max_rows_per_user) in L2 for Gaussian). `counts` has bucket_count entries.
+ * (each user's rows are limited first; sensitivity max_rows_per_user in L1 and in L2, the worst
+ * case being all of a user's rows in one bucket). Values are clamped into the edge buckets.
+ * `counts` has bucket_count entries.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_histogram(struct clave_dp_rng *rng,
                                                          const struct clave_dp_row *rows,
@@ -228,9 +229,10 @@ typedef bool (*clave_dp_partition_fn)(void *ctx, const char *key, int64_t noisy_
 /**
  * Thresholded partition selection: each user contributes to at most `max_partitions` distinct
  * keys (L0 bound; extra keys of a user are dropped); for each key the count of distinct users is
- * noised with discrete Laplace of scale max_partitions/epsilon and released only if it reaches
- * the threshold 1 + (max_partitions/epsilon) * ln(max_partitions / (2 delta)) (rounded up), so
- * that a key held by a single user is released with probability at most delta.
+ * noised with discrete Laplace of scale b = max_partitions/epsilon and released only if it reaches
+ * the threshold 1 + ceil(b ln(max_partitions / delta)): the discrete Laplace tail is
+ * P[Y >= t] = r^t / (1 + r) <= e^(-t/b), so each of a user's keys held by that user alone is
+ * released with probability at most delta / max_partitions, delta in all.
  * Keys are released in lexicographic order.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_partition_select(
