@@ -4,6 +4,7 @@
 
 #include "core/check.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -71,6 +72,7 @@ clave_status clave_dp_parse_double(const char *name, const char *text, double *o
     CLAVE_ENSURE(out != NULL && name != NULL, CLAVE_ERR_ARG, "dp: parse_double: NULL argument");
     *out = 0.0;
     CLAVE_ENSURE(text != NULL && text[0] != '\0', CLAVE_ERR_ARG, "dp: %s: empty value", name);
+    CLAVE_ENSURE(!isspace((unsigned char)text[0]), CLAVE_ERR_ARG, "dp: %s: leading blank", name);
     errno = 0;
     double v = strtod(text, &end);
     CLAVE_ENSURE(end != text && *end == '\0', CLAVE_ERR_ARG, "dp: %s: '%.40s' is not a number",
