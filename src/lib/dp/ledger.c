@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Budget ledger: validation and fixed-point conversion in front of a store (ledger.h).
- * Rounding is conservative: debits round up, caps round down, so the sum of recorded debits in a
- * window never exceeds the real cap.
+ * Rounding is conservative: debits round up, caps round down (after snapping values within 1e-6
+ * of a unit, i.e. decimal inputs), so the sum of recorded debits in a window never exceeds the
+ * cap.
  */
 #include "dp/ledger.h"
 #include "dp/params.h"
@@ -50,10 +51,21 @@ done:
     return st;
 }
 
+/* Fixed point: a value within 1e-6 of a unit (decimal input such as 0.1 whose double is a hair
+ * off) snaps to it; anything else rounds up (debits) or down (caps). */
+static int64_t to_units(double x, double units, bool up)
+{
+    double u = x * units, r = nearbyint(u);
+    if (fabs(u - r) <= 1e-6) {
+        return (int64_t)r;
+    }
+    return (int64_t)(up ? ceil(u) : floor(u));
+}
+
 static struct dp_amount round_up(double eps, double delta)
 {
-    return (struct dp_amount){(int64_t)ceil(eps * DP_EPS_UNITS * (1.0 + 1e-12)),
-                              (int64_t)ceil(delta * DP_DELTA_UNITS * (1.0 + 1e-12))};
+    return (struct dp_amount){to_units(eps, DP_EPS_UNITS, true),
+                              to_units(delta, DP_DELTA_UNITS, true)};
 }
 
 clave_status clave_dp_ledger_open_sqlite(const char *path, struct clave_dp_ledger **out)
@@ -93,8 +105,8 @@ clave_status clave_dp_ledger_set_budget(struct clave_dp_ledger *ledger,
     CLAVE_CHECK(dp__check_range("epsilon_cap", b->epsilon_cap, 0.0, false, 1e6, false));
     CLAVE_CHECK(dp__check_range("delta_cap", b->delta_cap, 0.0, false, 1.0, false));
     CLAVE_ENSURE(b->window_seconds >= 0, CLAVE_ERR_ARG, "dp ledger: window_seconds < 0");
-    struct dp_amount cap = {(int64_t)floor(b->epsilon_cap * DP_EPS_UNITS * (1.0 - 1e-12)),
-                            (int64_t)floor(b->delta_cap * DP_DELTA_UNITS * (1.0 - 1e-12))};
+    struct dp_amount cap = {to_units(b->epsilon_cap, DP_EPS_UNITS, false),
+                            to_units(b->delta_cap, DP_DELTA_UNITS, false)};
     CLAVE_CHECK(ledger->ops->set_budget(ledger->store, key, cap, b->window_seconds,
                                         (int64_t)time(NULL)));
     st = CLAVE_OK;
