@@ -38,9 +38,10 @@ static int bench_sampler(struct clave_dp_rng *rng, const char *name, uint64_t nu
         sink ^= y;
     }
     double dt = now_s() - t0;
-    printf("{\"bench\":\"dp\",\"figure\":\"%s\",\"scale\":%g,\"samples\":%ld,\"samples_per_s\":%.0f,"
-           "\"sink\":%lld}\n",
-           name, scale, samples, (double)samples / dt, (long long)(sink & 1));
+    printf(
+        "{\"bench\":\"dp\",\"figure\":\"%s\",\"scale\":%g,\"samples\":%ld,\"samples_per_s\":%.0f,"
+        "\"sink\":%lld}\n",
+        name, scale, samples, (double)samples / dt, (long long)(sink & 1));
     return 0;
 }
 

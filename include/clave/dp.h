@@ -48,8 +48,8 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_rng_new(struct clave_dp_rng **out
 CLAVE_API void clave_dp_rng_free(struct clave_dp_rng *rng);
 
 /** Uniform integer in [0, n), n >= 1, by rejection sampling (no modulo bias). */
-CLAVE_API CLAVE_MUST_USE clave_status clave_dp_sample_uniform(struct clave_dp_rng *rng,
-                                                              uint64_t n, uint64_t *out);
+CLAVE_API CLAVE_MUST_USE clave_status clave_dp_sample_uniform(struct clave_dp_rng *rng, uint64_t n,
+                                                              uint64_t *out);
 
 /** Bernoulli(exp(-num/den)) for num >= 0, den >= 1 (CKS 2020 Algorithm 1). *out is 0 or 1. */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_sample_bernoulli_exp(struct clave_dp_rng *rng,
@@ -153,17 +153,17 @@ struct clave_dp_row {
 
 /** Bounds and contribution limits shared by the aggregates. */
 struct clave_dp_bounds {
-    double lower;             /* values are clamped to [lower, upper] */
+    double lower; /* values are clamped to [lower, upper] */
     double upper;
     uint32_t max_rows_per_user; /* rows beyond this per user are dropped (>= 1) */
-    int grid_bits;            /* values are rounded to multiples of 2^-grid_bits (0..40) */
+    int grid_bits;              /* values are rounded to multiples of 2^-grid_bits (0..40) */
 };
 
 /** A released value with what it cost. */
 struct clave_dp_result {
-    double value;        /* noisy value (exact grid value converted to double) */
-    int64_t grid_value;  /* noisy value in grid units (count, sum) */
-    double epsilon;      /* privacy spent by this release */
+    double value;       /* noisy value (exact grid value converted to double) */
+    int64_t grid_value; /* noisy value in grid units (count, sum) */
+    double epsilon;     /* privacy spent by this release */
     double delta;
     struct clave_dp_noise noise; /* the noise used (for sum/count; the sum part for mean) */
 };
@@ -205,8 +205,7 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_variance(struct clave_dp_rng *rng
  * `counts` has bucket_count entries.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_histogram(struct clave_dp_rng *rng,
-                                                         const struct clave_dp_row *rows,
-                                                         size_t n,
+                                                         const struct clave_dp_row *rows, size_t n,
                                                          const struct clave_dp_bounds *bounds,
                                                          const struct clave_dp_params *params,
                                                          size_t bucket_count, int64_t *counts);
@@ -465,9 +464,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_open_sqlite(const char *pa
 CLAVE_API void clave_dp_ledger_free(struct clave_dp_ledger *ledger);
 
 /** Create or replace the budget for `key`. Errors: CLAVE_ERR_ARG, CLAVE_ERR_IO. */
-CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_set_budget(
-    struct clave_dp_ledger *ledger, const struct clave_dp_budget_key *key,
-    const struct clave_dp_budget *budget);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_dp_ledger_set_budget(struct clave_dp_ledger *ledger, const struct clave_dp_budget_key *key,
+                           const struct clave_dp_budget *budget);
 
 /**
  * Atomically check that `debit` fits in the remaining budget of the current window at time

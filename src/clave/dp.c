@@ -76,13 +76,26 @@ void dp_cli_ledger_init(struct dp_cli_ledger *l)
 bool dp_cli_ledger_opt(struct dp_cli_ledger *l, int opt, const char *arg)
 {
     switch (opt) {
-    case DP_OPT_LEDGER: l->path = arg; return true;
-    case DP_OPT_COLLABORATION: l->key.collaboration = arg; return true;
-    case DP_OPT_CONTRACT: l->key.contract = arg; return true;
-    case DP_OPT_DATASET: l->key.dataset = arg; return true;
-    case DP_OPT_PARTY: l->key.party = arg; return true;
-    case DP_OPT_WHO: l->who = arg; return true;
-    default: return false;
+    case DP_OPT_LEDGER:
+        l->path = arg;
+        return true;
+    case DP_OPT_COLLABORATION:
+        l->key.collaboration = arg;
+        return true;
+    case DP_OPT_CONTRACT:
+        l->key.contract = arg;
+        return true;
+    case DP_OPT_DATASET:
+        l->key.dataset = arg;
+        return true;
+    case DP_OPT_PARTY:
+        l->key.party = arg;
+        return true;
+    case DP_OPT_WHO:
+        l->who = arg;
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -106,12 +119,24 @@ static const char *grid_name(clave_dp_order_grid g)
 static bool acct_opt(struct acct_args *a, int opt, const char *arg)
 {
     switch (opt) {
-    case 'q': a->seen |= 1; return dp_cli_double("q", arg, &a->q);
-    case 's': a->seen |= 2; return dp_cli_double("sigma", arg, &a->sigma);
-    case 'n': a->seen |= 4; return dp_cli_u64("steps", arg, (uint64_t)1 << 40, &a->steps);
-    case 'd': a->seen |= 8; return dp_cli_double("delta", arg, &a->delta);
-    case 'e': a->seen |= 16; return dp_cli_double("epsilon", arg, &a->epsilon);
-    case 'j': a->json = true; return true;
+    case 'q':
+        a->seen |= 1;
+        return dp_cli_double("q", arg, &a->q);
+    case 's':
+        a->seen |= 2;
+        return dp_cli_double("sigma", arg, &a->sigma);
+    case 'n':
+        a->seen |= 4;
+        return dp_cli_u64("steps", arg, (uint64_t)1 << 40, &a->steps);
+    case 'd':
+        a->seen |= 8;
+        return dp_cli_double("delta", arg, &a->delta);
+    case 'e':
+        a->seen |= 16;
+        return dp_cli_double("epsilon", arg, &a->epsilon);
+    case 'j':
+        a->json = true;
+        return true;
     case 'a':
         a->zcdp = strcmp(arg, "zcdp") == 0;
         if (!a->zcdp && strcmp(arg, "rdp") != 0) {
@@ -136,16 +161,22 @@ static bool acct_opt(struct acct_args *a, int opt, const char *arg)
             fprintf(stderr, "clave dp: --orders must be dp_accounting, tf_privacy or opacus\n");
         }
         return a->grid != 0;
-    default: return false;
+    default:
+        return false;
     }
 }
 
 static const struct option ACCT_OPTIONS[] = {
-    {"q", required_argument, NULL, 'q'},          {"sigma", required_argument, NULL, 's'},
-    {"steps", required_argument, NULL, 'n'},      {"delta", required_argument, NULL, 'd'},
-    {"epsilon", required_argument, NULL, 'e'},    {"accountant", required_argument, NULL, 'a'},
-    {"conversion", required_argument, NULL, 'c'}, {"orders", required_argument, NULL, 'o'},
-    {"json", no_argument, NULL, 'j'},             {"help", no_argument, NULL, 'h'},
+    {"q", required_argument, NULL, 'q'},
+    {"sigma", required_argument, NULL, 's'},
+    {"steps", required_argument, NULL, 'n'},
+    {"delta", required_argument, NULL, 'd'},
+    {"epsilon", required_argument, NULL, 'e'},
+    {"accountant", required_argument, NULL, 'a'},
+    {"conversion", required_argument, NULL, 'c'},
+    {"orders", required_argument, NULL, 'o'},
+    {"json", no_argument, NULL, 'j'},
+    {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
@@ -219,8 +250,8 @@ static int cmd_sigma(int argc, char **argv)
     }
     double sigma = 0.0;
     struct clave_dp_epsilon e;
-    clave_status st = clave_dp_rdp_sigma(a.epsilon, a.delta, a.q, a.steps, a.grid, a.conversion,
-                                         1e-9, &sigma);
+    clave_status st =
+        clave_dp_rdp_sigma(a.epsilon, a.delta, a.q, a.steps, a.grid, a.conversion, 1e-9, &sigma);
     if (st == CLAVE_OK) {
         st = clave_dp_rdp_epsilon(a.q, sigma, a.steps, a.delta, a.grid, a.conversion, &e);
     }
@@ -252,9 +283,12 @@ static const char BUDGET_USAGE[] =
 static int cmd_budget(int argc, char **argv, bool set)
 {
     static const struct option OPTS[] = {
-        {"epsilon", required_argument, NULL, 'e'}, {"delta", required_argument, NULL, 'd'},
-        {"window", required_argument, NULL, 'w'},  {"help", no_argument, NULL, 'h'},
-        DP_LEDGER_LONG_OPTIONS,                    {NULL, 0, NULL, 0},
+        {"epsilon", required_argument, NULL, 'e'},
+        {"delta", required_argument, NULL, 'd'},
+        {"window", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
+        DP_LEDGER_LONG_OPTIONS,
+        {NULL, 0, NULL, 0},
     };
     struct dp_cli_ledger l;
     double eps = -1.0, delta = 0.0;

@@ -41,11 +41,11 @@ enum {
 
 #define DP_LEDGER_HELP                                                                             \
     "ledger options:\n"                                                                            \
-    "  --ledger FILE           SQLite budget ledger\n"                                            \
-    "  --collaboration ID      (default local)\n"                                                 \
-    "  --contract ID           (default cli)\n"                                                   \
-    "  --dataset ID            (default default)\n"                                               \
-    "  --party ID              (default local)\n"                                                 \
+    "  --ledger FILE           SQLite budget ledger\n"                                             \
+    "  --collaboration ID      (default local)\n"                                                  \
+    "  --contract ID           (default cli)\n"                                                    \
+    "  --dataset ID            (default default)\n"                                                \
+    "  --party ID              (default local)\n"                                                  \
     "  --who NAME              who is asking, recorded with each debit (default $USER)\n"
 
 void dp_cli_ledger_init(struct dp_cli_ledger *l);

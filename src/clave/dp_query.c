@@ -66,8 +66,8 @@ static int parse_query(int argc, char **argv, struct query_args *a)
         {NULL, 0, NULL, 0},
     };
     static const char *const NAMES[128] = {
-        ['l'] = "lower", ['u'] = "upper",     ['e'] = "epsilon",           ['d'] = "delta",
-        ['r'] = "rho",   ['Q'] = "quantile",  ['M'] = "max_rows_per_user", ['g'] = "grid_bits",
+        ['l'] = "lower", ['u'] = "upper",    ['e'] = "epsilon",           ['d'] = "delta",
+        ['r'] = "rho",   ['Q'] = "quantile", ['M'] = "max_rows_per_user", ['g'] = "grid_bits",
     };
     int opt = 0;
     optind = 1;
@@ -226,9 +226,15 @@ static clave_status run_query(const struct clave_dp_query_spec *s, const struct 
     clave_status st = clave_dp_rng_new(&rng);
     if (st == CLAVE_OK) {
         switch (s->op) {
-        case CLAVE_DP_OP_COUNT: st = clave_dp_count(rng, t->rows, t->n, &s->bounds, &s->params, r); break;
-        case CLAVE_DP_OP_SUM: st = clave_dp_sum(rng, t->rows, t->n, &s->bounds, &s->params, r); break;
-        case CLAVE_DP_OP_MEAN: st = clave_dp_mean(rng, t->rows, t->n, &s->bounds, &s->params, r); break;
+        case CLAVE_DP_OP_COUNT:
+            st = clave_dp_count(rng, t->rows, t->n, &s->bounds, &s->params, r);
+            break;
+        case CLAVE_DP_OP_SUM:
+            st = clave_dp_sum(rng, t->rows, t->n, &s->bounds, &s->params, r);
+            break;
+        case CLAVE_DP_OP_MEAN:
+            st = clave_dp_mean(rng, t->rows, t->n, &s->bounds, &s->params, r);
+            break;
         case CLAVE_DP_OP_VARIANCE:
             st = clave_dp_variance(rng, t->rows, t->n, &s->bounds, &s->params, r);
             break;
@@ -250,9 +256,12 @@ static clave_status debit(const struct query_args *a, const struct clave_dp_quer
     struct clave_dp_ledger *l = NULL;
     char what[CLAVE_DP_COLUMN_MAX + 32];
     snprintf(what, sizeof(what), "%s(%s)", OP_NAMES[s->op], s->column);
-    struct clave_dp_debit d = {a->ledger.who, what, clave_dp_mechanism_name(s->params.mechanism),
+    struct clave_dp_debit d = {a->ledger.who,
+                               what,
+                               clave_dp_mechanism_name(s->params.mechanism),
                                s->params.mechanism == CLAVE_DP_GAUSSIAN_ZCDP ? "zcdp" : "basic",
-                               r->epsilon, r->delta};
+                               r->epsilon,
+                               r->delta};
     clave_status st = clave_dp_ledger_open_sqlite(a->ledger.path, &l);
     if (st == CLAVE_OK) {
         st = clave_dp_ledger_debit(l, &a->ledger.key, &d, (int64_t)time(NULL), rec);
@@ -300,8 +309,8 @@ int cli_dp_query(int argc, char **argv)
     }
     rc = CLI_FAILED;
     text = json_dumps(a.spec, JSON_COMPACT);
-    clave_status st = text != NULL ? clave_dp_query_spec_parse(text, strlen(text), &spec)
-                                   : CLAVE_ERR_NOMEM;
+    clave_status st =
+        text != NULL ? clave_dp_query_spec_parse(text, strlen(text), &spec) : CLAVE_ERR_NOMEM;
     if (st != CLAVE_OK) {
         (void)cli_fail("dp query", st);
         rc = CLI_USAGE;

@@ -126,9 +126,9 @@ clave_status clave_dp_sum(struct clave_dp_rng *rng, const struct clave_dp_row *r
     int64_t noisy = 0;
     CLAVE_CHECK(prepare(rows, n, b, p, out, &pr));
     CLAVE_CHECK(exact_sums(rows, n, pr.keep, b, 0, &s));
-    CLAVE_ENSURE(!__builtin_mul_overflow(dp__max_abs(pr.lo, pr.hi), (uint64_t)b->max_rows_per_user,
-                                         &sens),
-                 CLAVE_ERR_LIMIT, "dp: sensitivity overflow (lower grid_bits)");
+    CLAVE_ENSURE(
+        !__builtin_mul_overflow(dp__max_abs(pr.lo, pr.hi), (uint64_t)b->max_rows_per_user, &sens),
+        CLAVE_ERR_LIMIT, "dp: sensitivity overflow (lower grid_bits)");
     CLAVE_CHECK(release(rng, p, s.sum, sens, b->grid_bits, &out->noise, &noisy));
     out->grid_value = noisy;
     out->value = ldexp((double)noisy, -b->grid_bits);
@@ -154,8 +154,9 @@ clave_status clave_dp_mean(struct clave_dp_rng *rng, const struct clave_dp_row *
     uint64_t sens = dp__max_abs(pr.lo - pr.centre, pr.hi - pr.centre) * b->max_rows_per_user;
     CLAVE_CHECK(release(rng, &half, s.sum, sens, b->grid_bits, &out->noise, &noisy_sum));
     CLAVE_CHECK(release(rng, &half, s.count, b->max_rows_per_user, 0, &count_noise, &noisy_count));
-    double mean = ldexp((double)pr.centre, -b->grid_bits) +
-                  ldexp((double)noisy_sum, -b->grid_bits) / (double)(noisy_count > 1 ? noisy_count : 1);
+    double mean =
+        ldexp((double)pr.centre, -b->grid_bits) +
+        ldexp((double)noisy_sum, -b->grid_bits) / (double)(noisy_count > 1 ? noisy_count : 1);
     out->value = fmin(fmax(mean, b->lower), b->upper);
     out->grid_value = (int64_t)llround(ldexp(out->value, b->grid_bits));
     charge(out, p);
@@ -218,7 +219,9 @@ clave_status clave_dp_histogram(struct clave_dp_rng *rng, const struct clave_dp_
         }
         double v = isnan(rows[i].value) ? b->lower : rows[i].value;
         double pos = width > 0.0 ? floor((v - b->lower) / width) : 0.0;
-        size_t k = pos <= 0.0 ? 0 : pos >= (double)(bucket_count - 1) ? bucket_count - 1 : (size_t)pos;
+        size_t k = pos <= 0.0                          ? 0
+                   : pos >= (double)(bucket_count - 1) ? bucket_count - 1
+                                                       : (size_t)pos;
         counts[k]++;
     }
     CLAVE_CHECK(clave_dp_noise_calibrate(p, b->max_rows_per_user, 0, &noise));

@@ -40,8 +40,7 @@ clave_status clave_dp_gaussian_sigma(double epsilon, double delta, double sensit
     while (clave_dp_gaussian_delta(epsilon, hi, sensitivity) > delta) {
         lo = hi;
         hi *= 2.0;
-        CLAVE_ENSURE(hi < 1e9 * sensitivity, CLAVE_ERR_LIMIT, "dp: no sigma meets delta %g",
-                     delta);
+        CLAVE_ENSURE(hi < 1e9 * sensitivity, CLAVE_ERR_LIMIT, "dp: no sigma meets delta %g", delta);
     }
     /* Invariant: hi meets delta; lo does not (or is 0). */
     while (hi - lo > 1e-12 * hi) {

@@ -58,13 +58,13 @@ clave_status clave_dp_sgd_step(struct clave_dp_rng *rng, double *grads, size_t b
     struct clave_dp_noise noise = {0};
     CLAVE_ENSURE(rng != NULL && out != NULL && (grads != NULL || batch == 0), CLAVE_ERR_ARG,
                  "dp: NULL argument");
-    CLAVE_ENSURE(dim >= 1 && dim <= ((size_t)1 << 32) && batch <= ((size_t)1 << 32),
-                 CLAVE_ERR_ARG, "dp: dim must be in [1, 2^32] and batch <= 2^32");
+    CLAVE_ENSURE(dim >= 1 && dim <= ((size_t)1 << 32) && batch <= ((size_t)1 << 32), CLAVE_ERR_ARG,
+                 "dp: dim must be in [1, 2^32] and batch <= 2^32");
     CLAVE_CHECK(dp__check_range("noise_multiplier", noise_multiplier, 0.0, true, 1e6, false));
     CLAVE_ENSURE(grid_bits >= 0 && grid_bits <= CLAVE_DP_MAX_GRID_BITS, CLAVE_ERR_ARG,
                  "dp: grid_bits = %d outside [0, %d]", grid_bits, CLAVE_DP_MAX_GRID_BITS);
-    CLAVE_CHECK(dp__check_range("clip_norm", clip_norm, 0.0, true, ldexp(1.0, 50 - grid_bits),
-                                false));
+    CLAVE_CHECK(
+        dp__check_range("clip_norm", clip_norm, 0.0, true, ldexp(1.0, 50 - grid_bits), false));
     acc = calloc(dim, sizeof(int64_t));
     CLAVE_ENSURE_ALLOC(acc);
     for (size_t b = 0; b < batch; b++) {

@@ -31,8 +31,8 @@ static clave_status check_text(const char *name, const char *s)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_ENSURE(s != NULL && s[0] != '\0', CLAVE_ERR_ARG, "dp ledger: %s is empty", name);
-    CLAVE_ENSURE(strlen(s) <= DP_KEY_MAX, CLAVE_ERR_ARG, "dp ledger: %s longer than %d bytes",
-                 name, DP_KEY_MAX);
+    CLAVE_ENSURE(strlen(s) <= DP_KEY_MAX, CLAVE_ERR_ARG, "dp ledger: %s longer than %d bytes", name,
+                 DP_KEY_MAX);
     st = CLAVE_OK;
 done:
     return st;
@@ -107,8 +107,8 @@ clave_status clave_dp_ledger_set_budget(struct clave_dp_ledger *ledger,
     CLAVE_ENSURE(b->window_seconds >= 0, CLAVE_ERR_ARG, "dp ledger: window_seconds < 0");
     struct dp_amount cap = {to_units(b->epsilon_cap, DP_EPS_UNITS, false),
                             to_units(b->delta_cap, DP_DELTA_UNITS, false)};
-    CLAVE_CHECK(ledger->ops->set_budget(ledger->store, key, cap, b->window_seconds,
-                                        (int64_t)time(NULL)));
+    CLAVE_CHECK(
+        ledger->ops->set_budget(ledger->store, key, cap, b->window_seconds, (int64_t)time(NULL)));
     st = CLAVE_OK;
 done:
     return st;
@@ -160,9 +160,12 @@ clave_status clave_dp_ledger_status(struct clave_dp_ledger *ledger,
     CLAVE_CHECK(check_key(key));
     CLAVE_CHECK(ledger->ops->status(ledger->store, key, now, &u));
     *out = (struct clave_dp_budget_status){
-        (double)u.cap.epsilon / DP_EPS_UNITS,     (double)u.cap.delta / DP_DELTA_UNITS,
-        (double)u.spent.epsilon / DP_EPS_UNITS,   (double)u.spent.delta / DP_DELTA_UNITS,
-        u.window_start,                           u.window_seconds,
+        (double)u.cap.epsilon / DP_EPS_UNITS,
+        (double)u.cap.delta / DP_DELTA_UNITS,
+        (double)u.spent.epsilon / DP_EPS_UNITS,
+        (double)u.spent.delta / DP_DELTA_UNITS,
+        u.window_start,
+        u.window_seconds,
     };
     st = CLAVE_OK;
 done:

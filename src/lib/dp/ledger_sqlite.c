@@ -115,8 +115,8 @@ static clave_status read_status(sqlite3 *db, const struct clave_dp_budget_key *k
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     sqlite3_stmt *s = NULL;
-    CLAVE_CHECK(prepare(db, "SELECT eps_cap, delta_cap, window_seconds FROM dp_budget WHERE " KEY_WHERE,
-                        key, &s));
+    CLAVE_CHECK(prepare(
+        db, "SELECT eps_cap, delta_cap, window_seconds FROM dp_budget WHERE " KEY_WHERE, key, &s));
     int rc = sqlite3_step(s);
     CLAVE_ENSURE(rc != SQLITE_DONE, CLAVE_ERR_NOT_FOUND, "dp ledger: no budget for %s/%s/%s/%s",
                  key->collaboration, key->contract, key->dataset, key->party);
@@ -229,21 +229,19 @@ done:
 
 static json_t *record_json(sqlite3_stmt *s)
 {
-    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:f, s:f}",
-                     "id", (json_int_t)sqlite3_column_int64(s, 0), "time",
-                     (json_int_t)sqlite3_column_int64(s, 1), "collaboration",
-                     (const char *)sqlite3_column_text(s, 2), "contract",
-                     (const char *)sqlite3_column_text(s, 3), "dataset",
-                     (const char *)sqlite3_column_text(s, 4), "party",
-                     (const char *)sqlite3_column_text(s, 5), "who",
-                     (const char *)sqlite3_column_text(s, 6), "what",
-                     (const char *)sqlite3_column_text(s, 7), "epsilon",
-                     (double)sqlite3_column_int64(s, 8) / DP_EPS_UNITS, "delta",
-                     (double)sqlite3_column_int64(s, 9) / DP_DELTA_UNITS, "mechanism",
-                     (const char *)sqlite3_column_text(s, 10), "accountant",
-                     (const char *)sqlite3_column_text(s, 11), "epsilon_remaining",
-                     (double)sqlite3_column_int64(s, 12) / DP_EPS_UNITS, "delta_remaining",
-                     (double)sqlite3_column_int64(s, 13) / DP_DELTA_UNITS);
+    return json_pack(
+        "{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:f, s:f}", "id",
+        (json_int_t)sqlite3_column_int64(s, 0), "time", (json_int_t)sqlite3_column_int64(s, 1),
+        "collaboration", (const char *)sqlite3_column_text(s, 2), "contract",
+        (const char *)sqlite3_column_text(s, 3), "dataset", (const char *)sqlite3_column_text(s, 4),
+        "party", (const char *)sqlite3_column_text(s, 5), "who",
+        (const char *)sqlite3_column_text(s, 6), "what", (const char *)sqlite3_column_text(s, 7),
+        "epsilon", (double)sqlite3_column_int64(s, 8) / DP_EPS_UNITS, "delta",
+        (double)sqlite3_column_int64(s, 9) / DP_DELTA_UNITS, "mechanism",
+        (const char *)sqlite3_column_text(s, 10), "accountant",
+        (const char *)sqlite3_column_text(s, 11), "epsilon_remaining",
+        (double)sqlite3_column_int64(s, 12) / DP_EPS_UNITS, "delta_remaining",
+        (double)sqlite3_column_int64(s, 13) / DP_DELTA_UNITS);
 }
 
 static clave_status sqlite_records(void *store, const struct clave_dp_budget_key *key,

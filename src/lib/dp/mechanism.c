@@ -78,7 +78,8 @@ static double dgauss_delta(double s2, double epsilon, double sens)
         norm += 2.0 * exp(-y * y / (2.0 * s2));
     }
     double c = epsilon * s2 / sens;
-    return dgauss_tail(s2, c - sens / 2.0, norm) - exp(epsilon) * dgauss_tail(s2, c + sens / 2.0, norm);
+    return dgauss_tail(s2, c - sens / 2.0, norm) -
+           exp(epsilon) * dgauss_tail(s2, c + sens / 2.0, norm);
 }
 
 static clave_status set_sigma2(double s2, struct clave_dp_noise *out)

@@ -30,7 +30,8 @@ clave_status clave_dp_params_check(const struct clave_dp_params *p)
     switch (p->mechanism) {
     case CLAVE_DP_LAPLACE:
         CLAVE_CHECK(dp__check_range("epsilon", p->epsilon, 0.0, true, 1e6, false));
-        CLAVE_ENSURE(p->delta == 0.0, CLAVE_ERR_ARG, "dp: delta must be 0 for the laplace mechanism");
+        CLAVE_ENSURE(p->delta == 0.0, CLAVE_ERR_ARG,
+                     "dp: delta must be 0 for the laplace mechanism");
         break;
     case CLAVE_DP_GAUSSIAN:
         CLAVE_CHECK(dp__check_range("epsilon", p->epsilon, 0.0, true, 1e3, false));

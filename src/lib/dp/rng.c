@@ -26,7 +26,9 @@ clave_status clave_dp_rng_new(struct clave_dp_rng **out)
     rng = calloc(1, sizeof(*rng));
     CLAVE_ENSURE_ALLOC(rng);
     rng->pos = DP_RNG_BUF_LEN;
-    mpz_inits(rng->uniform, rng->bound, rng->gnum, rng->bias_num, rng->bias_den, NULL);
+    mpz_inits(rng->uniform, rng->bound, rng->gnum, rng->bias_num, rng->bias_den, rng->geo_u,
+              rng->geo_t, NULL);
+    mpz_init_set_ui(rng->one, 1);
     *out = rng;
     rng = NULL;
     st = CLAVE_OK;
@@ -40,7 +42,8 @@ void clave_dp_rng_free(struct clave_dp_rng *rng)
     if (rng == NULL) {
         return;
     }
-    mpz_clears(rng->uniform, rng->bound, rng->gnum, rng->bias_num, rng->bias_den, NULL);
+    mpz_clears(rng->uniform, rng->bound, rng->gnum, rng->bias_num, rng->bias_den, rng->one,
+               rng->geo_u, rng->geo_t, NULL);
     OPENSSL_cleanse(rng, sizeof(*rng));
     free(rng);
 }

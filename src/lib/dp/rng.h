@@ -23,6 +23,9 @@ struct clave_dp_rng {
     mpz_t gnum;     /* exponent of Bernoulli(exp(-g)) being reduced */
     mpz_t bias_num; /* discrete Gaussian acceptance exponent */
     mpz_t bias_den;
+    mpz_t one;   /* constant 1 */
+    mpz_t geo_u; /* geometric: uniform remainder */
+    mpz_t geo_t; /* geometric: its range */
 };
 
 /* `k` (0..64) fresh random bits. */

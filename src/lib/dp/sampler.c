@@ -67,16 +67,14 @@ clave_status dp__bernoulli_exp_mpz(struct clave_dp_rng *rng, const mpz_t num, co
                                    int *out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    mpz_t one;
     int b = 0;
-    mpz_init_set_ui(one, 1);
     *out = 0;
     CLAVE_ENSURE(mpz_sgn(num) >= 0 && mpz_sgn(den) > 0, CLAVE_ERR_INTERNAL,
                  "dp bernoulli_exp: bad exponent");
     mpz_set(rng->gnum, num);
     /* g > 1: each unit of g is one Bernoulli(exp(-1)); stop at the first failure. */
     while (mpz_cmp(rng->gnum, den) > 0) {
-        CLAVE_CHECK(bernoulli_exp_le1(rng, one, one, &b));
+        CLAVE_CHECK(bernoulli_exp_le1(rng, rng->one, rng->one, &b));
         if (!b) {
             st = CLAVE_OK;
             goto done;
@@ -86,7 +84,6 @@ clave_status dp__bernoulli_exp_mpz(struct clave_dp_rng *rng, const mpz_t num, co
     CLAVE_CHECK(bernoulli_exp_le1(rng, rng->gnum, den, out));
     st = CLAVE_OK;
 done:
-    mpz_clear(one);
     return st;
 }
 
@@ -111,22 +108,19 @@ done:
 static clave_status geometric(struct clave_dp_rng *rng, uint64_t num, uint64_t den, uint64_t *out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    mpz_t u, t, one;
     uint64_t uval = 0, v = 0, value = 0;
     int b = 0;
-    mpz_inits(u, t, NULL);
-    mpz_init_set_ui(one, 1);
-    mpz_set_ui(t, den);
+    mpz_set_ui(rng->geo_t, den);
     *out = 0;
     /* U uniform in [0, den), accepted with probability exp(-U/den). */
     do {
         CLAVE_CHECK(clave_dp_sample_uniform(rng, den, &uval));
-        mpz_set_ui(u, uval);
-        CLAVE_CHECK(dp__bernoulli_exp_mpz(rng, u, t, &b));
+        mpz_set_ui(rng->geo_u, uval);
+        CLAVE_CHECK(dp__bernoulli_exp_mpz(rng, rng->geo_u, rng->geo_t, &b));
     } while (!b);
     /* V: number of successes of Bernoulli(exp(-1)) before the first failure. */
     for (;;) {
-        CLAVE_CHECK(dp__bernoulli_exp_mpz(rng, one, one, &b));
+        CLAVE_CHECK(dp__bernoulli_exp_mpz(rng, rng->one, rng->one, &b));
         if (!b) {
             break;
         }
@@ -138,7 +132,6 @@ static clave_status geometric(struct clave_dp_rng *rng, uint64_t num, uint64_t d
     *out = value / num;
     st = CLAVE_OK;
 done:
-    mpz_clears(u, t, one, NULL);
     return st;
 }
 
@@ -175,7 +168,8 @@ clave_status clave_dp_sample_discrete_laplace(struct clave_dp_rng *rng, uint64_t
             break;
         }
     }
-    CLAVE_ENSURE(mag <= (uint64_t)CLAVE_DP_MAX_NOISE, CLAVE_ERR_LIMIT, "dp laplace: noise too large");
+    CLAVE_ENSURE(mag <= (uint64_t)CLAVE_DP_MAX_NOISE, CLAVE_ERR_LIMIT,
+                 "dp laplace: noise too large");
     *out = sign ? -(int64_t)mag : (int64_t)mag;
     st = CLAVE_OK;
 done:
@@ -209,8 +203,8 @@ static void gaussian_bias(struct clave_dp_rng *rng, uint64_t ay, uint64_t t, uin
     mpz_mul_ui(rng->bias_den, rng->bias_den, den);
 }
 
-clave_status clave_dp_sample_discrete_gaussian(struct clave_dp_rng *rng, uint64_t num,
-                                               uint64_t den, int64_t *out)
+clave_status clave_dp_sample_discrete_gaussian(struct clave_dp_rng *rng, uint64_t num, uint64_t den,
+                                               int64_t *out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     int64_t y = 0;

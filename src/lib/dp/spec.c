@@ -39,16 +39,19 @@ enum field {
 };
 
 static const char *const FIELD_NAMES[F_COUNT] = {
-    "column", "op",  "lower",     "upper",      "epsilon",   "delta", "rho",
-    "mechanism", "max_rows_per_user", "grid_bits", "quantile",
+    "column",    "op",        "lower",
+    "upper",     "epsilon",   "delta",
+    "rho",       "mechanism", "max_rows_per_user",
+    "grid_bits", "quantile",
 };
 
 static const struct {
     const char *name;
     clave_dp_op op;
 } OPS[] = {
-    {"count", CLAVE_DP_OP_COUNT}, {"sum", CLAVE_DP_OP_SUM},           {"mean", CLAVE_DP_OP_MEAN},
-    {"variance", CLAVE_DP_OP_VARIANCE}, {"quantile", CLAVE_DP_OP_QUANTILE},
+    {"count", CLAVE_DP_OP_COUNT},       {"sum", CLAVE_DP_OP_SUM},
+    {"mean", CLAVE_DP_OP_MEAN},         {"variance", CLAVE_DP_OP_VARIANCE},
+    {"quantile", CLAVE_DP_OP_QUANTILE},
 };
 
 static const struct {
@@ -119,12 +122,24 @@ static clave_status set_number(struct clave_dp_query_spec *s, int f, double v)
     const char *name = FIELD_NAMES[f];
     CLAVE_ENSURE(isfinite(v), CLAVE_ERR_ARG, "dp spec: %s must be a finite number", name);
     switch (f) {
-    case F_LOWER: s->bounds.lower = v; break;
-    case F_UPPER: s->bounds.upper = v; break;
-    case F_EPSILON: s->params.epsilon = v; break;
-    case F_DELTA: s->params.delta = v; break;
-    case F_RHO: s->params.rho = v; break;
-    case F_QUANTILE: s->quantile = v; break;
+    case F_LOWER:
+        s->bounds.lower = v;
+        break;
+    case F_UPPER:
+        s->bounds.upper = v;
+        break;
+    case F_EPSILON:
+        s->params.epsilon = v;
+        break;
+    case F_DELTA:
+        s->params.delta = v;
+        break;
+    case F_RHO:
+        s->params.rho = v;
+        break;
+    case F_QUANTILE:
+        s->quantile = v;
+        break;
     case F_MAX_ROWS:
         CLAVE_ENSURE(v >= 1 && v <= 1000000 && v == floor(v), CLAVE_ERR_ARG,
                      "dp spec: max_rows_per_user must be an integer in [1, 1000000]");
@@ -151,8 +166,7 @@ static bool is_string_field(int f)
 static clave_status mark_seen(struct spec_state *ss, int f)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    CLAVE_ENSURE(!(ss->seen & (1u << f)), CLAVE_ERR_ARG, "dp spec: %s given twice",
-                 FIELD_NAMES[f]);
+    CLAVE_ENSURE(!(ss->seen & (1u << f)), CLAVE_ERR_ARG, "dp spec: %s given twice", FIELD_NAMES[f]);
     ss->seen |= 1u << f;
     st = CLAVE_OK;
 done:
@@ -167,8 +181,7 @@ static clave_status parse_json(struct spec_state *ss, const char *text, size_t l
     json_t *v = NULL;
     CLAVE_CHECK(clave_json_parse(text, len, NULL, "dp spec", &root));
     CLAVE_CHECK(clave_json_expect_object(root, "dp spec"));
-    json_object_foreach(root, k, v)
-    {
+    json_object_foreach (root, k, v) {
         int f = field_of(k, strlen(k));
         CLAVE_ENSURE(f >= 0, CLAVE_ERR_ARG, "dp spec: unknown key '%.40s'", k);
         CLAVE_CHECK(mark_seen(ss, f));

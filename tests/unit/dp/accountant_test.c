@@ -188,10 +188,14 @@ static void test_composition_and_zcdp(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tf_privacy_vectors),    cmocka_unit_test(test_opacus_vectors),
-        cmocka_unit_test(test_mnist_tutorial_classic), cmocka_unit_test(test_dp_accounting_vectors),
-        cmocka_unit_test(test_order_grids),           cmocka_unit_test(test_hostile_parameters),
-        cmocka_unit_test(test_analytic_gaussian),     cmocka_unit_test(test_composition_and_zcdp),
+        cmocka_unit_test(test_tf_privacy_vectors),
+        cmocka_unit_test(test_opacus_vectors),
+        cmocka_unit_test(test_mnist_tutorial_classic),
+        cmocka_unit_test(test_dp_accounting_vectors),
+        cmocka_unit_test(test_order_grids),
+        cmocka_unit_test(test_hostile_parameters),
+        cmocka_unit_test(test_analytic_gaussian),
+        cmocka_unit_test(test_composition_and_zcdp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,18 +41,17 @@ static void test_calibration_is_conservative(void **state)
     struct clave_dp_params z = {CLAVE_DP_GAUSSIAN_ZCDP, 0.0, 0.0, 0.125};
     T_OK(clave_dp_noise_calibrate(&z, 1, 0, &n));
     assert_true((double)n.num / (double)n.den >= 4.0);
-    expect_arg(clave_dp_noise_calibrate(&(struct clave_dp_params){CLAVE_DP_LAPLACE, 0.0, 0, 0}, 1,
-                                        0, &n),
-               "epsilon");
-    expect_arg(clave_dp_noise_calibrate(&(struct clave_dp_params){CLAVE_DP_LAPLACE, NAN, 0, 0}, 1,
-                                        0, &n),
-               "epsilon");
-    expect_arg(clave_dp_noise_calibrate(&(struct clave_dp_params){CLAVE_DP_GAUSSIAN, 1, 1.0, 0}, 1,
-                                        0, &n),
-               "delta");
-    expect_arg(clave_dp_noise_calibrate(&(struct clave_dp_params){CLAVE_DP_GAUSSIAN_ZCDP, 0, 0,
-                                                                   -1.0},
-                                        1, 0, &n),
+    expect_arg(
+        clave_dp_noise_calibrate(&(struct clave_dp_params){CLAVE_DP_LAPLACE, 0.0, 0, 0}, 1, 0, &n),
+        "epsilon");
+    expect_arg(
+        clave_dp_noise_calibrate(&(struct clave_dp_params){CLAVE_DP_LAPLACE, NAN, 0, 0}, 1, 0, &n),
+        "epsilon");
+    expect_arg(
+        clave_dp_noise_calibrate(&(struct clave_dp_params){CLAVE_DP_GAUSSIAN, 1, 1.0, 0}, 1, 0, &n),
+        "delta");
+    expect_arg(clave_dp_noise_calibrate(
+                   &(struct clave_dp_params){CLAVE_DP_GAUSSIAN_ZCDP, 0, 0, -1.0}, 1, 0, &n),
                "rho");
     expect_arg(clave_dp_noise_calibrate(&lap, 1, 41, &n), "grid_bits");
 }
@@ -196,7 +195,8 @@ static void test_clip_and_sgd_step(void **state)
     double grads[2 * 3] = {3, 4, 0, 0, 0, 0.5};
     double out[3];
     T_OK(clave_dp_sgd_step(rng, grads, 2, 3, 1.0, 1e-4, 16, out));
-    assert_true(fabs(out[0] - 0.6) < 1e-2 && fabs(out[1] - 0.8) < 1e-2 && fabs(out[2] - 0.5) < 1e-2);
+    assert_true(fabs(out[0] - 0.6) < 1e-2 && fabs(out[1] - 0.8) < 1e-2 &&
+                fabs(out[2] - 0.5) < 1e-2);
     /* Real noise: z = 1 gives a sum whose spread is about the clip norm. */
     double grads2[3] = {0, 0, 0};
     T_OK(clave_dp_sgd_step(rng, grads2, 1, 3, 1.0, 1.0, 16, out));
