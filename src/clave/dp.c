@@ -229,9 +229,13 @@ static int cmd_epsilon(int argc, char **argv)
     }
     const char *conv = clave_dp_conversion_name(e.conversion);
     if (a.json) {
-        printf("{\"epsilon\":%.17g,\"order\":%.17g,\"conversion\":\"%s\",\"accountant\":\"%s\","
+        char eps_text[32] = "null";
+        if (isfinite(e.epsilon)) {
+            snprintf(eps_text, sizeof(eps_text), "%.17g", e.epsilon);
+        }
+        printf("{\"epsilon\":%s,\"order\":%.17g,\"conversion\":\"%s\",\"accountant\":\"%s\","
                "\"orders\":\"%s\",\"delta\":%.17g,\"q\":%.17g,\"sigma\":%.17g,\"steps\":%llu}\n",
-               isfinite(e.epsilon) ? e.epsilon : 1e308, e.order, conv, a.zcdp ? "zcdp" : "rdp",
+               eps_text, e.order, conv, a.zcdp ? "zcdp" : "rdp",
                a.zcdp ? "none" : grid_name(a.grid), a.delta, a.q, a.sigma,
                (unsigned long long)a.steps);
     } else {

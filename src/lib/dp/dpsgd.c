@@ -8,10 +8,10 @@
  *   D = C 2^k (1 + 2^-40) + sqrt(dim) / 2
  * (clipping, a margin for the floating-point norm, and rounding of each coordinate by at most
  * 1/2), and the noise has sigma = noise_multiplier * D in grid units, so an RDP accountant run
- * with the same noise multiplier (rdp.c) describes the step. The discrete Gaussian's Renyi
- * divergences are at most those of the continuous one for the same shift (Canonne, Kamath &
- * Steinke 2020, Sec. 4; for vector shifts their Theorem 15 adds a slack that vanishes once sigma
- * is a few grid units, which the grid choice must ensure: docs/dp.md).
+ * with the same noise multiplier (rdp.c) describes the step, up to the difference between the
+ * per-coordinate discrete Gaussian and the continuous one, which shrinks as sigma grows in grid
+ * units (Canonne, Kamath & Steinke 2020 analyse the multivariate case); the caller picks the grid
+ * so that sigma spans many grid units (docs/dp.md).
  */
 #include "dp/params.h"
 
