@@ -9,9 +9,9 @@
  *             sigma^2 rounded up to a multiple of 2^-20 after a 2^-40 relative margin against
  *             floating-point error. The discrete Gaussian's own (e, d) curve (CKS 2020,
  *             Theorem 7: d = P[Y > e s^2/D - D/2] - e^e P[Y > e s^2/D + D/2], Y the discrete
- *             Gaussian) is then evaluated and sigma^2 raised until it holds too (checked up to
- *             sigma = 2^16 grid units; beyond, the continuous and discrete curves differ by less
- *             than e^(-2 pi^2 sigma^2), far below double precision).
+ *             Gaussian) is then evaluated and sigma^2 raised until it holds too. The check sums
+ *             about 80 sigma terms, so it runs for sigma <= 2^16 grid units only; above that the
+ *             analytic (continuous) calibration is used as is (docs/dp.md, "Limits").
  *   zCDP      sigma^2 = D^2 / (2 rho) rounded up likewise (CKS 2020 Theorem 4: the discrete
  *             Gaussian is (D^2 / (2 sigma^2))-zCDP).
  */
