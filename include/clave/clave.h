@@ -8,6 +8,7 @@
 #include <clave/blob.h>
 #include <clave/buf.h>
 #include <clave/cose.h>
+#include <clave/dp.h>
 #include <clave/crypto.h>
 #include <clave/encoding.h>
 #include <clave/he.h>

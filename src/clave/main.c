@@ -12,6 +12,7 @@ static const struct cli_command COMMANDS[] = {
     {"inspect", "show a sealed file's header as JSON", cli_inspect},
     {"he", "Paillier keys and encrypted sums over CSV columns", cli_he},
     {"audit", "verify an audit log or entry against a signed tree head", cli_audit},
+    {"dp", "differential privacy: accountants, noisy queries, budget ledger", cli_dp},
     {"version", "print the version", cli_version},
 };
 
