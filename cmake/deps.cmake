@@ -7,4 +7,4 @@ pkg_check_modules(CLAVE_PC REQUIRED IMPORTED_TARGET
 find_library(GMP_LIBRARY gmp REQUIRED)
 
 add_library(clave_deps INTERFACE)
-target_link_libraries(clave_deps INTERFACE PkgConfig::CLAVE_PC ${GMP_LIBRARY} Threads::Threads ${CMAKE_DL_LIBS})
+target_link_libraries(clave_deps INTERFACE PkgConfig::CLAVE_PC ${GMP_LIBRARY} Threads::Threads ${CMAKE_DL_LIBS} m)

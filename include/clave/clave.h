@@ -13,6 +13,7 @@
 #include <clave/json.h>
 #include <clave/keyring.h>
 #include <clave/log.h>
+#include <clave/mpc.h>
 #include <clave/seal.h>
 #include <clave/secret.h>
 #include <clave/sign.h>
