@@ -14,6 +14,7 @@
 #include <clave/keyring.h>
 #include <clave/log.h>
 #include <clave/mpc.h>
+#include <clave/secagg.h>
 #include <clave/seal.h>
 #include <clave/secret.h>
 #include <clave/sign.h>
