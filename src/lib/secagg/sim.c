@@ -197,7 +197,7 @@ static void finish(struct sim *s)
     struct clave_secagg_sim_report *rep = s->rep;
     uint64_t *result = calloc(s->o->params.dim, sizeof(uint64_t));
     rep->survivors = (uint32_t)clave_secagg_server_survivors(s->server);
-    rep->correct = result != NULL &&
+    rep->correct = rep->status == CLAVE_OK && result != NULL &&
                    clave_secagg_server_result(s->server, result, s->o->params.dim) == CLAVE_OK &&
                    memcmp(result, s->expected, // lint:public
                           (size_t)s->o->params.dim * sizeof(uint64_t)) == 0;
