@@ -81,11 +81,19 @@ done:
 
 clave_status clave__prg_accumulate(struct clave__prg *prg, uint64_t *acc, size_t len, int sign)
 {
+    /* Keystream = AES-CTR of zeros: encrypting a constant zero block avoids clearing the
+     * scratch buffer before every chunk. */
+    static const uint8_t ZEROS[PRG_CHUNK_WORDS * sizeof(uint64_t)];
     clave_status st = CLAVE_ERR_INTERNAL;
     size_t pos = 0;
     while (pos < len) {
         size_t part = len - pos < PRG_CHUNK_WORDS ? len - pos : PRG_CHUNK_WORDS;
-        CLAVE_CHECK(clave__prg_fill(prg, prg->scratch, part));
+        int bytes = (int)(part * sizeof(uint64_t));
+        int written = 0;
+        CLAVE_CHECK_OSSL(
+            EVP_EncryptUpdate(prg->ctx, (uint8_t *)prg->scratch, &written, ZEROS, bytes),
+            CLAVE_ERR_CRYPTO, "prg: AES-256-CTR");
+        CLAVE_ENSURE(written == bytes, CLAVE_ERR_CRYPTO, "prg: short keystream");
         if (sign >= 0) {
             for (size_t k = 0; k < part; k++) {
                 acc[pos + k] += prg->scratch[k];
