@@ -18,6 +18,8 @@
 #include <clave/ledger.h>
 #include <clave/log.h>
 #include <clave/merkle.h>
+#include <clave/mpc.h>
+#include <clave/secagg.h>
 #include <clave/seal.h>
 #include <clave/secret.h>
 #include <clave/sign.h>

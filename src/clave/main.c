@@ -13,6 +13,7 @@ static const struct cli_command COMMANDS[] = {
     {"he", "Paillier keys and encrypted sums over CSV columns", cli_he},
     {"audit", "verify an audit log or entry against a signed tree head", cli_audit},
     {"dp", "differential privacy: accountants, noisy queries, budget ledger", cli_dp},
+    {"secagg", "secure aggregation of client vectors (simulation)", cli_secagg},
     {"version", "print the version", cli_version},
 };
 

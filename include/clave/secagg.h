@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Secure aggregation of client vectors in Z_2^64 (docs/secagg.md): Bonawitz et al., CCS 2017
+ * ("Practical Secure Aggregation for Privacy-Preserving Machine Learning") over the sparse
+ * SecAgg+ communication graph of Bell et al., CCS 2020 (a Harary graph under a random
+ * relabelling, degree O(log n)).
+ *
+ * Rounds: 1 AdvertiseKeys (two X25519 public keys signed with the client's Ed25519 identity
+ * key), 2 ShareKeys (Shamir shares of the self-mask seed b_u and of the mask key s_u^SK,
+ * encrypted pairwise with AES-256-GCM), 3 MaskedInputCollection (y_u = x_u + PRG(b_u) +
+ * sum_v +-PRG(s_uv)), 4 Unmasking (survivors reveal shares of b for survivors and of s^SK for
+ * dropped clients; the server removes the masks). Every PRG is AES-256-CTR keyed by HKDF-SHA256
+ * of a full-width secret. Messages follow docs/formats/secagg.md; every received message is
+ * validated (version, type, session, sender, recipient, lengths, order, membership).
+ *
+ * Client ids are 1..client_count. Objects are not thread-safe; distinct objects may be used
+ * from distinct threads. Messages returned through `uint8_t **msg` are malloc'ed: caller frees
+ * with free().
+ */
+#ifndef CLAVE_SECAGG_H
+#define CLAVE_SECAGG_H
+
+#include <clave/sign.h>
+#include <clave/status.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CLAVE_SECAGG_VERSION 1
+#define CLAVE_SECAGG_SESSION_ID_LEN 16
+#define CLAVE_SECAGG_GRAPH_SEED_LEN 32
+#define CLAVE_SECAGG_MAX_CLIENTS 65535
+#define CLAVE_SECAGG_MAX_DIM ((uint32_t)1 << 24)
+
+/**
+ * Session parameters, identical at the server and every client (a value type: fill it with
+ * clave_secagg_params_suggest or by hand and check it with clave_secagg_params_check).
+ */
+struct clave_secagg_params {
+    uint32_t client_count;    /* n: client ids are 1..n, 2..CLAVE_SECAGG_MAX_CLIENTS */
+    uint32_t degree;          /* neighbours per client: even and >= 2, or n - 1 (complete) */
+    uint32_t share_threshold; /* Shamir threshold within a neighbourhood, 1..degree */
+    uint32_t min_clients;     /* t: a round closing with fewer clients aborts, 1..n */
+    uint32_t dim;             /* vector length, 1..CLAVE_SECAGG_MAX_DIM */
+    uint8_t session_id[CLAVE_SECAGG_SESSION_ID_LEN]; /* fresh per session: binds every message */
+    uint8_t graph_seed[CLAVE_SECAGG_GRAPH_SEED_LEN]; /* relabelling of the Harary graph */
+};
+
+/** CLAVE_OK if `p` is consistent, CLAVE_ERR_ARG naming the offending field otherwise. */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_secagg_params_check(const struct clave_secagg_params *p);
+
+/**
+ * Parameters for n clients of which a fraction `dropout` (0 <= dropout < 1) may drop: the share
+ * threshold is a strict majority of a neighbourhood (floor(k/2) + 1), and the degree k is the
+ * smallest even value for which the probability that some client keeps fewer than threshold
+ * surviving neighbours is below 2^-10 (exact binomial tail, union bound over the n clients),
+ * capped at n - 1. min_clients = threshold. Fresh random session id and graph seed.
+ * @return CLAVE_OK, CLAVE_ERR_ARG, CLAVE_ERR_RANDOM
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_params_suggest(uint32_t client_count,
+                                                                  double dropout, uint32_t dim,
+                                                                  struct clave_secagg_params *out);
+
+/**
+ * The neighbours of client `id` in ascending order into `out` (capacity `cap` >= degree).
+ * @return CLAVE_OK, CLAVE_ERR_ARG (bad params, id or capacity), CLAVE_ERR_NOMEM
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_neighbours(const struct clave_secagg_params *p,
+                                                              uint32_t id, uint32_t *out,
+                                                              size_t cap, size_t *count);
+
+/* ---- client --------------------------------------------------------------------------------- */
+
+struct clave_secagg_client;
+
+/**
+ * A client for one session.
+ * @param params     copied
+ * @param identity   this client's Ed25519 private key (borrowed; must outlive the client)
+ * @param directory  client_count Ed25519 public keys, directory[id - 1] for client id (borrowed;
+ *                   array and keys must outlive the client): how clients authenticate each
+ *                   other's key advertisements whatever the server forwards
+ * @param out        set to NULL on entry; caller frees with clave_secagg_client_free
+ * @return CLAVE_OK, CLAVE_ERR_ARG, CLAVE_ERR_KEY (identity not an Ed25519 private key),
+ *         CLAVE_ERR_NOMEM
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_client_new(
+    const struct clave_secagg_params *params, uint32_t id, const struct clave_pkey *identity,
+    const struct clave_pkey *const *directory, struct clave_secagg_client **out);
+
+/** Round 1: fresh key pairs and the signed ADVERTISE message. CLAVE_ERR_STATE out of order. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_client_advertise(struct clave_secagg_client *c,
+                                                                    uint8_t **msg, size_t *len);
+
+/**
+ * Round 2: consume the server's KEYS message (neighbours' signed keys), answer with SHARES.
+ * @return CLAVE_OK; CLAVE_ERR_SIGNATURE (a substituted key), CLAVE_ERR_FORMAT/TRUNCATED/
+ *         TRAILING/TOO_LARGE (malformed or not addressed to this client), CLAVE_ERR_STATE (out of
+ *         order or fewer than share_threshold neighbours). Any failure leaves the client unusable.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_client_share_keys(struct clave_secagg_client *c,
+                                                                     const uint8_t *in,
+                                                                     size_t in_len, uint8_t **msg,
+                                                                     size_t *len);
+
+/**
+ * Round 3: consume FORWARD (neighbours' encrypted shares), answer with MASKED_INPUT for `input`
+ * (params.dim words, borrowed). CLAVE_ERR_AUTH if a share does not decrypt or names the wrong
+ * sender or recipient.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_secagg_client_masked_input(struct clave_secagg_client *c, const uint8_t *in, size_t in_len,
+                                 const uint64_t *input, uint8_t **msg, size_t *len);
+
+/** Round 4: consume UNMASK_REQUEST (surviving neighbours), answer with UNMASK shares. A client
+ * answers at most once, and never reveals both secrets of one neighbour. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_client_unmask(struct clave_secagg_client *c,
+                                                                 const uint8_t *in, size_t in_len,
+                                                                 uint8_t **msg, size_t *len);
+
+/** Free and wipe. NULL is a no-op. */
+CLAVE_API void clave_secagg_client_free(struct clave_secagg_client *c);
+
+/* ---- server --------------------------------------------------------------------------------- */
+
+enum clave_secagg_round {
+    CLAVE_SECAGG_ROUND_ADVERTISE = 1,
+    CLAVE_SECAGG_ROUND_SHARE = 2,
+    CLAVE_SECAGG_ROUND_MASKED = 3,
+    CLAVE_SECAGG_ROUND_UNMASK = 4,
+    CLAVE_SECAGG_ROUND_DONE = 5,
+    CLAVE_SECAGG_ROUND_ABORTED = 6,
+};
+
+struct clave_secagg_server;
+
+/** A server for one session; `params` copied, `directory` as for clients (borrowed). Caller
+ * frees. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_server_new(
+    const struct clave_secagg_params *params, const struct clave_pkey *const *directory,
+    struct clave_secagg_server **out);
+
+/**
+ * Accept one client message for the current round. A rejected message changes nothing.
+ * @return CLAVE_OK; CLAVE_ERR_STATE (wrong round, sender not in the round's client set, server
+ *         done or aborted), CLAVE_ERR_EXISTS (a second message from the same sender),
+ *         CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE (malformed, wrong session, shares
+ *         addressed to a non-neighbour), CLAVE_ERR_SIGNATURE (bad advertisement signature)
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_server_receive(struct clave_secagg_server *s,
+                                                                  const uint8_t *msg, size_t len);
+
+/**
+ * Close the current round with the clients heard so far. Fewer than min_clients aborts the
+ * session (CLAVE_ERR_STATE, round becomes ABORTED). Closing round 4 reconstructs the dropped
+ * clients' masks and computes the sum; a reconstruction failure (too few shares, inconsistent
+ * shares: CLAVE_ERR_TAMPERED) aborts too. No partial result is ever released.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_secagg_server_close_round(struct clave_secagg_server *s);
+
+/** The current round. */
+CLAVE_API enum clave_secagg_round clave_secagg_server_round(const struct clave_secagg_server *s);
+
+/** Number of clients whose message for the current round has been accepted. */
+CLAVE_API size_t clave_secagg_server_heard(const struct clave_secagg_server *s);
+
+/**
+ * The server's message to client `id` for the current round (KEYS, FORWARD or UNMASK_REQUEST).
+ * @return CLAVE_OK, CLAVE_ERR_NOT_FOUND (the client dropped out), CLAVE_ERR_STATE
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_server_message(struct clave_secagg_server *s,
+                                                                  uint32_t id, uint8_t **msg,
+                                                                  size_t *len);
+
+/** The aggregate (params.dim words into `out`, capacity `cap`) once the round is DONE;
+ * CLAVE_ERR_STATE before. */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_secagg_server_result(const struct clave_secagg_server *s, uint64_t *out, size_t cap);
+
+/** Number of clients whose input is in the aggregate (valid once DONE). */
+CLAVE_API size_t clave_secagg_server_survivors(const struct clave_secagg_server *s);
+
+/** Free and wipe. NULL is a no-op. */
+CLAVE_API void clave_secagg_server_free(struct clave_secagg_server *s);
+
+/* ---- in-process simulation ------------------------------------------------------------------ */
+
+#define CLAVE_SECAGG_STAGES 3 /* 0: before ShareKeys, 1: before MaskedInput, 2: before Unmask */
+
+struct clave_secagg_sim_opts {
+    struct clave_secagg_params params;
+    double dropout[CLAVE_SECAGG_STAGES]; /* fraction of the original n dropping before stage i */
+    const uint8_t *dropout_seed;         /* 32 bytes selecting who drops (NULL: fresh randomness) */
+};
+
+struct clave_secagg_sim_report {
+    clave_status status;          /* CLAVE_OK, or why the session aborted */
+    bool correct;                 /* the aggregate equals the plain sum of the survivors' inputs */
+    uint32_t survivors;           /* clients whose input is in the aggregate */
+    double client_seconds[4];     /* mean CPU seconds per participating client, per round */
+    double client_total_max;      /* largest total over all rounds of one client */
+    double server_seconds[4];     /* server CPU seconds per round (receive + close + messages) */
+    double bytes_sent_per_client; /* mean bytes a client sent (all rounds) */
+    double bytes_received_per_client; /* mean bytes a client received */
+};
+
+/**
+ * Run n clients and the server in this process, dropping clients as asked. Inputs are
+ * deterministic per client; the report says whether the aggregate is exact.
+ * @return CLAVE_OK whenever the simulation ran (an aborted session is reported in
+ *         report->status), CLAVE_ERR_ARG, CLAVE_ERR_NOMEM
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_simulate(
+    const struct clave_secagg_sim_opts *opts, struct clave_secagg_sim_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
