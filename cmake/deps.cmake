@@ -3,7 +3,7 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 pkg_check_modules(CLAVE_PC REQUIRED IMPORTED_TARGET
-    libcrypto>=3.0 libssl>=3.0 jansson libcbor libargon2 p11-kit-1)
+    libcrypto>=3.0 libssl>=3.0 jansson libcbor libargon2 p11-kit-1 sqlite3>=3.37 libpq)
 find_library(GMP_LIBRARY gmp REQUIRED)
 
 add_library(clave_deps INTERFACE)

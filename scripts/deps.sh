@@ -10,6 +10,10 @@ PACKAGES=(
     # libraries (DESIGN.md §8)
     libssl-dev openssl libgmp-dev libcbor-dev libjansson-dev libargon2-dev libsqlite3-dev
     libp11-kit-dev p11-kit
+    # metadata store: PostgreSQL client library for the postgres backend (src/lib/store/pg.c)
+    libpq-dev
+    # tests: a throwaway PostgreSQL 15 server (initdb, pg_ctl) for the store suite's PG run
+    postgresql
     # tests
     libcmocka-dev softhsm2 time
     # demo data is extracted from Debian packages with apt-get download + dpkg-deb

@@ -6,6 +6,7 @@
 #include <clave/status.h>
 #include <clave/attest.h>
 #include <clave/auth.h>
+#include <clave/blob.h>
 #include <clave/buf.h>
 #include <clave/cose.h>
 #include <clave/crypto.h>
@@ -17,6 +18,7 @@
 #include <clave/seal.h>
 #include <clave/secret.h>
 #include <clave/sign.h>
+#include <clave/store.h>
 #include <clave/x509.h>
 
 #endif

@@ -53,6 +53,11 @@ typedef enum clave_status {
     CLAVE_ERR_PKCS11 = 402,       /* a PKCS#11 call failed */
     CLAVE_ERR_TAMPERED = 403,     /* sealed data was modified, reordered, truncated or extended */
     CLAVE_ERR_NO_RECIPIENT = 404, /* none of the wrapped keys can be unwrapped with our keys */
+
+    /* 5xx: storage */
+    CLAVE_ERR_STORE = 500,      /* the database failed (the detail names the statement) */
+    CLAVE_ERR_CONFLICT = 501,   /* a transaction lost a race (serialization failure, busy): retry */
+    CLAVE_ERR_CONSTRAINT = 502, /* a foreign-key, NOT NULL or CHECK constraint was violated */
 } clave_status;
 
 /** Short, stable, human-readable name of a status ("truncated input"). Never NULL. */

@@ -39,6 +39,9 @@ static const struct status_name STATUS_NAMES[] = {
     {CLAVE_ERR_PKCS11, "PKCS#11 failure"},
     {CLAVE_ERR_TAMPERED, "sealed data tampered"},
     {CLAVE_ERR_NO_RECIPIENT, "no usable recipient key"},
+    {CLAVE_ERR_STORE, "database failure"},
+    {CLAVE_ERR_CONFLICT, "transaction conflict (retry)"},
+    {CLAVE_ERR_CONSTRAINT, "constraint violated"},
 };
 
 const char *clave_status_str(clave_status st)

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Store internals shared by the generic layer (store.c, migrate.c) and the two backends. */
+#ifndef CLAVE_STORE_INTERNAL_H
+#define CLAVE_STORE_INTERNAL_H
+
+#include <clave/store.h>
+
+/* Longest SQL text accepted by exec/query, and most parameters per statement. */
+#define STORE_SQL_MAX 65536u
+#define STORE_PARAMS_MAX 1000u
+/* How much of a statement an error detail quotes. */
+#define STORE_SQL_QUOTE 96
+
+struct clave_store;
+
+/* One backend. `run` executes a validated single statement with `n` params; it fills `rows`
+ * when non-NULL (query) and `affected` when non-NULL (exec). `script` runs trusted SQL text
+ * (several statements, literals allowed, no params, rows ignored). */
+struct store_ops {
+    clave_status (*open)(struct clave_store *s);
+    void (*close)(struct clave_store *s);
+    clave_status (*run)(struct clave_store *s, const char *sql,
+                        const struct clave_store_param *params, size_t n, int64_t *affected,
+                        struct clave_store_rows **rows);
+    clave_status (*script)(struct clave_store *s, const char *sql);
+};
+
+struct clave_store {
+    enum clave_store_backend backend;
+    char *sqlite_path; /* owned copy */
+    char *pg_conninfo; /* owned copy; wiped on close (it may hold a password) */
+    uint32_t busy_timeout_ms;
+    const struct store_ops *ops;
+    void *conn; /* sqlite3 * or PGconn *, plus backend state */
+    bool in_tx;
+    bool tx_failed;
+};
+
+extern const struct store_ops clave__store_sqlite_ops;
+extern const struct store_ops clave__store_pg_ops;
+
+/* Write a short quote of `sql` (first STORE_SQL_QUOTE bytes, "..." if cut) into `out`. */
+void clave__store_quote(const char *sql, char *out, size_t cap);
+
+/* Result building for the backends. */
+clave_status clave__rows_new(size_t ncols, struct clave_store_rows **out);
+/* Append a row of NULLs and return its index in `*row`. */
+clave_status clave__rows_add(struct clave_store_rows *rows, size_t *row);
+void clave__rows_set_int(struct clave_store_rows *rows, size_t row, size_t col, int64_t v);
+/* Copy `len` bytes (plus a terminating NUL) as TEXT or BLOB. */
+clave_status clave__rows_set_bytes(struct clave_store_rows *rows, size_t row, size_t col,
+                                   enum clave_store_type type, const void *data, size_t len);
+/* Take ownership of `data` (malloc'd, `len` bytes followed by a NUL). */
+void clave__rows_take_bytes(struct clave_store_rows *rows, size_t row, size_t col,
+                            enum clave_store_type type, uint8_t *data, size_t len);
+
+/* Parse a decimal int64 strictly (optional '-', digits only, no overflow). */
+bool clave__store_parse_int(const char *s, int64_t *out);
+
+/* Run trusted script / statement through the generic layer (tx bookkeeping included). */
+clave_status clave__store_script(struct clave_store *s, const char *sql);
+
+#endif
