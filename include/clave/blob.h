@@ -68,13 +68,13 @@ typedef clave_status (*clave_blob_read_fn)(void *arg, uint8_t *buf, size_t cap, 
 typedef clave_status (*clave_blob_write_fn)(void *arg, const uint8_t *buf, size_t len);
 
 /**
- * Store the content produced by `read(arg, ...)`. On success `id` (CLAVE_BLOB_ID_SIZE bytes)
+ * Store the content produced by `source(arg, ...)`. On success `id` (CLAVE_BLOB_ID_SIZE bytes)
  * gets the blob id and `size` (may be NULL) its length. Returns CLAVE_ERR_TOO_LARGE as soon as the
  * content exceeds the store's max_size (the temporary file is removed, nothing is stored),
  * CLAVE_ERR_IO on a filesystem failure, or the source's own failure.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_blob_put(struct clave_blob_store *store,
-                                                     clave_blob_read_fn read, void *arg,
+                                                     clave_blob_read_fn source, void *arg,
                                                      char id[CLAVE_BLOB_ID_SIZE], uint64_t *size);
 
 /** clave_blob_put reading from file descriptor `fd` (borrowed, read until end of file). */
@@ -88,14 +88,14 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_blob_put_buf(struct clave_blob_store
                                                          char id[CLAVE_BLOB_ID_SIZE]);
 
 /**
- * Stream blob `id` to `write(arg, ...)` in chunks, hashing as it goes. The content is verified
+ * Stream blob `id` to `sink(arg, ...)` in chunks, hashing as it goes. The content is verified
  * only at the end: if it returns CLAVE_ERR_TAMPERED (stored bytes no longer match the id), the
  * sink has already seen bad bytes and must discard them. `size` (may be NULL) gets the length.
  * Returns CLAVE_ERR_ARG for an invalid id, CLAVE_ERR_NOT_FOUND if absent, CLAVE_ERR_IO,
  * CLAVE_ERR_TAMPERED, or the sink's own failure.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_blob_get(struct clave_blob_store *store, const char *id,
-                                                     clave_blob_write_fn write, void *arg,
+                                                     clave_blob_write_fn sink, void *arg,
                                                      uint64_t *size);
 
 /** clave_blob_get writing to file descriptor `fd` (borrowed). */

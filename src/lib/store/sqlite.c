@@ -154,6 +154,7 @@ static clave_status prepare(struct clave_store *s, const char *sql, sqlite3_stmt
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct sqlite_conn *c = conn_of(s);
+    sqlite3_stmt *stmt = NULL;
     for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
         if (c->cache[i].sql != NULL && strcmp(c->cache[i].sql, sql) == 0) {
             *out = c->cache[i].stmt;
@@ -161,7 +162,6 @@ static clave_status prepare(struct clave_store *s, const char *sql, sqlite3_stmt
             goto done;
         }
     }
-    sqlite3_stmt *stmt = NULL;
     const char *tail = NULL;
     int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
     if (rc != SQLITE_OK) {
