@@ -113,14 +113,15 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_totp_uri(const char *issuer, const c
 /* ---- Login lockout with exponential backoff ---- */
 
 struct clave_lockout_policy {
-    uint32_t free_failures; /* failures allowed before any delay */
+    uint32_t free_failures; /* failures allowed before any delay (0 counts as 1) */
     uint32_t base_delay_s;  /* first delay; doubles with each further failure */
     uint32_t max_delay_s;   /* cap on the delay */
 };
 
 /**
  * Time (Unix seconds) before which the next attempt is refused after `failures` consecutive
- * failures, the last at `last_failure`. Returns 0 when no delay applies.
+ * failures, the last at `last_failure`: base_delay_s once `free_failures` failures have
+ * accumulated, doubling per further failure, capped at max_delay_s. 0 when no delay applies.
  */
 CLAVE_API int64_t clave_lockout_until(const struct clave_lockout_policy *policy, uint32_t failures,
                                       int64_t last_failure);

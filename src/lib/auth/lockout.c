@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Login backoff: after `free_failures` failures, each further one doubles the wait (capped). */
+/* Login backoff: once `free_failures` failures have accumulated, the next attempt waits
+ * base_delay_s, and each further failure doubles the wait (capped). */
 #include <clave/auth.h>
 
 #define LOCKOUT_MAX_DOUBLINGS 30
@@ -7,10 +8,11 @@
 int64_t clave_lockout_until(const struct clave_lockout_policy *policy, uint32_t failures,
                             int64_t last_failure)
 {
-    if (policy == NULL || failures <= policy->free_failures || policy->base_delay_s == 0) {
+    if (policy == NULL || failures < policy->free_failures || failures == 0 ||
+        policy->base_delay_s == 0) {
         return 0;
     }
-    uint32_t extra = failures - policy->free_failures - 1;
+    uint32_t extra = failures - policy->free_failures;
     uint64_t delay = policy->base_delay_s;
     for (uint32_t i = 0; i < extra && i < LOCKOUT_MAX_DOUBLINGS && delay < policy->max_delay_s;
          i++) {

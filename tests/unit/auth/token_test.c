@@ -123,11 +123,11 @@ static void test_lockout(void **state)
     (void)state;
     struct clave_lockout_policy p = {3, 2, 60};
     assert_int_equal(clave_lockout_until(&p, 0, 1000), 0);
-    assert_int_equal(clave_lockout_until(&p, 3, 1000), 0);
-    assert_int_equal(clave_lockout_until(&p, 4, 1000), 1002);
-    assert_int_equal(clave_lockout_until(&p, 5, 1000), 1004);
-    assert_int_equal(clave_lockout_until(&p, 8, 1000), 1032);
-    assert_int_equal(clave_lockout_until(&p, 9, 1000), 1060);
+    assert_int_equal(clave_lockout_until(&p, 2, 1000), 0);
+    assert_int_equal(clave_lockout_until(&p, 3, 1000), 1002);
+    assert_int_equal(clave_lockout_until(&p, 4, 1000), 1004);
+    assert_int_equal(clave_lockout_until(&p, 7, 1000), 1032);
+    assert_int_equal(clave_lockout_until(&p, 8, 1000), 1060);
     assert_int_equal(clave_lockout_until(&p, UINT32_MAX, 1000), 1060);
     assert_int_equal(clave_lockout_until(NULL, 10, 1000), 0);
 }
