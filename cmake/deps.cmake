@@ -8,3 +8,8 @@ find_library(GMP_LIBRARY gmp REQUIRED)
 
 add_library(clave_deps INTERFACE)
 target_link_libraries(clave_deps INTERFACE PkgConfig::CLAVE_PC ${GMP_LIBRARY} m Threads::Threads ${CMAKE_DL_LIBS})
+
+# claved (src/claved/): libevent 2.1 evhttp over bufferevent_openssl, with pthreads locking.
+pkg_check_modules(CLAVE_EVENT REQUIRED IMPORTED_TARGET libevent libevent_openssl libevent_pthreads)
+# The CLI talks HTTPS to claved through libcurl built against OpenSSL.
+pkg_check_modules(CLAVE_CURL REQUIRED IMPORTED_TARGET libcurl)

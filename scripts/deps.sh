@@ -14,6 +14,14 @@ PACKAGES=(
     libpq-dev
     # tests: a throwaway PostgreSQL 15 server (initdb, pg_ctl) for the store suite's PG run
     postgresql
+    # claved: evhttp + bufferevent_openssl (DESIGN.md section 8)
+    libevent-dev
+    # clave CLI: HTTPS client for claved
+    libcurl4-openssl-dev
+    # claved integration tests drive the API with curl
+    curl
+    # bench/api.sh: load generator and the nginx baseline
+    wrk nginx
     # tests
     libcmocka-dev softhsm2 time
     # demo data is extracted from Debian packages with apt-get download + dpkg-deb

@@ -5,6 +5,7 @@
 
 #include <clave/status.h>
 #include <clave/attest.h>
+#include <clave/auth.h>
 #include <clave/blob.h>
 #include <clave/buf.h>
 #include <clave/cose.h>

@@ -71,5 +71,6 @@ int cli_inspect(int argc, char **argv);
 int cli_he(int argc, char **argv);
 int cli_dp(int argc, char **argv);
 int cli_secagg(int argc, char **argv);
+int cli_server(int argc, char **argv);
 
 #endif

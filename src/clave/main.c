@@ -14,6 +14,7 @@ static const struct cli_command COMMANDS[] = {
     {"audit", "verify an audit log or entry against a signed tree head", cli_audit},
     {"dp", "differential privacy: accountants, noisy queries, budget ledger", cli_dp},
     {"secagg", "secure aggregation of client vectors (simulation)", cli_secagg},
+    {"server", "prepare a claved data directory (server init)", cli_server},
     {"version", "print the version", cli_version},
 };
 

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The single hook every security-relevant handler calls before it responds. Today it writes a
+ * JSON log line; the audit ledger replaces its body ("append before respond"): a non-OK return
+ * must make the handler fail the request with 503 instead of acting unrecorded.
+ */
+#ifndef CLAVED_AUDIT_HOOK_H
+#define CLAVED_AUDIT_HOOK_H
+
+#include "claved.h"
+
+/* Event types (stable strings, also the ledger's event names). */
+#define CLAVED_AUDIT_LOGIN_OK "login.success"
+#define CLAVED_AUDIT_LOGIN_FAIL "login.failure"
+#define CLAVED_AUDIT_LOGOUT "logout"
+#define CLAVED_AUDIT_USER_CREATE "user.create"
+#define CLAVED_AUDIT_ROLE_CHANGE "user.role"
+#define CLAVED_AUDIT_TOTP_ENROL "user.totp.enrol"
+#define CLAVED_AUDIT_TOTP_CONFIRM "user.totp.confirm"
+#define CLAVED_AUDIT_TOKEN_CREATE "token.create"
+#define CLAVED_AUDIT_TOKEN_REVOKE "token.revoke"
+#define CLAVED_AUDIT_PARTY_CREATE "party.create"
+#define CLAVED_AUDIT_DENIED "access.denied"
+
+/**
+ * Record `event_type` with `n` extra string fields (never secrets) plus, from `ctx`, the request
+ * id and the acting principal. Returns CLAVE_OK once the event is durable.
+ */
+clave_status claved_audit(struct claved_ctx *ctx, const char *event_type,
+                          const struct clave_log_field *fields, size_t n);
+
+#endif

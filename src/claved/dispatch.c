@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One request through the route table: match, authenticate, authorise (role -> permission from
+ * the route), check and parse the body against the route's schema, run the handler.
+ */
+#include "audit_hook.h"
+#include "db.h"
+#include "routes.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BODY_MAX_DEPTH 8
+#define BEARER "Bearer "
+#define BEARER_LEN 7
+
+void claved_response_clear(struct claved_response *resp)
+{
+    free(resp->body);
+    memset(resp, 0, sizeof(*resp));
+    resp->route = -1;
+}
+
+void claved_json(struct claved_ctx *ctx, int status, json_t *body)
+{
+    struct claved_response *r = ctx->resp;
+    free(r->body);
+    r->body = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    r->body_len = r->body != NULL ? strlen(r->body) : 0;
+    r->status = body != NULL && r->body == NULL ? 500 : status;
+    r->content_type = "application/json";
+    json_decref(body);
+}
+
+void claved_error(struct claved_ctx *ctx, int status, const char *code, const char *message)
+{
+    json_t *e = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code, "message", message,
+                          "request_id", ctx->req->request_id);
+    claved_json(ctx, status, e);
+    if (ctx->resp->body == NULL) {
+        ctx->resp->status = 500;
+    }
+}
+
+clave_status claved_new_request_id(char out[CLAVED_REQUEST_ID_LEN + 1])
+{
+    uint8_t raw[CLAVED_REQUEST_ID_LEN / 2];
+    clave_status st = clave_random(raw, sizeof(raw));
+    if (st == CLAVE_OK) {
+        st = clave_hex_encode(raw, sizeof(raw), out, CLAVED_REQUEST_ID_LEN + 1);
+    }
+    return st;
+}
+
+clave_status claved_new_id(const char *prefix, char *out)
+{
+    out[0] = prefix[0];
+    out[1] = '_';
+    return claved_new_request_id(out + 2);
+}
+
+static bool principal_from_user(struct claved_ctx *ctx, const char *user_id)
+{
+    struct claved_user u;
+    if (claved_db_user_by_id(ctx->store, user_id, &u) != CLAVE_OK) {
+        return false;
+    }
+    ctx->who.authenticated = true;
+    memcpy(ctx->who.user_id, u.id, sizeof(u.id));
+    memcpy(ctx->who.party_id, u.party_id, sizeof(u.party_id));
+    memcpy(ctx->who.name, u.name, sizeof(u.name));
+    ctx->who.role = u.role;
+    clave_wipe(&u, sizeof(u));
+    return true;
+}
+
+/* Bearer credentials: a session token ("v1.") or an API token ("clv_"). Returns 0 on success or
+ * when no credentials were presented, else the HTTP status to answer with. */
+static int authenticate(struct claved_ctx *ctx, const char **code)
+{
+    const char *h = ctx->req->authorization;
+    *code = "unauthenticated";
+    if (h == NULL) {
+        return 0;
+    }
+    if (strncmp(h, BEARER, BEARER_LEN) != 0) {
+        return 401;
+    }
+    const char *tok = h + BEARER_LEN;
+    size_t len = strnlen(tok, CLAVE_SESSION_TOKEN_MAX + 1);
+    if (strncmp(tok, CLAVE_API_TOKEN_PREFIX, 4) == 0) {
+        uint8_t hash[CLAVE_API_TOKEN_HASH_LEN];
+        char uid[CLAVED_ID_LEN + 1];
+        if (clave_api_token_hash(tok, len, hash) != CLAVE_OK ||
+            claved_db_token_user(ctx->store, hash, ctx->now, uid) != CLAVE_OK ||
+            !principal_from_user(ctx, uid)) {
+            return 401;
+        }
+        return 0;
+    }
+    struct clave_session_claims c;
+    clave_status st = clave_session_token_verify(ctx->app->session_key, tok, len,
+                                                 ctx->app->cfg.session_audience, ctx->now, &c);
+    if (st == CLAVE_ERR_EXPIRED) {
+        *code = "token_expired";
+        return 401;
+    }
+    if (st != CLAVE_OK || claved_db_session_check(ctx->store, c.sid, c.sub, ctx->now) != CLAVE_OK ||
+        !principal_from_user(ctx, c.sub)) {
+        return 401;
+    }
+    memcpy(ctx->who.session_id, c.sid, strlen(c.sid) + 1);
+    return 0;
+}
+
+static bool is_json(const char *ct)
+{
+    static const char JSON_CT[] = "application/json";
+    if (ct == NULL || strncasecmp(ct, JSON_CT, sizeof(JSON_CT) - 1) != 0) {
+        return false;
+    }
+    char next = ct[sizeof(JSON_CT) - 1];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+/* Returns false after filling an error response. */
+static bool parse_body(struct claved_ctx *ctx, const struct claved_route *route)
+{
+    const struct claved_request *req = ctx->req;
+    size_t limit = ctx->who.authenticated ? ctx->app->cfg.max_body_bytes : CLAVED_UNAUTH_BODY_MAX;
+    if (route->schema == NULL) {
+        if (req->body_len != 0) {
+            claved_error(ctx, 400, "unexpected_body", "this route takes no request body");
+            return false;
+        }
+        return true;
+    }
+    if (req->body_len > limit) {
+        claved_error(ctx, 413, "payload_too_large", "request body exceeds the limit");
+        return false;
+    }
+    if (!is_json(req->content_type)) {
+        claved_error(ctx, 415, "unsupported_media_type", "Content-Type must be application/json");
+        return false;
+    }
+    struct clave_json_limits lim = {limit, BODY_MAX_DEPTH};
+    clave_status st =
+        clave_json_parse((const char *)req->body, req->body_len, &lim, "body", &ctx->body);
+    if (st == CLAVE_OK) {
+        st = clave_json_expect_object(ctx->body, "body");
+    }
+    if (st == CLAVE_OK) {
+        st = clave_json_only_keys(ctx->body, "body", claved_schema_keys(route->schema));
+    }
+    if (st != CLAVE_OK) {
+        claved_error(ctx, st == CLAVE_ERR_TOO_LARGE ? 413 : 400,
+                     st == CLAVE_ERR_TOO_LARGE ? "payload_too_large" : "invalid_json",
+                     clave_error_last().detail);
+        return false;
+    }
+    return true;
+}
+
+static void run(struct claved_ctx *ctx, int ri)
+{
+    const struct claved_route *route = &CLAVED_ROUTES[ri];
+    const char *code = NULL;
+    int status = authenticate(ctx, &code);
+    if (status == 0 && route->perm != CLAVED_PERM_PUBLIC && !ctx->who.authenticated) {
+        status = 401;
+    }
+    if (status != 0) {
+        claved_error(ctx, status, code,
+                     strcmp(code, "token_expired") == 0 ? "the session has expired"
+                                                        : "valid credentials are required");
+        return;
+    }
+    if (!claved_role_allows(ctx->who.role, route->perm) && route->perm != CLAVED_PERM_PUBLIC) {
+        struct clave_log_field f[] = {{"route", route->pattern}};
+        (void)claved_audit(ctx, CLAVED_AUDIT_DENIED, f, 1);
+        claved_error(ctx, 403, "forbidden", "your role does not allow this");
+        return;
+    }
+    if (parse_body(ctx, route)) {
+        route->handler(ctx);
+    }
+}
+
+void claved_dispatch(struct claved_app *app, struct clave_store *store,
+                     const struct claved_request *req, struct claved_response *resp)
+{
+    char param_buf[CLAVED_PATH_MAX];
+    bool path_known = false;
+    struct claved_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    claved_response_clear(resp);
+    ctx.app = app;
+    ctx.store = store;
+    ctx.req = req;
+    ctx.resp = resp;
+    ctx.now = (int64_t)time(NULL);
+    int ri = -1;
+    if (req->path != NULL && strnlen(req->path, CLAVED_PATH_MAX) < CLAVED_PATH_MAX) {
+        ri = claved_route_match(req->method, req->path, ctx.params, param_buf, sizeof(param_buf),
+                                &path_known);
+    }
+    resp->route = ri;
+    if (ri < 0) {
+        claved_error(&ctx, path_known ? 405 : 404, path_known ? "method_not_allowed" : "not_found",
+                     path_known ? "method not allowed on this path" : "no such route");
+    } else {
+        run(&ctx, ri);
+    }
+    if (resp->status == 0) {
+        claved_error(&ctx, 500, "internal", "the handler produced no response");
+    }
+    json_decref(ctx.body);
+    clave_wipe(&ctx.who, sizeof(ctx.who));
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The route table, path matching and the role -> permission map. */
+#include "routes.h"
+
+#include <string.h>
+
+#define P(perm) CLAVED_PERM_##perm
+
+const struct claved_route CLAVED_ROUTES[] = {
+    {CLAVED_GET, "/healthz", claved_h_healthz, P(PUBLIC), NULL, false, "Liveness"},
+    {CLAVED_GET, "/readyz", claved_h_readyz, P(PUBLIC), NULL, true, "Readiness (store reachable)"},
+    {CLAVED_GET, "/metrics", claved_h_metrics, P(PUBLIC), NULL, true, "Prometheus metrics"},
+    {CLAVED_POST, "/v1/login", claved_h_login, P(PUBLIC), "login", true,
+     "Log in with a password (+ TOTP) or a registered client certificate"},
+    {CLAVED_POST, "/v1/logout", claved_h_logout, P(SELF), NULL, true, "Revoke this session"},
+    {CLAVED_GET, "/v1/me", claved_h_me, P(SELF), NULL, true, "The calling user"},
+    {CLAVED_POST, "/v1/users", claved_h_users_create, P(USERS_WRITE), "user_create", true,
+     "Create a user"},
+    {CLAVED_GET, "/v1/users", claved_h_users_list, P(USERS_READ), NULL, true, "List users"},
+    {CLAVED_PUT, "/v1/users/{id}/role", claved_h_users_role, P(USERS_WRITE), "user_role", true,
+     "Change a user's role"},
+    {CLAVED_POST, "/v1/users/{id}/totp", claved_h_users_totp, P(SELF), "totp", true,
+     "Enrol (no code) or confirm (code) a TOTP second factor"},
+    {CLAVED_POST, "/v1/tokens", claved_h_tokens_create, P(SELF), "token_create", true,
+     "Create an API token for the caller"},
+    {CLAVED_GET, "/v1/tokens", claved_h_tokens_list, P(SELF), NULL, true,
+     "List the caller's API tokens"},
+    {CLAVED_DELETE, "/v1/tokens/{id}", claved_h_tokens_delete, P(SELF), NULL, true,
+     "Revoke an API token"},
+    {CLAVED_GET, "/v1/parties", claved_h_parties_list, P(PARTIES_READ), NULL, true, "List parties"},
+    {CLAVED_POST, "/v1/parties", claved_h_parties_create, P(PARTIES_WRITE), "party_create", true,
+     "Create a party"},
+};
+const size_t CLAVED_ROUTE_COUNT = sizeof(CLAVED_ROUTES) / sizeof(CLAVED_ROUTES[0]);
+
+struct schema {
+    const char *name;
+    const char *const keys[8];
+};
+
+static const struct schema SCHEMAS[] = {
+    {"login", {"username", "password", "totp", "method", NULL}},
+    {"user_create", {"name", "password", "party_id", "role", "cert_sha256", NULL}},
+    {"user_role", {"role", NULL}},
+    {"totp", {"code", NULL}},
+    {"token_create", {"name", "ttl_s", NULL}},
+    {"party_create", {"name", NULL}},
+};
+
+const char *const *claved_schema_keys(const char *schema)
+{
+    for (size_t i = 0; schema != NULL && i < sizeof(SCHEMAS) / sizeof(SCHEMAS[0]); i++) {
+        if (strcmp(SCHEMAS[i].name, schema) == 0) {
+            return SCHEMAS[i].keys;
+        }
+    }
+    return NULL;
+}
+
+static bool param_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+}
+
+/* Match one pattern; {param} matches 1..64 of [A-Za-z0-9_-]. */
+static bool match(const char *pattern, const char *path, const char **params, char *buf, size_t cap)
+{
+    size_t used = 0;
+    size_t np = 0;
+    while (*pattern != '\0') {
+        if (*pattern == '{') {
+            const char *close = strchr(pattern, '}');
+            size_t n = 0;
+            while (param_char(path[n]) && n <= 64) {
+                n++;
+            }
+            if (close == NULL || n == 0 || n > 64 || used + n + 1 > cap ||
+                np >= CLAVED_MAX_PATH_PARAMS) {
+                return false;
+            }
+            memcpy(buf + used, path, n);
+            buf[used + n] = '\0';
+            params[np++] = buf + used;
+            used += n + 1;
+            path += n;
+            pattern = close + 1;
+        } else if (*pattern++ != *path++) {
+            return false;
+        }
+    }
+    return *path == '\0';
+}
+
+int claved_route_match(enum claved_method method, const char *path, const char **params, char *buf,
+                       size_t cap, bool *path_known)
+{
+    *path_known = false;
+    for (size_t i = 0; i < CLAVED_ROUTE_COUNT; i++) {
+        if (match(CLAVED_ROUTES[i].pattern, path, params, buf, cap)) {
+            if (CLAVED_ROUTES[i].method == method) {
+                return (int)i;
+            }
+            *path_known = true;
+        }
+    }
+    return -1;
+}
+
+bool claved_role_allows(enum claved_role role, enum claved_perm perm)
+{
+    switch (perm) {
+    case CLAVED_PERM_PUBLIC:
+        return true;
+    case CLAVED_PERM_SELF:
+    case CLAVED_PERM_PARTIES_READ:
+        return role != CLAVED_ROLE_NONE;
+    case CLAVED_PERM_USERS_READ:
+        return role == CLAVED_ROLE_ADMIN || role == CLAVED_ROLE_OWNER ||
+               role == CLAVED_ROLE_AUDITOR;
+    case CLAVED_PERM_USERS_WRITE:
+        return role == CLAVED_ROLE_ADMIN || role == CLAVED_ROLE_OWNER;
+    case CLAVED_PERM_PARTIES_WRITE:
+        return role == CLAVED_ROLE_ADMIN;
+    default:
+        return false;
+    }
+}
+
+const char *claved_method_name(enum claved_method method)
+{
+    static const char *const NAMES[] = {"?", "GET", "POST", "PUT", "DELETE", "OTHER"};
+    return (unsigned)method < 6 ? NAMES[method] : "?";
+}
+
+const char *claved_role_name(enum claved_role role)
+{
+    static const char *const NAMES[] = {"none", "admin", "owner", "analyst", "auditor"};
+    return (unsigned)role < 5 ? NAMES[role] : "none";
+}
+
+enum claved_role claved_role_parse(const char *name)
+{
+    for (int r = CLAVED_ROLE_ADMIN; name != NULL && r <= CLAVED_ROLE_AUDITOR; r++) {
+        if (strcmp(name, claved_role_name((enum claved_role)r)) == 0) {
+            return (enum claved_role)r;
+        }
+    }
+    return CLAVED_ROLE_NONE;
+}

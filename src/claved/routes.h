@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The one route table. The router, the authorisation check, the OpenAPI agreement test and the
+ * authorisation matrix test all read it.
+ */
+#ifndef CLAVED_ROUTES_H
+#define CLAVED_ROUTES_H
+
+#include "claved.h"
+
+typedef void (*claved_handler)(struct claved_ctx *ctx);
+
+/* What a route requires of its caller. Party scope is checked by the handlers against the target
+ * object (admin is global; everyone else acts within their own party). */
+enum claved_perm {
+    CLAVED_PERM_PUBLIC = 0,        /* no credentials */
+    CLAVED_PERM_SELF = 1,          /* any authenticated user, acting on themselves */
+    CLAVED_PERM_USERS_READ = 2,    /* admin; owner and auditor within their party */
+    CLAVED_PERM_USERS_WRITE = 3,   /* admin; owner within their party (never granting admin) */
+    CLAVED_PERM_PARTIES_READ = 4,  /* any authenticated user (non-admins see their own party) */
+    CLAVED_PERM_PARTIES_WRITE = 5, /* admin */
+};
+
+struct claved_route {
+    enum claved_method method;
+    const char *pattern; /* "/v1/users/{id}/role" */
+    claved_handler handler;
+    enum claved_perm perm;
+    const char *schema; /* request body schema (see claved_schema_keys), NULL for none */
+    bool offload;       /* run on the worker pool (store access, Argon2) */
+    const char *summary;
+};
+
+extern const struct claved_route CLAVED_ROUTES[];
+extern const size_t CLAVED_ROUTE_COUNT;
+
+/* Find the route for (method, path). Returns its index, or -1 with *path_known set when the path
+ * matches some route under another method (405), or -1 with it unset (404). `params` receives
+ * the {param} values copied into `buf` (capacity `cap`). */
+int claved_route_match(enum claved_method method, const char *path, const char **params, char *buf,
+                       size_t cap, bool *path_known);
+
+bool claved_role_allows(enum claved_role role, enum claved_perm perm);
+
+/* NULL-terminated list of the keys a body schema allows; NULL for an unknown schema. */
+const char *const *claved_schema_keys(const char *schema);
+
+const char *claved_method_name(enum claved_method method);
+
+/* Handlers. */
+void claved_h_healthz(struct claved_ctx *ctx);
+void claved_h_readyz(struct claved_ctx *ctx);
+void claved_h_metrics(struct claved_ctx *ctx);
+void claved_h_login(struct claved_ctx *ctx);
+void claved_h_logout(struct claved_ctx *ctx);
+void claved_h_me(struct claved_ctx *ctx);
+void claved_h_users_create(struct claved_ctx *ctx);
+void claved_h_users_list(struct claved_ctx *ctx);
+void claved_h_users_role(struct claved_ctx *ctx);
+void claved_h_users_totp(struct claved_ctx *ctx);
+void claved_h_tokens_create(struct claved_ctx *ctx);
+void claved_h_tokens_list(struct claved_ctx *ctx);
+void claved_h_tokens_delete(struct claved_ctx *ctx);
+void claved_h_parties_list(struct claved_ctx *ctx);
+void claved_h_parties_create(struct claved_ctx *ctx);
+
+#endif

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Authorisation matrix generated from the route table: every route x role x (own party, other
+ * party, no session). The expected decision comes from an independent table below (the policy
+ * as written in docs/server.md), not from the code under test; a route missing from it fails.
+ * "Allowed" means the request got past authentication and authorisation (not 401/403/404 for a
+ * target that exists); zero unexpected allows is the property that matters.
+ */
+#include "common.h"
+
+enum scope { OWN = 0, OTHER = 1 };
+
+/* Who may call what, per scope: bit r set = role r allowed (r: 1 admin, 2 owner, 3 analyst,
+ * 4 auditor); PUBLIC routes are allowed without a session too. */
+#define A (1u << CLAVED_ROLE_ADMIN)
+#define O (1u << CLAVED_ROLE_OWNER)
+#define N (1u << CLAVED_ROLE_ANALYST)
+#define U (1u << CLAVED_ROLE_AUDITOR)
+#define ALL (A | O | N | U)
+
+struct expect {
+    enum claved_method method;
+    const char *pattern;
+    bool public_route;
+    unsigned own, other; /* allowed roles acting on an object of their own / another party */
+};
+
+static const struct expect POLICY[] = {
+    {CLAVED_GET, "/healthz", true, ALL, ALL},
+    {CLAVED_GET, "/readyz", true, ALL, ALL},
+    {CLAVED_GET, "/metrics", true, ALL, ALL},
+    {CLAVED_POST, "/v1/login", true, ALL, ALL},
+    {CLAVED_POST, "/v1/logout", false, ALL, ALL},
+    {CLAVED_GET, "/v1/me", false, ALL, ALL},
+    {CLAVED_POST, "/v1/users", false, A | O, A},
+    {CLAVED_GET, "/v1/users", false, A | O | U, A | O | U}, /* scoped listing, checked below */
+    {CLAVED_PUT, "/v1/users/{id}/role", false, A | O, A},
+    {CLAVED_POST, "/v1/users/{id}/totp", false, ALL, 0}, /* own = the caller themself */
+    {CLAVED_POST, "/v1/tokens", false, ALL, ALL},
+    {CLAVED_GET, "/v1/tokens", false, ALL, ALL},
+    {CLAVED_DELETE, "/v1/tokens/{id}", false, ALL, A}, /* own = the caller's token */
+    {CLAVED_GET, "/v1/parties", false, ALL, ALL},
+    {CLAVED_POST, "/v1/parties", false, A, A},
+};
+
+struct world {
+    struct fixture f;
+    char party[2][CLAVED_ID_LEN + 1];
+    char *token[5];                    /* per role, in party[OWN] */
+    char user[5][CLAVED_ID_LEN + 1];   /* the callers' ids */
+    char target[2][CLAVED_ID_LEN + 1]; /* an analyst in each party */
+    char *target_token[2];
+};
+
+static const struct expect *policy_for(const struct claved_route *r)
+{
+    for (size_t i = 0; i < sizeof(POLICY) / sizeof(POLICY[0]); i++) {
+        if (POLICY[i].method == r->method && strcmp(POLICY[i].pattern, r->pattern) == 0) {
+            return &POLICY[i];
+        }
+    }
+    return NULL;
+}
+
+static void world_init(struct world *w)
+{
+    memset(w, 0, sizeof(*w));
+    fixture_init(&w->f);
+    T_OK(claved_new_id("p", w->party[OWN]));
+    T_OK(claved_new_id("p", w->party[OTHER]));
+    T_OK(claved_db_party_insert(w->f.app.store, w->party[OWN], "own", 1));
+    T_OK(claved_db_party_insert(w->f.app.store, w->party[OTHER], "other", 1));
+    for (int r = CLAVED_ROLE_ADMIN; r <= CLAVED_ROLE_AUDITOR; r++) {
+        char name[32];
+        snprintf(name, sizeof(name), "caller-%s", claved_role_name((enum claved_role)r));
+        w->token[r] = make_user(&w->f, w->party[OWN], name, (enum claved_role)r, w->user[r]);
+    }
+    w->target_token[OWN] =
+        make_user(&w->f, w->party[OWN], "target-own", CLAVED_ROLE_ANALYST, w->target[OWN]);
+    w->target_token[OTHER] =
+        make_user(&w->f, w->party[OTHER], "target-other", CLAVED_ROLE_ANALYST, w->target[OTHER]);
+}
+
+static void world_fini(struct world *w)
+{
+    for (int r = 0; r < 5; r++) {
+        free(w->token[r]);
+    }
+    free(w->target_token[OWN]);
+    free(w->target_token[OTHER]);
+    fixture_fini(&w->f);
+}
+
+/* A token owned by `user_token`'s user, created fresh; returns its id in `id`. */
+static void new_token_id(struct world *w, const char *user_token, char *id)
+{
+    json_t *b = NULL;
+    assert_int_equal(call(&w->f, CLAVED_POST, "/v1/tokens", user_token, "{\"name\":\"t\"}", &b),
+                     201);
+    snprintf(id, CLAVED_ID_LEN + 1, "%s", json_string_value(json_object_get(b, "id")));
+    json_decref(b);
+}
+
+/* Build the concrete path and body for (route, caller role, scope). */
+static void instantiate(struct world *w, const struct claved_route *r, int role, enum scope s,
+                        char *path, size_t cap, char *body, size_t bcap, unsigned *counter)
+{
+    char id[CLAVED_ID_LEN + 1];
+    body[0] = '\0';
+    snprintf(path, cap, "%s", r->pattern);
+    (*counter)++;
+    if (strcmp(r->pattern, "/v1/users/{id}/role") == 0) {
+        snprintf(path, cap, "/v1/users/%s/role", w->target[s]);
+        snprintf(body, bcap, "{\"role\":\"auditor\"}");
+    } else if (strcmp(r->pattern, "/v1/users/{id}/totp") == 0) {
+        snprintf(path, cap, "/v1/users/%s/totp", s == OWN ? w->user[role] : w->target[OTHER]);
+        snprintf(body, bcap, "{}");
+    } else if (strcmp(r->pattern, "/v1/tokens/{id}") == 0) {
+        new_token_id(w, s == OWN ? w->token[role] : w->target_token[OTHER], id);
+        snprintf(path, cap, "/v1/tokens/%s", id);
+    } else if (strcmp(r->pattern, "/v1/users") == 0 && r->method == CLAVED_POST) {
+        snprintf(body, bcap,
+                 "{\"name\":\"new-%u\",\"password\":\"pw-12345\",\"role\":\"analyst\","
+                 "\"party_id\":\"%s\"}",
+                 *counter, w->party[s]);
+    } else if (strcmp(r->pattern, "/v1/parties") == 0 && r->method == CLAVED_POST) {
+        snprintf(body, bcap, "{\"name\":\"party-%u\"}", *counter);
+    } else if (strcmp(r->pattern, "/v1/login") == 0) {
+        snprintf(body, bcap, "{\"username\":\"target-own\",\"password\":\"pw-12345\"}");
+    } else if (strcmp(r->pattern, "/v1/tokens") == 0 && r->method == CLAVED_POST) {
+        snprintf(body, bcap, "{\"name\":\"tok-%u\"}", *counter);
+    }
+}
+
+static bool denied(int status)
+{
+    return status == 401 || status == 403 || status == 404;
+}
+
+static void test_matrix(void **state)
+{
+    (void)state;
+    struct world w;
+    char path[256];
+    char body[512];
+    unsigned counter = 0;
+    unsigned cases = 0;
+    world_init(&w);
+    for (size_t i = 0; i < CLAVED_ROUTE_COUNT; i++) {
+        const struct claved_route *r = &CLAVED_ROUTES[i];
+        const struct expect *e = policy_for(r);
+        if (e == NULL) {
+            fail_msg("route %s %s has no expected policy", claved_method_name(r->method),
+                     r->pattern);
+        }
+        /* No session. */
+        instantiate(&w, r, CLAVED_ROLE_ANALYST, OWN, path, sizeof(path), body, sizeof(body),
+                    &counter);
+        int st = call(&w.f, r->method, path, NULL, body[0] != '\0' ? body : NULL, NULL);
+        if (e->public_route == denied(st)) {
+            fail_msg("no session: %s %s -> %d", claved_method_name(r->method), path, st);
+        }
+        cases++;
+        for (int role = CLAVED_ROLE_ADMIN; role <= CLAVED_ROLE_AUDITOR; role++) {
+            for (int s = OWN; s <= OTHER; s++) {
+                /* Logout would end the caller's session: give it a throwaway one. */
+                char *tok = w.token[role];
+                char *fresh = NULL;
+                if (strcmp(r->pattern, "/v1/logout") == 0) {
+                    char nm[32];
+                    snprintf(nm, sizeof(nm), "lo-%u", ++counter);
+                    fresh = make_user(&w.f, w.party[OWN], nm, (enum claved_role)role, NULL);
+                    tok = fresh;
+                }
+                instantiate(&w, r, role, (enum scope)s, path, sizeof(path), body, sizeof(body),
+                            &counter);
+                st = call(&w.f, r->method, path, tok, body[0] != '\0' ? body : NULL, NULL);
+                bool allow = ((s == OWN ? e->own : e->other) >> role) & 1u;
+                if (allow == denied(st) || st >= 500) {
+                    fail_msg("%s %s %s scope=%s -> %d, expected %s",
+                             claved_role_name((enum claved_role)role),
+                             claved_method_name(r->method), path, s == OWN ? "own" : "other", st,
+                             allow ? "allow" : "deny");
+                }
+                free(fresh);
+                cases++;
+            }
+        }
+    }
+    assert_int_equal(cases, CLAVED_ROUTE_COUNT * 9);
+    world_fini(&w);
+}
+
+/* Listings are scoped: non-admins never see another party's users or parties. */
+static void test_scoped_listings(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w);
+    for (int role = CLAVED_ROLE_ADMIN; role <= CLAVED_ROLE_AUDITOR; role++) {
+        json_t *b = NULL;
+        int st = call(&w.f, CLAVED_GET, "/v1/users", w.token[role], NULL, &b);
+        if (st == 200) {
+            json_t *users = json_object_get(b, "users");
+            size_t i;
+            json_t *u;
+            bool saw_other = false;
+            json_array_foreach (users, i, u) {
+                saw_other |=
+                    strcmp(json_string_value(json_object_get(u, "party_id")), w.party[OTHER]) == 0;
+            }
+            assert_true(saw_other == (role == CLAVED_ROLE_ADMIN));
+        }
+        json_decref(b);
+        assert_int_equal(call(&w.f, CLAVED_GET, "/v1/parties", w.token[role], NULL, &b), 200);
+        assert_int_equal(json_array_size(json_object_get(b, "parties")),
+                         role == CLAVED_ROLE_ADMIN ? 2 : 1);
+        json_decref(b);
+    }
+    /* An owner cannot mint an admin, nor demote one. */
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"name\":\"sneaky\",\"password\":\"pw-12345\",\"role\":\"admin\"}");
+    assert_int_equal(call(&w.f, CLAVED_POST, "/v1/users", w.token[CLAVED_ROLE_OWNER], body, NULL),
+                     403);
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/users/%s/role", w.user[CLAVED_ROLE_ADMIN]);
+    assert_int_equal(
+        call(&w.f, CLAVED_PUT, path, w.token[CLAVED_ROLE_OWNER], "{\"role\":\"analyst\"}", NULL),
+        403);
+    world_fini(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matrix),
+        cmocka_unit_test(test_scoped_listings),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
