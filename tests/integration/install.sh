@@ -31,7 +31,9 @@ cc=${CC:-cc}
 "$cc" "${cflags[@]}" "$src/docs/examples/crypto_tour.c" $(pkg-config --cflags --libs clave) \
     -Wl,-rpath,"$libdir" -o "$work/tour-shared"
 "$work/tour-shared" >/dev/null
-ldd "$work/tour-shared" | grep -q "$libdir/libclave.so" || { echo "FAIL: not linked to the installed libclave.so"; exit 1; }
+# Capture first: `ldd | grep -q` under pipefail fails whenever grep exits before ldd (SIGPIPE).
+linked=$(ldd "$work/tour-shared")
+grep -q "$libdir/libclave.so" <<<"$linked" || { echo "FAIL: not linked to the installed libclave.so"; exit 1; }
 echo "ok - example builds and runs against the installed shared library"
 
 # shellcheck disable=SC2046
