@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Intel and TPM evidence: Intel DCAP quotes (TDX v4/v5, SGX v3) with their collateral, TPM 2.0
+ * quotes, Azure vTPM confidential VMs (HCL report + TPM quote) and GCP TDX (quote + CCEL event
+ * log). Every verifier fills a `clave_attest_report` (include/clave/attest.h) with one check per
+ * step, in order, and the claims of the evidence under the common names ("tee", "report_data",
+ * "measurement", "debug", "tcb_status", "advisories") plus prefixed ones ("tdx.rtmr0",
+ * "sgx.mrsigner", "tpm.pcr0", ...). See docs/attestation-intel.md.
+ *
+ * Verifiers take the time (Unix seconds) at which certificates, CRLs and collateral must be
+ * valid; they never read the clock and never use the network. They return CLAVE_OK only when
+ * every check passed; otherwise the status of the first failed check (CLAVE_ERR_SIGNATURE,
+ * CLAVE_ERR_CERT, CLAVE_ERR_EXPIRED, CLAVE_ERR_REVOKED, CLAVE_ERR_FORMAT, ...) and the report
+ * still holds every check that ran. A collateral object is immutable after loading and may be
+ * shared between threads; a report is used by one thread at a time.
+ */
+#ifndef CLAVE_ATTEST_INTEL_H
+#define CLAVE_ATTEST_INTEL_H
+
+#include <clave/attest.h>
+#include <clave/status.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest DCAP quote accepted (real quotes are about 5 KiB; files may carry padding). */
+#define CLAVE_DCAP_QUOTE_MAX_LEN (64u * 1024u)
+/* Largest collateral file (TCB info JSON, QE identity JSON, CRL, PEM chain). */
+#define CLAVE_DCAP_COLLATERAL_MAX_LEN (1024u * 1024u)
+
+/** Intel collateral for DCAP verification: TCB info, QE identity, CRLs, issuer chains. */
+struct clave_dcap_collateral;
+
+/**
+ * Load collateral from the JSON object used by dcap-qvl (`QuoteCollateralV3`): keys
+ * pck_crl_issuer_chain, root_ca_crl (hex DER), pck_crl (hex DER), tcb_info_issuer_chain,
+ * tcb_info (the signed JSON text), tcb_info_signature (hex r||s), qe_identity_issuer_chain,
+ * qe_identity, qe_identity_signature. Unknown keys are ignored.
+ * @param json  borrowed, `len` bytes (at most CLAVE_DCAP_COLLATERAL_MAX_LEN)
+ * @param out   set to NULL on entry; caller frees with clave_dcap_collateral_free()
+ * @return CLAVE_OK, CLAVE_ERR_JSON, CLAVE_ERR_ENCODING, CLAVE_ERR_FORMAT, CLAVE_ERR_TOO_LARGE,
+ *         CLAVE_ERR_NOMEM
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_dcap_collateral_from_json(const char *json, size_t len, struct clave_dcap_collateral **out);
+
+/**
+ * Load collateral from a directory of PCS responses: every `*.json` holding {"tcbInfo":…,
+ * "signature":…} or {"enclaveIdentity":…, "signature":…} (other JSON files are skipped), every
+ * `*.der`/`*.crl` CRL, and every `*.pem` certificate chain (issuer chains; TCB Signing
+ * certificates are found by trying each). The TCB info matching the quote's FMSPC and the QE
+ * identity matching its TEE are picked at verification time.
+ * @param dir  path of the directory (borrowed)
+ * @param out  set to NULL on entry; caller frees
+ * @return CLAVE_OK, CLAVE_ERR_IO, CLAVE_ERR_NOT_FOUND (no TCB info found), parse errors
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_dcap_collateral_from_dir(const char *dir, struct clave_dcap_collateral **out);
+
+/**
+ * Replace the pinned trust anchor (by default the Intel SGX Root CA, SHA-256
+ * 44A0196B…74D3) with the first certificate of `pem` (borrowed). For test roots only.
+ * @return CLAVE_OK, CLAVE_ERR_NOT_FOUND, CLAVE_ERR_FORMAT
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_dcap_collateral_set_root(
+    struct clave_dcap_collateral *collateral, const char *pem, size_t len);
+
+/** Free collateral; NULL is a no-op. */
+CLAVE_API void clave_dcap_collateral_free(struct clave_dcap_collateral *collateral);
+
+/**
+ * Verify an Intel DCAP quote (TDX v4/v5 or SGX v3): quote signature by the attestation key, QE
+ * report signature by the PCK key, QE report data binding, PCK chain to the pinned root at
+ * `at_time`, root and PCK CRLs, TCB info and QE identity signatures and windows, FMSPC, the TCB
+ * level (Intel's algorithm, including TDX module identities) and the QE identity, and gives
+ * Intel's status string (claim "tcb_status") and the merged advisory ids ("advisories").
+ * "OutOfDate"-style statuses pass (a policy decides); "Revoked" and "no matching TCB level"
+ * fail. Bytes after the signature data are ignored (padding). Debug enclaves/TDs are reported
+ * in the "debug" claim; rejecting them is the policy's job.
+ * @param quote       borrowed, `len` bytes (at most CLAVE_DCAP_QUOTE_MAX_LEN)
+ * @param collateral  borrowed; NULL runs the quote-only checks and fails "dcap.collateral"
+ * @param at_time     Unix seconds
+ * @param report      borrowed; checks and claims are appended
+ * @return CLAVE_OK if every check passed, else the status of the first failed check
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_dcap_verify(const uint8_t *quote, size_t len, const struct clave_dcap_collateral *collateral,
+                  int64_t at_time, struct clave_attest_report *report);
+
+/**
+ * Parse a DCAP quote and record its claims (no signature or chain check: one "dcap.parse"
+ * check). For `clave attest inspect`.
+ * @return CLAVE_OK or the parse error
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_dcap_inspect(const uint8_t *quote, size_t len,
+                                                         struct clave_attest_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
