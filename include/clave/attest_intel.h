@@ -98,6 +98,40 @@ clave_dcap_verify(const uint8_t *quote, size_t len, const struct clave_dcap_coll
 CLAVE_API CLAVE_MUST_USE clave_status clave_dcap_inspect(const uint8_t *quote, size_t len,
                                                          struct clave_attest_report *report);
 
+/* ---- TPM 2.0 quotes ---- */
+
+struct clave_pkey;
+
+/**
+ * Inputs of a TPM2 quote verification. A transparent value type (like clave_reader): fill it on
+ * the stack; every pointer is borrowed for the duration of the call.
+ */
+struct clave_tpm2_quote_input {
+    const uint8_t *attest; /* TPMS_ATTEST as signed (tpm2_quote -m) */
+    size_t attest_len;
+    const uint8_t *signature; /* TPMT_SIGNATURE (tpm2_quote -s), or a bare RSA signature */
+    size_t signature_len;
+    const struct clave_pkey *ak; /* RSA (RSASSA-PKCS1-v1_5/SHA-256) or P-256 attestation key */
+    const uint8_t *nonce;        /* expected extraData */
+    size_t nonce_len;
+    /* The selected PCR values concatenated in selection order (tpm2_pcrread -o); NULL skips
+     * the pcrDigest check and the tpm.pcrN claims. */
+    const uint8_t *pcr_values;
+    size_t pcr_values_len;
+};
+
+/**
+ * Verify a TPM 2.0 quote (TPMS_ATTEST of type TPM_ST_ATTEST_QUOTE): structure, signature by
+ * the AK, extraData == nonce (constant time), and the PCR digest over the given PCR values.
+ * Checks "tpm.parse", "tpm.signature", "tpm.nonce", "tpm.pcr_digest"; claims "tee" = "tpm2",
+ * "tpm.extra_data", "tpm.pcr_digest", "tpm.reset_count", "tpm.restart_count", "tpm.pcrN".
+ * Thread-safe for distinct reports.
+ * @return CLAVE_OK if every check passed, else the first failure (CLAVE_ERR_SIGNATURE,
+ *         CLAVE_ERR_AUTH for a wrong nonce, CLAVE_ERR_FORMAT, CLAVE_ERR_UNSUPPORTED, ...)
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_tpm2_quote_verify(
+    const struct clave_tpm2_quote_input *in, struct clave_attest_report *report);
+
 #ifdef __cplusplus
 }
 #endif

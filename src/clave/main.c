@@ -10,6 +10,7 @@ static const struct cli_command COMMANDS[] = {
     {"seal", "encrypt a file into the sealed format", cli_seal},
     {"unseal", "decrypt and verify a sealed file", cli_unseal},
     {"inspect", "show a sealed file's header as JSON", cli_inspect},
+    {"attest-intel", "verify Intel DCAP (TDX/SGX) and TPM 2.0 quotes", cli_attest_intel},
     {"version", "print the version", cli_version},
 };
 
