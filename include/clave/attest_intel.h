@@ -19,6 +19,7 @@
 
 #include <clave/attest.h>
 #include <clave/status.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -131,6 +132,42 @@ struct clave_tpm2_quote_input {
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_tpm2_quote_verify(
     const struct clave_tpm2_quote_input *in, struct clave_attest_report *report);
+
+/* ---- Azure confidential VMs with a vTPM (SEV-SNP and TDX) ---- */
+
+/**
+ * Verify Azure vTPM evidence in trustee's JSON form ({"version", "tpm_quote": {"signature",
+ * "message", "pcrs"}, "hcl_report", "vcek"|"td_quote"}): the HCL report's runtime data hash
+ * in the hardware report's REPORT_DATA (and, for TDX, in the TD quote's REPORTDATA), the AK
+ * (JWK "HCLAkPub") from that runtime data, the TPM2 quote signed by it with extraData == nonce
+ * and pcrDigest over the 24 PCRs, and for version 2 the runtime user-data prefix == nonce.
+ * Checks "az.hcl_report", "az.runtime_binding", "az.ak", "az.user_data", "tpm.*"; claims "tee"
+ * ("az-snp-vtpm" | "az-tdx-vtpm"), "report_data", "az.snp_report" | "az.td_report",
+ * "tpm.pcrN". NOT checked here: the SNP report's signature and VCEK chain, and the TD quote's
+ * DCAP chain: pass "az.snp_report" to the SNP verifier and the td_quote to clave_dcap_verify().
+ * @param json   borrowed evidence text
+ * @param nonce  borrowed expected nonce
+ * @return CLAVE_OK if every check passed, else the first failure; parse errors of the JSON
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_azure_vtpm_verify(const char *json, size_t len,
+                                                              const uint8_t *nonce,
+                                                              size_t nonce_len,
+                                                              struct clave_attest_report *report);
+
+/** The same for the split form: the HCL report bytes and the "tpm_quote" JSON object. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_azure_vtpm_verify_parts(
+    const uint8_t *hcl, size_t hcl_len, const char *quote_json, size_t quote_len,
+    const uint8_t *nonce, size_t nonce_len, struct clave_attest_report *report);
+
+/**
+ * The hardware report inside an HCL report (borrowed view into `hcl`): the 1184-byte SEV-SNP
+ * report (`*is_tdx` false) or the 1024-byte TDREPORT (`*is_tdx` true), for the SNP verifier.
+ * @return CLAVE_OK or a parse error
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_azure_hcl_inner_report(const uint8_t *hcl, size_t len,
+                                                                   const uint8_t **report,
+                                                                   size_t *report_len,
+                                                                   bool *is_tdx);
 
 #ifdef __cplusplus
 }
