@@ -169,6 +169,30 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_azure_hcl_inner_report(const uint8_t
                                                                    size_t *report_len,
                                                                    bool *is_tdx);
 
+/* ---- GCP confidential VMs on TDX (TD quote + CCEL event log) ---- */
+
+struct ccel_replay;
+
+/**
+ * Replay a TCG2 crypto-agile event log (the CCEL log area) into RTMR0..3 (MR index 1..4, SHA-384
+ * extends from zero; EV_NO_ACTION skipped). `out` is caller's memory; `log` borrowed.
+ * @return CLAVE_OK, CLAVE_ERR_FORMAT / CLAVE_ERR_TRUNCATED / CLAVE_ERR_UNSUPPORTED on bad logs
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ccel_replay(const uint8_t *log, size_t len,
+                                                        struct ccel_replay *out);
+
+/**
+ * Verify GCP TDX evidence: the TD quote through clave_dcap_verify() (`collateral` may be NULL:
+ * then "dcap.collateral" fails and so does the verdict), REPORTDATA starting with `nonce`
+ * ("gcp.nonce"), the CCEL event log ("gcp.event_log") and its replay equal to the quote's
+ * RTMR0..3 ("gcp.rtmr_replay"). Claim "tee" = "gcp-tdx". All pointers borrowed.
+ * @return CLAVE_OK if every check passed, else the first failure
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_gcp_tdx_verify(
+    const uint8_t *quote, size_t quote_len, const struct clave_dcap_collateral *collateral,
+    int64_t at_time, const uint8_t *ccel_log, size_t log_len, const uint8_t *nonce,
+    size_t nonce_len, struct clave_attest_report *report);
+
 #ifdef __cplusplus
 }
 #endif
