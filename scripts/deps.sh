@@ -24,6 +24,8 @@ PACKAGES=(
     wrk nginx
     # tests
     libcmocka-dev softhsm2 time
+    # TPM 2.0: a software TPM and tpm2-tools for tests/integration/tpm2_swtpm.sh (real quotes)
+    swtpm swtpm-tools tpm2-tools xxd
     # demo data is extracted from Debian packages with apt-get download + dpkg-deb
     dpkg-dev
 )

@@ -7,6 +7,7 @@
 #include <clave/attest.h>
 #include <clave/auth.h>
 #include <clave/blob.h>
+#include <clave/attest_intel.h>
 #include <clave/buf.h>
 #include <clave/cose.h>
 #include <clave/dp.h>

@@ -15,6 +15,7 @@ static const struct cli_command COMMANDS[] = {
     {"dp", "differential privacy: accountants, noisy queries, budget ledger", cli_dp},
     {"secagg", "secure aggregation of client vectors (simulation)", cli_secagg},
     {"server", "prepare a claved data directory (server init)", cli_server},
+    {"attest-intel", "verify Intel DCAP (TDX/SGX) and TPM 2.0 quotes", cli_attest_intel},
     {"version", "print the version", cli_version},
 };
 
