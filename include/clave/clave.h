@@ -6,6 +6,7 @@
 #include <clave/status.h>
 #include <clave/attest.h>
 #include <clave/buf.h>
+#include <clave/contract.h>
 #include <clave/cose.h>
 #include <clave/crypto.h>
 #include <clave/encoding.h>
