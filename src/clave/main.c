@@ -10,6 +10,7 @@ static const struct cli_command COMMANDS[] = {
     {"seal", "encrypt a file into the sealed format", cli_seal},
     {"unseal", "decrypt and verify a sealed file", cli_unseal},
     {"inspect", "show a sealed file's header as JSON", cli_inspect},
+    {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},
     {"version", "print the version", cli_version},
 };
 
