@@ -123,7 +123,7 @@ struct clave_contract_workload {
 /** A dataset named by the contract (borrowed views into the contract). */
 struct clave_contract_dataset {
     const char *id;
-    const char *owner; /* party id; always a required signer */
+    const char *owner;     /* party id; always a required signer */
     const uint8_t *sha256; /* CLAVE_SHA256_LEN bytes: SHA-256 of the sealed blob */
 };
 
@@ -169,9 +169,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_contract_builder_set_collaboration(
     struct clave_contract_builder *b, const char *collaboration_id);
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_contract_builder_set_version(struct clave_contract_builder *b, uint64_t version);
-CLAVE_API CLAVE_MUST_USE clave_status clave_contract_builder_add_dataset(
-    struct clave_contract_builder *b, const char *dataset_id, const char *owner_party,
-    const uint8_t sha256[CLAVE_SHA256_LEN]);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_contract_builder_add_dataset(struct clave_contract_builder *b, const char *dataset_id,
+                                   const char *owner_party, const uint8_t sha256[CLAVE_SHA256_LEN]);
 /**
  * The computation: its kind and spec, a CBOR map (borrowed bytes of `spec_len`) in the JSON data
  * model (text keys; text, integers, booleans, null, arrays, maps; no floats, byte strings or
@@ -189,9 +189,9 @@ CLAVE_API CLAVE_MUST_USE clave_status
 clave_contract_builder_add_tcb_status(struct clave_contract_builder *b, const char *status);
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_contract_builder_set_debug_allowed(struct clave_contract_builder *b, bool allowed);
-CLAVE_API CLAVE_MUST_USE clave_status clave_contract_builder_add_budget(
-    struct clave_contract_builder *b, const char *party, uint64_t epsilon_micro,
-    uint64_t delta_pico);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_contract_builder_add_budget(struct clave_contract_builder *b, const char *party,
+                                  uint64_t epsilon_micro, uint64_t delta_pico);
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_contract_builder_set_min_group_size(struct clave_contract_builder *b, uint64_t size);
 CLAVE_API CLAVE_MUST_USE clave_status
@@ -200,9 +200,9 @@ clave_contract_builder_add_column(struct clave_contract_builder *b, const char *
 CLAVE_API CLAVE_MUST_USE clave_status clave_contract_builder_add_recipient_spki(
     struct clave_contract_builder *b, const char *party, const uint8_t *spki, size_t spki_len);
 /** A recipient by RFC 7638 JWK thumbprint (SHA-256). */
-CLAVE_API CLAVE_MUST_USE clave_status clave_contract_builder_add_recipient_thumbprint(
-    struct clave_contract_builder *b, const char *party,
-    const uint8_t thumbprint[CLAVE_SHA256_LEN]);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_contract_builder_add_recipient_thumbprint(struct clave_contract_builder *b, const char *party,
+                                                const uint8_t thumbprint[CLAVE_SHA256_LEN]);
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_contract_builder_add_region(struct clave_contract_builder *b, const char *region);
 /** A required signer with its identity key (DER SPKI of Ed25519 or P-256; borrowed). */
@@ -218,8 +218,8 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_contract_builder_set_validity(
  * @return CLAVE_OK, CLAVE_ERR_FORMAT (a rule failed; the detail names the field), CLAVE_ERR_KEY
  *         (a key that does not parse or has the wrong type), CLAVE_ERR_NOMEM
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_contract_builder_finish(
-    const struct clave_contract_builder *b, struct clave_contract **out);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_contract_builder_finish(const struct clave_contract_builder *b, struct clave_contract **out);
 
 /* ---- Parsing and the document ---- */
 
@@ -258,7 +258,8 @@ CLAVE_API const uint8_t *clave_contract_id(const struct clave_contract *c);
 /* Accessors: strings and bytes are borrowed from the contract; indices must be < the count. */
 CLAVE_API const char *clave_contract_collaboration(const struct clave_contract *c);
 CLAVE_API uint64_t clave_contract_version(const struct clave_contract *c);
-CLAVE_API enum clave_computation_kind clave_contract_computation_kind(const struct clave_contract *c);
+CLAVE_API enum clave_computation_kind
+clave_contract_computation_kind(const struct clave_contract *c);
 /** "query", "train", "fl", "mpc", "he"; NULL for other values. */
 CLAVE_API const char *clave_computation_kind_name(enum clave_computation_kind kind);
 /** The canonical CBOR of the spec map (borrowed). */
@@ -372,8 +373,7 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_contract_assemble_statement(
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_contract_add_signature(struct clave_contract *c,
                                                                    const char *party,
-                                                                   const uint8_t *cose,
-                                                                   size_t len);
+                                                                   const uint8_t *cose, size_t len);
 
 /**
  * Verify `party`'s revocation statement and keep it. A second revocation by the same party is
@@ -397,9 +397,9 @@ enum clave_contract_state {
 /** The outcome of clave_contract_status() (a transparent value struct). */
 struct clave_contract_verdict {
     enum clave_contract_state state;
-    size_t signatures;          /* valid approvals held */
-    size_t required;            /* required signers */
-    uint64_t revoked_at;        /* earliest effective revocation time, when REVOKED */
+    size_t signatures;                      /* valid approvals held */
+    size_t required;                        /* required signers */
+    uint64_t revoked_at;                    /* earliest effective revocation time, when REVOKED */
     char reason[CLAVE_CONTRACT_REASON_MAX]; /* "missing signature from bob", ... */
 };
 

@@ -520,22 +520,22 @@ static void print_verdict_json(const struct clave_contract *c,
     json_t *signers = json_array();
     for (size_t i = 0; i < clave_contract_signer_count(c); i++) {
         const char *party = clave_contract_signer(c, i).party;
-        (void)json_array_append_new(
-            signers, json_pack("{s:s, s:b, s:b}", "party", party, "signed",
-                               clave_contract_has_signature(c, party), "revoked",
-                               clave_contract_has_revocation(c, party)));
+        (void)json_array_append_new(signers,
+                                    json_pack("{s:s, s:b, s:b}", "party", party, "signed",
+                                              clave_contract_has_signature(c, party), "revoked",
+                                              clave_contract_has_revocation(c, party)));
     }
     if (clave_hex_encode(clave_contract_id(c), CLAVE_CONTRACT_ID_LEN, hex, sizeof(hex)) !=
         CLAVE_OK) {
         hex[0] = '\0';
     }
-    json_t *root = json_pack(
-        "{s:s, s:s, s:I, s:s, s:o, s:I, s:I, s:I, s:s, s:s}", "id", hex, "collaboration",
-        clave_contract_collaboration(c), "version", (json_int_t)clave_contract_version(c), "kind",
-        clave_computation_kind_name(clave_contract_computation_kind(c)), "signers", signers,
-        "not_before", (json_int_t)clave_contract_not_before(c), "expiry",
-        (json_int_t)clave_contract_expiry(c), "at", (json_int_t)at, "status",
-        clave_contract_state_name(v->state), "reason", v->reason);
+    json_t *root =
+        json_pack("{s:s, s:s, s:I, s:s, s:o, s:I, s:I, s:I, s:s, s:s}", "id", hex, "collaboration",
+                  clave_contract_collaboration(c), "version", (json_int_t)clave_contract_version(c),
+                  "kind", clave_computation_kind_name(clave_contract_computation_kind(c)),
+                  "signers", signers, "not_before", (json_int_t)clave_contract_not_before(c),
+                  "expiry", (json_int_t)clave_contract_expiry(c), "at", (json_int_t)at, "status",
+                  clave_contract_state_name(v->state), "reason", v->reason);
     char *text = root != NULL ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     if (text != NULL) {
         printf("%s\n", text);
@@ -560,8 +560,8 @@ static int contract_verify(struct contract_args *a, int argc, char **argv)
     free(data);
     if (st != CLAVE_OK) {
         if (a->json) {
-            json_t *root = json_pack("{s:s, s:s}", "status", "invalid", "reason",
-                                     clave_error_last().detail);
+            json_t *root =
+                json_pack("{s:s, s:s}", "status", "invalid", "reason", clave_error_last().detail);
             char *text = root != NULL ? json_dumps(root, JSON_INDENT(2)) : NULL;
             if (text != NULL) {
                 printf("%s\n", text);

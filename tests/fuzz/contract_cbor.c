@@ -22,7 +22,7 @@ static void exercise(const struct clave_contract *c)
     clave_contract_status(c, clave_contract_expiry(c) - 1, &v);
     if (clave_contract_to_json(c, &json) != CLAVE_OK ||
         clave_contract_from_json(json, strlen(json), &back) != CLAVE_OK ||
-        memcmp(clave_contract_id(back), clave_contract_id(c), CLAVE_CONTRACT_ID_LEN) != 0) { // lint:public
+        !clave_ct_equal(clave_contract_id(back), clave_contract_id(c), CLAVE_CONTRACT_ID_LEN)) {
         abort();
     }
     clave_contract_free(back);

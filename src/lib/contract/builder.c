@@ -75,8 +75,8 @@ clave_status clave_contract_builder_set_collaboration(struct clave_contract_buil
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     BUILDER_ENTRY(b);
-    CLAVE_CHECK(set_str(&b->doc.collaboration, collaboration_id, CLAVE_CONTRACT_ID_MAX,
-                        "collaboration"));
+    CLAVE_CHECK(
+        set_str(&b->doc.collaboration, collaboration_id, CLAVE_CONTRACT_ID_MAX, "collaboration"));
     st = CLAVE_OK;
 done:
     return st;
@@ -227,8 +227,7 @@ done:
     return st;
 }
 
-clave_status clave_contract_builder_add_column(struct clave_contract_builder *b,
-                                               const char *column)
+clave_status clave_contract_builder_add_column(struct clave_contract_builder *b, const char *column)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     BUILDER_ENTRY(b);
@@ -271,8 +270,9 @@ clave_status clave_contract_builder_add_recipient_spki(struct clave_contract_bui
     return add_recipient(b, party, spki, spki_len, NULL);
 }
 
-clave_status clave_contract_builder_add_recipient_thumbprint(
-    struct clave_contract_builder *b, const char *party, const uint8_t thumbprint[CLAVE_SHA256_LEN])
+clave_status
+clave_contract_builder_add_recipient_thumbprint(struct clave_contract_builder *b, const char *party,
+                                                const uint8_t thumbprint[CLAVE_SHA256_LEN])
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_ENSURE(thumbprint != NULL, CLAVE_ERR_ARG, "contract builder: NULL thumbprint");
@@ -281,8 +281,7 @@ done:
     return st;
 }
 
-clave_status clave_contract_builder_add_region(struct clave_contract_builder *b,
-                                               const char *region)
+clave_status clave_contract_builder_add_region(struct clave_contract_builder *b, const char *region)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     BUILDER_ENTRY(b);

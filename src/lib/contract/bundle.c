@@ -121,11 +121,12 @@ static clave_status load_statements(struct clave_contract *c, const cbor_item_t 
         party[cbor_string_length(p)] = '\0';
         CLAVE_ENSURE(strlen(party) == cbor_string_length(p), CLAVE_ERR_FORMAT,
                      "bundle.%s[%zu].party: contains NUL", name, i);
-        clave_status add = kind == CLAVE_CONTRACT_APPROVAL
-                               ? clave_contract_add_signature(c, party, cbor_bytestring_handle(cose),
-                                                              cbor_bytestring_length(cose))
-                               : clave_contract_add_revocation(c, party, cbor_bytestring_handle(cose),
-                                                               cbor_bytestring_length(cose));
+        clave_status add =
+            kind == CLAVE_CONTRACT_APPROVAL
+                ? clave_contract_add_signature(c, party, cbor_bytestring_handle(cose),
+                                               cbor_bytestring_length(cose))
+                : clave_contract_add_revocation(c, party, cbor_bytestring_handle(cose),
+                                                cbor_bytestring_length(cose));
         CLAVE_CHECK_CTX(add, "bundle.%s[%zu]: ", name, i);
     }
     st = CLAVE_OK;
@@ -146,9 +147,8 @@ static clave_status load_bundle(const cbor_item_t *root, struct clave_contract *
                  "bundle.format: unsupported version");
     CLAVE_CHECK(get(root, "contract", &v));
     CLAVE_ENSURE(cbor_isa_bytestring(v), CLAVE_ERR_FORMAT, "bundle.contract: expected bytes");
-    CLAVE_CHECK_CTX(
-        clave_contract_parse(cbor_bytestring_handle(v), cbor_bytestring_length(v), &c),
-        "bundle: ");
+    CLAVE_CHECK_CTX(clave_contract_parse(cbor_bytestring_handle(v), cbor_bytestring_length(v), &c),
+                    "bundle: ");
     CLAVE_CHECK(get(root, "approvals", &v));
     CLAVE_CHECK(load_statements(c, v, CLAVE_CONTRACT_APPROVAL, "approvals"));
     CLAVE_CHECK(get(root, "revocations", &v));

@@ -244,8 +244,7 @@ clave_status clave__canon_item(struct clave_writer *w, const cbor_item_t *item, 
         CLAVE_CHECK(canon_text_item(w, item, where));
         break;
     case CBOR_TYPE_ARRAY:
-        CLAVE_ENSURE(cbor_array_is_definite(item), CLAVE_ERR_FORMAT, "%s: indefinite array",
-                     where);
+        CLAVE_ENSURE(cbor_array_is_definite(item), CLAVE_ERR_FORMAT, "%s: indefinite array", where);
         CLAVE_CHECK(clave__canon_array(w, cbor_array_size(item)));
         for (size_t i = 0; i < cbor_array_size(item); i++) {
             clave_json_path_index(path, sizeof(path), where, i);
@@ -279,8 +278,7 @@ static int key_cmp(const void *a, const void *b)
 {
     const char *ka = *(const char *const *)a;
     const char *kb = *(const char *const *)b;
-    return clave__canon_text_cmp((const uint8_t *)ka, strlen(ka), (const uint8_t *)kb,
-                                 strlen(kb));
+    return clave__canon_text_cmp((const uint8_t *)ka, strlen(ka), (const uint8_t *)kb, strlen(kb));
 }
 
 static clave_status canon_json_object(struct clave_writer *w, const json_t *v, const char *where,
@@ -331,9 +329,9 @@ clave_status clave__canon_json(struct clave_writer *w, const json_t *v, const ch
         }
         break;
     case JSON_STRING:
-        CLAVE_ENSURE(clave__canon_utf8_ok((const uint8_t *)json_string_value(v),
-                                          json_string_length(v)),
-                     CLAVE_ERR_FORMAT, "%s: text contains NUL", where);
+        CLAVE_ENSURE(
+            clave__canon_utf8_ok((const uint8_t *)json_string_value(v), json_string_length(v)),
+            CLAVE_ERR_FORMAT, "%s: text contains NUL", where);
         CLAVE_CHECK(clave__canon_text(w, json_string_value(v), json_string_length(v)));
         break;
     case JSON_INTEGER:

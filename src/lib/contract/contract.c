@@ -12,8 +12,7 @@ clave_status clave__contract_seal(struct clave_contract *c)
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_CHECK(clave__contract_validate(&c->doc));
     CLAVE_CHECK(clave__contract_encode(&c->doc, &c->encoding, &c->encoding_len));
-    CLAVE_CHECK(
-        clave_hash(CLAVE_HASH_SHA256, c->encoding, c->encoding_len, c->id, sizeof(c->id)));
+    CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA256, c->encoding, c->encoding_len, c->id, sizeof(c->id)));
     st = CLAVE_OK;
 done:
     return st;
@@ -43,8 +42,7 @@ clave_status clave_contract_parse(const uint8_t *data, size_t len, struct clave_
     CLAVE_CHECK(clave__contract_decode(data, len, &c->doc));
     CLAVE_CHECK(clave__contract_seal(c));
     /* The id is the hash of these bytes: accept only the one encoding of what they say. */
-    CLAVE_ENSURE(c->encoding_len == len &&
-                     memcmp(c->encoding, data, len) == 0, // lint:public
+    CLAVE_ENSURE(c->encoding_len == len && memcmp(c->encoding, data, len) == 0, // lint:public
                  CLAVE_ERR_FORMAT, "contract: not in canonical CBOR form (differs at offset %zu)",
                  first_difference(c->encoding, c->encoding_len, data, len));
     *out = c;

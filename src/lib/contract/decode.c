@@ -25,19 +25,17 @@
 #include <string.h>
 
 /* Every key of `map` must be a text string listed in the NULL-terminated `allowed`. */
-static clave_status only_keys(const cbor_item_t *map, const char *where,
-                              const char *const *allowed)
+static clave_status only_keys(const cbor_item_t *map, const char *where, const char *const *allowed)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_ENSURE(cbor_isa_map(map), CLAVE_ERR_FORMAT, "%s: expected a map", where);
     for (size_t i = 0; i < cbor_map_size(map); i++) {
         const cbor_item_t *k = cbor_map_handle(map)[i].key;
-        CLAVE_ENSURE(cbor_isa_string(k), CLAVE_ERR_FORMAT, "%s: map key %zu is not text", where,
-                     i);
+        CLAVE_ENSURE(cbor_isa_string(k), CLAVE_ERR_FORMAT, "%s: map key %zu is not text", where, i);
         bool known = false;
         for (size_t j = 0; allowed[j] != NULL && !known; j++) {
             known = strlen(allowed[j]) == cbor_string_length(k) &&
-                    memcmp(allowed[j], cbor_string_handle(k), cbor_string_length(k)) == 0; // lint:public
+                    clave_ct_equal(allowed[j], cbor_string_handle(k), cbor_string_length(k));
         }
         CLAVE_ENSURE(known, CLAVE_ERR_FORMAT, "%s: unknown field (key %zu)", where, i);
     }
@@ -47,8 +45,8 @@ done:
 }
 
 /* The value of `key` in `map`; CLAVE_ERR_FORMAT "where.key: required" when absent and required. */
-static clave_status field(const cbor_item_t *map, const char *where, const char *key,
-                          bool required, cbor_item_t **out)
+static clave_status field(const cbor_item_t *map, const char *where, const char *key, bool required,
+                          cbor_item_t **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     *out = clave__cbor_map_get_text(map, key);
@@ -80,8 +78,7 @@ static clave_status dec_uint(const cbor_item_t *item, const char *where, uint64_
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     *out = 0;
-    CLAVE_ENSURE(cbor_isa_uint(item), CLAVE_ERR_FORMAT, "%s: expected an unsigned integer",
-                 where);
+    CLAVE_ENSURE(cbor_isa_uint(item), CLAVE_ERR_FORMAT, "%s: expected an unsigned integer", where);
     CLAVE_ENSURE(cbor_get_int(item) <= max, CLAVE_ERR_FORMAT, "%s: larger than %llu", where,
                  (unsigned long long)max);
     *out = cbor_get_int(item);
@@ -90,29 +87,27 @@ done:
     return st;
 }
 
-static clave_status dec_fixed(const cbor_item_t *item, const char *where, uint8_t *out,
-                              size_t len)
+static clave_status dec_fixed(const cbor_item_t *item, const char *where, uint8_t *out, size_t len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    CLAVE_ENSURE(cbor_isa_bytestring(item) && cbor_bytestring_is_definite(item),
-                 CLAVE_ERR_FORMAT, "%s: expected a byte string", where);
-    CLAVE_ENSURE(cbor_bytestring_length(item) == len, CLAVE_ERR_FORMAT,
-                 "%s: expected %zu bytes", where, len);
+    CLAVE_ENSURE(cbor_isa_bytestring(item) && cbor_bytestring_is_definite(item), CLAVE_ERR_FORMAT,
+                 "%s: expected a byte string", where);
+    CLAVE_ENSURE(cbor_bytestring_length(item) == len, CLAVE_ERR_FORMAT, "%s: expected %zu bytes",
+                 where, len);
     memcpy(out, cbor_bytestring_handle(item), len);
     st = CLAVE_OK;
 done:
     return st;
 }
 
-static clave_status dec_bytes(const cbor_item_t *item, const char *where, size_t max,
-                              uint8_t **out, size_t *out_len)
+static clave_status dec_bytes(const cbor_item_t *item, const char *where, size_t max, uint8_t **out,
+                              size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    CLAVE_ENSURE(cbor_isa_bytestring(item) && cbor_bytestring_is_definite(item),
-                 CLAVE_ERR_FORMAT, "%s: expected a byte string", where);
+    CLAVE_ENSURE(cbor_isa_bytestring(item) && cbor_bytestring_is_definite(item), CLAVE_ERR_FORMAT,
+                 "%s: expected a byte string", where);
     size_t len = cbor_bytestring_length(item);
-    CLAVE_ENSURE(len >= 1 && len <= max, CLAVE_ERR_FORMAT, "%s: expected 1..%zu bytes", where,
-                 max);
+    CLAVE_ENSURE(len >= 1 && len <= max, CLAVE_ERR_FORMAT, "%s: expected 1..%zu bytes", where, max);
     *out = malloc(len);
     CLAVE_ENSURE_ALLOC(*out);
     memcpy(*out, cbor_bytestring_handle(item), len);
@@ -127,8 +122,8 @@ static clave_status dec_array(const cbor_item_t *item, const char *where, size_t
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_ENSURE(cbor_isa_array(item) && cbor_array_is_definite(item), CLAVE_ERR_FORMAT,
                  "%s: expected an array", where);
-    CLAVE_ENSURE(cbor_array_size(item) <= max, CLAVE_ERR_FORMAT, "%s: more than %zu entries",
-                 where, max);
+    CLAVE_ENSURE(cbor_array_size(item) <= max, CLAVE_ERR_FORMAT, "%s: more than %zu entries", where,
+                 max);
     *n = cbor_array_size(item);
     st = CLAVE_OK;
 done:
@@ -232,8 +227,8 @@ done:
 static clave_status dec_sgx(const cbor_item_t *item, const char *where,
                             struct clave_contract_workload *wl)
 {
-    static const char *const KEYS[] = {"tee", "mrsigner", "isvprodid", "mrenclave", "min_isvsvn",
-                                       NULL};
+    static const char *const KEYS[] = {"tee",       "mrsigner",   "isvprodid",
+                                       "mrenclave", "min_isvsvn", NULL};
     clave_status st = CLAVE_ERR_INTERNAL;
     uint64_t v = 0;
     CLAVE_CHECK(only_keys(item, where, KEYS));
@@ -270,8 +265,8 @@ static clave_status dec_tee_values(const cbor_item_t *item, const char *where,
     case CLAVE_TEE_SNP:
     case CLAVE_TEE_SIM_SNP:
         CLAVE_CHECK(only_keys(item, where, SNP));
-        CLAVE_CHECK(fixed_field(item, where, "measurement", wl->snp.measurement,
-                                CLAVE_SHA384_LEN, NULL));
+        CLAVE_CHECK(
+            fixed_field(item, where, "measurement", wl->snp.measurement, CLAVE_SHA384_LEN, NULL));
         CLAVE_CHECK(fixed_field(item, where, "host_data", wl->snp.host_data, CLAVE_SHA256_LEN,
                                 &wl->snp.has_host_data));
         CLAVE_CHECK(dec_snp_tcb(item, where, &wl->snp.min_tcb));
@@ -494,9 +489,10 @@ static clave_status dec_scalars(const cbor_item_t *root, struct contract_doc *do
         text_field(root, "contract", "collaboration", CLAVE_CONTRACT_ID_MAX, &doc->collaboration));
     CLAVE_CHECK(uint_field(root, "contract", "version", true, UINT64_MAX, &doc->version));
     CLAVE_CHECK(field(root, "contract", "debug", true, &v));
-    CLAVE_ENSURE(cbor_isa_float_ctrl(v) && cbor_float_get_width(v) == CBOR_FLOAT_0 &&
-                     (cbor_ctrl_value(v) == CBOR_CTRL_TRUE || cbor_ctrl_value(v) == CBOR_CTRL_FALSE),
-                 CLAVE_ERR_FORMAT, "contract.debug: expected true or false");
+    CLAVE_ENSURE(
+        cbor_isa_float_ctrl(v) && cbor_float_get_width(v) == CBOR_FLOAT_0 &&
+            (cbor_ctrl_value(v) == CBOR_CTRL_TRUE || cbor_ctrl_value(v) == CBOR_CTRL_FALSE),
+        CLAVE_ERR_FORMAT, "contract.debug: expected true or false");
     doc->debug = cbor_ctrl_value(v) == CBOR_CTRL_TRUE;
     CLAVE_CHECK(uint_field(root, "contract", "not_before", false, UINT64_MAX, &doc->not_before));
     CLAVE_ENSURE(clave__cbor_map_get_text(root, "not_before") == NULL || doc->not_before > 0,
@@ -510,8 +506,8 @@ done:
 clave_status clave__contract_decode(const uint8_t *data, size_t len, struct contract_doc *doc)
 {
     static const char *const KEYS[] = {
-        "debug",   "expiry",    "format",     "output",     "regions",
-        "signers", "version",   "datasets",   "workloads",  "not_before",
+        "debug",      "expiry",      "format",       "output",        "regions",
+        "signers",    "version",     "datasets",     "workloads",     "not_before",
         "recipients", "computation", "tcb_statuses", "collaboration", NULL,
     };
     static const struct clave__cbor_limits LIMITS = {

@@ -14,9 +14,12 @@ static const char *const KIND_NAMES[] = {
 };
 
 static const char *const TEE_NAMES[] = {
-    [CLAVE_TEE_NITRO] = "nitro",         [CLAVE_TEE_SNP] = "snp",
-    [CLAVE_TEE_TDX] = "tdx",             [CLAVE_TEE_SGX] = "sgx",
-    [CLAVE_TEE_SIM_NITRO] = "sim-nitro", [CLAVE_TEE_SIM_SNP] = "sim-snp",
+    [CLAVE_TEE_NITRO] = "nitro",
+    [CLAVE_TEE_SNP] = "snp",
+    [CLAVE_TEE_TDX] = "tdx",
+    [CLAVE_TEE_SGX] = "sgx",
+    [CLAVE_TEE_SIM_NITRO] = "sim-nitro",
+    [CLAVE_TEE_SIM_SNP] = "sim-snp",
 };
 
 /* Intel TCB statuses (TDX/SGX collateral) and AMD's two; "Revoked" is never acceptable. */

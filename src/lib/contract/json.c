@@ -59,8 +59,8 @@ static clave_status snp_from_json(const json_t *w, const char *where,
     for (size_t i = 0; i < 4; i++) {
         CLAVE_CHECK(uint_in(tcb, path, TCB[i], true, UINT8_MAX, &v[i]));
     }
-    wl->snp.min_tcb = (struct clave_snp_tcb){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2],
-                                             (uint8_t)v[3]};
+    wl->snp.min_tcb =
+        (struct clave_snp_tcb){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint8_t)v[3]};
     st = CLAVE_OK;
 done:
     return st;
@@ -71,7 +71,7 @@ static clave_status tee_values_from_json(const json_t *w, const char *where,
 {
     static const char *const NITRO[] = {"tee", "pcr0", "pcr1", "pcr2", "pcr8", NULL};
     static const char *const TDX[] = {"tee", "mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", NULL};
-    static const char *const SGX[] = {"tee",       "mrenclave", "mrsigner",
+    static const char *const SGX[] = {"tee",       "mrenclave",  "mrsigner",
                                       "isvprodid", "min_isvsvn", NULL};
     clave_status st = CLAVE_ERR_INTERNAL;
     json_t *obj = (json_t *)(uintptr_t)w;
@@ -147,8 +147,8 @@ static clave_status spki_from_json(const json_t *obj, const char *where, uint8_t
     clave_status st = CLAVE_ERR_INTERNAL;
     const char *s = NULL;
     CLAVE_CHECK(clave_json_get_string(obj, where, "spki", true, B64_SPKI_MAX, &s));
-    CLAVE_CHECK_CTX(clave_b64_decode_alloc(CLAVE_B64_STD, s, strlen(s), out, out_len), "%s.spki: ",
-                    where);
+    CLAVE_CHECK_CTX(clave_b64_decode_alloc(CLAVE_B64_STD, s, strlen(s), out, out_len),
+                    "%s.spki: ", where);
     st = CLAVE_OK;
 done:
     return st;
@@ -164,8 +164,8 @@ static clave_status parties_from_json(const json_t *root, struct clave_contract_
     const char *party = NULL;
     uint8_t *key = NULL;
     size_t key_len = 0;
-    CLAVE_CHECK(clave_json_get_array(root, "contract", "signers", true,
-                                     CLAVE_CONTRACT_MAX_SIGNERS, &arr));
+    CLAVE_CHECK(
+        clave_json_get_array(root, "contract", "signers", true, CLAVE_CONTRACT_MAX_SIGNERS, &arr));
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *s = json_array_get(arr, i);
         clave_json_path_index(where, sizeof(where), "contract.signers", i);
@@ -314,9 +314,9 @@ done:
 static clave_status scalars_from_json(json_t *root, struct clave_contract_builder *b)
 {
     static const char *const KEYS[] = {
-        "format",  "collaboration", "version", "datasets",   "computation",
-        "workloads", "tcb_statuses", "debug",  "output",     "recipients",
-        "regions", "signers",      "not_before", "expiry", NULL,
+        "format",    "collaboration", "version",    "datasets", "computation",
+        "workloads", "tcb_statuses",  "debug",      "output",   "recipients",
+        "regions",   "signers",       "not_before", "expiry",   NULL,
     };
     clave_status st = CLAVE_ERR_INTERNAL;
     const char *collab = NULL;
@@ -356,9 +356,8 @@ clave_status clave_contract_from_json(const char *json, size_t len, struct clave
     CLAVE_CHECK(datasets_from_json(root, b));
     CLAVE_CHECK(computation_from_json(root, b));
     CLAVE_CHECK(workloads_from_json(root, b));
-    CLAVE_CHECK(strings_from_json(root, "contract", "tcb_statuses",
-                                  CLAVE_CONTRACT_MAX_TCB_STATUSES, b,
-                                  clave_contract_builder_add_tcb_status));
+    CLAVE_CHECK(strings_from_json(root, "contract", "tcb_statuses", CLAVE_CONTRACT_MAX_TCB_STATUSES,
+                                  b, clave_contract_builder_add_tcb_status));
     CLAVE_CHECK(output_from_json(root, b));
     CLAVE_CHECK(parties_from_json(root, b));
     CLAVE_CHECK(strings_from_json(root, "contract", "regions", CLAVE_CONTRACT_MAX_REGIONS, b,

@@ -39,8 +39,8 @@ static clave_status statement_init(const struct clave_contract *c,
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_writer w;
-    const char *context = kind == CLAVE_CONTRACT_APPROVAL ? CONTRACT_APPROVAL_AAD
-                                                          : CONTRACT_REVOCATION_AAD;
+    const char *context =
+        kind == CLAVE_CONTRACT_APPROVAL ? CONTRACT_APPROVAL_AAD : CONTRACT_REVOCATION_AAD;
     CLAVE_ENSURE(kind == CLAVE_CONTRACT_APPROVAL || kind == CLAVE_CONTRACT_REVOCATION,
                  CLAVE_ERR_ARG, "contract: unknown statement kind");
     size_t party_len = strlen(party);
@@ -109,9 +109,8 @@ done:
 }
 
 static clave_status make_statement(const struct clave_contract *c,
-                                   enum clave_contract_statement kind,
-                                   const struct clave_pkey *key, const char *party, uint64_t time,
-                                   uint8_t **out, size_t *out_len)
+                                   enum clave_contract_statement kind, const struct clave_pkey *key,
+                                   const char *party, uint64_t time, uint8_t **out, size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct statement s;
@@ -142,8 +141,7 @@ clave_status clave_contract_sign(const struct clave_contract *c, const struct cl
 }
 
 clave_status clave_contract_revoke(const struct clave_contract *c, const struct clave_pkey *key,
-                                   const char *party, uint64_t time, uint8_t **out,
-                                   size_t *out_len)
+                                   const char *party, uint64_t time, uint8_t **out, size_t *out_len)
 {
     return make_statement(c, CLAVE_CONTRACT_REVOCATION, key, party, time, out, out_len);
 }
@@ -215,8 +213,7 @@ done:
 
 /* #6.18([bstr protected, {}, bstr payload, bstr signature]) in canonical CBOR. */
 static clave_status encode_sign1(const uint8_t *prot, size_t prot_len, const struct statement *s,
-                                 const uint8_t *sig, size_t sig_len, uint8_t **out,
-                                 size_t *out_len)
+                                 const uint8_t *sig, size_t sig_len, uint8_t **out, size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_writer w;
@@ -273,8 +270,8 @@ done:
 /* The statement's payload must be exactly the one for this contract (and, for revocations,
  * carry a time, returned in `*time`). */
 static clave_status check_payload(const struct clave_contract *c,
-                                  enum clave_contract_statement kind, const uint8_t *p,
-                                  size_t len, uint64_t *time)
+                                  enum clave_contract_statement kind, const uint8_t *p, size_t len,
+                                  uint64_t *time)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_reader r;
@@ -283,12 +280,11 @@ static clave_status check_payload(const struct clave_contract *c,
     clave_reader_init(&r, p, len);
     if (kind == CLAVE_CONTRACT_REVOCATION) {
         CLAVE_ENSURE(clave_reader_view(&r, CONTRACT_REVOKE_PREFIX_LEN, &prefix) == CLAVE_OK &&
-                         memcmp(prefix, CONTRACT_REVOKE_PREFIX, CONTRACT_REVOKE_PREFIX_LEN) ==
-                             0, // lint:public
+                         clave_ct_equal(prefix, CONTRACT_REVOKE_PREFIX, CONTRACT_REVOKE_PREFIX_LEN),
                      CLAVE_ERR_SIGNATURE, "contract: not a revocation statement");
     }
     CLAVE_ENSURE(clave_reader_view(&r, CLAVE_CONTRACT_ID_LEN, &id) == CLAVE_OK &&
-                     memcmp(id, c->id, CLAVE_CONTRACT_ID_LEN) == 0, // lint:public
+                     clave_ct_equal(id, c->id, CLAVE_CONTRACT_ID_LEN),
                  CLAVE_ERR_SIGNATURE, "contract: the statement is about another contract");
     if (kind == CLAVE_CONTRACT_REVOCATION) {
         CLAVE_ENSURE(clave_reader_u64be(&r, time) == CLAVE_OK, CLAVE_ERR_SIGNATURE,
@@ -323,9 +319,10 @@ clave_status clave__contract_verify_statement(const struct clave_contract *c,
         .tagging = CLAVE_COSE_TAG_REQUIRED,
         .max_len = CONTRACT_STATEMENT_MAX_LEN,
     };
-    CLAVE_CHECK_CTX(clave__cose_sign1_verify_pkey(cose, len, clave__pkey_evp(key), &opts, &msg),
-                    "contract: %s of %s: ", kind == CLAVE_CONTRACT_APPROVAL ? "approval" : "revocation",
-                    c->doc.signers[index].party);
+    CLAVE_CHECK_CTX(
+        clave__cose_sign1_verify_pkey(cose, len, clave__pkey_evp(key), &opts, &msg),
+        "contract: %s of %s: ", kind == CLAVE_CONTRACT_APPROVAL ? "approval" : "revocation",
+        c->doc.signers[index].party);
     size_t payload_len = 0;
     const uint8_t *payload = clave_cose_sign1_payload(msg, &payload_len);
     CLAVE_CHECK(check_payload(c, kind, payload, payload_len, time));

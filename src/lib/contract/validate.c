@@ -13,8 +13,8 @@
 
 static bool id_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == ':' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '-';
 }
 
 static clave_status check_id(const char *s, const char *where)
@@ -40,8 +40,8 @@ static clave_status check_name(const char *s, const char *where)
     size_t len = strnlen(s, CLAVE_CONTRACT_NAME_MAX + 1);
     CLAVE_ENSURE(len >= 1 && len <= CLAVE_CONTRACT_NAME_MAX, CLAVE_ERR_FORMAT,
                  "%s: expected 1..%d bytes", where, CLAVE_CONTRACT_NAME_MAX);
-    CLAVE_ENSURE(clave__canon_utf8_ok((const uint8_t *)s, len), CLAVE_ERR_FORMAT,
-                 "%s: not UTF-8", where);
+    CLAVE_ENSURE(clave__canon_utf8_ok((const uint8_t *)s, len), CLAVE_ERR_FORMAT, "%s: not UTF-8",
+                 where);
     for (size_t i = 0; i < len; i++) {
         CLAVE_ENSURE((unsigned char)s[i] >= 0x20 && s[i] != 0x7f, CLAVE_ERR_FORMAT,
                      "%s: control character at %zu", where, i);
@@ -52,8 +52,7 @@ done:
 }
 
 /* A DER SPKI whose type is in `allowed` (a bit per enum clave_pkey_type). */
-static clave_status check_spki(const uint8_t *spki, size_t len, unsigned allowed,
-                               const char *where)
+static clave_status check_spki(const uint8_t *spki, size_t len, unsigned allowed, const char *where)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_pkey *key = NULL;
@@ -87,8 +86,8 @@ static bool is_signer(const struct contract_doc *doc, const char *party)
 static clave_status check_count(size_t n, size_t n_min, size_t n_max, const char *where)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    CLAVE_ENSURE(n >= n_min && n <= n_max, CLAVE_ERR_FORMAT, "%s: expected %zu..%zu entries",
-                 where, n_min, n_max);
+    CLAVE_ENSURE(n >= n_min && n <= n_max, CLAVE_ERR_FORMAT, "%s: expected %zu..%zu entries", where,
+                 n_min, n_max);
     st = CLAVE_OK;
 done:
     return st;
@@ -132,13 +131,13 @@ static clave_status check_datasets(const struct contract_doc *doc)
         CLAVE_CHECK(check_id(d->id, where));
         snprintf(where, sizeof(where), "contract.datasets[%zu].owner", i);
         CLAVE_CHECK(check_id(d->owner, where));
-        CLAVE_ENSURE(is_signer(doc, d->owner), CLAVE_ERR_FORMAT,
-                     "%s: %s is not a required signer", where, d->owner);
+        CLAVE_ENSURE(is_signer(doc, d->owner), CLAVE_ERR_FORMAT, "%s: %s is not a required signer",
+                     where, d->owner);
         for (size_t j = 0; j < i; j++) {
             CLAVE_ENSURE(!str_eq(doc->datasets[j].id, d->id), CLAVE_ERR_FORMAT,
                          "contract.datasets[%zu].id: duplicate of datasets[%zu]", i, j);
-            CLAVE_ENSURE(memcmp(doc->datasets[j].sha256, d->sha256, CLAVE_SHA256_LEN) != 0,
-                         CLAVE_ERR_FORMAT, // lint:public
+            CLAVE_ENSURE(!clave_ct_equal(doc->datasets[j].sha256, d->sha256, CLAVE_SHA256_LEN),
+                         CLAVE_ERR_FORMAT,
                          "contract.datasets[%zu].sha256: duplicate of datasets[%zu]", i, j);
         }
     }
@@ -168,13 +167,13 @@ static clave_status check_computation(const struct contract_doc *doc)
                  "contract.computation.kind: expected query, train, fl, mpc or he");
     CLAVE_ENSURE(doc->spec != NULL && doc->spec_len > 0 && (doc->spec[0] >> 5) == 5,
                  CLAVE_ERR_FORMAT, "contract.computation.spec: expected a map");
-    CLAVE_CHECK(check_count(doc->workload_count, 1, CLAVE_CONTRACT_MAX_WORKLOADS,
-                            "contract.workloads"));
+    CLAVE_CHECK(
+        check_count(doc->workload_count, 1, CLAVE_CONTRACT_MAX_WORKLOADS, "contract.workloads"));
     for (size_t i = 0; i < doc->workload_count; i++) {
         CLAVE_CHECK(check_workload(&doc->workloads[i], i));
     }
-    CLAVE_CHECK(check_count(doc->tcb_count, 1, CLAVE_CONTRACT_MAX_TCB_STATUSES,
-                            "contract.tcb_statuses"));
+    CLAVE_CHECK(
+        check_count(doc->tcb_count, 1, CLAVE_CONTRACT_MAX_TCB_STATUSES, "contract.tcb_statuses"));
     for (size_t i = 0; i < doc->tcb_count; i++) {
         const char *s = doc->tcb_statuses[i];
         CLAVE_ENSURE(s != NULL && clave__contract_tcb_status_known(s, strlen(s)), CLAVE_ERR_FORMAT,
@@ -193,14 +192,14 @@ static clave_status check_budgets(const struct contract_doc *doc)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     char where[CONTRACT_PATH_MAX];
-    CLAVE_CHECK(check_count(doc->budget_count, 0, CLAVE_CONTRACT_MAX_BUDGETS,
-                            "contract.output.budgets"));
+    CLAVE_CHECK(
+        check_count(doc->budget_count, 0, CLAVE_CONTRACT_MAX_BUDGETS, "contract.output.budgets"));
     for (size_t i = 0; i < doc->budget_count; i++) {
         const struct contract_budget *b = &doc->budgets[i];
         snprintf(where, sizeof(where), "contract.output.budgets[%zu].party", i);
         CLAVE_CHECK(check_id(b->party, where));
-        CLAVE_ENSURE(is_signer(doc, b->party), CLAVE_ERR_FORMAT,
-                     "%s: %s is not a required signer", where, b->party);
+        CLAVE_ENSURE(is_signer(doc, b->party), CLAVE_ERR_FORMAT, "%s: %s is not a required signer",
+                     where, b->party);
         for (size_t j = 0; j < i; j++) {
             CLAVE_ENSURE(!str_eq(doc->budgets[j].party, b->party), CLAVE_ERR_FORMAT,
                          "%s: duplicate of budgets[%zu]", where, j);
@@ -223,8 +222,8 @@ static clave_status check_output(const struct contract_doc *doc)
     CLAVE_CHECK(check_budgets(doc));
     CLAVE_ENSURE(doc->min_group_size >= 1 && doc->min_group_size <= UINT32_MAX, CLAVE_ERR_FORMAT,
                  "contract.output.min_group_size: expected 1..%u", UINT32_MAX);
-    CLAVE_CHECK(check_count(doc->column_count, 0, CLAVE_CONTRACT_MAX_COLUMNS,
-                            "contract.output.columns"));
+    CLAVE_CHECK(
+        check_count(doc->column_count, 0, CLAVE_CONTRACT_MAX_COLUMNS, "contract.output.columns"));
     for (size_t i = 0; i < doc->column_count; i++) {
         snprintf(where, sizeof(where), "contract.output.columns[%zu]", i);
         CLAVE_CHECK(check_name(doc->columns[i], where));
@@ -244,8 +243,8 @@ static clave_status check_recipients(const struct contract_doc *doc)
     char where[CONTRACT_PATH_MAX];
     const unsigned allowed = (1u << CLAVE_PKEY_ED25519) | (1u << CLAVE_PKEY_P256) |
                              (1u << CLAVE_PKEY_P384) | (1u << CLAVE_PKEY_X25519);
-    CLAVE_CHECK(check_count(doc->recipient_count, 1, CLAVE_CONTRACT_MAX_RECIPIENTS,
-                            "contract.recipients"));
+    CLAVE_CHECK(
+        check_count(doc->recipient_count, 1, CLAVE_CONTRACT_MAX_RECIPIENTS, "contract.recipients"));
     for (size_t i = 0; i < doc->recipient_count; i++) {
         const struct contract_recipient *r = &doc->recipients[i];
         snprintf(where, sizeof(where), "contract.recipients[%zu].party", i);
@@ -270,8 +269,7 @@ static clave_status check_regions(const struct contract_doc *doc)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     char where[CONTRACT_PATH_MAX];
-    CLAVE_CHECK(
-        check_count(doc->region_count, 1, CLAVE_CONTRACT_MAX_REGIONS, "contract.regions"));
+    CLAVE_CHECK(check_count(doc->region_count, 1, CLAVE_CONTRACT_MAX_REGIONS, "contract.regions"));
     for (size_t i = 0; i < doc->region_count; i++) {
         snprintf(where, sizeof(where), "contract.regions[%zu]", i);
         CLAVE_CHECK(check_name(doc->regions[i], where));

@@ -63,10 +63,10 @@ static struct clave_contract_builder *fixture_builder(const struct clave_pkey *b
                                                       enum fixture_break br)
 {
     /* {"metric": "count", "group_by": ["region"], "limit": 100} */
-    static const uint8_t SPEC[] = {0xa3, 0x66, 'm', 'e', 't', 'r', 'i', 'c', 0x65, 'c', 'o',
-                                   'u',  'n',  't', 0x68, 'g', 'r', 'o', 'u', 'p', '_', 'b',
-                                   'y',  0x81, 0x66, 'r', 'e', 'g', 'i', 'o', 'n', 0x65, 'l',
-                                   'i',  'm',  'i', 't', 0x18, 0x64};
+    static const uint8_t SPEC[] = {0xa3, 0x66, 'm', 'e',  't',  'r', 'i', 'c',  0x65, 'c',
+                                   'o',  'u',  'n', 't',  0x68, 'g', 'r', 'o',  'u',  'p',
+                                   '_',  'b',  'y', 0x81, 0x66, 'r', 'e', 'g',  'i',  'o',
+                                   'n',  0x65, 'l', 'i',  'm',  'i', 't', 0x18, 0x64};
     struct clave_contract_builder *b = NULL;
     struct clave_pkey *alice = fixture_alice();
     struct clave_pkey *x = NULL;
@@ -90,8 +90,8 @@ static struct clave_contract_builder *fixture_builder(const struct clave_pkey *b
     T_OK(clave_contract_builder_add_dataset(
         b, "visits", br == FIX_DATASET_OWNER_NOT_SIGNER ? "mallory" : "bob", h2));
     if (br != FIX_NO_COMPUTATION) {
-        T_OK(clave_contract_builder_set_computation(b, CLAVE_COMPUTATION_QUERY, SPEC,
-                                                    sizeof(SPEC)));
+        T_OK(
+            clave_contract_builder_set_computation(b, CLAVE_COMPUTATION_QUERY, SPEC, sizeof(SPEC)));
     }
     if (br != FIX_NO_WORKLOADS) {
         struct clave_contract_workload w;
@@ -109,7 +109,8 @@ static struct clave_contract_builder *fixture_builder(const struct clave_pkey *b
         T_OK(clave_contract_builder_add_workload(b, &w));
     }
     T_OK(clave_contract_builder_add_tcb_status(b, "UpToDate"));
-    T_OK(clave_contract_builder_add_tcb_status(b, br == FIX_TCB_REVOKED ? "Revoked" : "SWHardeningNeeded"));
+    T_OK(clave_contract_builder_add_tcb_status(b, br == FIX_TCB_REVOKED ? "Revoked"
+                                                                        : "SWHardeningNeeded"));
     T_OK(clave_contract_builder_add_budget(b, br == FIX_BUDGET_NOT_SIGNER ? "carol" : "alice",
                                            br == FIX_EPSILON_ZERO ? 0 : 1000000, 0));
     T_OK(clave_contract_builder_add_budget(b, "bob", 500000,
