@@ -149,6 +149,48 @@ done:
     return st;
 }
 
+/* Only the member of the workload's type, and only present values: what a parse would give. */
+static struct clave_contract_workload normalised(const struct clave_contract_workload *in)
+{
+    struct clave_contract_workload w;
+    memset(&w, 0, sizeof(w));
+    w.tee = in->tee;
+    switch (in->tee) {
+    case CLAVE_TEE_NITRO:
+    case CLAVE_TEE_SIM_NITRO:
+        w.nitro = in->nitro;
+        if (!w.nitro.has_pcr8) {
+            memset(w.nitro.pcr8, 0, sizeof(w.nitro.pcr8));
+        }
+        break;
+    case CLAVE_TEE_SNP:
+    case CLAVE_TEE_SIM_SNP:
+        w.snp = in->snp;
+        if (!w.snp.has_host_data) {
+            memset(w.snp.host_data, 0, sizeof(w.snp.host_data));
+        }
+        break;
+    case CLAVE_TEE_TDX:
+        w.tdx = in->tdx;
+        for (size_t i = 0; i < 4; i++) {
+            if (!w.tdx.has_rtmr[i]) {
+                memset(w.tdx.rtmr[i], 0, sizeof(w.tdx.rtmr[i]));
+            }
+        }
+        break;
+    default:
+        w.sgx = in->sgx;
+        if (!w.sgx.has_mrenclave) {
+            memset(w.sgx.mrenclave, 0, sizeof(w.sgx.mrenclave));
+        }
+        if (!w.sgx.has_mrsigner) {
+            memset(w.sgx.mrsigner, 0, sizeof(w.sgx.mrsigner));
+        }
+        break;
+    }
+    return w;
+}
+
 clave_status clave_contract_builder_add_workload(struct clave_contract_builder *b,
                                                  const struct clave_contract_workload *workload)
 {
@@ -156,7 +198,7 @@ clave_status clave_contract_builder_add_workload(struct clave_contract_builder *
     BUILDER_ENTRY(b);
     CLAVE_ENSURE(workload != NULL, CLAVE_ERR_ARG, "contract builder: NULL workload");
     CLAVE_CHECK(room(b->doc.workload_count, CLAVE_CONTRACT_MAX_WORKLOADS, "workloads"));
-    b->doc.workloads[b->doc.workload_count++] = *workload;
+    b->doc.workloads[b->doc.workload_count++] = normalised(workload);
     st = CLAVE_OK;
 done:
     return st;

@@ -185,6 +185,19 @@ static void test_non_canonical_rejected(void **state)
          "unknown field"},
         {"debug as integer", "656465627567f4", 6, 1, "00", "contract.debug"},
         {"false as 2-byte simple", "656465627567f4", 6, 1, "f814", NULL},
+        {"measurement of 47 bytes", "6b6d6561737572656d656e745830", 13, 2, "2f",
+         "contract.workloads[0].measurement: expected 48 bytes"},
+        {"thumbprint of 31 bytes", "6e6a776b5f7468756d627072696e745820", 16, 2, "1f",
+         "contract.recipients[0].jwk_thumbprint: expected 32 bytes"},
+        {"min_tcb.snp of 256", "63736e7003", 4, 1, "190100",
+         "contract.workloads[0].min_tcb.snp: larger than 255"},
+        {"format 2", "66666f726d617401", 7, 1, "02", "contract.format: version 2"},
+        {"min_group_size as text", "6e6d696e5f67726f75705f73697a650a", 15, 1, "6131",
+         "contract.output.min_group_size: expected an unsigned integer"},
+        {"signer key not an SPKI", "302a300506032b6570", 0, 1, "31",
+         "contract.signers[0].spki: not a valid SubjectPublicKeyInfo"},
+        {"tee unknown", "6773696d2d736e70", 1, 7, "73696d2d74647a", "contract.workloads[0].tee"},
+        {"collaboration with a space", "626331", 0, 3, "63632031", NULL},
     };
     size_t golden_len = 0;
     uint8_t *golden = t_hex(GOLDEN_HEX, &golden_len);
