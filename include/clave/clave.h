@@ -9,6 +9,7 @@
 #include <clave/blob.h>
 #include <clave/attest_intel.h>
 #include <clave/buf.h>
+#include <clave/contract.h>
 #include <clave/cose.h>
 #include <clave/dp.h>
 #include <clave/crypto.h>

@@ -16,6 +16,7 @@ static const struct cli_command COMMANDS[] = {
     {"secagg", "secure aggregation of client vectors (simulation)", cli_secagg},
     {"server", "prepare a claved data directory (server init)", cli_server},
     {"attest-intel", "verify Intel DCAP (TDX/SGX) and TPM 2.0 quotes", cli_attest_intel},
+    {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},
     {"version", "print the version", cli_version},
 };
 
