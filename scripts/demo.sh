@@ -30,8 +30,8 @@ export CLAVE_KEYRING="$demo/hospital-a.keyring"
 export CLAVE_KEYRING_PASSPHRASE="demo passphrase, not for production"
 "$clave" keyring init --label hospital-a
 "$clave" keyring list
-kek=$("$clave" keyring list --json | grep -o '"id": "kek-[0-9a-f]*"' | head -1 | cut -d'"' -f4)
-p256=$("$clave" keyring list --json | grep -o '"id": "p256-[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+kek=$("$clave" keyring list --json | grep -m1 -o '"id": "kek-[0-9a-f]*"' | cut -d'"' -f4)
+p256=$("$clave" keyring list --json | grep -m1 -o '"id": "p256-[0-9a-f]*"' | cut -d'"' -f4)
 
 step "a second party (the future key broker) publishes a public JWK"
 CLAVE_KEYRING="$demo/broker.keyring" "$clave" keyring init --label broker >/dev/null
@@ -86,8 +86,8 @@ step "privacy-preserving computation on the same table (docs/he.md, docs/dp.md, 
 # Two hospitals each hold half of the rows; an analyst holds a Paillier key. Each hospital
 # encrypts column 1 (mean radius) to the analyst's public key; an aggregator adds ciphertexts it
 # cannot read; only the analyst decrypts the total.
-tail -n +2 "$data" | head -285 >hospital-a.csv
-tail -n +2 "$data" | tail -n +286 >hospital-b.csv
+sed -n '2,286p' "$data" >hospital-a.csv
+sed -n '287,$p' "$data" >hospital-b.csv
 "$clave" he keygen --bits 2048 --out analyst.he --to "$kek" >/dev/null
 "$clave" he encrypt --key analyst.he.pub.json --csv hospital-a.csv --no-header --column 1 --out a.enc
 "$clave" he encrypt --key analyst.he.pub.json --csv hospital-b.csv --no-header --column 1 --out b.enc
@@ -105,10 +105,12 @@ awk -v a="$he_sum" -v b="$plain_sum" 'BEGIN {d = a - b; if (d < 0) d = -d; exit 
 "$clave" dp epsilon --q 0.0025 --sigma 1.3 --steps 6000 --delta 1e-5 --json
 
 # Secure aggregation: 100 clients, 20% drop out, the server still gets the exact sum only.
-"$clave" secagg simulate --clients 100 --dim 1000 --dropout 0.2 | tail -3
+"$clave" secagg simulate --clients 100 --dim 1000 --dropout 0.2 >secagg.txt
+tail -3 secagg.txt
 
 step "tamper-evident audit ledger: append, sign a head, verify offline"
-"$root/build/example_ledger_tour" "$demo/ledger" | tail -1
+mkdir -p ledger && "$root/build/example_ledger_tour" "$demo/ledger" >ledger.txt
+tail -1 ledger.txt
 "$clave" audit verify --log-key ledger/log-key.pem --sth ledger/sth.json --export ledger/export.jsonl
 
 printf '\n\033[1;32mdemo: success\033[0m — sealed, inspected, unsealed and verified a real dataset with a\n'
