@@ -12,6 +12,8 @@ PACKAGES=(
     libp11-kit-dev p11-kit
     # tests
     libcmocka-dev softhsm2 time
+    # he_cli.sh runs a small Python model of python-paillier's formats (phe is not packaged)
+    python3
     # demo data is extracted from Debian packages with apt-get download + dpkg-deb
     dpkg-dev
 )
