@@ -7,7 +7,9 @@
  * holder decrypts. g = n + 1; encryption uses the short-exponent form of Damgård, Jurik and
  * Nielsen, c = (1 + m n) * h_s^r mod n^2 with h_s = (-x^2)^n mod n^2 and a random r of `r_bits`
  * bits (default ceil(bits / 2), see docs/he.md for the assumption), or textbook r^n on request.
- * Decryption uses the CRT with mpz_powm_sec; no branch or memory access depends on r, p or q.
+ * Decryption uses the CRT with mpz_powm_sec and a sign-test-free recombination; encryption's
+ * exponent r goes through a fully scanned fixed-base table. What remains data-dependent inside
+ * GMP's ordinary mpz arithmetic is described in docs/he.md ("Timing").
  *
  * Objects:
  *  - clave_he_key: a private key (p, q and CRT values); owns its public key.
