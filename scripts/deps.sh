@@ -26,6 +26,8 @@ PACKAGES=(
     libcmocka-dev softhsm2 time
     # TPM 2.0: a software TPM and tpm2-tools for tests/integration/tpm2_swtpm.sh (real quotes)
     swtpm swtpm-tools tpm2-tools xxd
+    # he_cli.sh runs a small Python model of python-paillier's formats (phe is not packaged)
+    python3
     # demo data is extracted from Debian packages with apt-get download + dpkg-deb
     dpkg-dev
 )

@@ -7,7 +7,9 @@
  * holder decrypts. g = n + 1; encryption uses the short-exponent form of Damgård, Jurik and
  * Nielsen, c = (1 + m n) * h_s^r mod n^2 with h_s = (-x^2)^n mod n^2 and a random r of `r_bits`
  * bits (default ceil(bits / 2), see docs/he.md for the assumption), or textbook r^n on request.
- * Decryption uses the CRT with mpz_powm_sec; no branch or memory access depends on r, p or q.
+ * Decryption uses the CRT with mpz_powm_sec and a sign-test-free recombination; encryption's
+ * exponent r goes through a fully scanned fixed-base table. What remains data-dependent inside
+ * GMP's ordinary mpz arithmetic is described in docs/he.md ("Timing").
  *
  * Objects:
  *  - clave_he_key: a private key (p, q and CRT values); owns its public key.
@@ -269,6 +271,78 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_he_vec_export(const struct clave_he_
 CLAVE_API CLAVE_MUST_USE clave_status clave_he_vec_import(const struct clave_he_pub *pub,
                                                           const uint8_t *buf, size_t len,
                                                           struct clave_he_vec **out);
+
+/* ------------------------------------------------- python-paillier (phe) interoperability */
+/*
+ * python-paillier ("phe", docs/serialisation.rst and phe/command_line.py of data61/
+ * python-paillier) keys as JWK-style JSON and its encrypted numbers (value = M * 16^e with a
+ * public exponent e per number). Formats and the exponent <-> scale mapping are in
+ * docs/formats/paillier.md ("python-paillier"). phe keys carry no h_s: importing one derives a
+ * fresh h_s here. Thread-safety as for the other serialisation functions.
+ */
+
+enum clave_he_phe_form {
+    CLAVE_HE_PHE_NUMBER = 1, /* pheutil: {"v": "<decimal ciphertext>", "e": exponent} */
+    CLAVE_HE_PHE_LIST = 2,   /* phe docs: {"public_key":{"g","n"},"values":[["<c>", e],...]} */
+};
+
+/** What a document is, from its first bytes and top-level JSON members (for CLIs that accept
+ * several formats). Never fails: CLAVE_HE_DOC_UNKNOWN for anything unrecognised. */
+enum clave_he_doc {
+    CLAVE_HE_DOC_UNKNOWN = 0,
+    CLAVE_HE_DOC_BINARY = 1,      /* not JSON: a clave binary format (or a sealed file) */
+    CLAVE_HE_DOC_JSON = 2,        /* a clave JSON format ("format" member) */
+    CLAVE_HE_DOC_PHE_PUBLIC = 3,  /* phe public JWK ("kty", no "pub") */
+    CLAVE_HE_DOC_PHE_PRIVATE = 4, /* phe private JWK ("kty" and "pub") */
+    CLAVE_HE_DOC_PHE_NUMBERS = 5, /* phe numbers ("v" or "values") */
+};
+CLAVE_API enum clave_he_doc clave_he_detect(const uint8_t *buf, size_t len);
+
+/** Import a phe public JWK: "kty" = "DAJ", "alg" = "PAI-GN1", "key_ops" (if present) contains
+ * "encrypt", "n" base64url; other members are ignored (RFC 7517 section 4). n is validated as
+ * for clave_he_pub_import (2048..4096 bits). Caller frees `*out`. Errors: CLAVE_ERR_JSON,
+ * CLAVE_ERR_FORMAT, CLAVE_ERR_UNSUPPORTED (kty/alg), CLAVE_ERR_KEY, CLAVE_ERR_TOO_LARGE. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_he_pub_import_phe(const uint8_t *buf, size_t len,
+                                                              struct clave_he_pub **out);
+/** Export as a phe public JWK. `kid` (borrowed, may be NULL for "clave he key <key id hex>")
+ * is at most 1024 bytes. Caller frees `*out` with free(). */
+CLAVE_API CLAVE_MUST_USE clave_status clave_he_pub_export_phe(const struct clave_he_pub *pub,
+                                                              const char *kid, uint8_t **out,
+                                                              size_t *out_len);
+/** Import a phe private JWK: "kty" = "DAJ", "key_ops" contains "decrypt", "pub" a public JWK,
+ * and either "p" and "q" (current pheutil) or "lambda" = (p-1)(q-1) and "mu" = lambda^-1 mod n
+ * (older pheutil; p and q are recovered from n and lambda, mu is checked). The factors are
+ * validated as for clave_he_key_import and p * q must equal pub.n (CLAVE_ERR_KEY). Caller frees
+ * `*out`. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_he_key_import_phe(const uint8_t *buf, size_t len,
+                                                              struct clave_he_key **out);
+/** Export as a phe private JWK (p/q form, with "pub") into a new secret. The result is an
+ * UNENCRYPTED private key: seal it or write it to a private file. Caller frees `*out`. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_he_key_export_phe(const struct clave_he_key *key,
+                                                              const char *kid,
+                                                              struct clave_secret **out);
+/** Import phe numbers (either form) as an INT vector for `pub` (borrowed): every ciphertext
+ * validated (0 < c < n^2, gcd(c, n) = 1), the list form's n must be pub's (CLAVE_ERR_KEY) and
+ * its g n + 1. Exponents are aligned to the smallest, e_min (public scalar multiplications by
+ * powers of 16), and the vector's scale is 16^-min(e_min, 0); CLAVE_ERR_UNSUPPORTED when
+ * e_min < -15 (pheutil writes e = -32: decrypt those with clave_he_decrypt_phe). Caller frees. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_he_vec_import_phe(const struct clave_he_pub *pub,
+                                                              const uint8_t *buf, size_t len,
+                                                              struct clave_he_vec **out);
+/** Export an INT vector under `pub` (borrowed) as phe numbers in `form` (CLAVE_HE_PHE_NUMBER
+ * needs one ciphertext). The scale must be 2^j: e = -ceil(j/4), plaintexts multiplied by
+ * 2^(4 ceil(j/4) - j) when j is not a multiple of 4; other scales and packed vectors give
+ * CLAVE_ERR_UNSUPPORTED. n and g are written as decimal strings. Caller frees `*out`. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_he_vec_export_phe(const struct clave_he_pub *pub,
+                                                              const struct clave_he_vec *vec,
+                                                              enum clave_he_phe_form form,
+                                                              uint8_t **out, size_t *out_len);
+/** Decrypt phe numbers (either form, any exponent in +-512) into `out` (capacity `cap`) as
+ * M * 16^e, M's 53 leading bits kept; `*count` numbers written. CLAVE_ERR_LIMIT for a value in
+ * the guard band (phe's OverflowError) or beyond a double; CLAVE_ERR_ARG if cap is short. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_he_decrypt_phe(const struct clave_he_key *key,
+                                                           const uint8_t *buf, size_t len,
+                                                           double *out, size_t cap, size_t *count);
 
 #ifdef __cplusplus
 }

@@ -4,42 +4,43 @@
  *   keygen   private key sealed to a keyring KEK (sealed format), public key as JSON beside it
  *   encrypt  one CSV column into a ciphertext vector
  *   add      element-wise (or total) homomorphic sum of vectors
- *   decrypt  with the sealed private key
+ *   decrypt  with the sealed private key (or a python-paillier private key file)
+ * Subcommands are dispatched by the SUBCOMMANDS table at the end of this file.
  */
-#include "cli.h"
+#include "he_cli.h"
 
-#include <clave/he.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#define HE_FILE_MAX ((size_t)1 << 30)
 #define HE_DEFAULT_SCALE 65536 /* 16^4: exportable to python-paillier as exponent -4 */
-#define HE_KEY_SEALED_MAX (64 * 1024)
 #define MAX_INPUTS 1024
 
 static const char HE_USAGE[] =
-    "usage: clave he keygen --out KEY [--bits 2048|3072|4096] [--r-bits N] [--to KEKID]\n"
-    "                       [keyring options]\n"
+    "usage: clave he keygen [--out KEY] [--phe-out FILE] [--bits 2048|3072|4096] [--r-bits N]\n"
+    "                       [--to KEKID] [keyring options]\n"
     "       clave he encrypt --key PUB --csv FILE --column C [--scale S] [--no-header]\n"
-    "                        [--json] --out FILE\n"
-    "       clave he add --key PUB [--total] [--json] A [B...] --out SUM\n"
+    "                        [--format F] --out FILE\n"
+    "       clave he add --key PUB [--total] [--format F] A [B...] --out SUM\n"
     "       clave he decrypt --key KEY [--sum] SUM [keyring options]\n"
     "\n"
     "Paillier homomorphic encryption (docs/he.md).\n"
     "  keygen   generate a key pair (default 3072 bits); the private key is sealed into KEY\n"
     "           with a KEK of your keyring (--to, default the first KEK), the public key is\n"
-    "           written to KEY.pub.json for the parties.\n"
+    "           written to KEY.pub.json for the parties. --phe-out FILE also (or only) writes\n"
+    "           the pair as python-paillier JWKs: the private key UNENCRYPTED in FILE (mode\n"
+    "           0600) and the public key in FILE.pub.json.\n"
     "  encrypt  encrypt column C (a header name, or a 1-based column number) of a CSV file;\n"
     "           values are reals, encoded with the public scale S (default 65536); the first\n"
     "           line is a header unless --no-header.\n"
     "  add      add encrypted vectors of equal length value by value; --total also sums all\n"
     "           values of all inputs into one. Every input is validated against PUB.\n"
-    "  decrypt  print the values, one per line (--sum: only their sum).\n"
-    "Vectors are written in the binary format (--json for JSON); see docs/formats/paillier.md.\n"
+    "  decrypt  print the values, one per line (--sum: only their sum). KEY is the sealed key\n"
+    "           or a python-paillier private key file.\n"
+    "--format F writes vectors as binary (default), json (--json), phe (python-paillier's\n"
+    "{\"public_key\",\"values\"} list) or pheutil ({\"v\",\"e\"}, one value). Keys and vectors\n"
+    "are read in any of these formats. See docs/formats/paillier.md.\n"
     "\n" CLI_KEYRING_HELP;
 
 enum {
@@ -55,6 +56,8 @@ enum {
     OPT_OUT,
     OPT_TOTAL,
     OPT_SUM,
+    OPT_FORMAT,
+    OPT_PHE_OUT,
 };
 
 struct he_args {
@@ -67,8 +70,9 @@ struct he_args {
     const char *column;
     uint64_t scale;
     bool no_header;
-    bool json;
+    enum he_out_format format;
     const char *out;
+    const char *phe_out;
     bool total;
     bool sum;
 };
@@ -94,6 +98,16 @@ static int usage_error(const char *msg)
     return CLI_USAGE;
 }
 
+static const struct {
+    const char *name;
+    enum he_out_format format;
+} FORMATS[] = {
+    {"binary", HE_OUT_BINARY},
+    {"json", HE_OUT_JSON},
+    {"phe", HE_OUT_PHE},
+    {"pheutil", HE_OUT_PHEUTIL},
+};
+
 static int parse_value_opt(struct he_args *a, int opt, const char *arg)
 {
     uint64_t v = 0;
@@ -110,6 +124,14 @@ static int parse_value_opt(struct he_args *a, int opt, const char *arg)
         }
         a->r_bits = (unsigned)v;
         return 0;
+    case OPT_FORMAT:
+        for (size_t i = 0; i < sizeof(FORMATS) / sizeof(FORMATS[0]); i++) {
+            if (strcmp(arg, FORMATS[i].name) == 0) {
+                a->format = FORMATS[i].format;
+                return 0;
+            }
+        }
+        return usage_error("--format: binary, json, phe or pheutil");
     case OPT_SCALE:
         if (!parse_u64(arg, CLAVE_HE_SCALE_MAX, &a->scale) || a->scale == 0) {
             return usage_error("--scale: a positive integer up to 2^62");
@@ -135,6 +157,8 @@ static int parse_args(int argc, char **argv, struct he_args *a)
         {"out", required_argument, NULL, OPT_OUT},
         {"total", no_argument, NULL, OPT_TOTAL},
         {"sum", no_argument, NULL, OPT_SUM},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"phe-out", required_argument, NULL, OPT_PHE_OUT},
         {"help", no_argument, NULL, 'h'},
         CLI_KEYRING_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -172,7 +196,10 @@ static int parse_args(int argc, char **argv, struct he_args *a)
             a->no_header = true;
             break;
         case OPT_JSON:
-            a->json = true;
+            a->format = HE_OUT_JSON;
+            break;
+        case OPT_PHE_OUT:
+            a->phe_out = optarg;
             break;
         case OPT_TOTAL:
             a->total = true;
@@ -190,144 +217,55 @@ static int parse_args(int argc, char **argv, struct he_args *a)
     return 0;
 }
 
-/* ------------------------------------------------------------------------------- files */
-
-static clave_status read_file(const char *path, size_t max, uint8_t **out, size_t *len)
-{
-    struct stat sb;
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "clave: cannot open %s: %s\n", path, strerror(errno));
-        return CLAVE_ERR_IO;
-    }
-    if (fstat(fileno(f), &sb) != 0 || sb.st_size < 0 || (uint64_t)sb.st_size > max) {
-        fclose(f);
-        fprintf(stderr, "clave: %s: unreadable or larger than %zu bytes\n", path, max);
-        return CLAVE_ERR_TOO_LARGE;
-    }
-    size_t size = (size_t)sb.st_size;
-    uint8_t *buf = malloc(size + 1);
-    size_t got = buf != NULL ? fread(buf, 1, size, f) : 0;
-    fclose(f);
-    if (buf == NULL || got != size) {
-        free(buf);
-        fprintf(stderr, "clave: cannot read %s\n", path);
-        return buf == NULL ? CLAVE_ERR_NOMEM : CLAVE_ERR_IO;
-    }
-    buf[size] = 0;
-    *out = buf;
-    *len = size;
-    return CLAVE_OK;
-}
-
-/* Write to PATH.tmp-XXXXXX then rename, so a failure leaves no partial file. */
-static clave_status write_file(const char *path, const uint8_t *data, size_t len, mode_t mode)
-{
-    char tmp[4096];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp)) {
-        return CLAVE_ERR_ARG;
-    }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fprintf(stderr, "clave: cannot create %s: %s\n", path, strerror(errno));
-        return CLAVE_ERR_IO;
-    }
-    FILE *f = fdopen(fd, "wb");
-    bool ok = f != NULL && fchmod(fd, mode) == 0 && fwrite(data, 1, len, f) == len;
-    ok = f != NULL && fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        (void)unlink(tmp);
-        fprintf(stderr, "clave: cannot write %s\n", path);
-        return CLAVE_ERR_IO;
-    }
-    return CLAVE_OK;
-}
-
-static clave_status load_pub(const char *path, struct clave_he_pub **out)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    clave_status st = read_file(path, HE_KEY_SEALED_MAX, &buf, &len);
-    if (st == CLAVE_OK) {
-        st = clave_he_pub_import(buf, len, out);
-    }
-    free(buf);
-    return st;
-}
-
-static clave_status load_vec(const struct clave_he_pub *pub, const char *path,
-                             struct clave_he_vec **out)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    clave_status st = read_file(path, HE_FILE_MAX, &buf, &len);
-    if (st == CLAVE_OK) {
-        st = clave_he_vec_import(pub, buf, len, out);
-    }
-    free(buf);
-    return st;
-}
-
-static clave_status save_vec(const struct clave_he_vec *vec, bool json, const char *path)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    clave_status st =
-        clave_he_vec_export(vec, json ? CLAVE_HE_FORMAT_JSON : CLAVE_HE_FORMAT_BINARY, &buf, &len);
-    if (st == CLAVE_OK) {
-        st = write_file(path, buf, len, 0644);
-    }
-    free(buf);
-    return st;
-}
-
-/* Implemented in he_key.c: sealing and unsealing the private key with the keyring. */
-clave_status cli_he_seal_key(const struct cli_keyring_opts *ring, const char *to,
-                             const struct clave_he_key *key, const char *path);
-clave_status cli_he_unseal_key(const struct cli_keyring_opts *ring, const char *path,
-                               struct clave_he_key **out);
-/* Implemented in he_csv.c: one column of a CSV file as doubles. Caller frees `*values`. */
-clave_status cli_he_csv_column(const char *path, const char *column, bool header, double **values,
-                               size_t *count);
-
 /* ----------------------------------------------------------------------------- commands */
 
-static int cmd_keygen(const struct he_args *a)
+static int cmd_keygen(const struct he_args *a, int argc, char **argv)
 {
     struct clave_he_key *key = NULL;
     uint8_t *pub = NULL;
     size_t pub_len = 0;
     char pub_path[4096];
-    if (a->out == NULL) {
-        return usage_error("keygen needs --out KEY");
+    (void)argc;
+    (void)argv;
+    if (a->out == NULL && a->phe_out == NULL) {
+        return usage_error("keygen needs --out KEY and/or --phe-out FILE");
     }
-    if (snprintf(pub_path, sizeof(pub_path), "%s.pub.json", a->out) >= (int)sizeof(pub_path)) {
+    if (a->out != NULL &&
+        snprintf(pub_path, sizeof(pub_path), "%s.pub.json", a->out) >= (int)sizeof(pub_path)) {
         return usage_error("--out: path too long");
     }
     clave_status st = clave_he_keygen(a->bits, a->r_bits, &key);
-    if (st == CLAVE_OK) {
+    if (st == CLAVE_OK && a->out != NULL) {
         st = cli_he_seal_key(&a->ring, a->to, key, a->out);
+        if (st == CLAVE_OK) {
+            st = clave_he_pub_export(clave_he_key_pub(key), CLAVE_HE_FORMAT_JSON, &pub, &pub_len);
+        }
+        if (st == CLAVE_OK) {
+            st = cli_he_write_file(pub_path, pub, pub_len, 0644, false);
+        }
     }
-    if (st == CLAVE_OK) {
-        st = clave_he_pub_export(clave_he_key_pub(key), CLAVE_HE_FORMAT_JSON, &pub, &pub_len);
-    }
-    if (st == CLAVE_OK) {
-        st = write_file(pub_path, pub, pub_len, 0644);
+    if (st == CLAVE_OK && a->phe_out != NULL) {
+        st = cli_he_write_phe_keys(key, a->phe_out);
     }
     free(pub);
+    clave_he_key_free(key);
     if (st != CLAVE_OK) {
-        clave_he_key_free(key);
         return cli_fail("he keygen", st);
     }
-    fprintf(stderr, "%u-bit Paillier key: private key sealed to %s, public key in %s\n", a->bits,
-            a->out, pub_path);
-    clave_he_key_free(key);
+    if (a->out != NULL) {
+        fprintf(stderr, "%u-bit Paillier key: private key sealed to %s, public key in %s\n",
+                a->bits, a->out, pub_path);
+    }
+    if (a->phe_out != NULL) {
+        fprintf(stderr,
+                "python-paillier JWKs: private key (unencrypted) in %s, public key in "
+                "%s.pub.json\n",
+                a->phe_out, a->phe_out);
+    }
     return 0;
 }
 
-static int cmd_encrypt(const struct he_args *a)
+static int cmd_encrypt(const struct he_args *a, int argc, char **argv)
 {
     struct clave_he_pub *pub = NULL;
     struct clave_he_ctx *ctx = NULL;
@@ -335,10 +273,12 @@ static int cmd_encrypt(const struct he_args *a)
     struct clave_he_vec *vec = NULL;
     double *values = NULL;
     size_t count = 0;
+    (void)argc;
+    (void)argv;
     if (a->key == NULL || a->csv == NULL || a->column == NULL || a->out == NULL) {
         return usage_error("encrypt needs --key, --csv, --column and --out");
     }
-    clave_status st = load_pub(a->key, &pub);
+    clave_status st = cli_he_load_pub(a->key, &pub);
     if (st == CLAVE_OK) {
         st = cli_he_csv_column(a->csv, a->column, !a->no_header, &values, &count);
     }
@@ -353,7 +293,7 @@ static int cmd_encrypt(const struct he_args *a)
         st = clave_he_encrypt_f64(ctx, values, count, &vec);
     }
     if (st == CLAVE_OK) {
-        st = save_vec(vec, a->json, a->out);
+        st = cli_he_save_vec(pub, vec, a->format, a->out);
     }
     free(values);
     clave_he_vec_free(vec);
@@ -394,16 +334,16 @@ static int cmd_add(const struct he_args *a, int argc, char **argv)
     struct clave_he_pub *pub = NULL;
     struct clave_he_ctx *ctx = NULL;
     struct clave_he_vec *acc = NULL;
-    if (a->key == NULL || a->out == NULL || argc < 1 || argc > MAX_INPUTS) {
+    if (a->key == NULL || a->out == NULL) {
         return usage_error("add needs --key PUB, --out SUM and 1..1024 input vectors");
     }
-    clave_status st = load_pub(a->key, &pub);
+    clave_status st = cli_he_load_pub(a->key, &pub);
     if (st == CLAVE_OK) {
         st = clave_he_ctx_new(pub, 1, &ctx);
     }
     for (int i = 0; st == CLAVE_OK && i < argc; i++) {
         struct clave_he_vec *v = NULL;
-        st = load_vec(pub, argv[i], &v);
+        st = cli_he_load_vec(pub, argv[i], &v);
         if (st != CLAVE_OK) {
             fprintf(stderr, "clave: %s: not a valid vector for this key\n", argv[i]);
             break;
@@ -411,7 +351,7 @@ static int cmd_add(const struct he_args *a, int argc, char **argv)
         st = accumulate(ctx, a->total, &acc, v);
     }
     if (st == CLAVE_OK) {
-        st = save_vec(acc, a->json, a->out);
+        st = cli_he_save_vec(pub, acc, a->format, a->out);
     }
     clave_he_vec_free(acc);
     clave_he_ctx_free(ctx);
@@ -423,37 +363,29 @@ static int cmd_add(const struct he_args *a, int argc, char **argv)
     return 0;
 }
 
-static int cmd_decrypt(const struct he_args *a, int argc, char **argv)
+/* `*vec` replaced by the sum of its values (one value). */
+static clave_status fold(const struct clave_he_key *key, struct clave_he_vec **vec)
 {
-    struct clave_he_key *key = NULL;
-    struct clave_he_vec *vec = NULL;
+    struct clave_he_ctx *ctx = NULL;
+    struct clave_he_vec *folded = NULL;
+    clave_status st = clave_he_ctx_new(clave_he_key_pub(key), 1, &ctx);
+    if (st == CLAVE_OK) {
+        st = clave_he_vec_sum(ctx, *vec, &folded);
+    }
+    clave_he_ctx_free(ctx);
+    if (st == CLAVE_OK) {
+        clave_he_vec_free(*vec);
+        *vec = folded;
+    }
+    return st;
+}
+
+static clave_status print_vec(const struct clave_he_key *key, const struct clave_he_vec *vec)
+{
     struct clave_he_pool *pool = NULL;
-    double *out = NULL;
-    if (a->key == NULL || argc != 1) {
-        return usage_error("decrypt needs --key KEY and one vector");
-    }
-    clave_status st = cli_he_unseal_key(&a->ring, a->key, &key);
-    if (st == CLAVE_OK) {
-        st = load_vec(clave_he_key_pub(key), argv[0], &vec);
-    }
-    if (st == CLAVE_OK && a->sum && clave_he_vec_len(vec) > 1) {
-        struct clave_he_ctx *ctx = NULL;
-        struct clave_he_vec *folded = NULL;
-        st = clave_he_ctx_new(clave_he_key_pub(key), 1, &ctx);
-        if (st == CLAVE_OK) {
-            st = clave_he_vec_sum(ctx, vec, &folded);
-        }
-        clave_he_ctx_free(ctx);
-        clave_he_vec_free(vec);
-        vec = folded;
-    }
-    if (st == CLAVE_OK) {
-        st = clave_he_pool_new(2, &pool);
-    }
     size_t n = clave_he_vec_len(vec);
-    if (st == CLAVE_OK && (out = calloc(n == 0 ? 1 : n, sizeof(double))) == NULL) {
-        st = CLAVE_ERR_NOMEM;
-    }
+    double *out = calloc(n == 0 ? 1 : n, sizeof(double));
+    clave_status st = out != NULL ? clave_he_pool_new(2, &pool) : CLAVE_ERR_NOMEM;
     if (st == CLAVE_OK) {
         st = clave_he_decrypt_f64(key, pool, vec, out, n);
     }
@@ -462,10 +394,51 @@ static int cmd_decrypt(const struct he_args *a, int argc, char **argv)
     }
     free(out);
     clave_he_pool_free(pool);
+    return st;
+}
+
+static int cmd_decrypt(const struct he_args *a, int argc, char **argv)
+{
+    struct clave_he_key *key = NULL;
+    struct clave_he_vec *vec = NULL;
+    (void)argc;
+    if (a->key == NULL) {
+        return usage_error("decrypt needs --key KEY and one vector");
+    }
+    clave_status st = cli_he_load_key(&a->ring, a->key, &key);
+    if (st == CLAVE_OK) {
+        st = cli_he_load_vec(clave_he_key_pub(key), argv[0], &vec);
+        if (st == CLAVE_ERR_UNSUPPORTED) {
+            /* phe numbers whose exponent has no clave scale (pheutil's e = -32): the key
+             * holder decrypts each with its own exponent. */
+            st = cli_he_decrypt_phe_file(key, argv[0], a->sum);
+            clave_he_key_free(key);
+            return st == CLAVE_OK ? 0 : cli_fail("he decrypt", st);
+        }
+    }
+    if (st == CLAVE_OK && a->sum && clave_he_vec_len(vec) > 1) {
+        st = fold(key, &vec);
+    }
+    if (st == CLAVE_OK) {
+        st = print_vec(key, vec);
+    }
     clave_he_vec_free(vec);
     clave_he_key_free(key);
     return st == CLAVE_OK ? 0 : cli_fail("he decrypt", st);
 }
+
+/* Subcommands, with the number of positional arguments each takes. */
+static const struct {
+    const char *name;
+    int min_args;
+    int max_args;
+    int (*run)(const struct he_args *a, int argc, char **argv);
+} SUBCOMMANDS[] = {
+    {"keygen", 0, 0, cmd_keygen},
+    {"encrypt", 0, 0, cmd_encrypt},
+    {"add", 1, MAX_INPUTS, cmd_add},
+    {"decrypt", 1, 1, cmd_decrypt},
+};
 
 int cli_he(int argc, char **argv)
 {
@@ -477,25 +450,22 @@ int cli_he(int argc, char **argv)
         fputs(HE_USAGE, stdout);
         return 0;
     }
-    const char *sub = argv[1];
-    int rc = parse_args(argc - 1, argv + 1, &a);
-    if (rc != 0) {
-        return rc;
+    for (size_t i = 0; i < sizeof(SUBCOMMANDS) / sizeof(SUBCOMMANDS[0]); i++) {
+        if (strcmp(argv[1], SUBCOMMANDS[i].name) != 0) {
+            continue;
+        }
+        int rc = parse_args(argc - 1, argv + 1, &a);
+        if (rc != 0) {
+            return rc;
+        }
+        int rest = argc - 1 - optind;
+        if (rest < SUBCOMMANDS[i].min_args || rest > SUBCOMMANDS[i].max_args) {
+            fprintf(stderr, "clave he %s: takes %d..%d arguments, got %d\n", SUBCOMMANDS[i].name,
+                    SUBCOMMANDS[i].min_args, SUBCOMMANDS[i].max_args, rest);
+            return usage_error(NULL);
+        }
+        return SUBCOMMANDS[i].run(&a, rest, argv + 1 + optind);
     }
-    int rest = argc - 1 - optind;
-    char **pos = argv + 1 + optind;
-    if (strcmp(sub, "keygen") == 0) {
-        return rest == 0 ? cmd_keygen(&a) : usage_error("keygen takes no arguments");
-    }
-    if (strcmp(sub, "encrypt") == 0) {
-        return rest == 0 ? cmd_encrypt(&a) : usage_error("encrypt takes no arguments");
-    }
-    if (strcmp(sub, "add") == 0) {
-        return cmd_add(&a, rest, pos);
-    }
-    if (strcmp(sub, "decrypt") == 0) {
-        return cmd_decrypt(&a, rest, pos);
-    }
-    fprintf(stderr, "clave he: unknown subcommand '%s'\n", sub);
+    fprintf(stderr, "clave he: unknown subcommand '%s'\n", argv[1]);
     return usage_error(NULL);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* clave he: read one numeric column of a CSV file (comma-separated, no quoting; the shape of
  * the demo datasets). The column is a header name or a 1-based number. */
-#include "cli.h"
+#include "he_cli.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -9,9 +9,6 @@
 
 #define CSV_LINE_MAX (1 << 20)
 #define CSV_ROWS_MAX (1u << 24)
-
-clave_status cli_he_csv_column(const char *path, const char *column, bool header, double **values,
-                               size_t *count);
 
 /* Field `index` (0-based) of a line, as [start, end). False if the line is shorter. */
 static bool field(const char *line, size_t index, const char **start, size_t *len)

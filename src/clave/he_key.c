@@ -2,7 +2,7 @@
 /* clave he: the Paillier private key at rest, in the sealed format (docs/formats/sealed.md)
  * under a fresh DEK wrapped to a KEK of the keyring. The key's bytes are the binary private-key
  * format of docs/formats/paillier.md; they only ever exist in memory. */
-#include "cli.h"
+#include "he_cli.h"
 
 #include <clave/he.h>
 #include <errno.h>
@@ -12,11 +12,6 @@
 #include <unistd.h>
 
 #define HE_KEY_SEALED_MAX (64 * 1024)
-
-clave_status cli_he_seal_key(const struct cli_keyring_opts *ring, const char *to,
-                             const struct clave_he_key *key, const char *path);
-clave_status cli_he_unseal_key(const struct cli_keyring_opts *ring, const char *path,
-                               struct clave_he_key **out);
 
 /* The KEK named by `to`, or the keyring's first KEK. */
 static clave_status pick_kek(struct clave_keyring *kr, const char *to, struct clave_key_info *out)

@@ -84,6 +84,37 @@ fails_with "non-numeric CSV value" "not a number" \
     "$clave" he encrypt --key key.pub.json --csv bad.csv --column 1 --out x.he
 fails_with "unknown column" "no column" \
     "$clave" he encrypt --key key.pub.json --csv p1.csv --column nope --out x.he
+# --- python-paillier (phe) interop, checked against tests/integration/he_phe_model.py
+model="${CLAVE_SOURCE_DIR:-$(dirname "$0")/../..}/tests/integration/he_phe_model.py"
+command -v python3 >/dev/null || { echo "he_cli: python3 is required (scripts/deps.sh)"; exit 1; }
+check "keygen --phe-out (no keyring needed)" "$clave" he keygen --bits 2048 --phe-out k.phe 2>/dev/null
+check "phe private key is mode 0600" test "$(stat -c %a k.phe)" = 600
+check "phe private key is a DAJ JWK with p and q" \
+    python3 -c "import json; d=json.load(open('k.phe')); assert d['kty']=='DAJ' and 'p' in d and d['pub']['alg']=='PAI-GN1'"
+fails_with "keygen --phe-out refuses to overwrite" "exists" "$clave" he keygen --bits 2048 --phe-out k.phe
+"$clave" he encrypt --key k.phe.pub.json --csv all.csv --column 3 --format phe --out col.phe 2>/dev/null
+check "phe list form with public_key and exponent -4" \
+    python3 -c "import json; d=json.load(open('col.phe')); assert d['values'][0][1]==-4 and int(d['public_key']['g'])==int(d['public_key']['n'])+1"
+got=$("$clave" he decrypt --key k.phe --sum col.phe 2>/dev/null | awk '{ printf "%.2f", $1 }')
+check "clave decrypts its phe list with the phe key ($expect)" test "$got" = "$expect"
+got=$(python3 "$model" decrypt k.phe col.phe | awk '{ s += $1 } END { printf "%.2f", s }')
+check "the phe model decrypts clave's phe list ($expect)" test "$got" = "$expect"
+"$clave" he add --key k.phe.pub.json --total --format pheutil col.phe --out total.phe 2>/dev/null
+got=$(python3 "$model" decrypt k.phe total.phe | awk '{ printf "%.2f", $1 }')
+check "pheutil form of a clave sum decrypts in the model ($expect)" test "$got" = "$expect"
+python3 "$model" encrypt k.phe.pub.json -3.25 -32 >m32.phe
+check "clave decrypts a pheutil number at e = -32" \
+    bash -c "'$clave' he decrypt --key k.phe m32.phe 2>/dev/null | grep -qx -- -3.25"
+python3 "$model" encrypt k.phe.pub.json 10.5 -4 >m4.phe
+"$clave" he add --key k.phe.pub.json --format pheutil m4.phe m4.phe --out m8.phe 2>/dev/null
+check "clave adds model-encrypted numbers (10.5 + 10.5)" \
+    bash -c "python3 '$model' decrypt k.phe m8.phe | grep -qx 21.0"
+fails_with "e = -32 cannot be summed into a clave vector" "no clave scale" \
+    "$clave" he add --key k.phe.pub.json m32.phe --out x.he
+fails_with "a phe number under another key" "another key\|not a valid" \
+    "$clave" he add --key key.pub.json col.phe --out x.he
+fails_with "scale 1000 has no phe exponent" "not a power of 2" \
+    "$clave" he encrypt --key k.phe.pub.json --csv p1.csv --column 1 --scale 1000 --format phe --out x.he
 check "no output left by failures" test ! -e x.he
 
 echo "he_cli: $passed passed, $failed failed"

@@ -7,7 +7,15 @@
  * (textbook, r in Z_n^*). (1 + n)^m = 1 + m n mod n^2 by the binomial theorem, so the message
  * part costs one multiplication: c = rho + n * (m * rho mod n) mod n^2.
  * Decryption (Paillier 1999, section 7): m_p = L_p(c^(p-1) mod p^2) h_p mod p, the same mod q,
- * recombined with Garner's formula m = m_q + q ((m_p - m_q) q^-1 mod p).
+ * recombined with Garner's formula m = m_q + q ((m_p + 2p - m_q) q^-1 mod p).
+ *
+ * Timing: the exponentiations with p - 1 and q - 1 are mpz_powm_sec (no secret-dependent
+ * branch or memory access). The rest of decryption uses GMP's mpz layer, which has no branch
+ * on operand values in mul, add, sub and divexact, and whose tdiv_r has a quotient-correction
+ * step taken with a data-dependent, small probability; the mpz layer also trims leading zero
+ * limbs, so an intermediate whose top limb is zero (probability about 2^-64) is handled a
+ * little faster. The CRT step avoids the sign test of mpz_mod. Full constant time would need
+ * GMP's mpn_sec_* functions throughout; see docs/he.md, "Timing".
  */
 #include "core/check.h"
 #include "he/he_internal.h"
@@ -108,9 +116,13 @@ clave_status clave__he_decrypt_raw(const struct clave_he_key *key, const mpz_t c
                  "he: ciphertext outside (0, n^2)");
     half(c, key->p, key->p2, key->pm1, key->hp, mp);
     half(c, key->q, key->q2, key->qm1, key->hq, mq);
+    /* Garner without a sign test: p and q have equal length, so m_q < q < 2p and
+     * m_p + 2p - m_q > 0 always; mpz_mod's fix-up branch for a negative m_p - m_q (taken
+     * with a probability that depends on the secret halves) is never needed. */
+    mpz_add(mp, mp, key->p2x);
     mpz_sub(mp, mp, mq);
     mpz_mul(mp, mp, key->qinv);
-    mpz_mod(mp, mp, key->p);
+    mpz_tdiv_r(mp, mp, key->p);
     mpz_mul(mp, mp, key->q);
     mpz_add(m, mp, mq);
     st = CLAVE_OK;

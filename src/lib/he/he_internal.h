@@ -44,6 +44,7 @@ struct clave_he_key {
     mpz_t p, q, p2, q2, pm1, qm1;
     mpz_t hp, hq; /* L_p(g^(p-1) mod p^2)^-1 mod p, same for q */
     mpz_t qinv;   /* q^-1 mod p */
+    mpz_t p2x;    /* 2p: keeps the CRT difference positive (crypt.c) */
 };
 
 struct he_pack {

@@ -259,7 +259,7 @@ void clave_he_key_free(struct clave_he_key *key)
     }
     clave_he_pub_free(key->pub);
     mpz_clears(key->p, key->q, key->p2, key->q2, key->pm1, key->qm1, key->hp, key->hq, key->qinv,
-               NULL);
+               key->p2x, NULL);
     OPENSSL_cleanse(key, sizeof(*key));
     free(key);
 }
@@ -344,7 +344,7 @@ clave_status clave__he_key_from(const mpz_t p, const mpz_t q, const mpz_t hs, un
     key = calloc(1, sizeof(*key));
     CLAVE_ENSURE_ALLOC(key);
     mpz_inits(key->p, key->q, key->p2, key->q2, key->pm1, key->qm1, key->hp, key->hq, key->qinv,
-              NULL);
+              key->p2x, NULL);
     CLAVE_CHECK(check_factors(p, q, n));
     CLAVE_CHECK(clave__he_pub_from(n, hs, r_bits, &key->pub));
     mpz_set(key->p, p);
@@ -356,6 +356,7 @@ clave_status clave__he_key_from(const mpz_t p, const mpz_t q, const mpz_t hs, un
     CLAVE_CHECK(crt_h(n, key->p, key->p2, key->pm1, key->hp));
     CLAVE_CHECK(crt_h(n, key->q, key->q2, key->qm1, key->hq));
     CLAVE_ENSURE(mpz_invert(key->qinv, q, p) != 0, CLAVE_ERR_KEY, "he: q not invertible mod p");
+    mpz_mul_2exp(key->p2x, p, 1);
     CLAVE_CHECK(check_hs_residue(key));
     *out = key;
     key = NULL;

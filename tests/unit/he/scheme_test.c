@@ -6,8 +6,10 @@
 #include "he/he_internal.h"
 
 #include <clave/he.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static struct clave_he_key *g_key;
 
@@ -432,6 +434,44 @@ static void test_wrong_key_and_args(void **state)
     clave_he_key_free(other);
 }
 
+/* The pool really runs two chunks at the same time: each chunk waits (up to 20 s, far beyond
+ * any scheduling delay) until another chunk is active. Not a timing assertion: a serial pool
+ * would never reach two active chunks. */
+struct overlap {
+    atomic_int active;
+    atomic_int max_active;
+};
+
+static clave_status overlap_range(void *arg, size_t begin, size_t end)
+{
+    struct overlap *o = arg;
+    (void)begin;
+    (void)end;
+    int now_active = atomic_fetch_add(&o->active, 1) + 1;
+    int seen = atomic_load(&o->max_active);
+    while (now_active > seen && !atomic_compare_exchange_weak(&o->max_active, &seen, now_active)) {
+    }
+    const struct timespec nap = {0, 1000000};
+    for (int i = 0; i < 20000 && atomic_load(&o->max_active) < 2; i++) {
+        nanosleep(&nap, NULL);
+    }
+    atomic_fetch_sub(&o->active, 1);
+    return CLAVE_OK;
+}
+
+static void test_pool_runs_in_parallel(void **state)
+{
+    (void)state;
+    struct clave_he_pool *pool = NULL;
+    struct overlap o;
+    atomic_init(&o.active, 0);
+    atomic_init(&o.max_active, 0);
+    T_OK(clave_he_pool_new(2, &pool));
+    T_OK(clave__he_pool_run(pool, overlap_range, &o, 16));
+    assert_int_equal(atomic_load(&o.max_active), 2);
+    clave_he_pool_free(pool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_packing),
         cmocka_unit_test(test_randomizer_pool_single_use),
         cmocka_unit_test(test_thread_pool),
+        cmocka_unit_test(test_pool_runs_in_parallel),
         cmocka_unit_test(test_wrong_key_and_args),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
