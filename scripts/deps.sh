@@ -24,6 +24,8 @@ PACKAGES=(
     wrk nginx
     # tests
     libcmocka-dev softhsm2 time
+    # tests/integration/dp_ledger_cli.sh: the sqlite3 shell holds a ledger's write lock
+    sqlite3
     # demo data is extracted from Debian packages with apt-get download + dpkg-deb
     dpkg-dev
 )

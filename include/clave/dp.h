@@ -451,30 +451,50 @@ struct clave_dp_budget_status {
 };
 
 struct clave_dp_ledger;
+struct clave_store;
 
 /**
- * Open (creating if needed) a SQLite ledger at `path` (WAL, synchronous=FULL, BEGIN IMMEDIATE for
- * every debit). Several processes may share one file. Caller frees with clave_dp_ledger_free().
- * Errors: CLAVE_ERR_IO.
+ * Open a ledger over an open metadata store (include/clave/store.h), SQLite or PostgreSQL: the
+ * "dp_ledger" migrations are applied (idempotent; concurrent openers are serialised by the
+ * store). `store` is borrowed: it must stay open, with no transaction open by the caller during
+ * ledger calls, until clave_dp_ledger_free; the ledger runs its own transactions on it. Several
+ * processes or coordinator replicas may share one database, each through its own store. Use a
+ * ledger from one thread at a time, like its store. Caller frees `*out` with
+ * clave_dp_ledger_free (which leaves the store open).
+ * Errors: CLAVE_ERR_ARG, CLAVE_ERR_STATE (a transaction is open on `store`), CLAVE_ERR_STORE,
+ * CLAVE_ERR_CONFLICT, CLAVE_ERR_UNSUPPORTED (the database has a newer ledger schema).
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_open(struct clave_store *store,
+                                                           struct clave_dp_ledger **out);
+
+/**
+ * Convenience: open (creating if needed) a SQLite store at `path` (WAL, synchronous=FULL, a
+ * 30 s busy timeout) and a ledger over it that owns the store (closed by clave_dp_ledger_free).
+ * Errors: as clave_store_open and clave_dp_ledger_open.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_open_sqlite(const char *path,
                                                                   struct clave_dp_ledger **out);
 
-/** Close a ledger. NULL is a no-op. */
+/** Close a ledger (and its store if it owns one). NULL is a no-op. */
 CLAVE_API void clave_dp_ledger_free(struct clave_dp_ledger *ledger);
 
-/** Create or replace the budget for `key`. Errors: CLAVE_ERR_ARG, CLAVE_ERR_IO. */
+/** Create or replace the budget for `key` (past debits are kept). Errors: CLAVE_ERR_ARG, and
+ * the store's (CLAVE_ERR_STORE, CLAVE_ERR_CONFLICT). */
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_dp_ledger_set_budget(struct clave_dp_ledger *ledger, const struct clave_dp_budget_key *key,
                            const struct clave_dp_budget *budget);
 
 /**
  * Atomically check that `debit` fits in the remaining budget of the current window at time
- * `now` (Unix seconds) and record it; the debit is durable (fsync'd) when this returns CLAVE_OK,
- * so a result may be released after it. Amounts are stored in fixed point (epsilon in units of
- * 1e-9, delta in units of 1e-18), debits rounded up and caps rounded down.
+ * `now` (Unix seconds) and record it, in one write transaction (SQLite: BEGIN IMMEDIATE;
+ * PostgreSQL: SERIALIZABLE, serialization failures retried); the debit is committed durably
+ * (SQLite synchronous=FULL; PostgreSQL synchronous_commit=on for the transaction) when this
+ * returns CLAVE_OK, so a result may be released after it and never before. Amounts are stored in
+ * fixed point (epsilon in units of 1e-9, delta in units of 1e-18), debits rounded up and caps
+ * rounded down.
  * Errors: CLAVE_ERR_NOT_FOUND (no budget), CLAVE_ERR_LIMIT (would overspend: nothing recorded),
- * CLAVE_ERR_ARG, CLAVE_ERR_IO. `record` may be NULL.
+ * CLAVE_ERR_ARG, CLAVE_ERR_STORE, CLAVE_ERR_CONFLICT (lock wait or retries exhausted: nothing
+ * recorded). `record` may be NULL.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_debit(struct clave_dp_ledger *ledger,
                                                             const struct clave_dp_budget_key *key,
@@ -482,7 +502,7 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_debit(struct clave_dp_ledg
                                                             int64_t now,
                                                             struct clave_dp_debit_record *record);
 
-/** Current window's spend. Errors: CLAVE_ERR_NOT_FOUND, CLAVE_ERR_IO. */
+/** Current window's spend. Errors: CLAVE_ERR_NOT_FOUND, CLAVE_ERR_STORE, CLAVE_ERR_CONFLICT. */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_status(struct clave_dp_ledger *ledger,
                                                              const struct clave_dp_budget_key *key,
                                                              int64_t now,
