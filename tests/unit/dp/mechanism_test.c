@@ -25,6 +25,57 @@ static void expect_arg(clave_status st, const char *name)
     }
 }
 
+/* The hockey-stick divergence sum_y max(0, P(y) - e^eps Q(y)) of P = N_Z(0, s2) and
+ * Q = N_Z(sens, s2), summed term by term in long double: the definition of the tightest delta,
+ * computed without the closed form of CKS 2020 Theorem 7. */
+static double hockey_stick(double eps, double s2, double sens)
+{
+    long double norm = 0.0L, sum = 0.0L, e = expl((long double)eps);
+    long double reach = floorl(60.0L * sqrtl((long double)s2) + 60.0L + (long double)sens);
+    for (long double y = -reach; y <= reach; y += 1.0L) {
+        norm += expl(-y * y / (2.0L * s2));
+    }
+    for (long double y = -reach; y <= reach; y += 1.0L) {
+        long double p = expl(-y * y / (2.0L * s2)) / norm;
+        long double q = expl(-(y - sens) * (y - sens) / (2.0L * s2)) / norm;
+        sum += p > e * q ? p - e * q : 0.0L;
+    }
+    return (double)sum;
+}
+
+static void test_discrete_gaussian_delta_theorem7(void **state)
+{
+    (void)state;
+    static const double CASES[][3] = {
+        /* epsilon, sigma^2, sensitivity */
+        {1.0, 0.5, 1},   {1.0, 2.0, 1},  {0.5, 10.3, 1}, {1.0, 13.9, 1}, {2.0, 4.0, 3},
+        {0.1, 100.0, 1}, {1.0, 50.0, 7}, {3.0, 1.0, 2},  {0.0, 9.0, 1},  {1.0, 1000.0, 1},
+    };
+    for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
+        double got = clave_dp_discrete_gaussian_delta(CASES[i][0], CASES[i][1], CASES[i][2]);
+        double want = hockey_stick(CASES[i][0], CASES[i][1], CASES[i][2]);
+        if (!(fabs(got - want) <= 1e-9 * want + 1e-300)) {
+            fail_msg("case %zu: theorem 7 %.17g, hockey stick %.17g", i, got, want);
+        }
+    }
+    /* Far from the integers' granularity the discrete and continuous Gaussians agree (CKS 2020
+     * Section 2.3: "essentially the same privacy"); sigma = 1000 grid units, sensitivity 1. */
+    double dg = clave_dp_discrete_gaussian_delta(1.0, 1e6, 1.0);
+    double cg = clave_dp_gaussian_delta(1.0, 1000.0, 1.0);
+    assert_true(fabs(dg - cg) <= 1e-6 * cg);
+    /* Calibrated discrete noise meets its target on the discrete curve too. */
+    for (uint64_t sens = 1; sens <= 5; sens++) {
+        struct clave_dp_params g = {CLAVE_DP_GAUSSIAN, 0.5, 1e-6, 0.0};
+        struct clave_dp_noise n;
+        T_OK(clave_dp_noise_calibrate(&g, sens, 0, &n));
+        double s2 = (double)n.num / (double)n.den;
+        assert_true(clave_dp_discrete_gaussian_delta(0.5, s2, (double)sens) <= 1e-6);
+    }
+    assert_true(isnan(clave_dp_discrete_gaussian_delta(-1.0, 1.0, 1.0)));
+    assert_true(isnan(clave_dp_discrete_gaussian_delta(1.0, 0.0, 1.0)));
+    assert_true(isnan(clave_dp_discrete_gaussian_delta(1.0, 1.0, NAN)));
+}
+
 static void test_calibration_is_conservative(void **state)
 {
     (void)state;
@@ -233,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_aggregates_exact_at_high_epsilon),
         cmocka_unit_test(test_aggregates_hostile),
         cmocka_unit_test(test_partition_selection),
+        cmocka_unit_test(test_discrete_gaussian_delta_theorem7),
         cmocka_unit_test(test_clip_and_sgd_step),
         cmocka_unit_test(test_mechanism_noise_scale),
     };
