@@ -223,8 +223,13 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_histogram(struct clave_dp_rng *rn
 
 /**
  * Noisy quantile in (0,1) of the clamped values: a noisy binary search over the grid
- * [lower, upper] with `params.epsilon` split evenly over the search steps, each step a noisy
- * count below the midpoint (Laplace). Returns the grid point found.
+ * [lower, upper], S = ceil(log2(range + 1)) halvings plus one noisy total, each a noisy count of
+ * sensitivity max_rows_per_user. The budget is split evenly over the S + 1 counts: LAPLACE splits
+ * epsilon (basic composition); GAUSSIAN_ZCDP splits rho (discrete Gaussian per count, zCDP
+ * composition); GAUSSIAN finds the largest rho whose improved zCDP conversion meets
+ * (epsilon, delta) and splits that. Returns the grid point found; `out->epsilon/delta` are what
+ * the whole release costs (rho in `epsilon` for GAUSSIAN_ZCDP) and `out->noise` the per-count
+ * noise.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_quantile(struct clave_dp_rng *rng,
                                                         const struct clave_dp_row *rows, size_t n,

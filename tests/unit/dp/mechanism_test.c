@@ -76,6 +76,32 @@ static void test_discrete_gaussian_delta_theorem7(void **state)
     assert_true(isnan(clave_dp_discrete_gaussian_delta(1.0, 1.0, NAN)));
 }
 
+static struct clave_dp_row *make_rows(size_t *n);
+
+/* The noise of an (epsilon, delta) Gaussian quantile, composed over its counts in zCDP, converts
+ * back to at most epsilon; and it is far less than splitting (epsilon, delta) itself would need. */
+static void test_gaussian_quantile_budget(void **state)
+{
+    (void)state;
+    struct clave_dp_rng *rng = rng_new();
+    size_t n = 0;
+    struct clave_dp_row *rows = make_rows(&n);
+    struct clave_dp_bounds all = {0.0, 10.0, 10, 0}; /* range 10: 4 halvings + 1 total = 5 */
+    struct clave_dp_params p = {CLAVE_DP_GAUSSIAN, 1.0, 1e-6, 0.0};
+    struct clave_dp_result r;
+    T_OK(clave_dp_quantile(rng, rows, n, &all, &p, 0.5, &r));
+    double s2 = (double)r.noise.num / (double)r.noise.den;
+    double rho = 5.0 * 10.0 * 10.0 / (2.0 * s2); /* 5 counts of sensitivity 10 */
+    struct clave_dp_epsilon e;
+    T_OK(clave_dp_zcdp_epsilon(rho, 1e-6, CLAVE_DP_CONVERSION_IMPROVED, &e));
+    assert_true(e.epsilon <= 1.0 && e.epsilon > 0.999);
+    double split_sigma = 0.0;
+    T_OK(clave_dp_gaussian_sigma(0.2, 2e-7, 10.0, &split_sigma));
+    assert_true(sqrt(s2) < split_sigma);
+    free(rows);
+    clave_dp_rng_free(rng);
+}
+
 static void test_calibration_is_conservative(void **state)
 {
     (void)state;
@@ -151,6 +177,16 @@ static void test_aggregates_exact_at_high_epsilon(void **state)
     assert_int_equal(hist[3], 9);
     T_OK(clave_dp_quantile(rng, rows, n, &all, &p, 0.5, &r));
     assert_true(r.value >= 5.0 && r.value <= 6.0);
+    /* Gaussian quantiles: (epsilon, delta) through zCDP, and zCDP itself. */
+    struct clave_dp_params gq = {CLAVE_DP_GAUSSIAN, 1000.0, 1e-6, 0.0}; /* the largest epsilon */
+    T_OK(clave_dp_quantile(rng, rows, n, &all, &gq, 0.5, &r));
+    assert_true(r.value >= 4.0 && r.value <= 7.0); /* noise sd ~0.5 on counts 3 apart */
+    assert_true(r.epsilon == 1000.0 && r.delta == 1e-6);
+    assert_int_equal(r.noise.mechanism, CLAVE_DP_GAUSSIAN_ZCDP);
+    struct clave_dp_params zq = {CLAVE_DP_GAUSSIAN_ZCDP, 0.0, 0.0, BIG_EPS};
+    T_OK(clave_dp_quantile(rng, rows, n, &all, &zq, 0.5, &r));
+    assert_true(r.value >= 5.0 && r.value <= 6.0);
+    assert_true(r.epsilon == BIG_EPS && r.delta == 0.0);
     /* Gaussian and zCDP mechanisms report what they cost. */
     struct clave_dp_params g = {CLAVE_DP_GAUSSIAN, 100.0, 1e-6, 0.0};
     T_OK(clave_dp_count(rng, rows, n, &b, &g, &r));
@@ -285,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_aggregates_hostile),
         cmocka_unit_test(test_partition_selection),
         cmocka_unit_test(test_discrete_gaussian_delta_theorem7),
+        cmocka_unit_test(test_gaussian_quantile_budget),
         cmocka_unit_test(test_clip_and_sgd_step),
         cmocka_unit_test(test_mechanism_noise_scale),
     };
