@@ -222,6 +222,22 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_histogram(struct clave_dp_rng *rn
                                                          size_t bucket_count, int64_t *counts);
 
 /**
+ * Histogram with suppressed small buckets: clave_dp_histogram, then each bucket whose noisy count
+ * is below `threshold` is withheld (`released[i]` false, `counts[i]` 0) and the others released
+ * (`released[i]` true, their noisy count). The thresholding reads only noisy counts, so it is
+ * post-processing and costs nothing beyond `params`; it keeps noise-only and tiny buckets out of a
+ * report. The buckets here are fixed by the bounds, so releasing which ones passed reveals nothing
+ * more; for group keys taken from the data (where the key set itself is private) use
+ * clave_dp_partition_select, whose threshold pays for that with delta. `counts` and `released`
+ * have bucket_count entries; `released_count` (may be NULL) gets the number released. On failure
+ * nothing is released.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_dp_histogram_thresholded(
+    struct clave_dp_rng *rng, const struct clave_dp_row *rows, size_t n,
+    const struct clave_dp_bounds *bounds, const struct clave_dp_params *params, size_t bucket_count,
+    int64_t threshold, int64_t *counts, bool *released, size_t *released_count);
+
+/**
  * Noisy quantile in (0,1) of the clamped values: a noisy binary search over the grid
  * [lower, upper], S = ceil(log2(range + 1)) halvings plus one noisy total, each a noisy count of
  * sensitivity max_rows_per_user. The budget is split evenly over the S + 1 counts: LAPLACE splits

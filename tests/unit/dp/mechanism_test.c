@@ -175,6 +175,23 @@ static void test_aggregates_exact_at_high_epsilon(void **state)
     assert_int_equal(hist[1], 6);
     assert_int_equal(hist[2], 9);
     assert_int_equal(hist[3], 9);
+    /* Thresholded: buckets below 7 are withheld (post-processing of the noisy counts). */
+    bool shown[4];
+    size_t n_shown = 0;
+    T_OK(clave_dp_histogram_thresholded(rng, rows, n, &all, &p, 4, 7, hist, shown, &n_shown));
+    assert_int_equal(n_shown, 2);
+    assert_true(!shown[0] && !shown[1] && shown[2] && shown[3]);
+    assert_true(hist[0] == 0 && hist[1] == 0 && hist[2] == 9 && hist[3] == 9);
+    T_OK(clave_dp_histogram_thresholded(rng, rows, n, &all, &p, 4, 0, hist, shown, NULL));
+    assert_true(shown[0] && shown[1] && shown[2] && shown[3] && hist[0] == 6);
+    struct clave_dp_params bad_eps = {CLAVE_DP_LAPLACE, 0.0, 0.0, 0.0};
+    expect_arg(
+        clave_dp_histogram_thresholded(rng, rows, n, &all, &bad_eps, 4, 7, hist, shown, &n_shown),
+        "epsilon");
+    assert_true(n_shown == 0 && !shown[2] && hist[2] == 0); /* nothing released on failure */
+    assert_int_equal(
+        clave_dp_histogram_thresholded(rng, rows, n, &all, &p, 4, 7, hist, NULL, &n_shown),
+        CLAVE_ERR_ARG);
     T_OK(clave_dp_quantile(rng, rows, n, &all, &p, 0.5, &r));
     assert_true(r.value >= 5.0 && r.value <= 6.0);
     /* Gaussian quantiles: (epsilon, delta) through zCDP, and zCDP itself. */
