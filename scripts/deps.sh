@@ -28,6 +28,8 @@ PACKAGES=(
     swtpm swtpm-tools tpm2-tools xxd
     # he_cli.sh runs a small Python model of python-paillier's formats (phe is not packaged)
     python3
+    # tests/integration/dp_ledger_cli.sh: the sqlite3 shell holds a ledger's write lock
+    sqlite3
     # demo data is extracted from Debian packages with apt-get download + dpkg-deb
     dpkg-dev
 )

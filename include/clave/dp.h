@@ -103,6 +103,17 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_gaussian_sigma(double epsilon, do
 /** The delta of the analytic condition above for a given sigma (for tests and reports). */
 CLAVE_API double clave_dp_gaussian_delta(double epsilon, double sigma, double sensitivity);
 
+/**
+ * The exact delta at `epsilon` (>= 0) of the discrete Gaussian mechanism: integer noise
+ * N_Z(0, sigma2) (variance parameter sigma2 > 0) added to an integer query of sensitivity
+ * `sensitivity` (> 0), by Canonne, Kamath & Steinke 2020, Theorem 7 (arXiv 2004.00010v3):
+ * delta = P[Y > epsilon sigma2/D - D/2] - e^epsilon P[Y > epsilon sigma2/D + D/2], Y ~ N_Z(0,
+ * sigma2) — the hockey-stick divergence of N_Z(0, sigma2) and N_Z(D, sigma2), so tight. Summed
+ * over about 80 sqrt(sigma2) terms (any truncation only overestimates). NaN for invalid input.
+ */
+CLAVE_API double clave_dp_discrete_gaussian_delta(double epsilon, double sigma2,
+                                                  double sensitivity);
+
 /** Privacy parameters of one release. */
 struct clave_dp_params {
     clave_dp_mechanism mechanism;
@@ -211,9 +222,30 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_histogram(struct clave_dp_rng *rn
                                                          size_t bucket_count, int64_t *counts);
 
 /**
+ * Histogram with suppressed small buckets: clave_dp_histogram, then each bucket whose noisy count
+ * is below `threshold` is withheld (`released[i]` false, `counts[i]` 0) and the others released
+ * (`released[i]` true, their noisy count). The thresholding reads only noisy counts, so it is
+ * post-processing and costs nothing beyond `params`; it keeps noise-only and tiny buckets out of a
+ * report. The buckets here are fixed by the bounds, so releasing which ones passed reveals nothing
+ * more; for group keys taken from the data (where the key set itself is private) use
+ * clave_dp_partition_select, whose threshold pays for that with delta. `counts` and `released`
+ * have bucket_count entries; `released_count` (may be NULL) gets the number released. On failure
+ * nothing is released.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_dp_histogram_thresholded(
+    struct clave_dp_rng *rng, const struct clave_dp_row *rows, size_t n,
+    const struct clave_dp_bounds *bounds, const struct clave_dp_params *params, size_t bucket_count,
+    int64_t threshold, int64_t *counts, bool *released, size_t *released_count);
+
+/**
  * Noisy quantile in (0,1) of the clamped values: a noisy binary search over the grid
- * [lower, upper] with `params.epsilon` split evenly over the search steps, each step a noisy
- * count below the midpoint (Laplace). Returns the grid point found.
+ * [lower, upper], S = ceil(log2(range + 1)) halvings plus one noisy total, each a noisy count of
+ * sensitivity max_rows_per_user. The budget is split evenly over the S + 1 counts: LAPLACE splits
+ * epsilon (basic composition); GAUSSIAN_ZCDP splits rho (discrete Gaussian per count, zCDP
+ * composition); GAUSSIAN finds the largest rho whose improved zCDP conversion meets
+ * (epsilon, delta) and splits that. Returns the grid point found; `out->epsilon/delta` are what
+ * the whole release costs (rho in `epsilon` for GAUSSIAN_ZCDP) and `out->noise` the per-count
+ * noise.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_quantile(struct clave_dp_rng *rng,
                                                         const struct clave_dp_row *rows, size_t n,
@@ -451,30 +483,50 @@ struct clave_dp_budget_status {
 };
 
 struct clave_dp_ledger;
+struct clave_store;
 
 /**
- * Open (creating if needed) a SQLite ledger at `path` (WAL, synchronous=FULL, BEGIN IMMEDIATE for
- * every debit). Several processes may share one file. Caller frees with clave_dp_ledger_free().
- * Errors: CLAVE_ERR_IO.
+ * Open a ledger over an open metadata store (include/clave/store.h), SQLite or PostgreSQL: the
+ * "dp_ledger" migrations are applied (idempotent; concurrent openers are serialised by the
+ * store). `store` is borrowed: it must stay open, with no transaction open by the caller during
+ * ledger calls, until clave_dp_ledger_free; the ledger runs its own transactions on it. Several
+ * processes or coordinator replicas may share one database, each through its own store. Use a
+ * ledger from one thread at a time, like its store. Caller frees `*out` with
+ * clave_dp_ledger_free (which leaves the store open).
+ * Errors: CLAVE_ERR_ARG, CLAVE_ERR_STATE (a transaction is open on `store`), CLAVE_ERR_STORE,
+ * CLAVE_ERR_CONFLICT, CLAVE_ERR_UNSUPPORTED (the database has a newer ledger schema).
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_open(struct clave_store *store,
+                                                           struct clave_dp_ledger **out);
+
+/**
+ * Convenience: open (creating if needed) a SQLite store at `path` (WAL, synchronous=FULL, a
+ * 30 s busy timeout) and a ledger over it that owns the store (closed by clave_dp_ledger_free).
+ * Errors: as clave_store_open and clave_dp_ledger_open.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_open_sqlite(const char *path,
                                                                   struct clave_dp_ledger **out);
 
-/** Close a ledger. NULL is a no-op. */
+/** Close a ledger (and its store if it owns one). NULL is a no-op. */
 CLAVE_API void clave_dp_ledger_free(struct clave_dp_ledger *ledger);
 
-/** Create or replace the budget for `key`. Errors: CLAVE_ERR_ARG, CLAVE_ERR_IO. */
+/** Create or replace the budget for `key` (past debits are kept). Errors: CLAVE_ERR_ARG, and
+ * the store's (CLAVE_ERR_STORE, CLAVE_ERR_CONFLICT). */
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_dp_ledger_set_budget(struct clave_dp_ledger *ledger, const struct clave_dp_budget_key *key,
                            const struct clave_dp_budget *budget);
 
 /**
  * Atomically check that `debit` fits in the remaining budget of the current window at time
- * `now` (Unix seconds) and record it; the debit is durable (fsync'd) when this returns CLAVE_OK,
- * so a result may be released after it. Amounts are stored in fixed point (epsilon in units of
- * 1e-9, delta in units of 1e-18), debits rounded up and caps rounded down.
+ * `now` (Unix seconds) and record it, in one write transaction (SQLite: BEGIN IMMEDIATE;
+ * PostgreSQL: SERIALIZABLE, serialization failures retried); the debit is committed durably
+ * (SQLite synchronous=FULL; PostgreSQL synchronous_commit=on for the transaction) when this
+ * returns CLAVE_OK, so a result may be released after it and never before. Amounts are stored in
+ * fixed point (epsilon in units of 1e-9, delta in units of 1e-18), debits rounded up and caps
+ * rounded down.
  * Errors: CLAVE_ERR_NOT_FOUND (no budget), CLAVE_ERR_LIMIT (would overspend: nothing recorded),
- * CLAVE_ERR_ARG, CLAVE_ERR_IO. `record` may be NULL.
+ * CLAVE_ERR_ARG, CLAVE_ERR_STORE, CLAVE_ERR_CONFLICT (lock wait or retries exhausted: nothing
+ * recorded). `record` may be NULL.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_debit(struct clave_dp_ledger *ledger,
                                                             const struct clave_dp_budget_key *key,
@@ -482,7 +534,7 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_debit(struct clave_dp_ledg
                                                             int64_t now,
                                                             struct clave_dp_debit_record *record);
 
-/** Current window's spend. Errors: CLAVE_ERR_NOT_FOUND, CLAVE_ERR_IO. */
+/** Current window's spend. Errors: CLAVE_ERR_NOT_FOUND, CLAVE_ERR_STORE, CLAVE_ERR_CONFLICT. */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_status(struct clave_dp_ledger *ledger,
                                                              const struct clave_dp_budget_key *key,
                                                              int64_t now,

@@ -70,7 +70,40 @@ bool dp_cli_u64(const char *name, const char *arg, uint64_t max, uint64_t *out)
 void dp_cli_ledger_init(struct dp_cli_ledger *l)
 {
     const char *user = getenv("USER");
-    *l = (struct dp_cli_ledger){NULL, {"local", "cli", "default", "local"}, user ? user : "cli"};
+    *l = (struct dp_cli_ledger){
+        NULL, NULL, 0, {"local", "cli", "default", "local"}, user ? user : "cli", false};
+}
+
+bool dp_cli_ledger_named(const struct dp_cli_ledger *l)
+{
+    if (l->path != NULL && l->pg_conninfo != NULL) {
+        fprintf(stderr, "clave dp: --ledger and --ledger-pg are exclusive\n");
+        return false;
+    }
+    return l->path != NULL || l->pg_conninfo != NULL;
+}
+
+clave_status dp_cli_ledger_open(const struct dp_cli_ledger *l, struct clave_store **store,
+                                struct clave_dp_ledger **ledger)
+{
+    struct clave_store_config cfg = {
+        l->pg_conninfo != NULL ? CLAVE_STORE_POSTGRES : CLAVE_STORE_SQLITE,
+        l->path,
+        l->pg_conninfo,
+        l->busy_timeout_ms,
+    };
+    *ledger = NULL;
+    clave_status st = clave_store_open(&cfg, store);
+    if (st == CLAVE_OK) {
+        st = clave_dp_ledger_open(*store, ledger);
+    }
+    return st;
+}
+
+void dp_cli_ledger_close(struct clave_store *store, struct clave_dp_ledger *ledger)
+{
+    clave_dp_ledger_free(ledger);
+    clave_store_close(store);
 }
 
 bool dp_cli_ledger_opt(struct dp_cli_ledger *l, int opt, const char *arg)
@@ -94,6 +127,15 @@ bool dp_cli_ledger_opt(struct dp_cli_ledger *l, int opt, const char *arg)
     case DP_OPT_WHO:
         l->who = arg;
         return true;
+    case DP_OPT_LEDGER_PG:
+        l->pg_conninfo = arg;
+        return true;
+    case DP_OPT_BUSY_TIMEOUT: {
+        uint64_t ms = 0;
+        l->bad |= !dp_cli_u64("busy-timeout", arg, 3600000, &ms);
+        l->busy_timeout_ms = (uint32_t)ms;
+        return true;
+    }
     default:
         return false;
     }
@@ -275,9 +317,10 @@ static int cmd_sigma(int argc, char **argv)
 }
 
 static const char BUDGET_USAGE[] =
-    "usage: clave dp budget --ledger FILE --epsilon E [--delta D] [--window SECONDS]\n"
+    "usage: clave dp budget (--ledger FILE | --ledger-pg CONNINFO) --epsilon E [--delta D]\n"
+    "                       [--window SECONDS] [ledger options]\n"
+    "       clave dp status (--ledger FILE | --ledger-pg CONNINFO) [--epsilon E [--delta D]]\n"
     "                       [ledger options]\n"
-    "       clave dp status --ledger FILE [--epsilon E [--delta D]] [ledger options]\n"
     "\n"
     "budget sets the hard cap of a (collaboration, contract, dataset, party) key; with --window\n"
     "the cap applies per window of that many seconds (aligned to the Unix epoch). status prints\n"
@@ -309,16 +352,17 @@ static int cmd_budget(int argc, char **argv, bool set)
             fputs(BUDGET_USAGE, stdout);
             return 0;
         }
-        if (!ok) {
+        if (!ok || l.bad) {
             return CLI_USAGE;
         }
     }
-    if (optind != argc || l.path == NULL || (set && eps < 0)) {
+    if (optind != argc || !dp_cli_ledger_named(&l) || (set && eps < 0)) {
         fputs(BUDGET_USAGE, stderr);
         return CLI_USAGE;
     }
+    struct clave_store *store = NULL;
     struct clave_dp_ledger *ledger = NULL;
-    clave_status st = clave_dp_ledger_open_sqlite(l.path, &ledger);
+    clave_status st = dp_cli_ledger_open(&l, &store, &ledger);
     int64_t now = (int64_t)time(NULL);
     if (st == CLAVE_OK && set) {
         struct clave_dp_budget b = {eps, delta, (int64_t)window};
@@ -332,7 +376,7 @@ static int cmd_budget(int argc, char **argv, bool set)
     if (st == CLAVE_OK && !set && eps > 0) {
         st = clave_dp_ledger_preview(ledger, &l.key, eps, delta, now, &left);
     }
-    clave_dp_ledger_free(ledger);
+    dp_cli_ledger_close(store, ledger);
     if (st != CLAVE_OK) {
         return cli_fail(set ? "dp budget" : "dp status", st);
     }

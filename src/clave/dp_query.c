@@ -28,7 +28,8 @@ static const char QUERY_USAGE[] =
     "for count) and put on a grid of step 2^-K (default K = 16). C and U name a header column or\n"
     "give a 0-based index. Without --user-column every row is its own user. The first line of\n"
     "FILE is a header (for scikit-learn style files such as \"569,30,malignant,benign\" use\n"
-    "column indexes). With --ledger, the spend is debited before the result is shown.\n"
+    "column indexes). With a ledger, the spend is debited (committed durably) before the result\n"
+    "is shown; if the debit fails (budget exhausted, ledger locked or read-only) nothing is.\n"
     "\n" DP_LEDGER_HELP;
 
 struct query_args {
@@ -36,6 +37,7 @@ struct query_args {
     json_t *spec;
     bool json;
     struct dp_cli_ledger ledger;
+    bool use_ledger;
 };
 
 static bool put_number(json_t *spec, const char *name, const char *arg)
@@ -74,6 +76,9 @@ static int parse_query(int argc, char **argv, struct query_args *a)
     while ((opt = getopt_long(argc, argv, "h", OPTS, NULL)) != -1) {
         bool ok = true;
         if (dp_cli_ledger_opt(&a->ledger, opt, optarg)) {
+            if (a->ledger.bad) {
+                return CLI_USAGE;
+            }
             continue;
         } else if (opt == 'h') {
             fputs(QUERY_USAGE, stdout);
@@ -103,6 +108,10 @@ static int parse_query(int argc, char **argv, struct query_args *a)
     if (optind != argc || a->csv == NULL || a->column == NULL) {
         fprintf(stderr, "clave dp query: --csv and --column are required\n%s", QUERY_USAGE);
         return CLI_USAGE;
+    }
+    a->use_ledger = dp_cli_ledger_named(&a->ledger);
+    if (!a->use_ledger && a->ledger.path != NULL) {
+        return CLI_USAGE; /* both --ledger and --ledger-pg */
     }
     return -1;
 }
@@ -249,10 +258,12 @@ static clave_status run_query(const struct clave_dp_query_spec *s, const struct 
 
 static const char *OP_NAMES[] = {"", "count", "sum", "mean", "variance", "quantile"};
 
-/* Debit the ledger (durable) before anything is printed. */
+/* Debit the ledger before anything is printed: CLAVE_OK means the debit is committed durably
+ * (clave_dp_ledger_debit); any failure, including an ambiguous commit, releases nothing. */
 static clave_status debit(const struct query_args *a, const struct clave_dp_query_spec *s,
                           const struct clave_dp_result *r, struct clave_dp_debit_record *rec)
 {
+    struct clave_store *store = NULL;
     struct clave_dp_ledger *l = NULL;
     char what[CLAVE_DP_COLUMN_MAX + 32];
     snprintf(what, sizeof(what), "%s(%s)", OP_NAMES[s->op], s->column);
@@ -262,11 +273,11 @@ static clave_status debit(const struct query_args *a, const struct clave_dp_quer
                                s->params.mechanism == CLAVE_DP_GAUSSIAN_ZCDP ? "zcdp" : "basic",
                                r->epsilon,
                                r->delta};
-    clave_status st = clave_dp_ledger_open_sqlite(a->ledger.path, &l);
+    clave_status st = dp_cli_ledger_open(&a->ledger, &store, &l);
     if (st == CLAVE_OK) {
         st = clave_dp_ledger_debit(l, &a->ledger.key, &d, (int64_t)time(NULL), rec);
     }
-    clave_dp_ledger_free(l);
+    dp_cli_ledger_close(store, l);
     return st;
 }
 
@@ -277,7 +288,7 @@ static void print_result(const struct query_args *a, const struct clave_dp_query
     if (!a->json) {
         printf("%s(%s) = %.10g  (epsilon %g, delta %g, %s noise)\n", OP_NAMES[s->op], s->column,
                r->value, r->epsilon, r->delta, mech);
-        if (a->ledger.path != NULL) {
+        if (a->use_ledger) {
             printf("ledger: debit %lld, epsilon remaining %.9g\n", (long long)rec->id,
                    rec->epsilon_remaining);
         }
@@ -286,7 +297,7 @@ static void print_result(const struct query_args *a, const struct clave_dp_query
     printf("{\"op\":\"%s\",\"value\":%.17g,\"epsilon\":%.17g,\"delta\":%.17g,\"mechanism\":\"%s\","
            "\"grid_bits\":%d",
            OP_NAMES[s->op], r->value, r->epsilon, r->delta, mech, s->bounds.grid_bits);
-    if (a->ledger.path != NULL) {
+    if (a->use_ledger) {
         printf(",\"debit_id\":%lld,\"epsilon_remaining\":%.17g,\"delta_remaining\":%.17g",
                (long long)rec->id, rec->epsilon_remaining, rec->delta_remaining);
     }
@@ -320,7 +331,7 @@ int cli_dp_query(int argc, char **argv)
         goto done;
     }
     st = run_query(&spec, &t, &r);
-    if (st == CLAVE_OK && a.ledger.path != NULL) {
+    if (st == CLAVE_OK && a.use_ledger) {
         st = debit(&a, &spec, &r, &rec);
     }
     if (st != CLAVE_OK) {
@@ -328,7 +339,7 @@ int cli_dp_query(int argc, char **argv)
         goto done;
     }
     print_result(&a, &spec, &r, &rec);
-    rc = 0;
+    rc = fflush(stdout) == 0 ? 0 : CLI_FAILED;
 done:
     free(text);
     free(t.rows);

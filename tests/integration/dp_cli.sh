@@ -32,6 +32,7 @@ fails_with() { # description exit-code expected-text command...
         bad "$what (rc=$rc, output: $out)"
     fi
 }
+quiet() { "$@" >/dev/null; }
 json_field() { # json field
     grep -o "\"$2\":[^,}]*" <<<"$1" | head -1 | cut -d: -f2 | tr -d '"'
 }
@@ -89,9 +90,9 @@ fails_with "unknown column rejected" 1 "no column" "$clave" dp query --csv data.
 fails_with "gaussian without delta rejected" 2 "delta" "$clave" dp query --csv data.csv --column 0 --op count --epsilon 1 --mechanism gaussian
 
 # --- ledger: a cap of 1.0 pays for exactly two queries at 0.5; the third prints nothing
-check "budget set" "$clave" dp budget --ledger l.db --party hospital --epsilon 1 >/dev/null
+check "budget set" quiet "$clave" dp budget --ledger l.db --party hospital --epsilon 1
 for i in 1 2; do
-    check "query $i debited" "$clave" dp query --csv data.csv --column 0 --op count --epsilon 0.5 --ledger l.db --party hospital --who alice >/dev/null
+    check "query $i debited" quiet "$clave" dp query --csv data.csv --column 0 --op count --epsilon 0.5 --ledger l.db --party hospital --who alice
 done
 rc=0
 out=$("$clave" dp query --csv data.csv --column 0 --op count --epsilon 0.5 --ledger l.db --party hospital 2>err.txt) || rc=$?

@@ -240,3 +240,35 @@ done:
     free(pr.keep);
     return st;
 }
+
+clave_status clave_dp_histogram_thresholded(struct clave_dp_rng *rng,
+                                            const struct clave_dp_row *rows, size_t n,
+                                            const struct clave_dp_bounds *b,
+                                            const struct clave_dp_params *p, size_t bucket_count,
+                                            int64_t threshold, int64_t *counts, bool *released,
+                                            size_t *released_count)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    size_t shown = 0;
+    if (released_count != NULL) {
+        *released_count = 0;
+    }
+    CLAVE_ENSURE(released != NULL && bucket_count >= 1 && bucket_count <= 1000000, CLAVE_ERR_ARG,
+                 "dp: released is NULL or bucket_count outside [1, 1000000]");
+    for (size_t i = 0; i < bucket_count; i++) {
+        released[i] = false;
+    }
+    CLAVE_CHECK(clave_dp_histogram(rng, rows, n, b, p, bucket_count, counts));
+    /* Post-processing of the noisy counts only. */
+    for (size_t i = 0; i < bucket_count; i++) {
+        released[i] = counts[i] >= threshold;
+        counts[i] = released[i] ? counts[i] : 0;
+        shown += released[i];
+    }
+    if (released_count != NULL) {
+        *released_count = shown;
+    }
+    st = CLAVE_OK;
+done:
+    return st;
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Budget ledger: validation and fixed-point conversion in front of a store (ledger.h).
+ * Budget ledger: validation and fixed-point conversion in front of the store (ledger_store.c).
  * Rounding is conservative: debits round up, caps round down (after snapping values within 1e-6
  * of a unit, i.e. decimal inputs), so the sum of recorded debits in a window never exceeds the
  * cap.
@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* A debit waits this long for another process's write lock before failing (the file-path
+ * convenience; callers that open the store themselves choose their own busy timeout). */
+#define DP_SQLITE_BUSY_TIMEOUT_MS 30000u
 
 int64_t dp__window_start(int64_t window_seconds, int64_t now)
 {
@@ -68,21 +72,38 @@ static struct dp_amount round_up(double eps, double delta)
                               to_units(delta, DP_DELTA_UNITS, true)};
 }
 
-clave_status clave_dp_ledger_open_sqlite(const char *path, struct clave_dp_ledger **out)
+clave_status clave_dp_ledger_open(struct clave_store *store, struct clave_dp_ledger **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_dp_ledger *l = NULL;
-    CLAVE_ENSURE(out != NULL && path != NULL, CLAVE_ERR_ARG, "dp ledger: NULL argument");
+    CLAVE_ENSURE(out != NULL && store != NULL, CLAVE_ERR_ARG, "dp ledger: NULL argument");
     *out = NULL;
+    CLAVE_ENSURE(!clave_store_in_tx(store), CLAVE_ERR_STATE,
+                 "dp ledger: the store has a transaction open");
+    CLAVE_CHECK(dp__store_migrate(store));
     l = calloc(1, sizeof(*l));
     CLAVE_ENSURE_ALLOC(l);
-    l->ops = &dp__sqlite_ledger_ops;
-    CLAVE_CHECK(dp__sqlite_open(path, &l->store));
+    l->store = store;
     *out = l;
-    l = NULL;
     st = CLAVE_OK;
 done:
-    free(l);
+    return st;
+}
+
+clave_status clave_dp_ledger_open_sqlite(const char *path, struct clave_dp_ledger **out)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_store *store = NULL;
+    CLAVE_ENSURE(out != NULL && path != NULL, CLAVE_ERR_ARG, "dp ledger: NULL argument");
+    *out = NULL;
+    struct clave_store_config cfg = {CLAVE_STORE_SQLITE, path, NULL, DP_SQLITE_BUSY_TIMEOUT_MS};
+    CLAVE_CHECK(clave_store_open(&cfg, &store));
+    CLAVE_CHECK(clave_dp_ledger_open(store, out));
+    (*out)->owned = true;
+    store = NULL;
+    st = CLAVE_OK;
+done:
+    clave_store_close(store);
     return st;
 }
 
@@ -91,7 +112,9 @@ void clave_dp_ledger_free(struct clave_dp_ledger *ledger)
     if (ledger == NULL) {
         return;
     }
-    ledger->ops->close(ledger->store);
+    if (ledger->owned) {
+        clave_store_close(ledger->store);
+    }
     free(ledger);
 }
 
@@ -108,7 +131,7 @@ clave_status clave_dp_ledger_set_budget(struct clave_dp_ledger *ledger,
     struct dp_amount cap = {to_units(b->epsilon_cap, DP_EPS_UNITS, false),
                             to_units(b->delta_cap, DP_DELTA_UNITS, false)};
     CLAVE_CHECK(
-        ledger->ops->set_budget(ledger->store, key, cap, b->window_seconds, (int64_t)time(NULL)));
+        dp__store_set_budget(ledger->store, key, cap, b->window_seconds, (int64_t)time(NULL)));
     st = CLAVE_OK;
 done:
     return st;
@@ -133,7 +156,7 @@ clave_status clave_dp_ledger_debit(struct clave_dp_ledger *ledger,
     CLAVE_CHECK(dp__check_range("epsilon", debit->epsilon, 0.0, false, 1e6, false));
     CLAVE_CHECK(dp__check_range("delta", debit->delta, 0.0, false, 1.0, false));
     struct dp_debit_units u = {debit, round_up(debit->epsilon, debit->delta)};
-    CLAVE_CHECK(ledger->ops->debit(ledger->store, key, &u, now, &res));
+    CLAVE_CHECK(dp__store_debit(ledger->store, key, &u, now, &res));
     if (record != NULL) {
         *record = (struct clave_dp_debit_record){
             res.id,
@@ -158,7 +181,7 @@ clave_status clave_dp_ledger_status(struct clave_dp_ledger *ledger,
     CLAVE_ENSURE(ledger != NULL && out != NULL, CLAVE_ERR_ARG, "dp ledger: NULL argument");
     *out = (struct clave_dp_budget_status){0};
     CLAVE_CHECK(check_key(key));
-    CLAVE_CHECK(ledger->ops->status(ledger->store, key, now, &u));
+    CLAVE_CHECK(dp__store_status(ledger->store, key, now, &u));
     *out = (struct clave_dp_budget_status){
         (double)u.cap.epsilon / DP_EPS_UNITS,
         (double)u.cap.delta / DP_DELTA_UNITS,
@@ -183,7 +206,7 @@ clave_status clave_dp_ledger_preview(struct clave_dp_ledger *ledger,
     CLAVE_CHECK(check_key(key));
     CLAVE_CHECK(dp__check_range("epsilon", epsilon, 0.0, true, 1e6, false));
     CLAVE_CHECK(dp__check_range("delta", delta, 0.0, false, 1.0, false));
-    CLAVE_CHECK(ledger->ops->status(ledger->store, key, now, &u));
+    CLAVE_CHECK(dp__store_status(ledger->store, key, now, &u));
     struct dp_amount q = round_up(epsilon, delta);
     int64_t left_eps = u.cap.epsilon - u.spent.epsilon, left_delta = u.cap.delta - u.spent.delta;
     uint64_t n = left_eps <= 0 ? 0 : (uint64_t)(left_eps / q.epsilon);
@@ -204,7 +227,7 @@ clave_status clave_dp_ledger_records(struct clave_dp_ledger *ledger,
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_ENSURE(ledger != NULL && fn != NULL, CLAVE_ERR_ARG, "dp ledger: NULL argument");
     CLAVE_CHECK(check_key(key));
-    CLAVE_CHECK(ledger->ops->records(ledger->store, key, fn, ctx));
+    CLAVE_CHECK(dp__store_records(ledger->store, key, fn, ctx));
     st = CLAVE_OK;
 done:
     return st;

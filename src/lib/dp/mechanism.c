@@ -8,8 +8,8 @@
  *   Gaussian  sigma from the analytic calibration (compose.c) for sensitivity D, then
  *             sigma^2 rounded up to a multiple of 2^-20 after a 2^-40 relative margin against
  *             floating-point error. The discrete Gaussian's own (e, d) curve (CKS 2020,
- *             Theorem 7: d = P[Y > e s^2/D - D/2] - e^e P[Y > e s^2/D + D/2], Y the discrete
- *             Gaussian) is then evaluated and sigma^2 raised until it holds too. The check sums
+ *             Theorem 7, see clave_dp_discrete_gaussian_delta below) is then evaluated and
+ *             sigma^2 raised until it holds too. The check sums
  *             about 80 sigma terms, so it runs for sigma <= 2^16 grid units only; above that the
  *             analytic (continuous) calibration is used as is (docs/dp.md, "Limits").
  *   zCDP      sigma^2 = D^2 / (2 rho) rounded up likewise (CKS 2020 Theorem 4: the discrete
@@ -61,25 +61,45 @@ done:
     return st;
 }
 
-/* Tail P[Y > t] of the discrete Gaussian with variance parameter s2 (t real). */
-static double dgauss_tail(double s2, double t, double norm)
+/* Unnormalised mass exp(-y^2 / (2 s2)) of the discrete Gaussian at y. */
+static double dgauss_mass(double s2, double y)
 {
-    double sum = 0.0, sigma = sqrt(s2);
-    for (double y = floor(t) + 1.0; y < t + 40.0 * sigma + 40.0; y += 1.0) {
-        sum += exp(-y * y / (2.0 * s2));
-    }
-    return sum / norm;
+    return exp(-y * y / (2.0 * s2));
 }
 
-static double dgauss_delta(double s2, double epsilon, double sens)
+/*
+ * CKS 2020 Theorem 7 (arXiv 2004.00010v3, p. 7; Section 2.3): adding Y ~ N_Z(0, s2) to an
+ * integer query of sensitivity D is (e, d)-DP for
+ *     d = P[Y > e s2/D - D/2] - e^e P[Y > e s2/D + D/2],
+ * which is exactly the hockey-stick divergence between N_Z(0, s2) and N_Z(D, s2) (tight). With
+ * Y integer, P[Y > t] = P[Y >= floor(t) + 1], so with L = floor(e s2/D - D/2) + 1 and
+ * U = floor(e s2/D + D/2) + 1 (L <= U):
+ *     d = (sum_{L <= y < U} m(y) - expm1(e) sum_{y >= U} m(y)) / sum_y m(y).
+ * Written this way the two tails do not cancel. Truncating the subtracted series and the
+ * normaliser only raises d (conservative); the terms dropped from the positive part are below
+ * e^-800 of it.
+ */
+double clave_dp_discrete_gaussian_delta(double epsilon, double sigma2, double sensitivity)
 {
-    double norm = 1.0, sigma = sqrt(s2);
-    for (double y = 1.0; y < 40.0 * sigma + 40.0; y += 1.0) {
-        norm += 2.0 * exp(-y * y / (2.0 * s2));
+    if (!(epsilon >= 0.0) || !(sigma2 > 0.0) || !(sensitivity > 0.0) || !isfinite(epsilon) ||
+        !isfinite(sigma2) || !isfinite(sensitivity)) {
+        return NAN;
     }
-    double c = epsilon * s2 / sens;
-    return dgauss_tail(s2, c - sens / 2.0, norm) -
-           exp(epsilon) * dgauss_tail(s2, c + sens / 2.0, norm);
+    double sigma = sqrt(sigma2), reach = 40.0 * sigma + 40.0;
+    double c = epsilon * sigma2 / sensitivity;
+    double lower = floor(c - sensitivity / 2.0) + 1.0, upper = floor(c + sensitivity / 2.0) + 1.0;
+    double norm = 1.0, head = 0.0, tail = 0.0;
+    for (double y = 1.0; y < reach; y += 1.0) {
+        norm += 2.0 * dgauss_mass(sigma2, y);
+    }
+    for (double y = lower; y < upper && y < fabs(lower) + reach; y += 1.0) {
+        head += dgauss_mass(sigma2, y);
+    }
+    for (double y = upper; y < upper + reach; y += 1.0) {
+        tail += dgauss_mass(sigma2, y);
+    }
+    double d = (head - expm1(epsilon) * tail) / norm;
+    return d > 0.0 ? d : 0.0;
 }
 
 static clave_status set_sigma2(double s2, struct clave_dp_noise *out)
@@ -104,7 +124,7 @@ static clave_status calibrate_gaussian(double epsilon, double delta, uint64_t se
     CLAVE_CHECK(set_sigma2(sigma * sigma, out));
     for (int i = 0; sigma <= DISCRETE_CHECK_MAX_SIGMA; i++) {
         double s2 = (double)out->num / (double)out->den;
-        if (dgauss_delta(s2, epsilon, d) <= delta) {
+        if (clave_dp_discrete_gaussian_delta(epsilon, s2, d) <= delta) {
             break;
         }
         CLAVE_ENSURE(i < 1000, CLAVE_ERR_INTERNAL, "dp: discrete gaussian calibration diverged");

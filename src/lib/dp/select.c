@@ -2,10 +2,19 @@
 /*
  * Quantiles by noisy binary search, and thresholded partition selection (release of group keys).
  *
- * Quantile: with S = ceil(log2(range + 1)) halving steps over the grid [lo, hi], epsilon is
- * split into S + 1 equal parts (basic composition): one noisy count N of all rows, then at each
- * step a noisy count of rows <= mid compared with quantile * N. Each count has sensitivity
- * max_rows_per_user; discrete Laplace noise (pure DP).
+ * Quantile: with S = ceil(log2(range + 1)) halving steps over the grid [lo, hi], the budget is
+ * split into S + 1 equal parts: one noisy count N of all rows, then at each step a noisy count of
+ * rows <= mid compared with quantile * N. Each count has sensitivity max_rows_per_user, and the
+ * counts are adaptive (each midpoint depends on earlier answers), which both compositions allow:
+ *   laplace        epsilon / (S + 1) per count, discrete Laplace; pure epsilon-DP by basic
+ *                  composition.
+ *   gaussian-zcdp  rho / (S + 1) per count, discrete Gaussian (CKS 2020 Theorem 4: it is
+ *                  D^2/(2 sigma^2)-zCDP); rho-zCDP by adaptive zCDP composition (Bun & Steinke
+ *                  2016 Lemma 2.3).
+ *   gaussian       (epsilon, delta) through zCDP: the largest rho whose improved conversion
+ *                  (clave_dp_zcdp_epsilon, IMPROVED) is at most epsilon at delta, then as
+ *                  gaussian-zcdp. Splitting rho rather than (epsilon, delta) keeps the noise per
+ *                  count near sqrt(S + 1) times, not S + 1 times, the single-count noise.
  */
 #include "dp/bound.h"
 #include "dp/params.h"
@@ -32,6 +41,57 @@ done:
     return st;
 }
 
+/* Largest rho (within 1e-12 relative) whose rho-zCDP converts to at most (epsilon, delta). */
+static clave_status rho_for_epsilon(double epsilon, double delta, double *rho)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_dp_epsilon e;
+    double lo = 0.0, hi = epsilon;
+    *rho = 0.0;
+    for (int i = 0; i < 64; i++) { /* epsilon(rho) >= rho: hi = epsilon normally fails at once */
+        CLAVE_CHECK(clave_dp_zcdp_epsilon(hi, delta, CLAVE_DP_CONVERSION_IMPROVED, &e));
+        if (e.epsilon > epsilon) {
+            break;
+        }
+        lo = hi;
+        hi *= 2.0;
+    }
+    for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+        double mid = lo + (hi - lo) / 2.0;
+        CLAVE_CHECK(clave_dp_zcdp_epsilon(mid, delta, CLAVE_DP_CONVERSION_IMPROVED, &e));
+        if (e.epsilon <= epsilon) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    CLAVE_ENSURE(lo > 0.0, CLAVE_ERR_ARG, "dp: epsilon %g too small for delta %g", epsilon, delta);
+    *rho = lo;
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+/* Parameters of each of `parts` adaptive counts of a release with parameters `p` (above). */
+static clave_status step_params(const struct clave_dp_params *p, unsigned parts,
+                                struct clave_dp_params *out)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    double rho = p->rho;
+    *out = *p;
+    if (p->mechanism == CLAVE_DP_LAPLACE) {
+        out->epsilon = p->epsilon / (double)parts;
+    } else {
+        if (p->mechanism == CLAVE_DP_GAUSSIAN) {
+            CLAVE_CHECK(rho_for_epsilon(p->epsilon, p->delta, &rho));
+        }
+        *out = (struct clave_dp_params){CLAVE_DP_GAUSSIAN_ZCDP, 0.0, 0.0, rho / (double)parts};
+    }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 clave_status clave_dp_quantile(struct clave_dp_rng *rng, const struct clave_dp_row *rows, size_t n,
                                const struct clave_dp_bounds *b, const struct clave_dp_params *p,
                                double quantile, struct clave_dp_result *out)
@@ -40,19 +100,17 @@ clave_status clave_dp_quantile(struct clave_dp_rng *rng, const struct clave_dp_r
     bool *keep = NULL;
     size_t kept = 0;
     struct clave_dp_noise noise;
+    struct clave_dp_params part;
     CLAVE_ENSURE(out != NULL, CLAVE_ERR_ARG, "dp: out is NULL");
     *out = (struct clave_dp_result){0};
     CLAVE_CHECK(clave_dp_params_check(p));
-    CLAVE_ENSURE(p->mechanism == CLAVE_DP_LAPLACE, CLAVE_ERR_ARG,
-                 "dp: mechanism: quantiles use the laplace mechanism");
     CLAVE_CHECK(dp__check_range("quantile", quantile, 0.0, true, 1.0, true));
     CLAVE_CHECK(dp__check_bounds(b));
     CLAVE_CHECK(dp__limit_rows(rows, n, b->max_rows_per_user, &keep, &kept));
     int64_t lo = dp__to_grid(b->lower, b), hi = dp__to_grid(b->upper, b);
     uint64_t range = (uint64_t)(hi - lo);
     unsigned steps = range == 0 ? 0 : 64 - (unsigned)__builtin_clzll(range);
-    struct clave_dp_params part = *p;
-    part.epsilon = p->epsilon / (double)(steps + 1);
+    CLAVE_CHECK(step_params(p, steps + 1, &part));
     CLAVE_CHECK(clave_dp_noise_calibrate(&part, b->max_rows_per_user, 0, &noise));
     int64_t total = 0;
     CLAVE_CHECK(noisy_count_le(rng, rows, n, keep, b, hi, &noise, &total));
@@ -68,7 +126,8 @@ clave_status clave_dp_quantile(struct clave_dp_rng *rng, const struct clave_dp_r
     }
     out->grid_value = lo;
     out->value = ldexp((double)lo, -b->grid_bits);
-    out->epsilon = p->epsilon;
+    out->epsilon = p->mechanism == CLAVE_DP_GAUSSIAN_ZCDP ? p->rho : p->epsilon;
+    out->delta = p->mechanism == CLAVE_DP_GAUSSIAN ? p->delta : 0.0;
     out->noise = noise;
     st = CLAVE_OK;
 done:

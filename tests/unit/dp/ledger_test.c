@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Budget ledger on SQLite: caps, windows, preview, audit records; two processes debiting the same
- * budget concurrently never overspend; a child killed with SIGKILL in the middle of a stream of
- * debits leaves a consistent ledger that holds every debit it had acknowledged.
+ * Budget ledger over the metadata store, on SQLite (dp_ledger_test) and on PostgreSQL
+ * (dp_ledger_test_pg, see ledger_test.cmake): caps, windows, preview, audit records; two
+ * processes debiting the same budget concurrently spend exactly the cap and never more; a child
+ * killed with SIGKILL in the middle of a stream of debits leaves a consistent ledger that holds
+ * every debit it had acknowledged.
  */
-#include "testlib.h"
+#include "storelib.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,40 +17,97 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static const char *const TABLES[] = {"dp_budget", "dp_debit"};
 static const struct clave_dp_budget_key KEY = {"collab", "contract-1", "patients", "hospital-a"};
 static const struct clave_dp_debit DEBIT = {"alice", "count(*)", "laplace", "basic", 0.1, 0.0};
 
-static char *ledger_path(char **dir)
+/* Child exit codes beyond any count of debits. */
+#define CHILD_OPEN_FAILED 200
+#define CHILD_DEBIT_FAILED 201
+
+struct fixture {
+    struct t_store *t;
+    struct clave_dp_ledger *ledger;
+};
+
+static int setup(void **state)
 {
-    *dir = t_tempdir();
-    size_t len = strlen(*dir) + 16;
-    char *p = malloc(len);
-    assert_non_null(p);
-    snprintf(p, len, "%s/ledger.db", *dir);
-    return p;
+    struct fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    f->t = t_store_open(TABLES, sizeof(TABLES) / sizeof(TABLES[0]));
+    struct clave_store_param module = clave_store_param_text("dp_ledger");
+    if (clave_store_exec(f->t->store, "DELETE FROM schema_migrations WHERE module = ?", &module, 1,
+                         NULL) != CLAVE_OK) {
+        clave_error_clear(); /* a fresh database has no schema_migrations yet */
+    }
+    T_OK(clave_dp_ledger_open(f->t->store, &f->ledger));
+    *state = f;
+    return 0;
 }
 
-struct rec_count {
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    clave_dp_ledger_free(f->ledger);
+    t_store_close(f->t);
+    free(f);
+    return 0;
+}
+
+/* In a forked child: its own connection (a child must not use the parent's) and ledger. */
+static struct clave_dp_ledger *child_ledger(const struct fixture *f)
+{
+    struct clave_store *store = NULL;
+    struct clave_dp_ledger *l = NULL;
+    if (clave_store_open(&f->t->cfg, &store) != CLAVE_OK ||
+        clave_dp_ledger_open(store, &l) != CLAVE_OK) {
+        _exit(CHILD_OPEN_FAILED);
+    }
+    return l; /* the child _exits: the store is reclaimed with the process */
+}
+
+struct rec_ids {
     size_t n;
+    int64_t ids[1024];
     char last[1024];
 };
 
-static bool count_records(void *ctx, const char *json)
+static bool collect_records(void *ctx, const char *text)
 {
-    struct rec_count *c = ctx;
+    struct rec_ids *c = ctx;
+    json_t *j = json_loads(text, 0, NULL);
+    assert_non_null(j);
+    json_t *id = json_object_get(j, "id");
+    assert_true(json_is_integer(id));
+    if (c->n > 0) {
+        assert_true(json_integer_value(id) > c->ids[c->n - 1]); /* oldest first */
+    }
+    if (c->n < sizeof(c->ids) / sizeof(c->ids[0])) {
+        c->ids[c->n] = json_integer_value(id);
+    }
+    json_decref(j);
     c->n++;
-    snprintf(c->last, sizeof(c->last), "%s", json);
+    (void)snprintf(c->last, sizeof(c->last), "%s", text);
     return true;
+}
+
+static bool has_id(const struct rec_ids *c, int64_t id)
+{
+    for (size_t i = 0; i < c->n && i < sizeof(c->ids) / sizeof(c->ids[0]); i++) {
+        if (c->ids[i] == id) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void test_cap_window_preview_records(void **state)
 {
-    (void)state;
-    char *dir = NULL, *path = ledger_path(&dir);
-    struct clave_dp_ledger *l = NULL;
-    T_OK(clave_dp_ledger_open_sqlite(path, &l));
+    struct fixture *f = *state;
+    struct clave_dp_ledger *l = f->ledger;
     struct clave_dp_debit_record rec;
     T_ERR(clave_dp_ledger_debit(l, &KEY, &DEBIT, 1000, &rec), CLAVE_ERR_NOT_FOUND);
+    assert_non_null(strstr(clave_error_last().detail, "no budget"));
     struct clave_dp_budget b = {1.0, 1e-6, 3600};
     T_OK(clave_dp_ledger_set_budget(l, &KEY, &b));
     uint64_t left = 0;
@@ -71,34 +131,77 @@ static void test_cap_window_preview_records(void **state)
     /* The next window starts fresh. */
     T_OK(clave_dp_ledger_debit(l, &KEY, &DEBIT, 7200 + 3600, &rec));
     assert_true(fabs(rec.epsilon_remaining - 0.9) < 1e-12);
-    struct rec_count c = {0};
-    T_OK(clave_dp_ledger_records(l, &KEY, count_records, &c));
+    /* Replacing the budget keeps the debits: a lower cap leaves nothing in this window. */
+    struct clave_dp_budget lower = {0.1, 1e-6, 3600};
+    T_OK(clave_dp_ledger_set_budget(l, &KEY, &lower));
+    T_ERR(clave_dp_ledger_debit(l, &KEY, &DEBIT, 7200 + 3600, &rec), CLAVE_ERR_LIMIT);
+    struct rec_ids c = {0};
+    T_OK(clave_dp_ledger_records(l, &KEY, collect_records, &c));
     assert_int_equal(c.n, 11);
     assert_non_null(strstr(c.last, "\"who\":\"alice\""));
     assert_non_null(strstr(c.last, "\"mechanism\":\"laplace\""));
-    assert_non_null(strstr(c.last, "\"epsilon_remaining\""));
-    /* Hostile input. */
+    assert_non_null(strstr(c.last, "\"epsilon_remaining\":0.9"));
+    assert_non_null(strstr(c.last, "\"party\":\"hospital-a\""));
+}
+
+static void test_hostile_input(void **state)
+{
+    struct fixture *f = *state;
+    struct clave_dp_ledger *l = f->ledger;
+    struct clave_dp_debit_record rec;
+    struct clave_dp_budget b = {1.0, 0.0, 0};
+    T_OK(clave_dp_ledger_set_budget(l, &KEY, &b));
     struct clave_dp_budget_key bad = KEY;
     bad.party = "";
     T_ERR(clave_dp_ledger_debit(l, &bad, &DEBIT, 0, &rec), CLAVE_ERR_ARG);
+    char long_name[300];
+    memset(long_name, 'x', sizeof(long_name) - 1);
+    long_name[sizeof(long_name) - 1] = '\0';
+    bad.party = long_name;
+    T_ERR(clave_dp_ledger_set_budget(l, &bad, &b), CLAVE_ERR_ARG);
     struct clave_dp_debit neg = DEBIT;
     neg.epsilon = -1.0;
     T_ERR(clave_dp_ledger_debit(l, &KEY, &neg, 0, &rec), CLAVE_ERR_ARG);
     neg.epsilon = 0.0 / 0.0;
     T_ERR(clave_dp_ledger_debit(l, &KEY, &neg, 0, &rec), CLAVE_ERR_ARG);
+    neg = DEBIT;
+    neg.who = NULL;
+    T_ERR(clave_dp_ledger_debit(l, &KEY, &neg, 0, &rec), CLAVE_ERR_ARG);
     struct clave_dp_budget nb = {-1.0, 0.0, 0};
     T_ERR(clave_dp_ledger_set_budget(l, &KEY, &nb), CLAVE_ERR_ARG);
-    clave_dp_ledger_free(l);
-    free(path);
-    t_rmtree(dir);
-    free(dir);
+    /* SQL metacharacters in a key are data, never SQL. */
+    struct clave_dp_budget_key quoted = {"c'); DROP TABLE dp_debit; --", "k", "d", "p"};
+    T_OK(clave_dp_ledger_set_budget(l, &quoted, &b));
+    T_OK(clave_dp_ledger_debit(l, &quoted, &DEBIT, 0, &rec));
+    T_OK(clave_dp_ledger_debit(l, &KEY, &DEBIT, 0, &rec));
+    /* No ledger over a store with a transaction open. */
+    struct clave_dp_ledger *other = NULL;
+    T_OK(clave_store_begin(f->t->store, CLAVE_STORE_TX_READ));
+    T_ERR(clave_dp_ledger_open(f->t->store, &other), CLAVE_ERR_STATE);
+    clave_store_rollback(f->t->store);
+    T_ERR(clave_dp_ledger_open(NULL, &other), CLAVE_ERR_ARG);
 }
 
-static int debit_until_exhausted(const char *path)
+static void test_records_paging(void **state)
 {
-    struct clave_dp_ledger *l = NULL;
-    if (clave_dp_ledger_open_sqlite(path, &l) != CLAVE_OK) {
-        return 100;
+    struct fixture *f = *state;
+    struct clave_dp_budget b = {1e6, 0.0, 0};
+    T_OK(clave_dp_ledger_set_budget(f->ledger, &KEY, &b));
+    for (int i = 0; i < 300; i++) { /* more than one page of 256 */
+        T_OK(clave_dp_ledger_debit(f->ledger, &KEY, &DEBIT, 0, NULL));
+    }
+    struct rec_ids c = {0};
+    T_OK(clave_dp_ledger_records(f->ledger, &KEY, collect_records, &c));
+    assert_int_equal(c.n, 300);
+}
+
+static int debit_until_exhausted(const struct fixture *f, int go)
+{
+    struct clave_dp_ledger *l = child_ledger(f);
+    char byte = 0;
+    /* Start together: read returns (at EOF) once the parent closes its end. */
+    if (read(go, &byte, 1) < 0) {
+        return CHILD_OPEN_FAILED;
     }
     struct clave_dp_debit d = DEBIT;
     d.epsilon = 0.01;
@@ -108,110 +211,133 @@ static int debit_until_exhausted(const char *path)
         if (st == CLAVE_OK) {
             ok++;
         } else if (st != CLAVE_ERR_LIMIT) {
-            clave_dp_ledger_free(l);
-            return 101;
+            fprintf(stderr, "child debit: %s: %s\n", clave_status_str(st),
+                    clave_error_last().detail);
+            return CHILD_DEBIT_FAILED;
         }
     }
-    clave_dp_ledger_free(l);
     return ok;
 }
 
 static void test_concurrent_debits_never_overspend(void **state)
 {
-    (void)state;
-    char *dir = NULL, *path = ledger_path(&dir);
-    struct clave_dp_ledger *l = NULL;
-    T_OK(clave_dp_ledger_open_sqlite(path, &l));
+    struct fixture *f = *state;
     struct clave_dp_budget b = {1.0, 0.0, 0};
-    T_OK(clave_dp_ledger_set_budget(l, &KEY, &b));
+    T_OK(clave_dp_ledger_set_budget(f->ledger, &KEY, &b));
+    int go[2];
+    assert_int_equal(pipe(go), 0);
     pid_t kids[2];
     for (int k = 0; k < 2; k++) {
         kids[k] = fork();
         assert_true(kids[k] >= 0);
         if (kids[k] == 0) {
-            _exit(debit_until_exhausted(path));
+            close(go[1]);
+            _exit(debit_until_exhausted(f, go[0]));
         }
     }
+    close(go[0]);
+    close(go[1]);
     int total = 0;
     for (int k = 0; k < 2; k++) {
         int status = 0;
         assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) <= 100);
+        assert_true(WIFEXITED(status));
+        assert_true(WEXITSTATUS(status) <= 100);
         total += WEXITSTATUS(status);
     }
-    /* 100 debits of 0.01 fit in the cap 1.0, never more. */
+    /* 100 debits of 0.01 fit in the cap 1.0: exactly that many succeed, never more. */
     assert_int_equal(total, 100);
-    struct rec_count c = {0};
-    T_OK(clave_dp_ledger_records(l, &KEY, count_records, &c));
+    struct rec_ids c = {0};
+    T_OK(clave_dp_ledger_records(f->ledger, &KEY, collect_records, &c));
     assert_int_equal(c.n, 100);
     struct clave_dp_budget_status s;
-    T_OK(clave_dp_ledger_status(l, &KEY, 0, &s));
-    assert_true(s.epsilon_spent <= s.epsilon_cap);
-    clave_dp_ledger_free(l);
-    free(path);
-    t_rmtree(dir);
-    free(dir);
+    T_OK(clave_dp_ledger_status(f->ledger, &KEY, 0, &s));
+    assert_true(s.epsilon_spent == s.epsilon_cap);
+    uint64_t left = 1;
+    T_OK(clave_dp_ledger_preview(f->ledger, &KEY, 0.01, 0.0, 0, &left));
+    assert_int_equal(left, 0);
+}
+
+#define ACKS 64
+
+/* Child: debit forever, writing each acknowledged id to `fd` only after debit returned. */
+static void debit_forever(const struct fixture *f, int fd)
+{
+    struct clave_dp_ledger *l = child_ledger(f);
+    for (;;) {
+        struct clave_dp_debit_record r;
+        if (clave_dp_ledger_debit(l, &KEY, &DEBIT, 0, &r) != CLAVE_OK ||
+            write(fd, &r.id, sizeof(r.id)) != (ssize_t)sizeof(r.id)) {
+            _exit(CHILD_DEBIT_FAILED);
+        }
+    }
 }
 
 static void test_crash_keeps_acknowledged_debits(void **state)
 {
-    (void)state;
-    char *dir = NULL, *path = ledger_path(&dir);
-    struct clave_dp_ledger *l = NULL;
-    T_OK(clave_dp_ledger_open_sqlite(path, &l));
+    struct fixture *f = *state;
     struct clave_dp_budget b = {1e6, 0.0, 0};
-    T_OK(clave_dp_ledger_set_budget(l, &KEY, &b));
-    clave_dp_ledger_free(l);
+    T_OK(clave_dp_ledger_set_budget(f->ledger, &KEY, &b));
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     pid_t kid = fork();
     assert_true(kid >= 0);
     if (kid == 0) {
         close(fds[0]);
-        struct clave_dp_ledger *cl = NULL;
-        if (clave_dp_ledger_open_sqlite(path, &cl) != CLAVE_OK) {
-            _exit(1);
-        }
-        for (;;) {
-            struct clave_dp_debit_record r;
-            if (clave_dp_ledger_debit(cl, &KEY, &DEBIT, 0, &r) != CLAVE_OK ||
-                write(fds[1], &r.id, sizeof(r.id)) != (ssize_t)sizeof(r.id)) {
-                _exit(2);
-            }
-        }
+        debit_forever(f, fds[1]);
     }
     close(fds[1]);
-    int64_t acked[64];
+    int64_t acked[ACKS];
     size_t n = 0;
-    while (n < 64 && read(fds[0], &acked[n], sizeof(acked[n])) == (ssize_t)sizeof(acked[n])) {
+    while (n < ACKS && read(fds[0], &acked[n], sizeof(acked[n])) == (ssize_t)sizeof(acked[n])) {
         n++;
     }
-    kill(kid, SIGKILL);
+    kill(kid, SIGKILL); /* mid-stream: usually inside a debit transaction */
     int status = 0;
-    waitpid(kid, &status, 0);
+    assert_int_equal(waitpid(kid, &status, 0), kid);
     assert_true(WIFSIGNALED(status));
-    int64_t more = 0;
-    while (read(fds[0], &more, sizeof(more)) == (ssize_t)sizeof(more) && n < 64) {
-        acked[n++] = more;
-    }
     close(fds[0]);
-    assert_int_equal(n, 64);
+    assert_int_equal(n, ACKS);
 
-    T_OK(clave_dp_ledger_open_sqlite(path, &l));
-    struct rec_count c = {0};
-    T_OK(clave_dp_ledger_records(l, &KEY, count_records, &c));
-    assert_true(c.n >= 64);
-    /* Every acknowledged id is present: ids are consecutive from 1 and the count covers them. */
+    /* A fresh connection and ledger, as after a restart. */
+    struct clave_store *store = NULL;
+    struct clave_dp_ledger *l = NULL;
+    T_OK(clave_store_open(&f->t->cfg, &store));
+    T_OK(clave_dp_ledger_open(store, &l));
+    struct rec_ids c = {0};
+    T_OK(clave_dp_ledger_records(l, &KEY, collect_records, &c));
+    assert_true(c.n >= ACKS);
     for (size_t i = 0; i < n; i++) {
-        assert_true(acked[i] >= 1 && (size_t)acked[i] <= c.n);
+        assert_true(has_id(&c, acked[i]));
     }
+    /* The spend is exactly the recorded debits: no half-written debit. */
     struct clave_dp_budget_status s;
     T_OK(clave_dp_ledger_status(l, &KEY, 0, &s));
-    assert_true(s.epsilon_spent > 0.1 * (double)c.n * (1 - 1e-12) &&
-                s.epsilon_spent < 0.1 * (double)c.n * (1 + 1e-12));
+    assert_true(fabs(s.epsilon_spent - 0.1 * (double)c.n) <= 1e-9 * (double)c.n);
     T_OK(clave_dp_ledger_debit(l, &KEY, &DEBIT, 0, NULL));
     clave_dp_ledger_free(l);
-    free(path);
+    clave_store_close(store);
+}
+
+static void test_open_sqlite_convenience(void **state)
+{
+    (void)state;
+    char *dir = t_tempdir();
+    char path[1024];
+    (void)snprintf(path, sizeof(path), "%s/ledger.db", dir);
+    struct clave_dp_ledger *l = NULL;
+    T_OK(clave_dp_ledger_open_sqlite(path, &l));
+    struct clave_dp_budget b = {0.15, 0.0, 0};
+    T_OK(clave_dp_ledger_set_budget(l, &KEY, &b));
+    T_OK(clave_dp_ledger_debit(l, &KEY, &DEBIT, 0, NULL));
+    clave_dp_ledger_free(l);
+    /* Reopened (the migration is idempotent), the spend persists. */
+    T_OK(clave_dp_ledger_open_sqlite(path, &l));
+    T_ERR(clave_dp_ledger_debit(l, &KEY, &DEBIT, 0, NULL), CLAVE_ERR_LIMIT);
+    clave_dp_ledger_free(l);
+    (void)snprintf(path, sizeof(path), "%s/missing/ledger.db", dir);
+    assert_int_not_equal(clave_dp_ledger_open_sqlite(path, &l), CLAVE_OK);
+    assert_null(l);
     t_rmtree(dir);
     free(dir);
 }
@@ -219,9 +345,12 @@ static void test_crash_keeps_acknowledged_debits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cap_window_preview_records),
-        cmocka_unit_test(test_concurrent_debits_never_overspend),
-        cmocka_unit_test(test_crash_keeps_acknowledged_debits),
+        cmocka_unit_test_setup_teardown(test_cap_window_preview_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_records_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_debits_never_overspend, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_keeps_acknowledged_debits, setup, teardown),
+        cmocka_unit_test(test_open_sqlite_convenience),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,83 @@ static void expect_arg(clave_status st, const char *name)
     }
 }
 
+/* The hockey-stick divergence sum_y max(0, P(y) - e^eps Q(y)) of P = N_Z(0, s2) and
+ * Q = N_Z(sens, s2), summed term by term in long double: the definition of the tightest delta,
+ * computed without the closed form of CKS 2020 Theorem 7. */
+static double hockey_stick(double eps, double s2, double sens)
+{
+    long double norm = 0.0L, sum = 0.0L, e = expl((long double)eps);
+    long double reach = floorl(60.0L * sqrtl((long double)s2) + 60.0L + (long double)sens);
+    for (long double y = -reach; y <= reach; y += 1.0L) {
+        norm += expl(-y * y / (2.0L * s2));
+    }
+    for (long double y = -reach; y <= reach; y += 1.0L) {
+        long double p = expl(-y * y / (2.0L * s2)) / norm;
+        long double q = expl(-(y - sens) * (y - sens) / (2.0L * s2)) / norm;
+        sum += p > e * q ? p - e * q : 0.0L;
+    }
+    return (double)sum;
+}
+
+static void test_discrete_gaussian_delta_theorem7(void **state)
+{
+    (void)state;
+    static const double CASES[][3] = {
+        /* epsilon, sigma^2, sensitivity */
+        {1.0, 0.5, 1},   {1.0, 2.0, 1},  {0.5, 10.3, 1}, {1.0, 13.9, 1}, {2.0, 4.0, 3},
+        {0.1, 100.0, 1}, {1.0, 50.0, 7}, {3.0, 1.0, 2},  {0.0, 9.0, 1},  {1.0, 1000.0, 1},
+    };
+    for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
+        double got = clave_dp_discrete_gaussian_delta(CASES[i][0], CASES[i][1], CASES[i][2]);
+        double want = hockey_stick(CASES[i][0], CASES[i][1], CASES[i][2]);
+        if (!(fabs(got - want) <= 1e-9 * want + 1e-300)) {
+            fail_msg("case %zu: theorem 7 %.17g, hockey stick %.17g", i, got, want);
+        }
+    }
+    /* Far from the integers' granularity the discrete and continuous Gaussians agree (CKS 2020
+     * Section 2.3: "essentially the same privacy"); sigma = 1000 grid units, sensitivity 1. */
+    double dg = clave_dp_discrete_gaussian_delta(1.0, 1e6, 1.0);
+    double cg = clave_dp_gaussian_delta(1.0, 1000.0, 1.0);
+    assert_true(fabs(dg - cg) <= 1e-6 * cg);
+    /* Calibrated discrete noise meets its target on the discrete curve too. */
+    for (uint64_t sens = 1; sens <= 5; sens++) {
+        struct clave_dp_params g = {CLAVE_DP_GAUSSIAN, 0.5, 1e-6, 0.0};
+        struct clave_dp_noise n;
+        T_OK(clave_dp_noise_calibrate(&g, sens, 0, &n));
+        double s2 = (double)n.num / (double)n.den;
+        assert_true(clave_dp_discrete_gaussian_delta(0.5, s2, (double)sens) <= 1e-6);
+    }
+    assert_true(isnan(clave_dp_discrete_gaussian_delta(-1.0, 1.0, 1.0)));
+    assert_true(isnan(clave_dp_discrete_gaussian_delta(1.0, 0.0, 1.0)));
+    assert_true(isnan(clave_dp_discrete_gaussian_delta(1.0, 1.0, NAN)));
+}
+
+static struct clave_dp_row *make_rows(size_t *n);
+
+/* The noise of an (epsilon, delta) Gaussian quantile, composed over its counts in zCDP, converts
+ * back to at most epsilon; and it is far less than splitting (epsilon, delta) itself would need. */
+static void test_gaussian_quantile_budget(void **state)
+{
+    (void)state;
+    struct clave_dp_rng *rng = rng_new();
+    size_t n = 0;
+    struct clave_dp_row *rows = make_rows(&n);
+    struct clave_dp_bounds all = {0.0, 10.0, 10, 0}; /* range 10: 4 halvings + 1 total = 5 */
+    struct clave_dp_params p = {CLAVE_DP_GAUSSIAN, 1.0, 1e-6, 0.0};
+    struct clave_dp_result r;
+    T_OK(clave_dp_quantile(rng, rows, n, &all, &p, 0.5, &r));
+    double s2 = (double)r.noise.num / (double)r.noise.den;
+    double rho = 5.0 * 10.0 * 10.0 / (2.0 * s2); /* 5 counts of sensitivity 10 */
+    struct clave_dp_epsilon e;
+    T_OK(clave_dp_zcdp_epsilon(rho, 1e-6, CLAVE_DP_CONVERSION_IMPROVED, &e));
+    assert_true(e.epsilon <= 1.0 && e.epsilon > 0.999);
+    double split_sigma = 0.0;
+    T_OK(clave_dp_gaussian_sigma(0.2, 2e-7, 10.0, &split_sigma));
+    assert_true(sqrt(s2) < split_sigma);
+    free(rows);
+    clave_dp_rng_free(rng);
+}
+
 static void test_calibration_is_conservative(void **state)
 {
     (void)state;
@@ -98,8 +175,35 @@ static void test_aggregates_exact_at_high_epsilon(void **state)
     assert_int_equal(hist[1], 6);
     assert_int_equal(hist[2], 9);
     assert_int_equal(hist[3], 9);
+    /* Thresholded: buckets below 7 are withheld (post-processing of the noisy counts). */
+    bool shown[4];
+    size_t n_shown = 0;
+    T_OK(clave_dp_histogram_thresholded(rng, rows, n, &all, &p, 4, 7, hist, shown, &n_shown));
+    assert_int_equal(n_shown, 2);
+    assert_true(!shown[0] && !shown[1] && shown[2] && shown[3]);
+    assert_true(hist[0] == 0 && hist[1] == 0 && hist[2] == 9 && hist[3] == 9);
+    T_OK(clave_dp_histogram_thresholded(rng, rows, n, &all, &p, 4, 0, hist, shown, NULL));
+    assert_true(shown[0] && shown[1] && shown[2] && shown[3] && hist[0] == 6);
+    struct clave_dp_params bad_eps = {CLAVE_DP_LAPLACE, 0.0, 0.0, 0.0};
+    expect_arg(
+        clave_dp_histogram_thresholded(rng, rows, n, &all, &bad_eps, 4, 7, hist, shown, &n_shown),
+        "epsilon");
+    assert_true(n_shown == 0 && !shown[2] && hist[2] == 0); /* nothing released on failure */
+    assert_int_equal(
+        clave_dp_histogram_thresholded(rng, rows, n, &all, &p, 4, 7, hist, NULL, &n_shown),
+        CLAVE_ERR_ARG);
     T_OK(clave_dp_quantile(rng, rows, n, &all, &p, 0.5, &r));
     assert_true(r.value >= 5.0 && r.value <= 6.0);
+    /* Gaussian quantiles: (epsilon, delta) through zCDP, and zCDP itself. */
+    struct clave_dp_params gq = {CLAVE_DP_GAUSSIAN, 1000.0, 1e-6, 0.0}; /* the largest epsilon */
+    T_OK(clave_dp_quantile(rng, rows, n, &all, &gq, 0.5, &r));
+    assert_true(r.value >= 4.0 && r.value <= 7.0); /* noise sd ~0.5 on counts 3 apart */
+    assert_true(r.epsilon == 1000.0 && r.delta == 1e-6);
+    assert_int_equal(r.noise.mechanism, CLAVE_DP_GAUSSIAN_ZCDP);
+    struct clave_dp_params zq = {CLAVE_DP_GAUSSIAN_ZCDP, 0.0, 0.0, BIG_EPS};
+    T_OK(clave_dp_quantile(rng, rows, n, &all, &zq, 0.5, &r));
+    assert_true(r.value >= 5.0 && r.value <= 6.0);
+    assert_true(r.epsilon == BIG_EPS && r.delta == 0.0);
     /* Gaussian and zCDP mechanisms report what they cost. */
     struct clave_dp_params g = {CLAVE_DP_GAUSSIAN, 100.0, 1e-6, 0.0};
     T_OK(clave_dp_count(rng, rows, n, &b, &g, &r));
@@ -233,6 +337,8 @@ int main(void)
         cmocka_unit_test(test_aggregates_exact_at_high_epsilon),
         cmocka_unit_test(test_aggregates_hostile),
         cmocka_unit_test(test_partition_selection),
+        cmocka_unit_test(test_discrete_gaussian_delta_theorem7),
+        cmocka_unit_test(test_gaussian_quantile_budget),
         cmocka_unit_test(test_clip_and_sgd_step),
         cmocka_unit_test(test_mechanism_noise_scale),
     };
