@@ -44,18 +44,36 @@ cmake --build build-fuzz -j "$JOBS" >build-fuzz.build.log 2>&1 || {
     tail -60 build-fuzz.build.log
     exit 1
 }
+# Run the targets two at a time (the machine has two cores); each writes its verdict to a file.
+fuzz_one() { # name
+    local name=$1 work=build-fuzz/corpus-$1
+    mkdir -p "$work"
+    if build-fuzz/fuzz_"$name" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=0 "$work" "tests/fuzz/corpus/$name" >"build-fuzz/$name.log" 2>&1; then
+        echo ok >"build-fuzz/$name.verdict"
+    else
+        echo failed >"build-fuzz/$name.verdict"
+    fi
+}
+targets=()
+for target in tests/fuzz/*.c; do
+    targets+=("$(basename "$target" .c)")
+done
+echo "== fuzz: ${#targets[@]} targets, ${FUZZ_SECONDS}s each, 2 at a time"
+for name in "${targets[@]}"; do
+    rm -f "build-fuzz/$name.verdict"
+    while (($(jobs -rp | wc -l) >= 2)); do
+        wait -n || true
+    done
+    fuzz_one "$name" &
+done
+wait
 fuzz_ok=0
 fuzz_failed=0
-for target in tests/fuzz/*.c; do
-    name=$(basename "$target" .c)
-    corpus=tests/fuzz/corpus/$name
-    work=build-fuzz/corpus-$name
-    mkdir -p "$work"
-    echo "== fuzz: $name for ${FUZZ_SECONDS}s"
-    if build-fuzz/fuzz_"$name" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=0 "$work" "$corpus" >"build-fuzz/$name.log" 2>&1; then
+for name in "${targets[@]}"; do
+    if [[ "$(cat "build-fuzz/$name.verdict" 2>/dev/null)" == ok ]]; then
         fuzz_ok=$((fuzz_ok + 1))
-        tail -1 "build-fuzz/$name.log"
+        echo "fuzz $name: $(tail -1 "build-fuzz/$name.log")"
     else
         fuzz_failed=$((fuzz_failed + 1))
         tail -60 "build-fuzz/$name.log"
