@@ -5,6 +5,7 @@
 
 #include <clave/status.h>
 #include <clave/attest.h>
+#include <clave/attest_verify.h>
 #include <clave/buf.h>
 #include <clave/cose.h>
 #include <clave/crypto.h>
