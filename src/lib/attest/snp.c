@@ -266,14 +266,17 @@ static void collateral_free(struct snp_collateral *c)
 }
 
 static clave_status load_collateral(const struct clave_attest_options *opts,
-                                    struct snp_collateral *c)
+                                    struct snp_collateral *c, struct clave_attest_report *report)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_CHECK(clave_x509_list_new(&c->certs));
     if (opts->endorsement != NULL) {
-        CLAVE_CHECK_CTX(clave__attest_load_certs(opts->endorsement, opts->endorsement_len,
-                                                 c->certs),
-                        "snp: endorsement: ");
+        /* A malformed endorsement is a failed check (the evidence is not genuine), not an error. */
+        clave_status est =
+            clave__attest_load_certs(opts->endorsement, opts->endorsement_len, c->certs);
+        CLAVE_CHECK(clave_attest_report_check(report, "snp.endorsement", est == CLAVE_OK, "%s",
+                                              est == CLAVE_OK ? "endorsement certificate parsed"
+                                                              : clave_error_last().detail));
     }
     if (opts->collateral_dir != NULL) {
         CLAVE_CHECK(clave__attest_load_dir(opts->collateral_dir, c->certs));
@@ -413,7 +416,7 @@ static clave_status verify_parsed(const struct snp_report *rep, const uint8_t *e
     CLAVE_CHECK(clave_attest_report_check(report, "snp.signature_algo",
                                           rep->sig_algo == SNP_SIG_ALGO_ECDSA_P384_SHA384,
                                           "SIGNATURE_ALGO %u", rep->sig_algo));
-    CLAVE_CHECK(load_collateral(opts, &c));
+    CLAVE_CHECK(load_collateral(opts, &c, report));
     CLAVE_CHECK(find_signer(rep, evidence, &c, &leaf, report));
     if (leaf != NULL) {
         int64_t at_time = clave__attest_time(opts, 0);
