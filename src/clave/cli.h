@@ -67,5 +67,6 @@ int cli_keyring(int argc, char **argv);
 int cli_seal(int argc, char **argv);
 int cli_unseal(int argc, char **argv);
 int cli_inspect(int argc, char **argv);
+int cli_attest(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@ static const struct cli_command COMMANDS[] = {
     {"seal", "encrypt a file into the sealed format", cli_seal},
     {"unseal", "decrypt and verify a sealed file", cli_unseal},
     {"inspect", "show a sealed file's header as JSON", cli_inspect},
+    {"attest", "verify, inspect, simulate and collect TEE attestation evidence", cli_attest},
     {"version", "print the version", cli_version},
 };
 
