@@ -6,6 +6,7 @@
 #include <clave/status.h>
 #include <clave/attest.h>
 #include <clave/attest_verify.h>
+#include <clave/ratls.h>
 #include <clave/buf.h>
 #include <clave/cose.h>
 #include <clave/crypto.h>
