@@ -57,7 +57,9 @@ clave_status clave__snp_collect(const uint8_t *report_data, size_t len, uint8_t 
     CLAVE_ENSURE_ALLOC(resp);
     CLAVE_ENSURE(len <= sizeof(req.user_data), CLAVE_ERR_ARG, "snp: report data over 64 bytes");
     memset(&req, 0, sizeof(req));
-    memcpy(req.user_data, report_data, len);
+    if (len > 0) {
+        memcpy(req.user_data, report_data, len);
+    }
     memset(&io, 0, sizeof(io));
     io.msg_version = 1;
     io.req_data = (uint64_t)(uintptr_t)&req;

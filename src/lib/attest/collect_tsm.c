@@ -72,7 +72,9 @@ clave_status clave__tsm_read_entry(const char *entry, const uint8_t *report_data
     *out = NULL;
     *out_len = 0;
     CLAVE_ENSURE(len <= sizeof(inblob), CLAVE_ERR_ARG, "tsm: report data over 64 bytes");
-    memcpy(inblob, report_data, len);
+    if (len > 0) {
+        memcpy(inblob, report_data, len);
+    }
     CLAVE_ENSURE((size_t)snprintf(path, sizeof(path), "%s/inblob", entry) < sizeof(path),
                  CLAVE_ERR_ARG, "tsm: path too long");
     fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -155,7 +155,7 @@ static clave_status parse_ext(const uint8_t *ext, size_t len, const char **forma
     if (ok) {
         *evidence_len = cbor_bytestring_length(content);
         *evidence = malloc(*evidence_len + 1);
-        if (*evidence != NULL) {
+        if (*evidence != NULL && *evidence_len > 0) {
             memcpy(*evidence, cbor_bytestring_handle(content), *evidence_len);
         }
     }

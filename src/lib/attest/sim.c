@@ -29,6 +29,7 @@
 #define SIM_CPUID_FAMILY 0x19
 #define SIM_CPUID_MODEL 0x01
 #define SIM_CPUID_STEPPING 0x01
+#define SIM_RESERVED_TAIL 168 /* 0x1F8-0x29F */
 
 void clave__sim_chip_id(uint8_t out[CLAVE_SIM_CHIP_ID_LEN])
 {
@@ -95,7 +96,7 @@ static clave_status put_pcrs(struct clave_writer *w, const struct clave_attest_s
         int n = snprintf(label, sizeof(label), "clave sim pcr%u", (unsigned)i);
         CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA384, (const uint8_t *)label, (size_t)n, pcr,
                                sizeof(pcr)));
-        if (i == 0 && in->measurement_len > 0) {
+        if (i == 0 && in->measurement_len > 0) { /* measurement non-NULL when len > 0 */
             memset(pcr, 0, sizeof(pcr));
             memcpy(pcr, in->measurement, in->measurement_len);
         }
@@ -180,7 +181,7 @@ static uint64_t sim_tcb(void)
 static clave_status snp_body(const struct clave_attest_sim_input *in, struct clave_writer *w)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    uint8_t zeros[168] = {0};
+    uint8_t zeros[SIM_RESERVED_TAIL] = {0};
     uint8_t field[CLAVE_SNP_REPORT_DATA_LEN] = {0};
     uint8_t chip[CLAVE_SIM_CHIP_ID_LEN];
     CLAVE_CHECK(clave_writer_u32le(w, SIM_SNP_VERSION));
@@ -193,13 +194,19 @@ static clave_status snp_body(const struct clave_attest_sim_input *in, struct cla
     CLAVE_CHECK(clave_writer_u64le(w, 0x1));            /* PLATFORM_INFO: SMT enabled */
     CLAVE_CHECK(clave_writer_u32le(w, 0));              /* SIGNING_KEY 0 = VCEK */
     CLAVE_CHECK(clave_writer_u32le(w, 0));
-    memcpy(field, in->report_data, in->report_data_len);
+    if (in->report_data_len > 0) {
+        memcpy(field, in->report_data, in->report_data_len);
+    }
     CLAVE_CHECK(clave_writer_bytes(w, field, CLAVE_SNP_REPORT_DATA_LEN));
     memset(field, 0, sizeof(field));
-    memcpy(field, in->measurement, in->measurement_len);
+    if (in->measurement_len > 0) {
+        memcpy(field, in->measurement, in->measurement_len);
+    }
     CLAVE_CHECK(clave_writer_bytes(w, field, CLAVE_SNP_MEASUREMENT_LEN));
-    CLAVE_CHECK(clave_writer_bytes(w, zeros, 32 + 48 + 48 + 32 + 32)); /* HOST_DATA..REPORT_ID_MA */
-    CLAVE_CHECK(clave_writer_u64le(w, sim_tcb()));                     /* REPORTED_TCB */
+    /* HOST_DATA, ID_KEY_DIGEST, AUTHOR_KEY_DIGEST, REPORT_ID, REPORT_ID_MA */
+    CLAVE_CHECK(clave_writer_bytes(w, zeros, 32 + 48 + 48));
+    CLAVE_CHECK(clave_writer_bytes(w, zeros, 32 + 32));
+    CLAVE_CHECK(clave_writer_u64le(w, sim_tcb())); /* REPORTED_TCB */
     CLAVE_CHECK(clave_writer_u8(w, SIM_CPUID_FAMILY));
     CLAVE_CHECK(clave_writer_u8(w, SIM_CPUID_MODEL));
     CLAVE_CHECK(clave_writer_u8(w, SIM_CPUID_STEPPING));
@@ -209,7 +216,7 @@ static clave_status snp_body(const struct clave_attest_sim_input *in, struct cla
     CLAVE_CHECK(clave_writer_u64le(w, sim_tcb())); /* COMMITTED_TCB */
     CLAVE_CHECK(clave_writer_bytes(w, zeros, 8));  /* firmware versions */
     CLAVE_CHECK(clave_writer_u64le(w, sim_tcb())); /* LAUNCH_TCB */
-    CLAVE_CHECK(clave_writer_bytes(w, zeros, 168));
+    CLAVE_CHECK(clave_writer_bytes(w, zeros, SIM_RESERVED_TAIL));
     CLAVE_ENSURE(w->len == CLAVE_SNP_SIGNED_LEN, CLAVE_ERR_INTERNAL, "sim: report layout");
     st = CLAVE_OK;
 done:
