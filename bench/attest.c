@@ -2,7 +2,8 @@
 /*
  * bench/attest: verifications per second of SEV-SNP reports and Nitro documents with a warm
  * chain cache (one ECDSA P-384 verification per evidence), next to `openssl speed ecdsap384`
- * verify/s measured in the same run (the limit). One JSON line per figure on stdout.
+ * verify/s measured in the same run (the limit), and next to clave_ecdsa_verify alone (the
+ * crypto layer's ceiling, which pays EVP set-up per call). One JSON line per figure on stdout.
  *
  *   usage: bench_attest [VECTORS_DIR] [SECONDS]
  * VECTORS_DIR is ../shared/vectors/attestation (real AWS/AMD evidence); without it the bench
@@ -65,6 +66,32 @@ static double openssl_verify_rate(long seconds)
     }
     pclose(p);
     return rate;
+}
+
+/* clave_ecdsa_verify (P-384, 672-byte message) per second: the crypto layer's own ceiling. */
+static double clave_verify_rate(double seconds)
+{
+    struct clave_pkey *key = NULL;
+    uint8_t msg[672] = {1};
+    uint8_t sig[CLAVE_ECDSA_DER_MAX_LEN];
+    size_t sig_len = 0;
+    unsigned long count = 0;
+    if (clave_pkey_generate(CLAVE_PKEY_P384, &key) != CLAVE_OK ||
+        clave_ecdsa_sign(key, CLAVE_SIG_RAW, msg, sizeof(msg), sig, sizeof(sig), &sig_len) !=
+            CLAVE_OK) {
+        exit(1);
+    }
+    double start = now_seconds();
+    double elapsed = 0;
+    while (elapsed < seconds) {
+        if (clave_ecdsa_verify(key, CLAVE_SIG_RAW, msg, sizeof(msg), sig, sig_len) != CLAVE_OK) {
+            exit(1);
+        }
+        count++;
+        elapsed = now_seconds() - start;
+    }
+    clave_pkey_free(key);
+    return (double)count / elapsed;
 }
 
 static double run(struct sample *s, double seconds)
@@ -146,13 +173,15 @@ int main(int argc, char **argv)
         policy = load_sim(simdir, &snp, &nitro);
     }
     double limit = openssl_verify_rate(seconds);
+    double wrapper = clave_verify_rate((double)seconds);
     struct sample *samples[] = {&snp, &nitro};
     for (size_t i = 0; i < 2; i++) {
         double rate = run(samples[i], (double)seconds);
         printf("{\"bench\":\"attest\",\"format\":\"%s\",\"evidence\":\"%s\",\"verify_per_s\":%.1f,"
-               "\"openssl_ecdsap384_verify_per_s\":%.1f,\"ratio\":%.3f}\n",
+               "\"openssl_ecdsap384_verify_per_s\":%.1f,\"ratio\":%.3f,"
+               "\"clave_ecdsa_verify_per_s\":%.1f,\"ratio_to_clave_ecdsa\":%.3f}\n",
                samples[i]->name, argc > 1 ? "real" : "sim", rate, limit,
-               limit > 0 ? rate / limit : 0.0);
+               limit > 0 ? rate / limit : 0.0, wrapper, wrapper > 0 ? rate / wrapper : 0.0);
     }
     free(snp.evidence);
     free(snp.endorsement);

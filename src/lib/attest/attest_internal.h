@@ -27,6 +27,21 @@ clave_status clave__attest_vendor_roots(const char *tee, struct clave_x509_list 
                                         struct clave_x509_list **intermediates)
     __attribute__((warn_unused_result));
 
+/* Vendor roots and intermediates of one TEE type. */
+struct clave__vendor_pki {
+    struct clave_x509_list *roots;
+    struct clave_x509_list *intermediates;
+};
+
+void clave__vendor_pki_free(void *p);
+
+/* The vendor PKI of `tee`, borrowed from `cache` (parsed once per cache) or, without a cache,
+ * returned in `*owned` too (caller frees with clave__vendor_pki_free). */
+clave_status clave__attest_vendor_pki(struct clave_attest_cache *cache, const char *tee,
+                                      const struct clave__vendor_pki **out,
+                                      struct clave__vendor_pki **owned)
+    __attribute__((warn_unused_result));
+
 /* The time to judge validity at: opts->at_time, else `evidence_time` if non-zero, else now. */
 int64_t clave__attest_time(const struct clave_attest_options *opts, int64_t evidence_time);
 
@@ -40,6 +55,26 @@ clave_status clave__attest_chain(struct clave_attest_report *report, const char 
                                  const struct clave_x509_list *untrusted,
                                  const struct clave_x509_list *roots, int64_t at_time,
                                  struct clave_attest_cache *cache, bool *ok)
+    __attribute__((warn_unused_result));
+
+/* As clave__attest_chain without recording a check: CLAVE_OK if the chain verifies (`*cached`
+ * tells whether the cache vouched for it). */
+clave_status clave__attest_chain_verify(const struct clave_x509 *leaf,
+                                        const struct clave_x509_list *untrusted,
+                                        const struct clave_x509_list *roots, int64_t at_time,
+                                        struct clave_attest_cache *cache, bool *cached)
+    __attribute__((warn_unused_result));
+
+/* Parsed-object cache: get by key (NULL if absent; borrowed from the cache), put (the cache
+ * takes ownership of `obj` and frees it with `free_fn` on eviction). A cache assumes the
+ * collateral files it saw do not change during its life. */
+void *clave__attest_cache_get(struct clave_attest_cache *cache, const uint8_t key[32]);
+void clave__attest_cache_put(struct clave_attest_cache *cache, const uint8_t key[32], void *obj,
+                             void (*free_fn)(void *obj));
+
+/* SHA-256 over `label` and the length-prefixed `parts`: a cache key. */
+clave_status clave__attest_digest(const char *label, const uint8_t *const *parts,
+                                  const size_t *lens, size_t count, uint8_t key[32])
     __attribute__((warn_unused_result));
 
 /* Every certificate in the files of `dir` named .der, .pem, .crt or .cer, appended to `list`. */

@@ -16,6 +16,7 @@
 
 /* Verified chains remembered by a cache; the oldest entry is replaced when it is full. */
 #define CACHE_ENTRIES 64
+#define CACHE_OBJECTS 32
 /* Longest issuer walk when naming an expired certificate. */
 #define CHAIN_WALK_MAX 8
 /* Largest collateral file read from a directory. */
@@ -28,9 +29,18 @@ struct cache_entry {
     bool used;
 };
 
+/* Parsed objects (certificates, collateral) keyed by a digest of their source bytes. */
+struct cache_obj {
+    uint8_t key[32];
+    void *obj;
+    void (*free_fn)(void *obj);
+};
+
 struct clave_attest_cache {
     struct cache_entry entries[CACHE_ENTRIES];
     size_t next;
+    struct cache_obj objs[CACHE_OBJECTS];
+    size_t next_obj;
 };
 
 clave_status clave_attest_cache_new(struct clave_attest_cache **out)
@@ -45,7 +55,62 @@ done:
 
 void clave_attest_cache_free(struct clave_attest_cache *cache)
 {
+    if (cache == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < CACHE_OBJECTS; i++) {
+        if (cache->objs[i].obj != NULL) {
+            cache->objs[i].free_fn(cache->objs[i].obj);
+        }
+    }
     free(cache);
+}
+
+void *clave__attest_cache_get(struct clave_attest_cache *cache, const uint8_t key[32])
+{
+    for (size_t i = 0; cache != NULL && i < CACHE_OBJECTS; i++) {
+        if (cache->objs[i].obj != NULL && clave_ct_equal(cache->objs[i].key, key, 32)) {
+            return cache->objs[i].obj;
+        }
+    }
+    return NULL;
+}
+
+void clave__attest_cache_put(struct clave_attest_cache *cache, const uint8_t key[32], void *obj,
+                             void (*free_fn)(void *obj))
+{
+    struct cache_obj *slot = &cache->objs[cache->next_obj];
+    cache->next_obj = (cache->next_obj + 1) % CACHE_OBJECTS;
+    if (slot->obj != NULL) {
+        slot->free_fn(slot->obj);
+    }
+    memcpy(slot->key, key, 32);
+    slot->obj = obj;
+    slot->free_fn = free_fn;
+}
+
+clave_status clave__attest_digest(const char *label, const uint8_t *const *parts,
+                                  const size_t *lens, size_t count, uint8_t key[32])
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_hash_ctx *h = NULL;
+    CLAVE_CHECK(clave_hash_new(CLAVE_HASH_SHA256, &h));
+    CLAVE_CHECK(clave_hash_update(h, (const uint8_t *)label, strlen(label) + 1));
+    for (size_t i = 0; i < count; i++) {
+        uint8_t prefix[8];
+        for (size_t b = 0; b < sizeof(prefix); b++) {
+            prefix[b] = (uint8_t)((uint64_t)lens[i] >> (56 - 8 * b));
+        }
+        CLAVE_CHECK(clave_hash_update(h, prefix, sizeof(prefix)));
+        if (lens[i] > 0) {
+            CLAVE_CHECK(clave_hash_update(h, parts[i], lens[i]));
+        }
+    }
+    CLAVE_CHECK(clave_hash_final(h, key, 32));
+    st = CLAVE_OK;
+done:
+    clave_hash_free(h);
+    return st;
 }
 
 int64_t clave__attest_time(const struct clave_attest_options *opts, int64_t evidence_time)
@@ -195,6 +260,36 @@ static void path_window(const struct clave_x509 *leaf, const struct clave_x509_l
     }
 }
 
+clave_status clave__attest_chain_verify(const struct clave_x509 *leaf,
+                                        const struct clave_x509_list *untrusted,
+                                        const struct clave_x509_list *roots, int64_t at_time,
+                                        struct clave_attest_cache *cache, bool *cached)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t digest[32];
+    *cached = false;
+    if (cache != NULL) {
+        CLAVE_CHECK(chain_digest(leaf, untrusted, roots, digest));
+        struct cache_entry *hit = cache_find(cache, digest);
+        if (hit != NULL && at_time >= hit->not_before && at_time <= hit->not_after) {
+            *cached = true;
+            st = CLAVE_OK;
+            goto done;
+        }
+    }
+    CLAVE_CHECK(clave_x509_verify_chain(leaf, untrusted, roots, at_time, NULL, 0, 0));
+    if (cache != NULL) {
+        struct cache_entry *e = &cache->entries[cache->next];
+        cache->next = (cache->next + 1) % CACHE_ENTRIES;
+        memcpy(e->digest, digest, sizeof(digest));
+        path_window(leaf, untrusted, roots, e);
+        e->used = true;
+    }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 clave_status clave__attest_chain(struct clave_attest_report *report, const char *check_name,
                                  const struct clave_x509 *leaf,
                                  const struct clave_x509_list *untrusted,
@@ -202,34 +297,15 @@ clave_status clave__attest_chain(struct clave_attest_report *report, const char 
                                  struct clave_attest_cache *cache, bool *ok)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    uint8_t digest[32];
     char detail[CLAVE_ATTEST_DETAIL_MAX];
+    bool cached = false;
     *ok = false;
-    if (cache != NULL) {
-        CLAVE_CHECK(chain_digest(leaf, untrusted, roots, digest));
-        struct cache_entry *hit = cache_find(cache, digest);
-        if (hit != NULL && at_time >= hit->not_before && at_time <= hit->not_after) {
-            *ok = true;
-            CLAVE_CHECK(clave_attest_report_check(report, check_name, true,
-                                                  "chain to a pinned root valid at %lld (cached)",
-                                                  (long long)at_time));
-            st = CLAVE_OK;
-            goto done;
-        }
-    }
-    clave_status vst = clave_x509_verify_chain(leaf, untrusted, roots, at_time, NULL, 0, 0);
+    clave_status vst = clave__attest_chain_verify(leaf, untrusted, roots, at_time, cache, &cached);
     if (vst == CLAVE_OK) {
         *ok = true;
-        if (cache != NULL) {
-            struct cache_entry *e = &cache->entries[cache->next];
-            cache->next = (cache->next + 1) % CACHE_ENTRIES;
-            memcpy(e->digest, digest, sizeof(digest));
-            path_window(leaf, untrusted, roots, e);
-            e->used = true;
-        }
         CLAVE_CHECK(clave_attest_report_check(report, check_name, true,
-                                              "chain to a pinned root valid at %lld",
-                                              (long long)at_time));
+                                              "chain to a pinned root valid at %lld%s",
+                                              (long long)at_time, cached ? " (cached)" : ""));
     } else if (vst == CLAVE_ERR_EXPIRED) {
         describe_expired(leaf, untrusted, roots, at_time, detail, sizeof(detail));
         CLAVE_CHECK(clave_attest_report_check(report, check_name, false, "%s", detail));

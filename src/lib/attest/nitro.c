@@ -296,31 +296,112 @@ done:
     return st;
 }
 
-/* The roots to chain to, and whether they are the simulated dev root a policy trusts. */
-struct nitro_trust {
-    struct clave_x509_list *vendor_roots;
-    struct clave_x509_list *vendor_intermediates;
-    const struct clave_x509_list *roots;
-    bool simulated;
+/* The parsed certificates of a document: leaf and cabundle (cached per distinct bytes). */
+struct nitro_certs {
+    struct clave_x509 *leaf;
+    struct clave_x509_list *bundle;
 };
 
+static void nitro_certs_free(void *p)
+{
+    struct nitro_certs *c = p;
+    if (c != NULL) {
+        clave_x509_free(c->leaf);
+        clave_x509_list_free(c->bundle);
+        free(c);
+    }
+}
+
+/* Parse the leaf and cabundle, recording a check per certificate; `*out` NULL if one fails. */
+static clave_status parse_certs(const struct nitro_doc *doc, struct clave_attest_report *report,
+                                struct nitro_certs **out)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct nitro_certs *c = calloc(1, sizeof(*c));
+    *out = NULL;
+    CLAVE_ENSURE_ALLOC(c);
+    clave_status cst = clave_x509_parse_der(doc->certificate, doc->certificate_len, &c->leaf);
+    CLAVE_CHECK(clave_attest_report_check(report, "nitro.certificate", cst == CLAVE_OK, "%s",
+                                          cst == CLAVE_OK ? "leaf certificate parsed"
+                                                          : clave_error_last().detail));
+    CLAVE_CHECK(clave_x509_list_new(&c->bundle));
+    for (size_t i = 0; cst == CLAVE_OK && i < doc->cabundle_count; i++) {
+        cst = clave_x509_list_add_der(c->bundle, doc->cabundle[i], doc->cabundle_len[i]);
+        CLAVE_CHECK(clave_attest_report_check(report, "nitro.cabundle", cst == CLAVE_OK,
+                                              "cabundle[%zu] %s", i,
+                                              cst == CLAVE_OK ? "parsed" : "malformed"));
+    }
+    if (cst == CLAVE_OK) {
+        *out = c;
+        c = NULL;
+    }
+    st = CLAVE_OK;
+done:
+    nitro_certs_free(c);
+    return st;
+}
+
+/* The certificates from the cache (`*owned` NULL) or freshly parsed (`*owned` set when there is
+ * no cache to keep them). `*certs` NULL means a certificate failed to parse. */
+static clave_status get_certs(const struct nitro_doc *doc, struct clave_attest_cache *cache,
+                              struct clave_attest_report *report, const struct nitro_certs **certs,
+                              struct nitro_certs **owned)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    const uint8_t *parts[1 + CLAVE_NITRO_MAX_CABUNDLE];
+    size_t lens[1 + CLAVE_NITRO_MAX_CABUNDLE];
+    uint8_t key[32];
+    struct nitro_certs *fresh = NULL;
+    *certs = NULL;
+    *owned = NULL;
+    parts[0] = doc->certificate;
+    lens[0] = doc->certificate_len;
+    for (size_t i = 0; i < doc->cabundle_count; i++) {
+        parts[1 + i] = doc->cabundle[i];
+        lens[1 + i] = doc->cabundle_len[i];
+    }
+    CLAVE_CHECK(clave__attest_digest("nitro-certs", parts, lens, 1 + doc->cabundle_count, key));
+    *certs = clave__attest_cache_get(cache, key);
+    if (*certs != NULL) {
+        CLAVE_CHECK(clave_attest_report_check(report, "nitro.certificate", true,
+                                              "leaf and %zu cabundle certificates parsed (cached)",
+                                              doc->cabundle_count));
+        st = CLAVE_OK;
+        goto done;
+    }
+    CLAVE_CHECK(parse_certs(doc, report, &fresh));
+    *certs = fresh;
+    if (fresh != NULL && cache != NULL) {
+        clave__attest_cache_put(cache, key, fresh, nitro_certs_free);
+    } else {
+        *owned = fresh;
+    }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+/* The roots to chain to, and whether they are the simulated dev root a policy trusts. */
 static clave_status choose_roots(const struct clave_attest_options *opts,
-                                 const struct clave_x509 *leaf,
-                                 const struct clave_x509_list *bundle, int64_t at_time,
-                                 struct nitro_trust *t)
+                                 const struct nitro_certs *certs, int64_t at_time,
+                                 const struct clave_x509_list **roots, bool *simulated,
+                                 struct clave__vendor_pki **owned)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     const struct clave_x509_list *sim = clave_attest_policy_roots(opts->policy, "sim-nitro");
     const struct clave_x509_list *pinned = clave_attest_policy_roots(opts->policy, "nitro");
-    if (sim != NULL && clave_x509_verify_chain(leaf, bundle, sim, at_time, NULL, 0, 0) == CLAVE_OK) {
-        t->roots = sim;
-        t->simulated = true;
+    const struct clave__vendor_pki *vendor = NULL;
+    bool cached = false;
+    *simulated = false;
+    if (sim != NULL && clave__attest_chain_verify(certs->leaf, certs->bundle, sim, at_time,
+                                                  opts->cache, &cached) == CLAVE_OK) {
+        *roots = sim;
+        *simulated = true;
     } else if (pinned != NULL) {
-        t->roots = pinned;
+        *roots = pinned;
     } else {
-        CLAVE_CHECK(clave__attest_vendor_roots("nitro", &t->vendor_roots,
-                                               &t->vendor_intermediates));
-        t->roots = t->vendor_roots;
+        CLAVE_CHECK(clave__attest_vendor_pki(opts->cache, "nitro", &vendor, owned));
+        *roots = vendor->roots;
     }
     clave_error_clear();
     st = CLAVE_OK;
@@ -334,49 +415,35 @@ static clave_status verify_doc(const uint8_t *evidence, size_t len, const struct
                                struct clave_attest_report *report)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    struct clave_x509 *leaf = NULL;
-    struct clave_x509_list *bundle = NULL;
+    const struct nitro_certs *certs = NULL;
+    struct nitro_certs *owned_certs = NULL;
+    struct clave__vendor_pki *owned_pki = NULL;
+    const struct clave_x509_list *roots = NULL;
     struct clave_cose_sign1 *msg = NULL;
-    struct nitro_trust trust = {0};
+    bool simulated = false;
     bool chain_ok = false;
-    clave_status cst = clave_x509_parse_der(doc->certificate, doc->certificate_len, &leaf);
-    CLAVE_CHECK(clave_attest_report_check(report, "nitro.certificate", cst == CLAVE_OK, "%s",
-                                          cst == CLAVE_OK ? "leaf certificate parsed"
-                                                          : clave_error_last().detail));
-    if (cst != CLAVE_OK) {
+    CLAVE_CHECK(get_certs(doc, opts->cache, report, &certs, &owned_certs));
+    if (certs == NULL) {
         st = CLAVE_OK; /* the failed check carries the verdict */
         goto done;
     }
-    CLAVE_CHECK(clave_x509_list_new(&bundle));
-    for (size_t i = 0; i < doc->cabundle_count; i++) {
-        cst = clave_x509_list_add_der(bundle, doc->cabundle[i], doc->cabundle_len[i]);
-        CLAVE_CHECK(clave_attest_report_check(report, "nitro.cabundle", cst == CLAVE_OK,
-                                              "cabundle[%zu] %s", i,
-                                              cst == CLAVE_OK ? "parsed" : "malformed"));
-        if (cst != CLAVE_OK) {
-            st = CLAVE_OK;
-            goto done;
-        }
-    }
     int64_t at_time = clave__attest_time(opts, doc->timestamp_ms / 1000);
-    CLAVE_CHECK(choose_roots(opts, leaf, bundle, at_time, &trust));
-    CLAVE_CHECK(clave__attest_chain(report, "x509.chain", leaf, bundle, trust.roots, at_time,
-                                    opts->cache, &chain_ok));
+    CLAVE_CHECK(choose_roots(opts, certs, at_time, &roots, &simulated, &owned_pki));
+    CLAVE_CHECK(clave__attest_chain(report, "x509.chain", certs->leaf, certs->bundle, roots,
+                                    at_time, opts->cache, &chain_ok));
     struct clave_cose_verify_opts vopts = {0};
     vopts.alg = CLAVE_COSE_ALG_ES384;
     vopts.max_len = CLAVE_ATTEST_MAX_EVIDENCE_LEN;
-    cst = clave_cose_sign1_verify_x509(evidence, len, leaf, &vopts, &msg);
+    clave_status cst = clave_cose_sign1_verify_x509(evidence, len, certs->leaf, &vopts, &msg);
     CLAVE_CHECK(clave_attest_report_check(report, "nitro.signature", cst == CLAVE_OK, "%s",
                                           cst == CLAVE_OK ? "COSE_Sign1 ES384 by the leaf key"
                                                           : clave_error_last().detail));
-    CLAVE_CHECK(record_claims(doc, trust.simulated ? "sim-nitro" : "nitro", report));
+    CLAVE_CHECK(record_claims(doc, simulated ? "sim-nitro" : "nitro", report));
     st = CLAVE_OK;
 done:
     clave_cose_sign1_free(msg);
-    clave_x509_list_free(trust.vendor_roots);
-    clave_x509_list_free(trust.vendor_intermediates);
-    clave_x509_list_free(bundle);
-    clave_x509_free(leaf);
+    clave__vendor_pki_free(owned_pki);
+    nitro_certs_free(owned_certs);
     return st;
 }
 

@@ -13,6 +13,7 @@
 #include "attest/attest_internal.h"
 #include "core/check.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char NITRO_ROOT_G1[] =
@@ -398,5 +399,46 @@ done:
         *roots = NULL;
         *intermediates = NULL;
     }
+    return st;
+}
+
+void clave__vendor_pki_free(void *p)
+{
+    struct clave__vendor_pki *v = p;
+    if (v != NULL) {
+        clave_x509_list_free(v->roots);
+        clave_x509_list_free(v->intermediates);
+        free(v);
+    }
+}
+
+clave_status clave__attest_vendor_pki(struct clave_attest_cache *cache, const char *tee,
+                                      const struct clave__vendor_pki **out,
+                                      struct clave__vendor_pki **owned)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t key[32];
+    struct clave__vendor_pki *v = NULL;
+    *out = NULL;
+    *owned = NULL;
+    CLAVE_CHECK(clave__attest_digest(tee, NULL, NULL, 0, key));
+    *out = clave__attest_cache_get(cache, key);
+    if (*out != NULL) {
+        st = CLAVE_OK;
+        goto done;
+    }
+    v = calloc(1, sizeof(*v));
+    CLAVE_ENSURE_ALLOC(v);
+    CLAVE_CHECK(clave__attest_vendor_roots(tee, &v->roots, &v->intermediates));
+    *out = v;
+    if (cache != NULL) {
+        clave__attest_cache_put(cache, key, v, clave__vendor_pki_free);
+    } else {
+        *owned = v;
+    }
+    v = NULL;
+    st = CLAVE_OK;
+done:
+    clave__vendor_pki_free(v);
     return st;
 }

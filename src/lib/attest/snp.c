@@ -230,54 +230,73 @@ done:
     return st;
 }
 
-/* Whether the report signature verifies under `cert`'s key (a P-384 key). */
+/* Whether the report signature verifies under `key`. */
 static bool signed_by(const struct snp_report *rep, const uint8_t *evidence,
-                      const struct clave_x509 *cert)
+                      const struct clave_pkey *key)
 {
-    uint8_t *spki = NULL;
-    size_t spki_len = 0;
-    struct clave_pkey *key = NULL;
     uint8_t raw[2 * CLAVE_P384_COORD_LEN];
-    bool ok = clave_x509_spki_der(cert, &spki, &spki_len) == CLAVE_OK &&
-              clave_pkey_from_der(spki, spki_len, &key) == CLAVE_OK &&
-              clave_pkey_type(key) == CLAVE_PKEY_P384 &&
+    bool ok = key != NULL && clave_pkey_type(key) == CLAVE_PKEY_P384 &&
               clave_ecdsa_le_to_raw(rep->sig_r, rep->sig_s, SNP_SIG_FIELD_LEN,
                                     CLAVE_P384_COORD_LEN, raw) == CLAVE_OK &&
               clave_ecdsa_verify(key, CLAVE_SIG_RAW, evidence, CLAVE_SNP_SIGNED_LEN, raw,
                                  sizeof(raw)) == CLAVE_OK;
-    clave_pkey_free(key);
-    free(spki);
     clave_error_clear();
     return ok;
 }
 
-/* The collateral: endorsement certificates given by the caller or found in the directory. */
+/* The collateral: endorsement certificates given by the caller or found in the directory, with
+ * their public keys, and the AMD roots. Cached per (endorsement bytes, directory). */
 struct snp_collateral {
-    struct clave_x509_list *certs;         /* candidates and intermediates from the caller */
-    struct clave_x509_list *vendor_roots;  /* AMD ARKs */
-    struct clave_x509_list *intermediates; /* AMD ASK/ASVK + the caller's certificates */
+    struct clave_x509_list *certs;                /* candidates and intermediates given */
+    struct clave_pkey *keys[CLAVE_X509_LIST_MAX]; /* P-384 keys of `certs`, NULL otherwise */
+    struct clave_x509_list *vendor_roots;         /* AMD ARKs */
+    struct clave_x509_list *intermediates;        /* AMD ASK/ASVK + the given certificates */
+    bool endorsement_ok;
+    size_t last_signer; /* tried first: with a cache, one ECDSA verification per report */
 };
 
-static void collateral_free(struct snp_collateral *c)
+static void collateral_free(void *p)
 {
+    struct snp_collateral *c = p;
+    if (c == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < CLAVE_X509_LIST_MAX; i++) {
+        clave_pkey_free(c->keys[i]);
+    }
     clave_x509_list_free(c->certs);
     clave_x509_list_free(c->vendor_roots);
     clave_x509_list_free(c->intermediates);
+    free(c);
+}
+
+static void load_keys(struct snp_collateral *c)
+{
+    for (size_t i = 0; i < clave_x509_list_count(c->certs); i++) {
+        uint8_t *spki = NULL;
+        size_t len = 0;
+        if (clave_x509_spki_der(clave_x509_list_get(c->certs, i), &spki, &len) == CLAVE_OK &&
+            clave_pkey_from_der(spki, len, &c->keys[i]) == CLAVE_OK &&
+            clave_pkey_type(c->keys[i]) != CLAVE_PKEY_P384) {
+            clave_pkey_free(c->keys[i]);
+            c->keys[i] = NULL;
+        }
+        free(spki);
+    }
+    clave_error_clear();
 }
 
 static clave_status load_collateral(const struct clave_attest_options *opts,
-                                    struct snp_collateral *c, struct clave_attest_report *report)
+                                    struct snp_collateral **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
+    struct snp_collateral *c = calloc(1, sizeof(*c));
+    *out = NULL;
+    CLAVE_ENSURE_ALLOC(c);
     CLAVE_CHECK(clave_x509_list_new(&c->certs));
-    if (opts->endorsement != NULL) {
-        /* A malformed endorsement is a failed check (the evidence is not genuine), not an error. */
-        clave_status est =
-            clave__attest_load_certs(opts->endorsement, opts->endorsement_len, c->certs);
-        CLAVE_CHECK(clave_attest_report_check(report, "snp.endorsement", est == CLAVE_OK, "%s",
-                                              est == CLAVE_OK ? "endorsement certificate parsed"
-                                                              : clave_error_last().detail));
-    }
+    c->endorsement_ok = opts->endorsement == NULL ||
+                        clave__attest_load_certs(opts->endorsement, opts->endorsement_len,
+                                                 c->certs) == CLAVE_OK;
     if (opts->collateral_dir != NULL) {
         CLAVE_CHECK(clave__attest_load_dir(opts->collateral_dir, c->certs));
     }
@@ -287,6 +306,46 @@ static clave_status load_collateral(const struct clave_attest_options *opts,
         size_t len = 0;
         clave_x509_der(clave_x509_list_get(c->certs, i), &der, &len);
         CLAVE_CHECK(clave_x509_list_add_der(c->intermediates, der, len));
+    }
+    load_keys(c);
+    *out = c;
+    c = NULL;
+    st = CLAVE_OK;
+done:
+    collateral_free(c);
+    return st;
+}
+
+/* The collateral from the cache or freshly loaded (then also in `*owned` when it cannot be
+ * cached). A malformed endorsement is a failed check (the evidence is not genuine), not an
+ * error. */
+static clave_status get_collateral(const struct clave_attest_options *opts,
+                                   struct clave_attest_report *report,
+                                   struct snp_collateral **out, struct snp_collateral **owned)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    const char *dir = opts->collateral_dir != NULL ? opts->collateral_dir : "";
+    const uint8_t *parts[2] = {opts->endorsement, (const uint8_t *)dir};
+    size_t lens[2] = {opts->endorsement != NULL ? opts->endorsement_len : 0, strlen(dir)};
+    uint8_t key[32];
+    struct snp_collateral *fresh = NULL;
+    *owned = NULL;
+    CLAVE_CHECK(clave__attest_digest("snp-collateral", parts, lens, 2, key));
+    *out = clave__attest_cache_get(opts->cache, key);
+    if (*out == NULL) {
+        CLAVE_CHECK(load_collateral(opts, &fresh));
+        *out = fresh;
+        if (opts->cache != NULL && fresh->endorsement_ok) {
+            clave__attest_cache_put(opts->cache, key, fresh, collateral_free);
+        } else {
+            *owned = fresh;
+        }
+    }
+    if (opts->endorsement != NULL) {
+        CLAVE_CHECK(clave_attest_report_check(
+            report, "snp.endorsement", (*out)->endorsement_ok, "%s",
+            (*out)->endorsement_ok ? "endorsement certificate parsed"
+                                   : "endorsement is not a DER or PEM certificate"));
     }
     st = CLAVE_OK;
 done:
@@ -365,22 +424,24 @@ done:
 }
 
 static clave_status find_signer(const struct snp_report *rep, const uint8_t *evidence,
-                                const struct snp_collateral *c, const struct clave_x509 **leaf,
+                                struct snp_collateral *c, const struct clave_x509 **leaf,
                                 struct clave_attest_report *report)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
+    size_t n = clave_x509_list_count(c->certs);
     *leaf = NULL;
-    for (size_t i = 0; i < clave_x509_list_count(c->certs) && *leaf == NULL; i++) {
-        if (signed_by(rep, evidence, clave_x509_list_get(c->certs, i))) {
+    for (size_t k = 0; k < n && *leaf == NULL; k++) {
+        size_t i = (c->last_signer + k) % n;
+        if (signed_by(rep, evidence, c->keys[i])) {
             *leaf = clave_x509_list_get(c->certs, i);
+            c->last_signer = i;
         }
     }
     CLAVE_CHECK(clave_attest_report_check(
         report, "snp.signature", *leaf != NULL, "%s",
         *leaf != NULL ? "ECDSA P-384 over 0x000-0x29F by the endorsement key"
-        : clave_x509_list_count(c->certs) == 0
-            ? "no VCEK/VLEK given (endorsement or collateral directory)"
-            : "no given VCEK/VLEK verifies the report signature"));
+        : n == 0      ? "no VCEK/VLEK given (endorsement or collateral directory)"
+                      : "no given VCEK/VLEK verifies the report signature"));
     st = CLAVE_OK;
 done:
     return st;
@@ -409,27 +470,29 @@ static clave_status verify_parsed(const struct snp_report *rep, const uint8_t *e
                                   struct clave_attest_report *report)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    struct snp_collateral c = {0};
+    struct snp_collateral *c = NULL;
+    struct snp_collateral *owned = NULL;
     const struct clave_x509 *leaf = NULL;
     bool chain_ok = false;
     bool simulated = false;
+    bool cached = false;
     CLAVE_CHECK(clave_attest_report_check(report, "snp.signature_algo",
                                           rep->sig_algo == SNP_SIG_ALGO_ECDSA_P384_SHA384,
                                           "SIGNATURE_ALGO %u", rep->sig_algo));
-    CLAVE_CHECK(load_collateral(opts, &c, report));
-    CLAVE_CHECK(find_signer(rep, evidence, &c, &leaf, report));
+    CLAVE_CHECK(get_collateral(opts, report, &c, &owned));
+    CLAVE_CHECK(find_signer(rep, evidence, c, &leaf, report));
     if (leaf != NULL) {
         int64_t at_time = clave__attest_time(opts, 0);
         const struct clave_x509_list *sim = clave_attest_policy_roots(opts->policy, "sim-snp");
         const struct clave_x509_list *roots = clave_attest_policy_roots(opts->policy, "snp");
-        if (sim != NULL &&
-            clave_x509_verify_chain(leaf, c.certs, sim, at_time, NULL, 0, 0) == CLAVE_OK) {
+        if (sim != NULL && clave__attest_chain_verify(leaf, c->certs, sim, at_time, opts->cache,
+                                                      &cached) == CLAVE_OK) {
             roots = sim;
             simulated = true;
         }
         clave_error_clear();
-        CLAVE_CHECK(clave__attest_chain(report, "x509.chain", leaf, c.intermediates,
-                                        roots != NULL ? roots : c.vendor_roots, at_time,
+        CLAVE_CHECK(clave__attest_chain(report, "x509.chain", leaf, c->intermediates,
+                                        roots != NULL ? roots : c->vendor_roots, at_time,
                                         opts->cache, &chain_ok));
         CLAVE_CHECK(check_signer_kind(rep, leaf, report));
         CLAVE_CHECK(check_tcb(rep, leaf, report));
@@ -440,7 +503,7 @@ static clave_status verify_parsed(const struct snp_report *rep, const uint8_t *e
     CLAVE_CHECK(record_claims(rep, simulated ? "sim-snp" : "snp", report));
     st = CLAVE_OK;
 done:
-    collateral_free(&c);
+    collateral_free(owned);
     return st;
 }
 
