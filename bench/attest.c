@@ -50,7 +50,8 @@ static uint8_t *read_file(const char *dir, const char *name, size_t *len)
 static double openssl_verify_rate(long seconds)
 {
     char cmd[128];
-    (void)snprintf(cmd, sizeof(cmd), "openssl speed -seconds %ld -mr ecdsap384 2>/dev/null", seconds);
+    (void)snprintf(cmd, sizeof(cmd), "openssl speed -seconds %ld -mr ecdsap384 2>/dev/null",
+                   seconds);
     FILE *p = popen(cmd, "r");
     char line[256];
     double rate = 0;

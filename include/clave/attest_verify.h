@@ -115,8 +115,7 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_attest_policy_parse(const char *json
                                                                 struct clave_attest_policy **out);
 
 /** The default production policy: vendor roots only, debug rejected. Caller frees. */
-CLAVE_API CLAVE_MUST_USE clave_status
-clave_attest_policy_default(struct clave_attest_policy **out);
+CLAVE_API CLAVE_MUST_USE clave_status clave_attest_policy_default(struct clave_attest_policy **out);
 
 CLAVE_API void clave_attest_policy_free(struct clave_attest_policy *policy);
 
@@ -187,8 +186,8 @@ struct clave_attest_sim_input {
  * @return CLAVE_OK, CLAVE_ERR_ARG (format, field lengths), CLAVE_ERR_IO (dir not initialised)
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_attest_sim_evidence(
-    const char *dir, const char *format, const struct clave_attest_sim_input *input,
-    uint8_t **out, size_t *out_len);
+    const char *dir, const char *format, const struct clave_attest_sim_input *input, uint8_t **out,
+    size_t *out_len);
 
 /* ---- Collection on real hardware ---- */
 

@@ -59,9 +59,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_ratls_verify_cert(
 /** Verifier settings for TLS (policy and collateral borrowed; they must outlive it). */
 struct clave_ratls_verifier;
 
-CLAVE_API CLAVE_MUST_USE clave_status clave_ratls_verifier_new(
-    const struct clave_attest_policy *policy, const char *collateral_dir,
-    struct clave_ratls_verifier **out);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_ratls_verifier_new(const struct clave_attest_policy *policy, const char *collateral_dir,
+                         struct clave_ratls_verifier **out);
 CLAVE_API void clave_ratls_verifier_free(struct clave_ratls_verifier *v);
 
 /**

@@ -81,12 +81,18 @@ static bool parse_time(const char *text, int64_t *out)
 static int parse_args(int argc, char **argv, struct attest_args *a)
 {
     static const struct option LONG_OPTIONS[] = {
-        {"format", required_argument, NULL, 'f'},      {"at", required_argument, NULL, 't'},
-        {"collateral", required_argument, NULL, 'c'},  {"endorsement", required_argument, NULL, 'e'},
-        {"policy", required_argument, NULL, 'p'},      {"json", no_argument, NULL, 'j'},
-        {"dir", required_argument, NULL, 'd'},         {"out", required_argument, NULL, 'o'},
-        {"report-data", required_argument, NULL, 'r'}, {"measurement", required_argument, NULL, 'm'},
-        {"nonce", required_argument, NULL, 'n'},       {"help", no_argument, NULL, 'h'},
+        {"format", required_argument, NULL, 'f'},
+        {"at", required_argument, NULL, 't'},
+        {"collateral", required_argument, NULL, 'c'},
+        {"endorsement", required_argument, NULL, 'e'},
+        {"policy", required_argument, NULL, 'p'},
+        {"json", no_argument, NULL, 'j'},
+        {"dir", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},
+        {"report-data", required_argument, NULL, 'r'},
+        {"measurement", required_argument, NULL, 'm'},
+        {"nonce", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char **targets[128] = {0};
@@ -225,7 +231,7 @@ static int attest_verify(struct attest_args *a, int argc, char **argv)
     st = st == CLAVE_OK ? clave_attest_verify(a->format, ev, len, &opts, r) : st;
     if (st == CLAVE_OK) {
         struct clave_attest_claim t;
-        int64_t now = a->at_time != 0 ? a->at_time
+        int64_t now = a->at_time != 0                                             ? a->at_time
                       : clave_attest_report_find_claim(r, "time", &t) == CLAVE_OK ? t.integer
                                                                                   : time(NULL);
         st = clave_attest_policy_apply(policy, now, r);
@@ -270,10 +276,11 @@ static int attest_sim_init(struct attest_args *a, int argc, char **argv)
     if (st != CLAVE_OK) {
         return cli_fail("attest sim-init", st);
     }
-    printf("created the SIMULATED dev PKI in %s (root.pem, intermediate.pem, nitro-leaf.*, "
-           "snp-vcek.*)\nWARNING: sim evidence gives no hardware protection; trust %s/root.pem only "
-           "in development policies\n",
-           a->dir, a->dir);
+    printf(
+        "created the SIMULATED dev PKI in %s (root.pem, intermediate.pem, nitro-leaf.*, "
+        "snp-vcek.*)\nWARNING: sim evidence gives no hardware protection; trust %s/root.pem only "
+        "in development policies\n",
+        a->dir, a->dir);
     return 0;
 }
 
@@ -362,8 +369,8 @@ struct attest_sub {
 };
 
 static const struct attest_sub SUBCOMMANDS[] = {
-    {"verify", attest_verify},         {"inspect", attest_inspect},
-    {"sim-init", attest_sim_init},     {"sim-evidence", attest_sim_evidence},
+    {"verify", attest_verify},     {"inspect", attest_inspect},
+    {"sim-init", attest_sim_init}, {"sim-evidence", attest_sim_evidence},
     {"collect", attest_collect},
 };
 

@@ -82,13 +82,11 @@ clave_status clave__attest_load_dir(const char *dir, struct clave_x509_list *lis
     __attribute__((warn_unused_result));
 
 /* Certificates from DER or PEM bytes appended to `list`. */
-clave_status clave__attest_load_certs(const uint8_t *data, size_t len,
-                                      struct clave_x509_list *list)
+clave_status clave__attest_load_certs(const uint8_t *data, size_t len, struct clave_x509_list *list)
     __attribute__((warn_unused_result));
 
 /* Whether `cert` (borrowed) is byte-identical to one of `list`. */
-bool clave__attest_list_contains(const struct clave_x509_list *list,
-                                 const struct clave_x509 *cert);
+bool clave__attest_list_contains(const struct clave_x509_list *list, const struct clave_x509 *cert);
 
 /* Format verifiers (nitro.c, snp.c). `tee` is "nitro"/"snp"; sim evidence is told apart by the
  * root it chains to. */

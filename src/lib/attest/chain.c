@@ -310,8 +310,8 @@ clave_status clave__attest_chain(struct clave_attest_report *report, const char 
         describe_expired(leaf, untrusted, roots, at_time, detail, sizeof(detail));
         CLAVE_CHECK(clave_attest_report_check(report, check_name, false, "%s", detail));
     } else {
-        CLAVE_CHECK(clave_attest_report_check(report, check_name, false, "%s",
-                                              clave_error_last().detail));
+        CLAVE_CHECK(
+            clave_attest_report_check(report, check_name, false, "%s", clave_error_last().detail));
     }
     st = CLAVE_OK;
 done:

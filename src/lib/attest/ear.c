@@ -142,9 +142,8 @@ static clave_status b64url(const uint8_t *data, size_t len, char **out)
     return clave_b64_encode_alloc(CLAVE_B64URL, data, len, out);
 }
 
-clave_status clave_ear_issue(const struct clave_attest_report *report,
-                             const struct clave_pkey *key, const char *verifier_id, int64_t iat,
-                             char **jwt)
+clave_status clave_ear_issue(const struct clave_attest_report *report, const struct clave_pkey *key,
+                             const char *verifier_id, int64_t iat, char **jwt)
 {
     static const char HEADER[] = "{\"alg\":\"ES256\",\"typ\":\"JWT\"}";
     clave_status st = CLAVE_ERR_INTERNAL;
@@ -210,8 +209,7 @@ static clave_status check_claims(json_t *doc, const char **status)
     CLAVE_CHECK(clave_json_get_int(doc, "ear", "iat", true, 0, INT64_MAX, &iat));
     CLAVE_CHECK(clave_json_get_object(doc, "ear", "submods", true, &submods));
     CLAVE_ENSURE(json_object_size(submods) > 0, CLAVE_ERR_FORMAT, "ear: no submods");
-    json_object_foreach(submods, name, sub)
-    {
+    json_object_foreach (submods, name, sub) {
         const char *s = NULL;
         char where[CLAVE_JSON_PATH_MAX];
         (void)clave_json_path_key(where, sizeof(where), "ear.submods", name);
@@ -248,10 +246,10 @@ clave_status clave_ear_verify(const char *jwt, size_t len, const struct clave_pk
     const char *dot2 = dot1 != NULL ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - jwt)) : NULL;
     CLAVE_ENSURE(dot2 != NULL && memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - jwt)) == NULL,
                  CLAVE_ERR_FORMAT, "ear: not a JWS compact serialization");
-    CLAVE_CHECK(clave_b64_decode_alloc(CLAVE_B64URL, jwt, (size_t)(dot1 - jwt), &header,
-                                       &header_len));
-    CLAVE_CHECK(clave_b64_decode_alloc(CLAVE_B64URL, dot2 + 1, len - (size_t)(dot2 + 1 - jwt),
-                                       &sig, &sig_len));
+    CLAVE_CHECK(
+        clave_b64_decode_alloc(CLAVE_B64URL, jwt, (size_t)(dot1 - jwt), &header, &header_len));
+    CLAVE_CHECK(clave_b64_decode_alloc(CLAVE_B64URL, dot2 + 1, len - (size_t)(dot2 + 1 - jwt), &sig,
+                                       &sig_len));
     CLAVE_CHECK(clave_json_parse((const char *)header, header_len, NULL, "ear header", &hdoc));
     CLAVE_CHECK(clave_json_get_string(hdoc, "ear header", "alg", true, 16, &alg));
     CLAVE_ENSURE(strcmp(alg, "ES256") == 0, CLAVE_ERR_SIGNATURE, "ear: alg %s is not ES256", alg);

@@ -162,8 +162,9 @@ static clave_status parse_optional(const cbor_item_t *map, const char *key, size
 
 static clave_status only_known_keys(const cbor_item_t *map)
 {
-    static const char *const KEYS[] = {"module_id", "digest",   "timestamp",  "pcrs", "certificate",
-                                       "cabundle",  "public_key", "user_data", "nonce"};
+    static const char *const KEYS[] = {"module_id",  "digest",      "timestamp",
+                                       "pcrs",       "certificate", "cabundle",
+                                       "public_key", "user_data",   "nonce"};
     clave_status st = CLAVE_ERR_INTERNAL;
     struct cbor_pair *pairs = cbor_map_handle(map);
     for (size_t i = 0; i < cbor_map_size(map); i++) {

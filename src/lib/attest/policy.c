@@ -105,8 +105,7 @@ static clave_status load_roots(json_t *arr, const char *where, const char *base_
     size_t index = 0;
     json_t *item = NULL;
     CLAVE_CHECK(clave_x509_list_new(out));
-    json_array_foreach(arr, index, item)
-    {
+    json_array_foreach (arr, index, item) {
         CLAVE_ENSURE(json_is_string(item), CLAVE_ERR_JSON, "%s[%zu]: expected string", where,
                      index);
         const char *text = json_string_value(item);
@@ -115,8 +114,8 @@ static clave_status load_roots(json_t *arr, const char *where, const char *base_
             CLAVE_CHECK(read_root_file(base_dir, text, &file, &len));
             text = file;
         }
-        CLAVE_CHECK_CTX(clave__attest_load_certs((const uint8_t *)text, len, *out), "%s[%zu]: ",
-                        where, index);
+        CLAVE_CHECK_CTX(clave__attest_load_certs((const uint8_t *)text, len, *out),
+                        "%s[%zu]: ", where, index);
         free(file);
         file = NULL;
     }
@@ -133,8 +132,7 @@ static clave_status check_values(json_t *obj, const char *where, bool arrays)
     json_t *v = NULL;
     CLAVE_ENSURE(json_object_size(obj) <= POLICY_MAX_ENTRIES, CLAVE_ERR_LIMIT,
                  "%s: more than %d entries", where, POLICY_MAX_ENTRIES);
-    json_object_foreach(obj, key, v)
-    {
+    json_object_foreach (obj, key, v) {
         CLAVE_ENSURE(strlen(key) > 0 && strlen(key) < CLAVE_ATTEST_NAME_MAX, CLAVE_ERR_JSON,
                      "%s: claim name of %zu characters", where, strlen(key));
         if (arrays) {
@@ -153,8 +151,9 @@ done:
 static clave_status parse_tee(struct tee_policy *t, const char *name, json_t *obj,
                               const char *base_dir)
 {
-    static const char *const KEYS[] = {"trusted_roots", "reference", "min",         "tcb_status",
-                                       "debug",         "max_age_seconds", "report_data", NULL};
+    static const char *const KEYS[] = {"trusted_roots", "reference", "min",
+                                       "tcb_status",    "debug",     "max_age_seconds",
+                                       "report_data",   NULL};
     clave_status st = CLAVE_ERR_INTERNAL;
     char where[CLAVE_JSON_PATH_MAX];
     char sub[CLAVE_JSON_PATH_MAX];
@@ -175,7 +174,8 @@ static clave_status parse_tee(struct tee_policy *t, const char *name, json_t *ob
     }
     CLAVE_CHECK(clave_json_get_object(obj, where, "reference", false, &v));
     if (v != NULL) {
-        CLAVE_CHECK(check_values(v, clave_json_path_key(sub, sizeof(sub), where, "reference"), true));
+        CLAVE_CHECK(
+            check_values(v, clave_json_path_key(sub, sizeof(sub), where, "reference"), true));
     }
     CLAVE_CHECK(clave_json_get_object(obj, where, "min", false, &v));
     if (v != NULL) {
@@ -184,8 +184,8 @@ static clave_status parse_tee(struct tee_policy *t, const char *name, json_t *ob
     CLAVE_CHECK(clave_json_get_array(obj, where, "tcb_status", false, POLICY_MAX_VALUES, &v));
     CLAVE_CHECK(clave_json_get_bool(obj, where, "debug", false, &t->debug_allowed));
     CLAVE_CHECK(clave_json_get_int(obj, where, "max_age_seconds", false, 0, INT32_MAX, &age));
-    CLAVE_CHECK(clave_json_get_string(obj, where, "report_data", false, 2 * CLAVE_NITRO_MAX_USER_DATA_LEN,
-                                      &hex));
+    CLAVE_CHECK(clave_json_get_string(obj, where, "report_data", false,
+                                      2 * CLAVE_NITRO_MAX_USER_DATA_LEN, &hex));
     st = CLAVE_OK;
 done:
     return st;
@@ -211,8 +211,7 @@ clave_status clave_attest_policy_parse(const char *json, size_t len, const char 
     CLAVE_CHECK(clave_json_get_object(p->doc, "policy", "tees", true, &tees));
     CLAVE_ENSURE(json_object_size(tees) <= POLICY_MAX_TEES, CLAVE_ERR_LIMIT,
                  "policy.tees: more than %d TEE types", POLICY_MAX_TEES);
-    json_object_foreach(tees, name, obj)
-    {
+    json_object_foreach (tees, name, obj) {
         CLAVE_CHECK(parse_tee(&p->tees[p->tee_count++], name, obj, base_dir));
     }
     *out = p;
@@ -270,8 +269,8 @@ static bool value_matches(const json_t *want, const struct clave_attest_claim *c
     }
 }
 
-static clave_status check(struct clave_attest_report *report, const char *prefix,
-                          const char *claim, bool ok, const char *detail)
+static clave_status check(struct clave_attest_report *report, const char *prefix, const char *claim,
+                          bool ok, const char *detail)
 {
     char name[POLICY_CHECK_NAME_MAX];
     int n = claim != NULL ? snprintf(name, sizeof(name), "%s.%s", prefix, claim)
@@ -287,15 +286,13 @@ static clave_status apply_reference(json_t *ref, struct clave_attest_report *rep
     clave_status st = CLAVE_ERR_INTERNAL;
     const char *key = NULL;
     json_t *values = NULL;
-    json_object_foreach(ref, key, values)
-    {
+    json_object_foreach (ref, key, values) {
         struct clave_attest_claim c;
         bool found = clave_attest_report_find_claim(report, key, &c) == CLAVE_OK;
         bool ok = false;
         size_t i = 0;
         json_t *v = NULL;
-        json_array_foreach(values, i, v)
-        {
+        json_array_foreach (values, i, v) {
             ok = ok || (found && value_matches(v, &c));
         }
         clave_error_clear();
@@ -315,8 +312,7 @@ static clave_status apply_min(json_t *mins, struct clave_attest_report *report)
     const char *key = NULL;
     json_t *v = NULL;
     char detail[CLAVE_ATTEST_DETAIL_MAX];
-    json_object_foreach(mins, key, v)
-    {
+    json_object_foreach (mins, key, v) {
         struct clave_attest_claim c;
         bool found = clave_attest_report_find_claim(report, key, &c) == CLAVE_OK &&
                      c.type == CLAVE_CLAIM_INT;
@@ -362,8 +358,8 @@ static clave_status apply_report_data(const json_t *hex, struct clave_attest_rep
     uint8_t want[CLAVE_NITRO_MAX_USER_DATA_LEN];
     size_t len = 0;
     struct clave_attest_claim c;
-    bool ok = clave_hex_decode(json_string_value(hex), json_string_length(hex), want,
-                               sizeof(want), &len) == CLAVE_OK &&
+    bool ok = clave_hex_decode(json_string_value(hex), json_string_length(hex), want, sizeof(want),
+                               &len) == CLAVE_OK &&
               clave_attest_report_find_claim(report, "report_data", &c) == CLAVE_OK &&
               c.len >= len && clave_ct_equal(want, c.bytes, len);
     for (size_t i = len; ok && i < c.len; i++) {
@@ -382,13 +378,14 @@ static clave_status apply_tcb_status(json_t *accepted, struct clave_attest_repor
     bool ok = false;
     size_t i = 0;
     json_t *v = NULL;
-    json_array_foreach(accepted, i, v)
-    {
+    json_array_foreach (accepted, i, v) {
         ok = ok || (found && value_matches(v, &c));
     }
     clave_error_clear();
     return check(report, "policy.tcb_status", NULL, ok,
-                 !found ? "no tcb_status claim" : ok ? "accepted" : "not an accepted status");
+                 !found ? "no tcb_status claim"
+                 : ok   ? "accepted"
+                        : "not an accepted status");
 }
 
 clave_status clave_attest_policy_apply(const struct clave_attest_policy *policy, int64_t now,
@@ -402,7 +399,7 @@ clave_status clave_attest_policy_apply(const struct clave_attest_policy *policy,
     clave_error_clear();
     t = have_tee ? find_tee(policy, (const char *)tee.bytes) : NULL;
     CLAVE_CHECK(check(report, "policy.tee", NULL, t != NULL,
-                      !have_tee ? "evidence names no TEE type"
+                      !have_tee   ? "evidence names no TEE type"
                       : t != NULL ? "TEE type covered by the policy"
                                   : "TEE type not accepted by the policy"));
     if (t == NULL) {

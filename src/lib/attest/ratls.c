@@ -285,9 +285,8 @@ static bool verify_peer(const struct clave_ratls_verifier *v, X509 *peer)
     unsigned char *der = NULL;
     struct clave_attest_report *report = NULL;
     int n = i2d_X509(peer, &der);
-    struct clave_attest_options opts = {.at_time = (int64_t)time(NULL),
-                                        .collateral_dir = v->collateral_dir,
-                                        .policy = v->policy};
+    struct clave_attest_options opts = {
+        .at_time = (int64_t)time(NULL), .collateral_dir = v->collateral_dir, .policy = v->policy};
     bool ok = n > 0 && clave_attest_report_new(&report) == CLAVE_OK &&
               clave_ratls_verify_cert(der, (size_t)n, &opts, v->policy, opts.at_time, report) ==
                   CLAVE_OK &&

@@ -94,8 +94,8 @@ static clave_status put_pcrs(struct clave_writer *w, const struct clave_attest_s
         uint8_t pcr[SIM_PCR_LEN];
         char label[32];
         int n = snprintf(label, sizeof(label), "clave sim pcr%u", (unsigned)i);
-        CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA384, (const uint8_t *)label, (size_t)n, pcr,
-                               sizeof(pcr)));
+        CLAVE_CHECK(
+            clave_hash(CLAVE_HASH_SHA384, (const uint8_t *)label, (size_t)n, pcr, sizeof(pcr)));
         if (i == 0 && in->measurement_len > 0) { /* measurement non-NULL when len > 0 */
             memset(pcr, 0, sizeof(pcr));
             memcpy(pcr, in->measurement, in->measurement_len);
@@ -159,8 +159,8 @@ static clave_status sim_nitro(const char *dir, const struct clave_attest_sim_inp
     CLAVE_CHECK(nitro_payload(dir, in, &w));
     CLAVE_CHECK(read_in(dir, "nitro-leaf.key", &pem, &pem_len));
     CLAVE_CHECK(clave_secret_from((const uint8_t *)pem, pem_len, &key));
-    CLAVE_CHECK(clave_cose_sign1_sign(key, CLAVE_COSE_ALG_ES384, payload, w.len, NULL, out,
-                                      out_len));
+    CLAVE_CHECK(
+        clave_cose_sign1_sign(key, CLAVE_COSE_ALG_ES384, payload, w.len, NULL, out, out_len));
     st = CLAVE_OK;
 done:
     clave_secret_free(key);
@@ -243,8 +243,8 @@ done:
     return st;
 }
 
-static clave_status sim_snp(const char *dir, const struct clave_attest_sim_input *in,
-                            uint8_t **out, size_t *out_len)
+static clave_status sim_snp(const char *dir, const struct clave_attest_sim_input *in, uint8_t **out,
+                            size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_writer w;
@@ -263,8 +263,8 @@ static clave_status sim_snp(const char *dir, const struct clave_attest_sim_input
     CLAVE_CHECK(snp_body(in, &w));
     CLAVE_CHECK(read_in(dir, "snp-vcek.key", &pem, &pem_len));
     CLAVE_CHECK(clave_pkey_from_pem(pem, pem_len, &key));
-    CLAVE_CHECK(clave_ecdsa_sign(key, CLAVE_SIG_RAW, report, CLAVE_SNP_SIGNED_LEN, raw,
-                                 sizeof(raw), &raw_len));
+    CLAVE_CHECK(clave_ecdsa_sign(key, CLAVE_SIG_RAW, report, CLAVE_SNP_SIGNED_LEN, raw, sizeof(raw),
+                                 &raw_len));
     CLAVE_ENSURE(raw_len == sizeof(raw), CLAVE_ERR_KEY, "sim: snp-vcek.key is not P-384");
     CLAVE_CHECK(snp_signature(raw, &w));
     *out = report;

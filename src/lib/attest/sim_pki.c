@@ -121,13 +121,13 @@ static clave_status make_cert(const char *cn, const struct sim_cert *issuer, boo
                                                 (const unsigned char *)"clave simulated TEE", -1,
                                                 -1, 0),
                      CLAVE_ERR_CRYPTO, "sim: name");
-    CLAVE_CHECK_OSSL(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                                (const unsigned char *)cn, -1, -1, 0),
-                     CLAVE_ERR_CRYPTO, "sim: name");
-    CLAVE_CHECK_OSSL(X509_set_subject_name(out->x509, name), CLAVE_ERR_CRYPTO, "sim: subject");
     CLAVE_CHECK_OSSL(
-        X509_set_issuer_name(out->x509, issuer != NULL ? X509_get_subject_name(issuer->x509) : name),
-        CLAVE_ERR_CRYPTO, "sim: issuer");
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0),
+        CLAVE_ERR_CRYPTO, "sim: name");
+    CLAVE_CHECK_OSSL(X509_set_subject_name(out->x509, name), CLAVE_ERR_CRYPTO, "sim: subject");
+    CLAVE_CHECK_OSSL(X509_set_issuer_name(
+                         out->x509, issuer != NULL ? X509_get_subject_name(issuer->x509) : name),
+                     CLAVE_ERR_CRYPTO, "sim: issuer");
     CLAVE_CHECK_OSSL(X509_set_pubkey(out->x509, out->key), CLAVE_ERR_CRYPTO, "sim: pubkey");
     X509 *issuer_cert = issuer != NULL ? issuer->x509 : out->x509;
     CLAVE_CHECK(add_ext(out->x509, issuer_cert, NID_basic_constraints,
@@ -199,8 +199,8 @@ clave_status clave_attest_sim_init(const char *dir)
     struct sim_cert vcek = {0};
     char path[4096];
     struct stat sb;
-    CLAVE_ENSURE(mkdir(dir, 0700) == 0 || errno == EEXIST, CLAVE_ERR_IO,
-                 "sim: cannot create %s", dir);
+    CLAVE_ENSURE(mkdir(dir, 0700) == 0 || errno == EEXIST, CLAVE_ERR_IO, "sim: cannot create %s",
+                 dir);
     CLAVE_ENSURE((size_t)snprintf(path, sizeof(path), "%s/root.pem", dir) < sizeof(path),
                  CLAVE_ERR_ARG, "sim: path too long");
     CLAVE_ENSURE(stat(path, &sb) != 0, CLAVE_ERR_EXISTS, "sim: %s exists", path);

@@ -236,8 +236,8 @@ static bool signed_by(const struct snp_report *rep, const uint8_t *evidence,
 {
     uint8_t raw[2 * CLAVE_P384_COORD_LEN];
     bool ok = key != NULL && clave_pkey_type(key) == CLAVE_PKEY_P384 &&
-              clave_ecdsa_le_to_raw(rep->sig_r, rep->sig_s, SNP_SIG_FIELD_LEN,
-                                    CLAVE_P384_COORD_LEN, raw) == CLAVE_OK &&
+              clave_ecdsa_le_to_raw(rep->sig_r, rep->sig_s, SNP_SIG_FIELD_LEN, CLAVE_P384_COORD_LEN,
+                                    raw) == CLAVE_OK &&
               clave_ecdsa_verify(key, CLAVE_SIG_RAW, evidence, CLAVE_SNP_SIGNED_LEN, raw,
                                  sizeof(raw)) == CLAVE_OK;
     clave_error_clear();
@@ -294,9 +294,9 @@ static clave_status load_collateral(const struct clave_attest_options *opts,
     *out = NULL;
     CLAVE_ENSURE_ALLOC(c);
     CLAVE_CHECK(clave_x509_list_new(&c->certs));
-    c->endorsement_ok = opts->endorsement == NULL ||
-                        clave__attest_load_certs(opts->endorsement, opts->endorsement_len,
-                                                 c->certs) == CLAVE_OK;
+    c->endorsement_ok =
+        opts->endorsement == NULL ||
+        clave__attest_load_certs(opts->endorsement, opts->endorsement_len, c->certs) == CLAVE_OK;
     if (opts->collateral_dir != NULL) {
         CLAVE_CHECK(clave__attest_load_dir(opts->collateral_dir, c->certs));
     }
@@ -320,8 +320,8 @@ done:
  * cached). A malformed endorsement is a failed check (the evidence is not genuine), not an
  * error. */
 static clave_status get_collateral(const struct clave_attest_options *opts,
-                                   struct clave_attest_report *report,
-                                   struct snp_collateral **out, struct snp_collateral **owned)
+                                   struct clave_attest_report *report, struct snp_collateral **out,
+                                   struct snp_collateral **owned)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     const char *dir = opts->collateral_dir != NULL ? opts->collateral_dir : "";

@@ -148,10 +148,8 @@ static void test_no_device_here(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nsm_request_encoding),
-        cmocka_unit_test(test_nsm_response_parsing),
-        cmocka_unit_test(test_snp_response_parsing),
-        cmocka_unit_test(test_tsm_entry_protocol),
+        cmocka_unit_test(test_nsm_request_encoding), cmocka_unit_test(test_nsm_response_parsing),
+        cmocka_unit_test(test_snp_response_parsing), cmocka_unit_test(test_tsm_entry_protocol),
         cmocka_unit_test(test_no_device_here),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

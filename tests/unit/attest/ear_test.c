@@ -37,8 +37,8 @@ static void test_affirming_for_a_valid_report(void **state)
     char *jwt = NULL;
     const char *status = NULL;
     T_OK(clave_pkey_generate(CLAVE_PKEY_P256, &key));
-    struct clave_attest_report *r = appraise_snp("trustee_milan_report.bin",
-                                                 "trustee_milan_vcek.der");
+    struct clave_attest_report *r =
+        appraise_snp("trustee_milan_report.bin", "trustee_milan_vcek.der");
     assert_true(clave_attest_report_ok(r));
     T_OK(clave_ear_issue(r, key, "clave-test 0.1", 1700000000, &jwt));
     json_t *doc = verify_ok(jwt, key, &status);
@@ -82,8 +82,8 @@ static void test_contraindicated_for_debug(void **state)
     char *jwt = NULL;
     const char *status = NULL;
     T_OK(clave_pkey_generate(CLAVE_PKEY_P256, &key));
-    struct clave_attest_report *r = appraise_snp("gosevguest_milan_report.bin",
-                                                 "gosevguest_milan_vcek.der");
+    struct clave_attest_report *r =
+        appraise_snp("gosevguest_milan_report.bin", "gosevguest_milan_vcek.der");
     T_OK(clave_ear_issue(r, key, "clave-test", 1, &jwt));
     json_t *doc = verify_ok(jwt, key, &status);
     assert_string_equal(status, "contraindicated");

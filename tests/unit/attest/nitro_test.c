@@ -88,8 +88,9 @@ static void test_debug_docs_verify_but_policy_rejects(void **state)
         assert_true(t_crypto_ok(r));
         assert_false(t_check_passed(r, "policy.debug", NULL, 0));
         assert_false(clave_attest_report_ok(r));
-        t_claim_hex(r, "nitro.pcr0", "000000000000000000000000000000000000000000000000"
-                                     "000000000000000000000000000000000000000000000000");
+        t_claim_hex(r, "nitro.pcr0",
+                    "000000000000000000000000000000000000000000000000"
+                    "000000000000000000000000000000000000000000000000");
         clave_attest_report_free(r);
         /* A policy that allows debug accepts it. */
         static const char ALLOW[] = "{\"version\":1,\"tees\":{\"nitro\":{\"debug\":true}}}";

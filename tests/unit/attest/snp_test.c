@@ -58,10 +58,12 @@ static void test_gosevguest_valid_but_debug_rejected(void **state)
     assert_int_equal(t_claim_int(r, "snp.vmpl"), 0);
     assert_int_equal(t_claim_int(r, "debug"), 1);
     assert_int_equal(t_claim_int(r, "snp.smt"), 1);
-    t_claim_hex(r, "report_data", "0102030405000000000000000000000000000000000000000000000000000000"
-                                  "0000000000000000000000000000000000000000000000000000000000000000");
-    t_claim_hex(r, "measurement", "b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b"
-                                  "6bdf8a9ece31a5a608eb0cf2e4872b01");
+    t_claim_hex(r, "report_data",
+                "0102030405000000000000000000000000000000000000000000000000000000"
+                "0000000000000000000000000000000000000000000000000000000000000000");
+    t_claim_hex(r, "measurement",
+                "b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b"
+                "6bdf8a9ece31a5a608eb0cf2e4872b01");
     assert_int_equal(t_claim_int(r, "snp.reported_tcb.bootloader"), 2);
     assert_int_equal(t_claim_int(r, "snp.reported_tcb.tee"), 0);
     assert_int_equal(t_claim_int(r, "snp.reported_tcb.snp"), 5);
@@ -85,10 +87,12 @@ static void test_trustee_milan_valid(void **state)
     assert_int_equal(t_claim_int(r, "snp.guest_svn"), 4);
     assert_int_equal(t_claim_int(r, "snp.vmpl"), 0);
     assert_int_equal(t_claim_int(r, "debug"), 0);
-    t_claim_hex(r, "report_data", "ec6c52d7533cc2c4f45be7849cf112ab82b2009fe7bd43e71ed08c14400ad7e2"
-                                  "0000000000000000000000000000000000000000000000000000000000000000");
-    t_claim_hex(r, "measurement", "a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c"
-                                  "23500644e0e692e6be917f9050d3d38c");
+    t_claim_hex(r, "report_data",
+                "ec6c52d7533cc2c4f45be7849cf112ab82b2009fe7bd43e71ed08c14400ad7e2"
+                "0000000000000000000000000000000000000000000000000000000000000000");
+    t_claim_hex(r, "measurement",
+                "a1f3930413247bb38cfc171579ea3c12d5fe4901f0c792f63fd75d98f1ef827c"
+                "23500644e0e692e6be917f9050d3d38c");
     assert_int_equal(t_claim_int(r, "snp.reported_tcb.bootloader"), 3);
     assert_int_equal(t_claim_int(r, "snp.reported_tcb.tee"), 0);
     assert_int_equal(t_claim_int(r, "snp.reported_tcb.snp"), 8);
@@ -119,8 +123,9 @@ static void test_vlek_valid_in_window_expired_now(void **state)
     assert_int_equal(t_claim_int(r, "snp.reported_tcb.tee"), 0);
     assert_int_equal(t_claim_int(r, "snp.reported_tcb.snp"), 24);
     assert_int_equal(t_claim_int(r, "snp.reported_tcb.microcode"), 217);
-    t_claim_hex(r, "measurement", "8922ebbdd00ec2c541f36a6e7a82a8773a7accb451ed67bc94e740dbe92c93c4"
-                                  "e8c9af857f5ceeb5a493df2a570d7bf0");
+    t_claim_hex(r, "measurement",
+                "8922ebbdd00ec2c541f36a6e7a82a8773a7accb451ed67bc94e740dbe92c93c4"
+                "e8c9af857f5ceeb5a493df2a570d7bf0");
     struct clave_attest_claim c;
     T_OK(clave_attest_report_find_claim(r, "snp.signing_key", &c));
     assert_string_equal((const char *)c.bytes, "vlek");
@@ -186,10 +191,8 @@ static void flip_walk(struct vec *v, size_t from, size_t to, size_t step, int64_
     T_OK(clave_attest_cache_new(&cache));
     for (size_t bit = from; bit < to; bit += step) {
         v->report[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-        struct clave_attest_options opts = {.at_time = at,
-                                            .endorsement = v->cert,
-                                            .endorsement_len = v->cert_len,
-                                            .cache = cache};
+        struct clave_attest_options opts = {
+            .at_time = at, .endorsement = v->cert, .endorsement_len = v->cert_len, .cache = cache};
         struct clave_attest_report *r = NULL;
         T_OK(clave_attest_report_new(&r));
         clave_status st = clave_attest_verify("snp", v->report, v->report_len, &opts, r);
