@@ -9,6 +9,8 @@
 #include <time.h>
 
 #define ATTEST_HEX_MAX 1024
+/* ear.verifier-id "build" of the CLI (keep in step with `clave version`). */
+#define EAR_VERIFIER_ID "clave-cli 0.1.0"
 
 static const char ATTEST_USAGE[] =
     "usage: clave attest verify FILE [--format auto|FORMAT] [--at TIME] [--collateral DIR]\n"
@@ -18,13 +20,17 @@ static const char ATTEST_USAGE[] =
     "       clave attest sim-evidence --format nitro|snp [--report-data HEX] [--measurement HEX]\n"
     "                                 [--nonce HEX] [--dir DIR] [--out FILE]\n"
     "       clave attest collect [--report-data HEX] [--out FILE]\n"
+    "       clave attest ear-verify TOKEN-FILE --key PUBLIC.pem\n"
     "\n"
     "verify checks attestation evidence (signature, certificate chain to the vendor's root at\n"
     "TIME, format-specific checks) and appraises it under a policy (default: vendor roots only,\n"
     "debug rejected). It prints every check and exits 0 only if all passed. TIME is Unix seconds\n"
     "or YYYY-MM-DDTHH:MM:SSZ (default: the evidence's own time if it has one, else now).\n"
     "--collateral DIR supplies certificates (VCEK/VLEK, ASK/ARK) from files; --endorsement CERT\n"
-    "one VCEK/VLEK. inspect prints the evidence's claims as JSON WITHOUT verifying them.\n"
+    "one VCEK/VLEK. With --ear-key KEY.pem (P-256 PKCS#8) verify also writes the appraisal as an\n"
+    "EAR token (ES256 JWT) to --ear-out FILE (default stdout). inspect prints the evidence's\n"
+    "claims as JSON WITHOUT verifying them. ear-verify checks an EAR token's signature and\n"
+    "prints its claims; it exits 0 only if the status is \"affirming\".\n"
     "\n"
     "sim-init creates a development PKI in DIR (default ./clave-sim) and sim-evidence emits\n"
     "Nitro- or SNP-format evidence signed by it. SIMULATED EVIDENCE GIVES NO PROTECTION: anyone\n"
@@ -46,6 +52,9 @@ struct attest_args {
     const char *report_data;
     const char *measurement;
     const char *nonce;
+    const char *ear_key;
+    const char *ear_out;
+    const char *key;
     int64_t at_time;
     bool json;
     int first_operand;
@@ -93,6 +102,9 @@ static int parse_args(int argc, char **argv, struct attest_args *a)
         {"measurement", required_argument, NULL, 'm'},
         {"nonce", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
+        {"ear-key", required_argument, NULL, 'E'},
+        {"ear-out", required_argument, NULL, 'O'},
+        {"key", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0},
     };
     const char **targets[128] = {0};
@@ -105,12 +117,15 @@ static int parse_args(int argc, char **argv, struct attest_args *a)
     targets['r'] = &a->report_data;
     targets['m'] = &a->measurement;
     targets['n'] = &a->nonce;
+    targets['E'] = &a->ear_key;
+    targets['O'] = &a->ear_out;
+    targets['k'] = &a->key;
     int opt = 0;
     memset(a, 0, sizeof(*a));
     a->format = "auto";
     a->dir = "clave-sim";
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "f:t:c:e:p:jd:o:r:m:n:h", LONG_OPTIONS, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "f:t:c:e:p:jd:o:r:m:n:hk:", LONG_OPTIONS, NULL)) != -1) {
         if (opt > 0 && opt < 128 && targets[opt] != NULL) {
             *targets[opt] = optarg;
         } else if (opt == 't' && parse_time(optarg, &a->at_time)) {
@@ -208,6 +223,68 @@ static int emit_report(const struct clave_attest_report *r, bool json)
     return 0;
 }
 
+static clave_status load_key(const char *path, struct clave_pkey **out)
+{
+    uint8_t *pem = NULL;
+    size_t len = 0;
+    clave_status st = read_file(path, &pem, &len);
+    if (st == CLAVE_OK) {
+        st = clave_pkey_from_pem((const char *)pem, len, out);
+    }
+    if (pem != NULL) {
+        clave_wipe(pem, len);
+    }
+    free(pem);
+    return st;
+}
+
+static int write_out(const char *path, const uint8_t *data, size_t len);
+
+/* The appraisal as an EAR token signed by the key in `a->ear_key`. */
+static int issue_ear(const struct attest_args *a, const struct clave_attest_report *r)
+{
+    struct clave_pkey *key = NULL;
+    char *jwt = NULL;
+    clave_status st = load_key(a->ear_key, &key);
+    st = st == CLAVE_OK ? clave_ear_issue(r, key, EAR_VERIFIER_ID, (int64_t)time(NULL), &jwt) : st;
+    int rc = st == CLAVE_OK ? write_out(a->ear_out, (const uint8_t *)jwt, strlen(jwt))
+                            : cli_fail("attest verify --ear-key", st);
+    if (rc == 0 && a->ear_out == NULL) {
+        putchar('\n');
+    }
+    free(jwt);
+    clave_pkey_free(key);
+    return rc;
+}
+
+static int attest_ear_verify(struct attest_args *a, int argc, char **argv)
+{
+    uint8_t *token = NULL;
+    size_t len = 0;
+    struct clave_pkey *key = NULL;
+    const char *status = NULL;
+    char *claims = NULL;
+    if (a->first_operand != argc - 1 || a->key == NULL) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    clave_status st = read_file(argv[a->first_operand], &token, &len);
+    while (st == CLAVE_OK && len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r')) {
+        len--;
+    }
+    st = st == CLAVE_OK ? load_key(a->key, &key) : st;
+    st = st == CLAVE_OK ? clave_ear_verify((const char *)token, len, key, &status, &claims) : st;
+    int rc = st == CLAVE_OK ? 0 : cli_fail("attest ear-verify", st);
+    if (rc == 0) {
+        printf("status: %s\n%s\n", status, claims);
+        rc = strcmp(status, "affirming") == 0 ? 0 : CLI_FAILED;
+    }
+    free(claims);
+    clave_pkey_free(key);
+    free(token);
+    return rc;
+}
+
 static int attest_verify(struct attest_args *a, int argc, char **argv)
 {
     uint8_t *ev = NULL;
@@ -237,6 +314,9 @@ static int attest_verify(struct attest_args *a, int argc, char **argv)
         st = clave_attest_policy_apply(policy, now, r);
     }
     int rc = st != CLAVE_OK ? cli_fail("attest verify", st) : emit_report(r, a->json);
+    if (rc == 0 && a->ear_key != NULL) {
+        rc = issue_ear(a, r);
+    }
     if (rc == 0 && !clave_attest_report_ok(r)) {
         rc = CLI_FAILED;
     }
@@ -371,7 +451,7 @@ struct attest_sub {
 static const struct attest_sub SUBCOMMANDS[] = {
     {"verify", attest_verify},     {"inspect", attest_inspect},
     {"sim-init", attest_sim_init}, {"sim-evidence", attest_sim_evidence},
-    {"collect", attest_collect},
+    {"collect", attest_collect},   {"ear-verify", attest_ear_verify},
 };
 
 int cli_attest(int argc, char **argv)

@@ -64,6 +64,18 @@ if python3 -c 'import json,sys; r=json.load(open("report.json")); sys.exit(0 if 
     ok "verify --json"
 else bad "verify --json"; fi
 
+# --- EAR tokens
+command -v openssl >/dev/null || { echo "FAIL: openssl is required (EAR keys)" >&2; exit 1; }
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ear.key 2>/dev/null
+openssl pkey -in ear.key -pubout -out ear.pub 2>/dev/null
+"$clave" attest verify "$S/trustee_milan_report.bin" --collateral "$S" --at 1795305600 \
+    --ear-key ear.key --ear-out ok.jwt >/dev/null
+expect "EAR for a valid report is affirming" 0 "status: affirming" "$clave" attest ear-verify ok.jwt --key ear.pub
+"$clave" attest verify "$V/nitro/evervault_doc_2022-10-12_debug.cose" --ear-key ear.key --ear-out debug.jwt >/dev/null || true
+expect "EAR for a debug doc is contraindicated" 1 "status: contraindicated" "$clave" attest ear-verify debug.jwt --key ear.pub
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null | openssl pkey -pubout -out other.pub 2>/dev/null
+expect "EAR under another key fails" 1 "signature" "$clave" attest ear-verify ok.jwt --key other.pub
+
 # --- simulated TEE (docs/attestation.md example)
 expect "sim-init" 0 "NO\|no hardware protection" "$clave" attest sim-init --dir sim
 expect "sim-init refuses to overwrite" 1 "exists" "$clave" attest sim-init --dir sim
