@@ -97,8 +97,13 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_attest_inspect(const char *format,
                                                            const uint8_t *evidence, size_t len,
                                                            struct clave_attest_report *report);
 
-/** A chain cache (verified leaf+chain digests with their validity windows). Caller frees.
- * Not thread-safe: one per thread. */
+/**
+ * A verification cache: verified chains (digest of leaf, intermediates and roots, with the
+ * intersection of their validity windows), parsed vendor roots, Nitro certificates and SNP
+ * collateral with its keys. With a warm cache a verification costs one signature check. It
+ * assumes collateral files it has read do not change during its life. Caller frees; not
+ * thread-safe: use one per thread.
+ */
 CLAVE_API CLAVE_MUST_USE clave_status clave_attest_cache_new(struct clave_attest_cache **out);
 CLAVE_API void clave_attest_cache_free(struct clave_attest_cache *cache);
 
