@@ -8,6 +8,8 @@
 #include <clave/auth.h>
 #include <clave/blob.h>
 #include <clave/attest_intel.h>
+#include <clave/attest_verify.h>
+#include <clave/ratls.h>
 #include <clave/buf.h>
 #include <clave/contract.h>
 #include <clave/cose.h>

@@ -17,6 +17,7 @@ static const struct cli_command COMMANDS[] = {
     {"server", "prepare a claved data directory (server init)", cli_server},
     {"attest-intel", "verify Intel DCAP (TDX/SGX) and TPM 2.0 quotes", cli_attest_intel},
     {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},
+    {"attest", "verify, inspect, simulate and collect TEE attestation evidence", cli_attest},
     {"version", "print the version", cli_version},
 };
 
