@@ -8,6 +8,7 @@
 #define CLAVED_H
 
 #include <clave/clave.h>
+#include <clave/ledger.h>
 #include <clave/store.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -47,7 +48,10 @@ struct claved_app {
     struct clave_pkey *session_key; /* Ed25519, signs session tokens */
     uint8_t secret_key[32];         /* AEAD key for TOTP secrets at rest (derived) */
     struct claved_metrics *metrics;
-    struct clave_store *store; /* the primary connection; threads clone it */
+    struct clave_store *store;    /* the primary connection; threads clone it */
+    struct clave_ledger *ledger;  /* the audit ledger over `store` */
+    struct clave_pkey *audit_key; /* Ed25519, signs audit tree heads */
+    char *audit_key_pem;          /* its public key, SubjectPublicKeyInfo PEM */
     atomic_bool draining;
     char dummy_hash[CLAVE_PASSWORD_HASH_MAX]; /* verified for unknown users: equal timing */
 };
@@ -55,7 +59,8 @@ struct claved_app {
 /* One request, already read completely (evhttp enforces the header and body limits). */
 struct claved_request {
     enum claved_method method;
-    const char *path; /* decoded path without the query string */
+    const char *path;  /* decoded path without the query string */
+    const char *query; /* the raw query string (after '?'), or NULL */
     const uint8_t *body;
     size_t body_len;
     const char *authorization;  /* the Authorization header, or NULL */
@@ -85,7 +90,8 @@ struct claved_principal {
 
 struct claved_ctx {
     struct claved_app *app;
-    struct clave_store *store; /* this thread's connection */
+    struct clave_store *store;   /* this thread's connection */
+    struct clave_ledger *ledger; /* the audit ledger over `store` */
     const struct claved_request *req;
     struct claved_response *resp;
     struct claved_principal who;
@@ -94,9 +100,15 @@ struct claved_ctx {
     int64_t now;
 };
 
+/* One thread's database handles: its own store connection and the ledger over it. */
+struct claved_conn {
+    struct clave_store *store;
+    struct clave_ledger *ledger;
+};
+
 /* Route the request, authenticate, authorise, parse the body and run the handler. Always fills
- * `resp` (errors become JSON error responses). `store` is the calling thread's connection. */
-void claved_dispatch(struct claved_app *app, struct clave_store *store,
+ * `resp` (errors become JSON error responses). `conn` is the calling thread's (borrowed). */
+void claved_dispatch(struct claved_app *app, const struct claved_conn *conn,
                      const struct claved_request *req, struct claved_response *resp);
 
 void claved_response_clear(struct claved_response *resp);
@@ -106,6 +118,17 @@ void claved_error(struct claved_ctx *ctx, int status, const char *code, const ch
 
 /* Set a JSON body (takes the reference to `body`) with `status`. */
 void claved_json(struct claved_ctx *ctx, int status, json_t *body);
+
+/* Set a body of `len` bytes (takes ownership of the malloc'd `body`; NULL answers 500). */
+void claved_text(struct claved_ctx *ctx, int status, const char *content_type, char *body,
+                 size_t len);
+
+/* The query parameter `name` as an unsigned decimal integer (at most 18 digits). Returns 0 and
+ * leaves *out alone when absent, 1 when present and valid, -1 (after a 400 reply) when not. */
+int claved_query_uint(struct claved_ctx *ctx, const char *name, uint64_t *out);
+
+/* Milliseconds since the epoch. */
+int64_t claved_now_ms(void);
 
 /* Fresh random ids: "<prefix>_" + 24 hex characters into `out` (CLAVED_ID_LEN + 1 bytes). */
 clave_status claved_new_id(const char *prefix, char *out);

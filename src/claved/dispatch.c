@@ -7,6 +7,7 @@
 #include "db.h"
 #include "routes.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +32,67 @@ void claved_json(struct claved_ctx *ctx, int status, json_t *body)
     r->status = body != NULL && r->body == NULL ? 500 : status;
     r->content_type = "application/json";
     json_decref(body);
+}
+
+void claved_text(struct claved_ctx *ctx, int status, const char *content_type, char *body,
+                 size_t len)
+{
+    struct claved_response *r = ctx->resp;
+    free(r->body);
+    r->body = body;
+    r->body_len = body != NULL ? len : 0;
+    r->status = body != NULL ? status : 500;
+    r->content_type = content_type;
+}
+
+int64_t claved_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define QUERY_DIGITS_MAX 18
+
+/* Find `name=value` in the raw query string; value is the span up to '&' or the end. */
+static const char *query_find(const char *q, const char *name, size_t *vlen)
+{
+    size_t nlen = strlen(name);
+    while (q != NULL && *q != '\0') {
+        const char *amp = strchr(q, '&');
+        size_t len = amp != NULL ? (size_t)(amp - q) : strlen(q);
+        if (len > nlen && strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
+            *vlen = len - nlen - 1;
+            return q + nlen + 1;
+        }
+        q = amp != NULL ? amp + 1 : NULL;
+    }
+    return NULL;
+}
+
+int claved_query_uint(struct claved_ctx *ctx, const char *name, uint64_t *out)
+{
+    size_t len = 0;
+    const char *v = query_find(ctx->req->query, name, &len);
+    uint64_t x = 0;
+    if (v == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9') {
+            len = 0;
+            break;
+        }
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    }
+    if (len == 0 || len > QUERY_DIGITS_MAX) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "query parameter %.32s: expected a decimal integer", name);
+        claved_error(ctx, 400, "invalid_query", msg);
+        return -1;
+    }
+    *out = x;
+    return 1;
 }
 
 void claved_error(struct claved_ctx *ctx, int status, const char *code, const char *message)
@@ -187,7 +249,7 @@ static void run(struct claved_ctx *ctx, int ri)
     }
 }
 
-void claved_dispatch(struct claved_app *app, struct clave_store *store,
+void claved_dispatch(struct claved_app *app, const struct claved_conn *conn,
                      const struct claved_request *req, struct claved_response *resp)
 {
     char param_buf[CLAVED_PATH_MAX];
@@ -196,7 +258,8 @@ void claved_dispatch(struct claved_app *app, struct clave_store *store,
     memset(&ctx, 0, sizeof(ctx));
     claved_response_clear(resp);
     ctx.app = app;
-    ctx.store = store;
+    ctx.store = conn->store;
+    ctx.ledger = conn->ledger;
     ctx.req = req;
     ctx.resp = resp;
     ctx.now = (int64_t)time(NULL);

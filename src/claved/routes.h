@@ -19,6 +19,7 @@ enum claved_perm {
     CLAVED_PERM_USERS_WRITE = 3,   /* admin; owner within their party (never granting admin) */
     CLAVED_PERM_PARTIES_READ = 4,  /* any authenticated user (non-admins see their own party) */
     CLAVED_PERM_PARTIES_WRITE = 5, /* admin */
+    CLAVED_PERM_AUDIT = 6,         /* admin, auditor (the log is global) */
 };
 
 struct claved_route {
@@ -63,5 +64,12 @@ void claved_h_tokens_list(struct claved_ctx *ctx);
 void claved_h_tokens_delete(struct claved_ctx *ctx);
 void claved_h_parties_list(struct claved_ctx *ctx);
 void claved_h_parties_create(struct claved_ctx *ctx);
+void claved_h_audit_key(struct claved_ctx *ctx);
+void claved_h_audit_sth(struct claved_ctx *ctx);
+void claved_h_audit_checkpoint(struct claved_ctx *ctx);
+void claved_h_audit_entries(struct claved_ctx *ctx);
+void claved_h_audit_proof(struct claved_ctx *ctx);
+void claved_h_audit_consistency(struct claved_ctx *ctx);
+void claved_h_audit_export(struct claved_ctx *ctx);
 
 #endif

@@ -12,6 +12,7 @@
 #include "server.h"
 
 #include "app.h"
+#include "checkpointer.h"
 #include "core/check.h"
 #include "metrics.h"
 #include "routes.h"
@@ -59,6 +60,7 @@ struct server {
     struct claved_app *app;
     SSL_CTX *ssl;
     struct claved_workers *workers;
+    struct claved_checkpointer *checkpointer;
     struct loop *loops;
     size_t nloops;
     atomic_size_t inflight;
@@ -81,7 +83,7 @@ struct http_job {
     struct event *done;
     struct claved_request req;
     struct claved_response resp;
-    char *path, *auth, *ctype, *fp;
+    char *path, *query, *auth, *ctype, *fp;
     uint8_t *body;
     struct timespec start;
 };
@@ -189,6 +191,7 @@ static void job_free(struct http_job *j)
 {
     claved_response_clear(&j->resp);
     free(j->path);
+    free(j->query);
     if (j->auth != NULL) {
         clave_wipe(j->auth, strlen(j->auth));
         free(j->auth);
@@ -271,10 +274,10 @@ static void done_cb(evutil_socket_t fd, short what, void *arg)
     reply(arg);
 }
 
-static void run_job(struct claved_job *job, struct clave_store *store)
+static void run_job(struct claved_job *job, const struct claved_conn *conn)
 {
     struct http_job *j = (struct http_job *)job;
-    claved_dispatch(j->srv->app, store, &j->req, &j->resp);
+    claved_dispatch(j->srv->app, conn, &j->req, &j->resp);
     event_active(j->done, EV_READ, 0);
 }
 
@@ -295,6 +298,14 @@ static bool fill_job(struct http_job *j, struct evhttp_request *evreq)
         return false; /* undecodable, or a %00 inside */
     }
     j->req.path = j->path;
+    const char *query = evhttp_uri_get_query(uri);
+    if (query != NULL) {
+        j->query = strdup(query);
+        if (j->query == NULL) {
+            return false;
+        }
+        j->req.query = j->query;
+    }
     j->req.method = map_method(evhttp_request_get_command(evreq));
     j->auth = dup_header(evreq, "Authorization");
     j->ctype = dup_header(evreq, "Content-Type");
@@ -494,6 +505,7 @@ static clave_status start(struct server *srv, size_t *started)
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_CHECK(claved_tls_ctx_new(&srv->app->cfg, &srv->ssl));
     CLAVE_CHECK(claved_workers_start(srv->app, srv->app->cfg.workers, &srv->workers));
+    CLAVE_CHECK(claved_checkpointer_start(srv->app, &srv->checkpointer));
     for (size_t i = 0; i < srv->nloops; i++) {
         CLAVE_CHECK(loop_init(srv, &srv->loops[i]));
     }
@@ -538,6 +550,7 @@ done:
         pthread_join(srv.loops[i].thread, NULL);
     }
     claved_workers_stop(srv.workers);
+    claved_checkpointer_stop(srv.checkpointer);
     for (size_t i = 0; srv.loops != NULL && i < srv.nloops; i++) {
         loop_fini(&srv.loops[i]);
     }
