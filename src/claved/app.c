@@ -2,6 +2,7 @@
 /* claved application state. */
 #include "app.h"
 
+#include "auth_cache.h"
 #include "core/check.h"
 #include "db.h"
 #include "metrics.h"
@@ -234,6 +235,7 @@ clave_status claved_app_conn_open(struct claved_app *app, struct claved_conn *ou
     memset(out, 0, sizeof(*out));
     CLAVE_CHECK(clave_store_clone(app->store, &out->store));
     CLAVE_CHECK(clave_ledger_open(out->store, &out->ledger));
+    CLAVE_CHECK(claved_auth_cache_new(app->cfg.session_cache_ms, &out->cache));
     st = CLAVE_OK;
 done:
     if (st != CLAVE_OK) {
@@ -244,6 +246,7 @@ done:
 
 void claved_app_conn_close(struct claved_conn *conn)
 {
+    claved_auth_cache_free(conn->cache);
     clave_ledger_free(conn->ledger);
     clave_store_close(conn->store);
     memset(conn, 0, sizeof(*conn));

@@ -42,6 +42,7 @@ enum claved_role {
 };
 
 struct claved_metrics;
+struct claved_auth_cache;
 struct claved_app {
     struct claved_config cfg;
     struct clave_log *log;
@@ -69,15 +70,6 @@ struct claved_request {
     char request_id[CLAVED_REQUEST_ID_LEN + 1];
 };
 
-struct claved_response {
-    int status;
-    char *body; /* JSON (or Prometheus text); malloc'd, owned by the response */
-    size_t body_len;
-    const char *content_type;
-    int retry_after; /* seconds for a Retry-After header, 0 for none */
-    int route;       /* index into the route table, -1 if none matched (metrics) */
-};
-
 /* The authenticated caller, if any. */
 struct claved_principal {
     bool authenticated;
@@ -88,10 +80,29 @@ struct claved_principal {
     char session_id[CLAVED_ID_LEN + 1]; /* empty for API-token or certificate callers */
 };
 
+struct claved_response {
+    int status;
+    char *body; /* JSON (or Prometheus text); malloc'd, owned by the response */
+    size_t body_len;
+    const char *content_type;
+    int retry_after; /* seconds for a Retry-After header, 0 for none */
+    int route;       /* index into the route table, -1 if none matched (metrics) */
+    /* Set when this request proved a bearer credential the slow way (signature, store): the
+     * loop thread caches it too (auth_cache.h). */
+    bool credential_fresh;
+    bool credential_revoked; /* logout: drop it from the loop thread's cache */
+    uint8_t credential_key[32];
+    int64_t credential_limit_ms;
+    struct claved_principal credential_who;
+};
+
 struct claved_ctx {
     struct claved_app *app;
-    struct clave_store *store;   /* this thread's connection */
-    struct clave_ledger *ledger; /* the audit ledger over `store` */
+    struct claved_auth_cache *cache; /* this thread's credential cache, or NULL */
+    bool inline_only;                /* on a loop thread: no store, no ledger */
+    bool needs_worker;               /* set when inline_only could not finish */
+    struct clave_store *store;       /* this thread's connection */
+    struct clave_ledger *ledger;     /* the audit ledger over `store` */
     const struct claved_request *req;
     struct claved_response *resp;
     struct claved_principal who;
@@ -104,12 +115,19 @@ struct claved_ctx {
 struct claved_conn {
     struct clave_store *store;
     struct clave_ledger *ledger;
+    struct claved_auth_cache *cache; /* may be NULL: no caching */
 };
 
 /* Route the request, authenticate, authorise, parse the body and run the handler. Always fills
  * `resp` (errors become JSON error responses). `conn` is the calling thread's (borrowed). */
 void claved_dispatch(struct claved_app *app, const struct claved_conn *conn,
                      const struct claved_request *req, struct claved_response *resp);
+
+/* The same on an event-loop thread, without a store: answers what needs none (unmatched paths,
+ * routes with offload = false whose caller's credentials are in `cache`) and returns true;
+ * returns false, with `resp` cleared, when the request must go to a worker. */
+bool claved_dispatch_inline(struct claved_app *app, struct claved_auth_cache *cache,
+                            const struct claved_request *req, struct claved_response *resp);
 
 void claved_response_clear(struct claved_response *resp);
 

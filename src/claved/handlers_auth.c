@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* POST /v1/login, POST /v1/logout, GET /v1/me, POST /v1/users/{id}/totp. */
+#include "auth_cache.h"
 #include "handlers.h"
 #include "metrics.h"
 
@@ -159,6 +160,14 @@ void claved_h_logout(struct claved_ctx *ctx)
     if (st != CLAVE_OK) {
         claved_store_error(ctx, st);
         return;
+    }
+    /* This thread's cached copy goes now, the loop thread's with the response; other threads'
+     * lapse within session_cache_ms. */
+    const char *tok = ctx->req->authorization + 7; /* "Bearer ": checked by authenticate() */
+    if (claved_auth_cache_key(tok, strlen(tok), ctx->resp->credential_key) == CLAVE_OK) {
+        claved_auth_cache_drop(ctx->cache, ctx->resp->credential_key);
+        ctx->resp->credential_fresh = false;
+        ctx->resp->credential_revoked = true;
     }
     struct clave_log_field f[] = {{"session", ctx->who.session_id}};
     if (claved_audit_or_fail(ctx, CLAVED_AUDIT_LOGOUT, f, 1)) {

@@ -13,7 +13,7 @@ const struct claved_route CLAVED_ROUTES[] = {
     {CLAVED_POST, "/v1/login", claved_h_login, P(PUBLIC), "login", true,
      "Log in with a password (+ TOTP) or a registered client certificate"},
     {CLAVED_POST, "/v1/logout", claved_h_logout, P(SELF), NULL, true, "Revoke this session"},
-    {CLAVED_GET, "/v1/me", claved_h_me, P(SELF), NULL, true, "The calling user"},
+    {CLAVED_GET, "/v1/me", claved_h_me, P(SELF), NULL, false, "The calling user"},
     {CLAVED_POST, "/v1/users", claved_h_users_create, P(USERS_WRITE), "user_create", true,
      "Create a user"},
     {CLAVED_GET, "/v1/users", claved_h_users_list, P(USERS_READ), NULL, true, "List users"},

@@ -28,7 +28,9 @@ struct claved_route {
     claved_handler handler;
     enum claved_perm perm;
     const char *schema; /* request body schema (see claved_schema_keys), NULL for none */
-    bool offload;       /* run on the worker pool (store access, Argon2) */
+    bool offload;       /* run on the worker pool (store access, Argon2); false: the handler
+                           needs no store and runs on the loop thread when the caller's
+                           credentials are in its cache (else on a worker) */
     const char *summary;
 };
 

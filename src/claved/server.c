@@ -12,6 +12,7 @@
 #include "server.h"
 
 #include "app.h"
+#include "auth_cache.h"
 #include "checkpointer.h"
 #include "core/check.h"
 #include "metrics.h"
@@ -52,6 +53,7 @@ struct loop {
     struct evhttp_bound_socket *bound;
     struct evconnlistener *listener;
     struct event *stop_accept;
+    struct claved_auth_cache *cache; /* this loop's credentials (auth_cache.h) */
     size_t conns, max_conns;
     bool paused;
 };
@@ -79,6 +81,7 @@ struct conn {
 struct http_job {
     struct claved_job job;
     struct server *srv;
+    struct loop *loop;
     struct evhttp_request *evreq;
     struct event *done;
     struct claved_request req;
@@ -260,6 +263,13 @@ static void reply(struct http_job *j)
     }
     evhttp_send_reply(j->evreq, j->resp.status, NULL, out);
     evbuffer_free(out);
+    if (j->resp.credential_fresh) {
+        claved_auth_cache_put(j->loop->cache, j->resp.credential_key, &j->resp.credential_who,
+                              claved_now_ms(), j->resp.credential_limit_ms);
+    }
+    if (j->resp.credential_revoked) {
+        claved_auth_cache_drop(j->loop->cache, j->resp.credential_key);
+    }
     uint64_t us = elapsed_us(&j->start);
     claved_metrics_request(j->srv->app->metrics, j->resp.route, j->resp.status, us);
     access_log(j, us);
@@ -335,6 +345,7 @@ static void request_cb(struct evhttp_request *evreq, void *arg)
     }
     clock_gettime(CLOCK_MONOTONIC, &j->start);
     j->srv = srv;
+    j->loop = l;
     j->evreq = evreq;
     j->job.run = run_job;
     j->resp.route = -1;
@@ -352,8 +363,7 @@ static void request_cb(struct evhttp_request *evreq, void *arg)
             j->req.client_cert_fp = j->fp;
         }
     }
-    j->done = event_new(l->base, -1, 0, done_cb, j);
-    if (j->done == NULL || claved_new_request_id(j->req.request_id) != CLAVE_OK) {
+    if (claved_new_request_id(j->req.request_id) != CLAVE_OK) {
         evhttp_send_error(evreq, 503, NULL);
         atomic_fetch_sub(&srv->inflight, 1);
         job_free(j);
@@ -362,6 +372,17 @@ static void request_cb(struct evhttp_request *evreq, void *arg)
     if (!fill_job(j, evreq)) {
         struct claved_ctx ctx = {.app = srv->app, .req = &j->req, .resp = &j->resp};
         claved_error(&ctx, 400, "bad_request", "malformed request path");
+        reply(j);
+        return;
+    }
+    if (claved_dispatch_inline(srv->app, l->cache, &j->req, &j->resp)) {
+        reply(j); /* answered on this thread: no store needed, credentials cached */
+        return;
+    }
+    j->done = event_new(l->base, -1, 0, done_cb, j);
+    if (j->done == NULL) {
+        struct claved_ctx ctx = {.app = srv->app, .req = &j->req, .resp = &j->resp};
+        claved_error(&ctx, 503, "busy", "out of memory");
         reply(j);
         return;
     }
@@ -438,6 +459,7 @@ static clave_status loop_init(struct server *srv, struct loop *l)
     CLAVE_ENSURE(l->http != NULL, CLAVE_ERR_NOMEM, "evhttp_new");
     l->stop_accept = event_new(l->base, -1, 0, stop_accept_cb, l);
     CLAVE_ENSURE_ALLOC(l->stop_accept);
+    CLAVE_CHECK(claved_auth_cache_new(cfg->session_cache_ms, &l->cache));
     evhttp_set_max_headers_size(l->http, cfg->max_header_bytes);
     /* Hard cap; dispatch applies the exact (and the tighter unauthenticated) limit with JSON. */
     evhttp_set_max_body_size(l->http, (ev_ssize_t)cfg->max_body_bytes * 2);
@@ -472,6 +494,7 @@ static void loop_fini(struct loop *l)
     if (l->base != NULL) {
         event_base_free(l->base);
     }
+    claved_auth_cache_free(l->cache);
 }
 
 static void *loop_main(void *arg)

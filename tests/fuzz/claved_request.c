@@ -51,7 +51,7 @@ static void setup(void)
     req.body = (const uint8_t *)LOGIN;
     req.body_len = sizeof(LOGIN) - 1;
     struct claved_response resp = {0};
-    struct claved_conn conn = {app.store, app.ledger};
+    struct claved_conn conn = {app.store, app.ledger, NULL};
     claved_dispatch(&app, &conn, &req, &resp);
     json_t *doc = json_loadb(resp.body, resp.body_len, 0, NULL);
     const char *tok = json_string_value(json_object_get(doc, "token"));
@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.body = p;
     req.body_len = n;
     memcpy(req.request_id, "fuzzfuzzfuzzfuzzfuzzfuzz", CLAVED_REQUEST_ID_LEN + 1);
-    struct claved_conn conn = {app.store, app.ledger};
+    struct claved_conn conn = {app.store, app.ledger, NULL};
     claved_dispatch(&app, &conn, &req, &resp);
     if (resp.status < 200 || resp.status > 599) {
         abort();

@@ -19,6 +19,7 @@
 struct fixture {
     char *dir;
     struct claved_app app;
+    struct claved_auth_cache *cache; /* the dispatching "thread's" credential cache, or NULL */
 };
 
 static inline void fixture_init(struct fixture *f)
@@ -37,6 +38,7 @@ static inline void fixture_init(struct fixture *f)
     setenv("CLAVE_DATA_DIR", f->dir, 1);
     setenv("CLAVE_ARGON2_T_COST", "1", 1);
     setenv("CLAVE_ARGON2_M_COST_KIB", "64", 1);
+    f->cache = NULL;
     T_OK(claved_config_load(NULL, &cfg));
     FILE *devnull = fopen("/dev/null", "w");
     assert_non_null(devnull);
@@ -79,7 +81,7 @@ static inline int call_raw(struct fixture *f, enum claved_method m, const char *
         req.content_type = "application/json";
     }
     memcpy(req.request_id, "testtesttesttesttesttest", CLAVED_REQUEST_ID_LEN + 1);
-    struct claved_conn conn = {f->app.store, f->app.ledger};
+    struct claved_conn conn = {f->app.store, f->app.ledger, f->cache};
     claved_dispatch(&f->app, &conn, &req, &resp);
     int status = resp.status;
     if (body != NULL) {

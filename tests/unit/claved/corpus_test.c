@@ -44,7 +44,7 @@ static void replay(struct fixture *f, const char *admin, const uint8_t *data, si
     req.body = p;
     req.body_len = n;
     memcpy(req.request_id, "corpuscorpuscorpuscorpus", CLAVED_REQUEST_ID_LEN + 1);
-    struct claved_conn conn = {f->app.store, f->app.ledger};
+    struct claved_conn conn = {f->app.store, f->app.ledger, NULL};
     claved_dispatch(&f->app, &conn, &req, &resp);
     assert_in_range(resp.status, 200, 599);
     json_t *doc = json_loadb(resp.body, resp.body_len, 0, NULL);
