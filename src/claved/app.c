@@ -197,6 +197,7 @@ clave_status claved_app_init(struct claved_app *app, struct claved_config *cfg, 
     app->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
     atomic_init(&app->draining, false);
+    atomic_init(&app->auth_generation, 0);
     CLAVE_CHECK(clave_log_level_parse(app->cfg.log_level, &level));
     CLAVE_CHECK(clave_log_new(log_sink, level, &app->log));
     CLAVE_CHECK(mkdir_p(app->cfg.data_dir));
@@ -235,7 +236,8 @@ clave_status claved_app_conn_open(struct claved_app *app, struct claved_conn *ou
     memset(out, 0, sizeof(*out));
     CLAVE_CHECK(clave_store_clone(app->store, &out->store));
     CLAVE_CHECK(clave_ledger_open(out->store, &out->ledger));
-    CLAVE_CHECK(claved_auth_cache_new(app->cfg.session_cache_ms, &out->cache));
+    CLAVE_CHECK(
+        claved_auth_cache_new(app->cfg.session_cache_ms, &app->auth_generation, &out->cache));
     st = CLAVE_OK;
 done:
     if (st != CLAVE_OK) {

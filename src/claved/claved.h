@@ -54,6 +54,7 @@ struct claved_app {
     struct clave_pkey *audit_key; /* Ed25519, signs audit tree heads */
     char *audit_key_pem;          /* its public key, SubjectPublicKeyInfo PEM */
     atomic_bool draining;
+    atomic_uint_fast64_t auth_generation;     /* bumped by every revocation (auth_cache.h) */
     char dummy_hash[CLAVE_PASSWORD_HASH_MAX]; /* verified for unknown users: equal timing */
 };
 
@@ -90,9 +91,9 @@ struct claved_response {
     /* Set when this request proved a bearer credential the slow way (signature, store): the
      * loop thread caches it too (auth_cache.h). */
     bool credential_fresh;
-    bool credential_revoked; /* logout: drop it from the loop thread's cache */
     uint8_t credential_key[32];
     int64_t credential_limit_ms;
+    uint64_t credential_generation; /* read before the proof (auth_cache.h) */
     struct claved_principal credential_who;
 };
 

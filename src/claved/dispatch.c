@@ -140,12 +140,14 @@ static bool principal_from_user(struct claved_ctx *ctx, const char *user_id)
 
 /* Remember a credential proved the slow way: in this thread's cache, and in the response for
  * the loop thread's. */
-static void remember(struct claved_ctx *ctx, const uint8_t key[32], int64_t limit_ms)
+static void remember(struct claved_ctx *ctx, const uint8_t key[32], int64_t limit_ms,
+                     uint64_t generation)
 {
     struct claved_response *r = ctx->resp;
     int64_t now_ms = claved_now_ms();
-    claved_auth_cache_put(ctx->cache, key, &ctx->who, now_ms, limit_ms);
+    claved_auth_cache_put(ctx->cache, key, &ctx->who, now_ms, limit_ms, generation);
     r->credential_fresh = true;
+    r->credential_generation = generation;
     memcpy(r->credential_key, key, 32);
     r->credential_limit_ms = limit_ms;
     r->credential_who = ctx->who;
@@ -154,6 +156,7 @@ static void remember(struct claved_ctx *ctx, const uint8_t key[32], int64_t limi
 static int authenticate_api_token(struct claved_ctx *ctx, const char *tok, size_t len,
                                   const uint8_t key[32])
 {
+    uint64_t generation = (uint64_t)atomic_load(&ctx->app->auth_generation);
     uint8_t hash[CLAVE_API_TOKEN_HASH_LEN];
     char uid[CLAVED_ID_LEN + 1];
     if (clave_api_token_hash(tok, len, hash) != CLAVE_OK ||
@@ -161,13 +164,14 @@ static int authenticate_api_token(struct claved_ctx *ctx, const char *tok, size_
         !principal_from_user(ctx, uid)) {
         return 401;
     }
-    remember(ctx, key, 0);
+    remember(ctx, key, 0, generation);
     return 0;
 }
 
 static int authenticate_session(struct claved_ctx *ctx, const char *tok, size_t len,
                                 const uint8_t key[32], const char **code)
 {
+    uint64_t generation = (uint64_t)atomic_load(&ctx->app->auth_generation);
     struct clave_session_claims c;
     clave_status st = clave_session_token_verify(ctx->app->session_key, tok, len,
                                                  ctx->app->cfg.session_audience, ctx->now, &c);
@@ -180,7 +184,7 @@ static int authenticate_session(struct claved_ctx *ctx, const char *tok, size_t 
         return 401;
     }
     memcpy(ctx->who.session_id, c.sid, strlen(c.sid) + 1);
-    remember(ctx, key, c.exp * 1000);
+    remember(ctx, key, c.exp * 1000, generation);
     return 0;
 }
 

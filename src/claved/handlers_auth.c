@@ -161,14 +161,9 @@ void claved_h_logout(struct claved_ctx *ctx)
         claved_store_error(ctx, st);
         return;
     }
-    /* This thread's cached copy goes now, the loop thread's with the response; other threads'
-     * lapse within session_cache_ms. */
-    const char *tok = ctx->req->authorization + 7; /* "Bearer ": checked by authenticate() */
-    if (claved_auth_cache_key(tok, strlen(tok), ctx->resp->credential_key) == CLAVE_OK) {
-        claved_auth_cache_drop(ctx->cache, ctx->resp->credential_key);
-        ctx->resp->credential_fresh = false;
-        ctx->resp->credential_revoked = true;
-    }
+    /* Every thread's cached credentials are void from here on (auth_cache.h). */
+    claved_auth_cache_revoke_all(&ctx->app->auth_generation);
+    ctx->resp->credential_fresh = false;
     struct clave_log_field f[] = {{"session", ctx->who.session_id}};
     if (claved_audit_or_fail(ctx, CLAVED_AUDIT_LOGOUT, f, 1)) {
         claved_json(ctx, 200, json_pack("{s:b}", "revoked", 1));

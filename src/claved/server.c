@@ -265,10 +265,8 @@ static void reply(struct http_job *j)
     evbuffer_free(out);
     if (j->resp.credential_fresh) {
         claved_auth_cache_put(j->loop->cache, j->resp.credential_key, &j->resp.credential_who,
-                              claved_now_ms(), j->resp.credential_limit_ms);
-    }
-    if (j->resp.credential_revoked) {
-        claved_auth_cache_drop(j->loop->cache, j->resp.credential_key);
+                              claved_now_ms(), j->resp.credential_limit_ms,
+                              j->resp.credential_generation);
     }
     uint64_t us = elapsed_us(&j->start);
     claved_metrics_request(j->srv->app->metrics, j->resp.route, j->resp.status, us);
@@ -459,7 +457,8 @@ static clave_status loop_init(struct server *srv, struct loop *l)
     CLAVE_ENSURE(l->http != NULL, CLAVE_ERR_NOMEM, "evhttp_new");
     l->stop_accept = event_new(l->base, -1, 0, stop_accept_cb, l);
     CLAVE_ENSURE_ALLOC(l->stop_accept);
-    CLAVE_CHECK(claved_auth_cache_new(cfg->session_cache_ms, &l->cache));
+    CLAVE_CHECK(
+        claved_auth_cache_new(cfg->session_cache_ms, &srv->app->auth_generation, &l->cache));
     evhttp_set_max_headers_size(l->http, cfg->max_header_bytes);
     /* Hard cap; dispatch applies the exact (and the tighter unauthenticated) limit with JSON. */
     evhttp_set_max_body_size(l->http, (ev_ssize_t)cfg->max_body_bytes * 2);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The per-thread credential cache: entries live at most the TTL and never past the limit, a
- * different token never hits, TTL 0 disables it; through the dispatcher a cached session keeps
- * working only until its entry lapses after a revocation made elsewhere, the revoking thread
- * forgets at once, and the loop-thread (inline) path answers only what it may: cached callers on
- * store-free routes, and hands everything else to a worker. On SQLite and PostgreSQL.
+ * different token never hits, TTL 0 disables it, a generation bump voids every entry; through
+ * the dispatcher a logout, token revocation or role change in this process voids every thread's
+ * cached copy at once, a revocation by another replica (straight in the store) is seen once the
+ * entry lapses; and the loop-thread (inline) path answers only what it may: cached callers on
+ * store-free routes, handing everything else to a worker. On SQLite and PostgreSQL.
  */
 #include "common.h"
 
@@ -28,27 +29,36 @@ static void test_cache_rules(void **state)
     snprintf(who.user_id, sizeof(who.user_id), "u_1");
     key_of("token-a", a);
     key_of("token-b", b);
-    T_OK(claved_auth_cache_new(1000, &c));
+    atomic_uint_fast64_t gen;
+    atomic_init(&gen, 7);
+    T_OK(claved_auth_cache_new(1000, &gen, &c));
     assert_false(claved_auth_cache_get(c, a, 0, &got));
-    claved_auth_cache_put(c, a, &who, 10000, 0);
+    claved_auth_cache_put(c, a, &who, 10000, 0, 7);
     assert_true(claved_auth_cache_get(c, a, 10999, &got));
     assert_string_equal(got.user_id, "u_1");
     assert_false(claved_auth_cache_get(c, a, 11000, &got)); /* the TTL is a hard bound */
     assert_false(claved_auth_cache_get(c, b, 10500, &got)); /* another token never hits */
-    claved_auth_cache_put(c, a, &who, 20000, 20300);        /* the token expires first */
+    claved_auth_cache_put(c, a, &who, 20000, 20300, 7);     /* the token expires first */
     assert_true(claved_auth_cache_get(c, a, 20299, &got));
     assert_false(claved_auth_cache_get(c, a, 20300, &got));
-    claved_auth_cache_put(c, a, &who, 30000, 0);
+    claved_auth_cache_put(c, a, &who, 30000, 0, 7);
     claved_auth_cache_drop(c, b); /* dropping another key leaves it */
     assert_true(claved_auth_cache_get(c, a, 30001, &got));
     claved_auth_cache_drop(c, a);
     assert_false(claved_auth_cache_get(c, a, 30001, &got));
     struct claved_principal anon = {.authenticated = false};
-    claved_auth_cache_put(c, a, &anon, 40000, 0); /* failures are never cached */
+    claved_auth_cache_put(c, a, &anon, 40000, 0, 7); /* failures are never cached */
     assert_false(claved_auth_cache_get(c, a, 40001, &got));
+    claved_auth_cache_put(c, a, &who, 50000, 0, 7);
+    assert_true(claved_auth_cache_get(c, a, 50001, &got));
+    claved_auth_cache_revoke_all(&gen); /* any revocation voids everything */
+    assert_false(claved_auth_cache_get(c, a, 50001, &got));
+    claved_auth_cache_put(c, a, &who, 50000, 0, 7); /* proved before the revocation: void */
+    assert_false(claved_auth_cache_get(c, a, 50001, &got));
+    assert_int_equal(claved_auth_cache_generation(c), 8);
     claved_auth_cache_free(c);
-    T_OK(claved_auth_cache_new(0, &c)); /* session_cache_ms = 0: off */
-    claved_auth_cache_put(c, a, &who, 0, 0);
+    T_OK(claved_auth_cache_new(0, &gen, &c)); /* session_cache_ms = 0: off */
+    claved_auth_cache_put(c, a, &who, 0, 0, 8);
     assert_false(claved_auth_cache_get(c, a, 1, &got));
     claved_auth_cache_free(c);
     claved_auth_cache_free(NULL);
@@ -60,32 +70,49 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* A revocation made through another connection (another thread or replica) reaches a cached
- * session once its entry lapses; the thread that logs out forgets at once. */
+/* In-process revocations void every thread's cache at once; one made by another replica (only
+ * in the store) is seen when the cached entry lapses. */
 static void test_revocation_reaches_cache(void **state)
 {
     (void)state;
     struct fixture f;
     char party[CLAVED_ID_LEN + 1];
+    json_t *b = NULL;
     setenv("CLAVE_SESSION_CACHE_MS", "200", 1);
     fixture_init(&f);
     unsetenv("CLAVE_SESSION_CACHE_MS");
     T_OK(claved_new_id("p", party));
     T_OK(claved_db_party_insert(f.app.store, party, "p", 1));
     char *tok = make_user(&f, party, "carl", CLAVED_ROLE_ANALYST, NULL);
-    char *tok2 = make_user(&f, party, "dora", CLAVED_ROLE_ANALYST, NULL);
-    T_OK(claved_auth_cache_new(f.app.cfg.session_cache_ms, &f.cache));
-    assert_int_equal(call(&f, CLAVED_GET, "/v1/me", tok, NULL, NULL), 200); /* now cached */
+    char *tok2 = make_user(&f, party, "dora", CLAVED_ROLE_OWNER, NULL);
+    T_OK(claved_auth_cache_new(f.app.cfg.session_cache_ms, &f.app.auth_generation, &f.cache));
     struct claved_auth_cache *mine = f.cache;
-    f.cache = NULL; /* "another thread" logs the session out */
+    /* Logout on "another thread" (no cache): this thread's cached copy is void at once. */
+    assert_int_equal(call(&f, CLAVED_GET, "/v1/me", tok, NULL, NULL), 200); /* now cached */
+    f.cache = NULL;
     assert_int_equal(call(&f, CLAVED_POST, "/v1/logout", tok, NULL, NULL), 200);
-    assert_int_equal(call(&f, CLAVED_GET, "/v1/me", tok, NULL, NULL), 401);
     f.cache = mine;
-    sleep_ms(250); /* past session_cache_ms: the cached entry has lapsed */
     assert_int_equal(call(&f, CLAVED_GET, "/v1/me", tok, NULL, NULL), 401);
-    /* Logging out on the caching thread itself takes effect immediately. */
-    assert_int_equal(call(&f, CLAVED_GET, "/v1/me", tok2, NULL, NULL), 200);
-    assert_int_equal(call(&f, CLAVED_POST, "/v1/logout", tok2, NULL, NULL), 200);
+    /* A role change elsewhere: the cached role is not used again. */
+    assert_int_equal(call(&f, CLAVED_GET, "/v1/me", tok2, NULL, &b), 200);
+    assert_string_equal(json_string_value(json_object_get(b, "role")), "owner");
+    json_decref(b);
+    struct claved_user u;
+    T_OK(claved_db_user_by_name(f.app.store, "dora", &u));
+    char path[128];
+    snprintf(path, sizeof(path), "/v1/users/%s/role", u.id);
+    f.cache = NULL;
+    assert_int_equal(call(&f, CLAVED_PUT, path, tok2, "{\"role\":\"analyst\"}", NULL), 200);
+    f.cache = mine;
+    assert_int_equal(call(&f, CLAVED_GET, "/v1/me", tok2, NULL, &b), 200);
+    assert_string_equal(json_string_value(json_object_get(b, "role")), "analyst");
+    json_decref(b);
+    /* Another replica revokes (store only, no generation bump): seen once the entry lapses. */
+    int64_t sessions = 0;
+    T_OK(claved_db_session_active_count(f.app.store, (int64_t)time(NULL), &sessions));
+    assert_int_equal(sessions, 1);
+    T_OK(clave_store_exec(f.app.store, "UPDATE sessions SET revoked = 1", NULL, 0, NULL));
+    sleep_ms(250); /* past session_cache_ms = 200 */
     assert_int_equal(call(&f, CLAVED_GET, "/v1/me", tok2, NULL, NULL), 401);
     claved_auth_cache_free(f.cache);
     f.cache = NULL;
@@ -119,7 +146,8 @@ static bool inline_call(struct fixture *f, struct claved_auth_cache *loop_cache,
         *status = resp.status;
         if (resp.credential_fresh) {
             claved_auth_cache_put(loop_cache, resp.credential_key, &resp.credential_who,
-                                  claved_now_ms(), resp.credential_limit_ms);
+                                  claved_now_ms(), resp.credential_limit_ms,
+                                  resp.credential_generation);
         }
     }
     claved_response_clear(&resp);
@@ -137,7 +165,7 @@ static void test_inline_path(void **state)
     T_OK(claved_new_id("p", party));
     T_OK(claved_db_party_insert(f.app.store, party, "p", 1));
     char *tok = make_user(&f, party, "eve", CLAVED_ROLE_ANALYST, NULL);
-    T_OK(claved_auth_cache_new(1000, &loop));
+    T_OK(claved_auth_cache_new(1000, &f.app.auth_generation, &loop));
     assert_true(inline_call(&f, loop, CLAVED_GET, "/healthz", NULL, &st));
     assert_int_equal(st, 200);
     assert_true(inline_call(&f, loop, CLAVED_GET, "/nope", NULL, &st));
