@@ -178,7 +178,9 @@ n3=$(python3 -c "import json;print(json.load(open('sth3.json'))['tree_size'])")
 get "$U/v1/audit/consistency?first=$n&second=$n3" >cons.json && ok "consistency proof served" || bad "consistency"
 
 kill -TERM "$pid"
-wait "$pid" || true
+rc=0
+wait "$pid" || rc=$?
 pid=""
+[[ $rc == 0 ]] && ok "SIGTERM: clean exit (no leaks under ASan)" || bad "exit status $rc: $(tail -n 20 server.log)"
 echo "claved_cli: $passed passed, $failed failed"
 ((failed == 0))

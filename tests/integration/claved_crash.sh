@@ -124,7 +124,9 @@ n=$(python3 -c "import json;print(json.load(open('sth.json'))['tree_size'])")
 [[ $(wc -l <export.jsonl) == "$n" ]] && ok "export matches the head's size" || bad "export size"
 
 kill -TERM "$pid"
-wait "$pid" || true
+rc=0
+wait "$pid" || rc=$?
 pid=""
+[[ $rc == 0 ]] && ok "SIGTERM: clean exit" || bad "exit status $rc: $(tail -n 20 server.log)"
 echo "claved_crash: $passed passed, $failed failed"
 ((failed == 0))
