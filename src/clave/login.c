@@ -163,7 +163,7 @@ static char *login_body(const char *user, const struct clave_secret *pw, const c
         (void)json_object_set_new(doc, "totp", json_string(totp));
     }
     char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc); /* jansson's copy of the password: see docs/server.md */
+    json_decref(doc); /* jansson frees its copy unwiped; the caller wipes the text */
     return text;
 }
 
