@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* clave audit verify: check an exported audit log or one entry's proof against a signed head. */
+/*
+ * clave audit verify: check an exported audit log or one entry's proof against a signed head.
+ * clave audit tail: print a server's latest audit entries (with the cached session).
+ */
 #include "cli.h"
+#include "remote.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +15,7 @@
 
 static const char AUDIT_USAGE[] =
     "usage: clave audit verify --log-key PEM --sth FILE (--export FILE | --proof FILE)\n"
+    "       clave audit tail [--server URL] [-n COUNT] [--json]\n"
     "\n"
     "Verify, offline, what a coordinator's audit ledger claims:\n"
     "  --log-key PEM   the ledger's Ed25519 public key (SubjectPublicKeyInfo PEM), obtained out\n"
@@ -20,7 +25,17 @@ static const char AUDIT_USAGE[] =
     "                  re-hashes to the signed root\n"
     "  --proof FILE    one entry with its inclusion proof (GET /v1/audit/entries/{i}/proof)\n"
     "  --json          print the result as JSON\n"
-    "Exit status 0 only if everything verifies.\n";
+    "Exit status 0 only if everything verifies.\n"
+    "\n"
+    "tail: fetch and print the latest entries of the server's log (GET /v1/audit/entries) as\n"
+    "the session cached by 'clave login' (an admin or auditor):\n"
+    "  --server URL    must be the server of the cached session (a guard against sending the\n"
+    "                  session to another server); default: that server\n"
+    "  -n COUNT        how many entries (1..1000, default 20)\n"
+    "  --json          one JSON object per line: {\"index\": i, \"event\": {...}}\n";
+
+#define TAIL_DEFAULT 20
+#define TAIL_MAX 1000
 
 static clave_status read_file(const char *path, char **out, size_t *len)
 {
@@ -145,10 +160,113 @@ static clave_status verify(const struct audit_args *a, struct clave_ledger_sth *
     return st;
 }
 
+static void print_entry(json_t *e, bool json)
+{
+    const char *b64 = json_string_value(json_object_get(e, "event"));
+    json_int_t index = json_integer_value(json_object_get(e, "index"));
+    uint8_t *event = NULL;
+    size_t len = 0;
+    if (b64 == NULL ||
+        clave_b64_decode_alloc(CLAVE_B64URL, b64, strlen(b64), &event, &len) != CLAVE_OK) {
+        printf("#%lld (undecodable)\n", (long long)index);
+        return;
+    }
+    json_t *doc = json_loadb((const char *)event, len, 0, NULL);
+    if (json) {
+        json_t *line = json_pack("{s:I,s:o?}", "index", index, "event", json_incref(doc));
+        char *text = line != NULL ? json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        printf("%s\n", text != NULL ? text : "{}");
+        free(text);
+        json_decref(line);
+    } else {
+        printf("#%lld %.*s\n", (long long)index, (int)len, (const char *)event);
+    }
+    json_decref(doc);
+    free(event);
+}
+
+static int parse_tail(int argc, char **argv, const char **server, long *count, bool *json)
+{
+    static const struct option OPTS[] = {{"server", required_argument, NULL, 's'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int opt = 0;
+    char *end = NULL;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "n:h", OPTS, NULL)) != -1) {
+        switch (opt) {
+        case 's':
+            *server = optarg;
+            break;
+        case 'n':
+            *count = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || *count < 1 || *count > TAIL_MAX) {
+                fputs(AUDIT_USAGE, stderr);
+                return CLI_USAGE;
+            }
+            break;
+        case 'j':
+            *json = true;
+            break;
+        case 'h':
+            fputs(AUDIT_USAGE, stdout);
+            exit(0);
+        default:
+            fputs(AUDIT_USAGE, stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fputs(AUDIT_USAGE, stderr);
+        return CLI_USAGE;
+    }
+    return 0;
+}
+
+static int audit_tail(int argc, char **argv)
+{
+    const char *server = NULL;
+    long count = TAIL_DEFAULT;
+    bool json = false;
+    struct cli_session s;
+    json_t *out = NULL;
+    int rc = parse_tail(argc, argv, &server, &count, &json);
+    if (rc != 0) {
+        return rc;
+    }
+    if (server != NULL) {
+        if (cli_session_load(&s) != CLAVE_OK) {
+            return CLI_FAILED;
+        }
+        bool same = strncmp(server, s.server, strlen(s.server)) == 0 &&
+                    strspn(server + strlen(s.server), "/") == strlen(server + strlen(s.server));
+        cli_session_free(&s);
+        if (!same) {
+            fprintf(stderr,
+                    "clave: audit tail: the cached session is for another server; run "
+                    "'clave login --server %s' first\n",
+                    server);
+            return CLI_FAILED;
+        }
+    }
+    rc = cli_call("audit tail", "GET", "/v1/audit/entries", NULL, 200, &out);
+    json_t *entries = json_object_get(out, "entries");
+    size_t n = json_array_size(entries);
+    for (size_t i = n > (size_t)count ? n - (size_t)count : 0; rc == 0 && i < n; i++) {
+        print_entry(json_array_get(entries, i), json);
+    }
+    json_decref(out);
+    return rc;
+}
+
 int cli_audit(int argc, char **argv)
 {
     struct audit_args a;
     struct clave_ledger_sth sth;
+    if (argc >= 2 && strcmp(argv[1], "tail") == 0) {
+        return audit_tail(argc - 1, argv + 1);
+    }
     if (argc < 2 || strcmp(argv[1], "verify") != 0) {
         bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
         fputs(AUDIT_USAGE, help ? stdout : stderr);

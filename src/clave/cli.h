@@ -62,6 +62,11 @@ bool cli_keyring_opt(struct cli_keyring_opts *opts, int opt, const char *arg);
 clave_status cli_keyring_load(const struct cli_keyring_opts *opts, bool create,
                               struct clave_keyring **out);
 
+/* A secret from `file` (first line), else the environment variable `env` (may be NULL), else a
+ * prompt on the terminal with echo off. Caller frees `*out`. */
+clave_status cli_secret_load(const char *file, const char *env, const char *prompt,
+                             struct clave_secret **out);
+
 int cli_version(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_keyring(int argc, char **argv);
@@ -75,5 +80,8 @@ int cli_server(int argc, char **argv);
 int cli_attest_intel(int argc, char **argv);
 int cli_contract(int argc, char **argv);
 int cli_attest(int argc, char **argv);
+int cli_login(int argc, char **argv);
+int cli_user(int argc, char **argv);
+int cli_token(int argc, char **argv);
 
 #endif

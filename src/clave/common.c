@@ -116,8 +116,8 @@ static clave_status secret_from_tty(const char *prompt, struct clave_secret **ou
     return st;
 }
 
-static clave_status load_secret(const char *file, const char *env, const char *prompt,
-                                struct clave_secret **out)
+clave_status cli_secret_load(const char *file, const char *env, const char *prompt,
+                             struct clave_secret **out)
 {
     *out = NULL;
     if (file != NULL) {
@@ -153,13 +153,13 @@ clave_status cli_keyring_load(const struct cli_keyring_opts *opts, bool create,
             fprintf(stderr, "clave: --token LABEL (or CLAVE_PKCS11_TOKEN) is required\n");
             return CLAVE_ERR_ARG;
         }
-        st = load_secret(opts->secret_file, "CLAVE_PKCS11_PIN", "token PIN", &secret);
+        st = cli_secret_load(opts->secret_file, "CLAVE_PKCS11_PIN", "token PIN", &secret);
     } else {
         cfg.backend = CLAVE_KEYRING_FILE;
         cfg.path = opts->path != NULL ? opts->path : getenv("CLAVE_KEYRING");
         cfg.path = cfg.path != NULL ? cfg.path : "clave-keyring.json";
-        st = load_secret(opts->secret_file, "CLAVE_KEYRING_PASSPHRASE", "keyring passphrase",
-                         &secret);
+        st = cli_secret_load(opts->secret_file, "CLAVE_KEYRING_PASSPHRASE", "keyring passphrase",
+                             &secret);
     }
     if (st != CLAVE_OK) {
         return st;

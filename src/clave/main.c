@@ -11,13 +11,16 @@ static const struct cli_command COMMANDS[] = {
     {"unseal", "decrypt and verify a sealed file", cli_unseal},
     {"inspect", "show a sealed file's header as JSON", cli_inspect},
     {"he", "Paillier keys and encrypted sums over CSV columns", cli_he},
-    {"audit", "verify an audit log or entry against a signed tree head", cli_audit},
+    {"audit", "verify an audit log or entry offline; tail a server's log", cli_audit},
     {"dp", "differential privacy: accountants, noisy queries, budget ledger", cli_dp},
     {"secagg", "secure aggregation of client vectors (simulation)", cli_secagg},
     {"server", "prepare a claved data directory (server init)", cli_server},
     {"attest-intel", "verify Intel DCAP (TDX/SGX) and TPM 2.0 quotes", cli_attest_intel},
     {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},
     {"attest", "verify, inspect, simulate and collect TEE attestation evidence", cli_attest},
+    {"login", "log in to a claved server (password + TOTP); caches the session", cli_login},
+    {"user", "users on the server: add, list, role", cli_user},
+    {"token", "API tokens on the server: create, revoke", cli_token},
     {"version", "print the version", cli_version},
 };
 

@@ -2,6 +2,7 @@
 /* claved application state. */
 #include "app.h"
 
+#include "auth_cache.h"
 #include "core/check.h"
 #include "db.h"
 #include "metrics.h"
@@ -86,6 +87,47 @@ done:
     return st;
 }
 
+/* The audit log key (its own seed file) and its public half as PEM for GET /v1/audit/key. */
+static clave_status load_audit_key(struct claved_app *app)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t seed[SEED_LEN];
+    uint8_t spki[CLAVE_PKEY_SPKI_MAX_LEN];
+    size_t spki_len = 0;
+    char *b64 = NULL;
+    CLAVE_CHECK(load_seed(app->cfg.audit_key_file, seed));
+    CLAVE_CHECK(clave_pkey_from_raw_private(CLAVE_PKEY_ED25519, seed, SEED_LEN, &app->audit_key));
+    CLAVE_CHECK(clave_pkey_export_spki(app->audit_key, spki, sizeof(spki), &spki_len));
+    CLAVE_CHECK(clave_b64_encode_alloc(CLAVE_B64_STD, spki, spki_len, &b64));
+    size_t n = strlen(b64) + 64;
+    app->audit_key_pem = malloc(n);
+    CLAVE_ENSURE_ALLOC(app->audit_key_pem);
+    snprintf(app->audit_key_pem, n, "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n",
+             b64);
+    st = CLAVE_OK;
+done:
+    free(b64);
+    clave_wipe(seed, sizeof(seed));
+    return st;
+}
+
+/* Sign a head at start when the log grew since the last one (or has none). */
+static clave_status first_checkpoint(struct claved_app *app)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_ledger_sth sth;
+    uint64_t size = 0;
+    clave_status latest = clave_ledger_latest_sth(app->ledger, &sth);
+    CLAVE_ENSURE(latest == CLAVE_OK || latest == CLAVE_ERR_NOT_FOUND, latest, "audit: latest head");
+    CLAVE_CHECK(clave_ledger_size(app->ledger, &size));
+    if (latest == CLAVE_ERR_NOT_FOUND || sth.tree_size != size) {
+        CLAVE_CHECK(clave_ledger_checkpoint(app->ledger, app->audit_key, claved_now_ms(), &sth));
+    }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 static clave_status open_store(struct claved_app *app)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
@@ -96,6 +138,7 @@ static clave_status open_store(struct claved_app *app)
     }
     CLAVE_CHECK(clave_store_open(&sc, &app->store));
     CLAVE_CHECK_CTX(claved_db_migrate(app->store), "migrations: ");
+    CLAVE_CHECK_CTX(clave_ledger_open(app->store, &app->ledger), "audit ledger: ");
     st = CLAVE_OK;
 done:
     return st;
@@ -154,10 +197,12 @@ clave_status claved_app_init(struct claved_app *app, struct claved_config *cfg, 
     app->cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
     atomic_init(&app->draining, false);
+    atomic_init(&app->auth_generation, 0);
     CLAVE_CHECK(clave_log_level_parse(app->cfg.log_level, &level));
     CLAVE_CHECK(clave_log_new(log_sink, level, &app->log));
     CLAVE_CHECK(mkdir_p(app->cfg.data_dir));
     CLAVE_CHECK(load_keys(app));
+    CLAVE_CHECK_CTX(load_audit_key(app), "audit key: ");
     CLAVE_CHECK(claved_metrics_new(CLAVED_ROUTE_COUNT, &app->metrics));
     /* The dummy hash costs what a real one does: unknown users take as long as wrong passwords. */
     struct clave_argon2_params ap = {app->cfg.argon2_t_cost, app->cfg.argon2_m_cost_kib,
@@ -165,6 +210,7 @@ clave_status claved_app_init(struct claved_app *app, struct claved_config *cfg, 
     CLAVE_CHECK(clave_password_hash(&ap, "dummy", 5, app->dummy_hash, sizeof(app->dummy_hash)));
     CLAVE_CHECK(open_store(app));
     CLAVE_CHECK_CTX(bootstrap(app), "bootstrap: ");
+    CLAVE_CHECK_CTX(first_checkpoint(app), "audit checkpoint: ");
     st = CLAVE_OK;
 done:
     return st;
@@ -172,7 +218,10 @@ done:
 
 void claved_app_fini(struct claved_app *app)
 {
+    clave_ledger_free(app->ledger);
     clave_store_close(app->store);
+    clave_pkey_free(app->audit_key);
+    free(app->audit_key_pem);
     claved_metrics_free(app->metrics);
     clave_pkey_free(app->session_key);
     clave_log_free(app->log);
@@ -181,7 +230,26 @@ void claved_app_fini(struct claved_app *app)
     memset(app, 0, sizeof(*app));
 }
 
-clave_status claved_app_store_clone(struct claved_app *app, struct clave_store **out)
+clave_status claved_app_conn_open(struct claved_app *app, struct claved_conn *out)
 {
-    return clave_store_clone(app->store, out);
+    clave_status st = CLAVE_ERR_INTERNAL;
+    memset(out, 0, sizeof(*out));
+    CLAVE_CHECK(clave_store_clone(app->store, &out->store));
+    CLAVE_CHECK(clave_ledger_open(out->store, &out->ledger));
+    CLAVE_CHECK(
+        claved_auth_cache_new(app->cfg.session_cache_ms, &app->auth_generation, &out->cache));
+    st = CLAVE_OK;
+done:
+    if (st != CLAVE_OK) {
+        claved_app_conn_close(out);
+    }
+    return st;
+}
+
+void claved_app_conn_close(struct claved_conn *conn)
+{
+    claved_auth_cache_free(conn->cache);
+    clave_ledger_free(conn->ledger);
+    clave_store_close(conn->store);
+    memset(conn, 0, sizeof(*conn));
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The single hook every security-relevant handler calls before it responds. Today it writes a
- * JSON log line; the audit ledger replaces its body ("append before respond"): a non-OK return
- * must make the handler fail the request with 503 instead of acting unrecorded.
+ * The single hook every security-relevant handler calls before it responds: it appends the event
+ * to the audit ledger ("append before respond"); a non-OK return must make the handler fail the
+ * request with 503 instead of answering as if the action were recorded.
  */
 #ifndef CLAVED_AUDIT_HOOK_H
 #define CLAVED_AUDIT_HOOK_H
@@ -23,8 +23,9 @@
 #define CLAVED_AUDIT_DENIED "access.denied"
 
 /**
- * Record `event_type` with `n` extra string fields (never secrets) plus, from `ctx`, the request
- * id and the acting principal. Returns CLAVE_OK once the event is durable.
+ * Record `event_type` with `n` extra string fields (never secrets; keys other than type, time,
+ * request_id, outcome, actor, actor_party) plus, from `ctx`, the request id and the acting
+ * principal, in ctx->ledger. Returns CLAVE_OK once the event is durable.
  */
 clave_status claved_audit(struct claved_ctx *ctx, const char *event_type,
                           const struct clave_log_field *fields, size_t n);

@@ -37,6 +37,9 @@ struct claved_config {
     char *session_audience;
     uint32_t session_ttl_s;
     char *session_key_file;
+    char *audit_key_file;
+    uint32_t audit_checkpoint_interval_s;
+    uint32_t session_cache_ms;
     uint32_t argon2_t_cost;
     uint32_t argon2_m_cost_kib;
     uint32_t argon2_parallelism;

@@ -4,9 +4,11 @@
  * the route), check and parse the body against the route's schema, run the handler.
  */
 #include "audit_hook.h"
+#include "auth_cache.h"
 #include "db.h"
 #include "routes.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +33,67 @@ void claved_json(struct claved_ctx *ctx, int status, json_t *body)
     r->status = body != NULL && r->body == NULL ? 500 : status;
     r->content_type = "application/json";
     json_decref(body);
+}
+
+void claved_text(struct claved_ctx *ctx, int status, const char *content_type, char *body,
+                 size_t len)
+{
+    struct claved_response *r = ctx->resp;
+    free(r->body);
+    r->body = body;
+    r->body_len = body != NULL ? len : 0;
+    r->status = body != NULL ? status : 500;
+    r->content_type = content_type;
+}
+
+int64_t claved_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define QUERY_DIGITS_MAX 18
+
+/* Find `name=value` in the raw query string; value is the span up to '&' or the end. */
+static const char *query_find(const char *q, const char *name, size_t *vlen)
+{
+    size_t nlen = strlen(name);
+    while (q != NULL && *q != '\0') {
+        const char *amp = strchr(q, '&');
+        size_t len = amp != NULL ? (size_t)(amp - q) : strlen(q);
+        if (len > nlen && strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
+            *vlen = len - nlen - 1;
+            return q + nlen + 1;
+        }
+        q = amp != NULL ? amp + 1 : NULL;
+    }
+    return NULL;
+}
+
+int claved_query_uint(struct claved_ctx *ctx, const char *name, uint64_t *out)
+{
+    size_t len = 0;
+    const char *v = query_find(ctx->req->query, name, &len);
+    uint64_t x = 0;
+    if (v == NULL) {
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9') {
+            len = 0;
+            break;
+        }
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    }
+    if (len == 0 || len > QUERY_DIGITS_MAX) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "query parameter %.32s: expected a decimal integer", name);
+        claved_error(ctx, 400, "invalid_query", msg);
+        return -1;
+    }
+    *out = x;
+    return 1;
 }
 
 void claved_error(struct claved_ctx *ctx, int status, const char *code, const char *message)
@@ -75,30 +138,40 @@ static bool principal_from_user(struct claved_ctx *ctx, const char *user_id)
     return true;
 }
 
-/* Bearer credentials: a session token ("v1.") or an API token ("clv_"). Returns 0 on success or
- * when no credentials were presented, else the HTTP status to answer with. */
-static int authenticate(struct claved_ctx *ctx, const char **code)
+/* Remember a credential proved the slow way: in this thread's cache, and in the response for
+ * the loop thread's. */
+static void remember(struct claved_ctx *ctx, const uint8_t key[32], int64_t limit_ms,
+                     uint64_t generation)
 {
-    const char *h = ctx->req->authorization;
-    *code = "unauthenticated";
-    if (h == NULL) {
-        return 0;
-    }
-    if (strncmp(h, BEARER, BEARER_LEN) != 0) {
+    struct claved_response *r = ctx->resp;
+    int64_t now_ms = claved_now_ms();
+    claved_auth_cache_put(ctx->cache, key, &ctx->who, now_ms, limit_ms, generation);
+    r->credential_fresh = true;
+    r->credential_generation = generation;
+    memcpy(r->credential_key, key, 32);
+    r->credential_limit_ms = limit_ms;
+    r->credential_who = ctx->who;
+}
+
+static int authenticate_api_token(struct claved_ctx *ctx, const char *tok, size_t len,
+                                  const uint8_t key[32])
+{
+    uint64_t generation = (uint64_t)atomic_load(&ctx->app->auth_generation);
+    uint8_t hash[CLAVE_API_TOKEN_HASH_LEN];
+    char uid[CLAVED_ID_LEN + 1];
+    if (clave_api_token_hash(tok, len, hash) != CLAVE_OK ||
+        claved_db_token_user(ctx->store, hash, ctx->now, uid) != CLAVE_OK ||
+        !principal_from_user(ctx, uid)) {
         return 401;
     }
-    const char *tok = h + BEARER_LEN;
-    size_t len = strnlen(tok, CLAVE_SESSION_TOKEN_MAX + 1);
-    if (strncmp(tok, CLAVE_API_TOKEN_PREFIX, 4) == 0) {
-        uint8_t hash[CLAVE_API_TOKEN_HASH_LEN];
-        char uid[CLAVED_ID_LEN + 1];
-        if (clave_api_token_hash(tok, len, hash) != CLAVE_OK ||
-            claved_db_token_user(ctx->store, hash, ctx->now, uid) != CLAVE_OK ||
-            !principal_from_user(ctx, uid)) {
-            return 401;
-        }
-        return 0;
-    }
+    remember(ctx, key, 0, generation);
+    return 0;
+}
+
+static int authenticate_session(struct claved_ctx *ctx, const char *tok, size_t len,
+                                const uint8_t key[32], const char **code)
+{
+    uint64_t generation = (uint64_t)atomic_load(&ctx->app->auth_generation);
     struct clave_session_claims c;
     clave_status st = clave_session_token_verify(ctx->app->session_key, tok, len,
                                                  ctx->app->cfg.session_audience, ctx->now, &c);
@@ -111,7 +184,40 @@ static int authenticate(struct claved_ctx *ctx, const char **code)
         return 401;
     }
     memcpy(ctx->who.session_id, c.sid, strlen(c.sid) + 1);
+    remember(ctx, key, c.exp * 1000, generation);
     return 0;
+}
+
+/* Bearer credentials: a session token ("v1.") or an API token ("clv_"), from this thread's
+ * cache when it holds them. Returns 0 on success or when no credentials were presented (or,
+ * inline, when a worker must finish: ctx->needs_worker), else the HTTP status to answer. */
+static int authenticate(struct claved_ctx *ctx, const char **code)
+{
+    const char *h = ctx->req->authorization;
+    uint8_t key[32];
+    *code = "unauthenticated";
+    if (h == NULL) {
+        return 0;
+    }
+    if (strncmp(h, BEARER, BEARER_LEN) != 0) {
+        return 401;
+    }
+    const char *tok = h + BEARER_LEN;
+    size_t len = strnlen(tok, CLAVE_SESSION_TOKEN_MAX + 1);
+    if (claved_auth_cache_key(tok, len, key) != CLAVE_OK) {
+        return 401;
+    }
+    if (claved_auth_cache_get(ctx->cache, key, claved_now_ms(), &ctx->who)) {
+        return 0;
+    }
+    if (ctx->inline_only) {
+        ctx->needs_worker = true;
+        return 0;
+    }
+    if (strncmp(tok, CLAVE_API_TOKEN_PREFIX, 4) == 0) {
+        return authenticate_api_token(ctx, tok, len, key);
+    }
+    return authenticate_session(ctx, tok, len, key, code);
 }
 
 static bool is_json(const char *ct)
@@ -166,7 +272,14 @@ static void run(struct claved_ctx *ctx, int ri)
 {
     const struct claved_route *route = &CLAVED_ROUTES[ri];
     const char *code = NULL;
+    if (ctx->inline_only && route->offload) {
+        ctx->needs_worker = true;
+        return;
+    }
     int status = authenticate(ctx, &code);
+    if (ctx->needs_worker) {
+        return;
+    }
     if (status == 0 && route->perm != CLAVED_PERM_PUBLIC && !ctx->who.authenticated) {
         status = 401;
     }
@@ -177,6 +290,10 @@ static void run(struct claved_ctx *ctx, int ri)
         return;
     }
     if (!claved_role_allows(ctx->who.role, route->perm) && route->perm != CLAVED_PERM_PUBLIC) {
+        if (ctx->inline_only) {
+            ctx->needs_worker = true; /* the denial is audited: that needs the store */
+            return;
+        }
         struct clave_log_field f[] = {{"route", route->pattern}};
         (void)claved_audit(ctx, CLAVED_AUDIT_DENIED, f, 1);
         claved_error(ctx, 403, "forbidden", "your role does not allow this");
@@ -187,34 +304,60 @@ static void run(struct claved_ctx *ctx, int ri)
     }
 }
 
-void claved_dispatch(struct claved_app *app, struct clave_store *store,
-                     const struct claved_request *req, struct claved_response *resp)
+static bool dispatch(struct claved_ctx *ctx)
 {
     char param_buf[CLAVED_PATH_MAX];
     bool path_known = false;
-    struct claved_ctx ctx;
-    memset(&ctx, 0, sizeof(ctx));
+    const struct claved_request *req = ctx->req;
+    struct claved_response *resp = ctx->resp;
     claved_response_clear(resp);
-    ctx.app = app;
-    ctx.store = store;
-    ctx.req = req;
-    ctx.resp = resp;
-    ctx.now = (int64_t)time(NULL);
+    ctx->now = (int64_t)time(NULL);
     int ri = -1;
     if (req->path != NULL && strnlen(req->path, CLAVED_PATH_MAX) < CLAVED_PATH_MAX) {
-        ri = claved_route_match(req->method, req->path, ctx.params, param_buf, sizeof(param_buf),
+        ri = claved_route_match(req->method, req->path, ctx->params, param_buf, sizeof(param_buf),
                                 &path_known);
     }
     resp->route = ri;
     if (ri < 0) {
-        claved_error(&ctx, path_known ? 405 : 404, path_known ? "method_not_allowed" : "not_found",
+        claved_error(ctx, path_known ? 405 : 404, path_known ? "method_not_allowed" : "not_found",
                      path_known ? "method not allowed on this path" : "no such route");
     } else {
-        run(&ctx, ri);
+        run(ctx, ri);
     }
-    if (resp->status == 0) {
-        claved_error(&ctx, 500, "internal", "the handler produced no response");
+    bool handled = !ctx->needs_worker;
+    if (!handled) {
+        claved_response_clear(resp);
+    } else if (resp->status == 0) {
+        claved_error(ctx, 500, "internal", "the handler produced no response");
     }
-    json_decref(ctx.body);
-    clave_wipe(&ctx.who, sizeof(ctx.who));
+    json_decref(ctx->body);
+    clave_wipe(&ctx->who, sizeof(ctx->who));
+    return handled;
+}
+
+void claved_dispatch(struct claved_app *app, const struct claved_conn *conn,
+                     const struct claved_request *req, struct claved_response *resp)
+{
+    struct claved_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.app = app;
+    ctx.store = conn->store;
+    ctx.ledger = conn->ledger;
+    ctx.cache = conn->cache;
+    ctx.req = req;
+    ctx.resp = resp;
+    (void)dispatch(&ctx);
+}
+
+bool claved_dispatch_inline(struct claved_app *app, struct claved_auth_cache *cache,
+                            const struct claved_request *req, struct claved_response *resp)
+{
+    struct claved_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.app = app;
+    ctx.cache = cache;
+    ctx.inline_only = true;
+    ctx.req = req;
+    ctx.resp = resp;
+    return dispatch(&ctx);
 }

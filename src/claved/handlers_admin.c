@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Users, API tokens and parties. Admin acts globally; everyone else within their own party. */
+#include "auth_cache.h"
 #include "handlers.h"
 
 #include <string.h>
@@ -136,6 +137,7 @@ void claved_h_users_role(struct claved_ctx *ctx)
         return;
     }
     clave_status st = claved_db_user_set_role(ctx->store, target.id, role);
+    claved_auth_cache_revoke_all(&ctx->app->auth_generation); /* cached roles are void */
     struct clave_log_field f[] = {{"user", target.id},
                                   {"from", claved_role_name(target.role)},
                                   {"to", claved_role_name(role)}};
@@ -197,6 +199,7 @@ void claved_h_tokens_delete(struct claved_ctx *ctx)
 {
     clave_status st =
         claved_db_token_revoke(ctx->store, ctx->params[0], is_admin(ctx) ? NULL : ctx->who.user_id);
+    claved_auth_cache_revoke_all(&ctx->app->auth_generation);
     struct clave_log_field f[] = {{"token", ctx->params[0]}};
     if (st != CLAVE_OK) {
         claved_store_error(ctx, st);

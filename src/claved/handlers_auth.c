@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* POST /v1/login, POST /v1/logout, GET /v1/me, POST /v1/users/{id}/totp. */
+#include "auth_cache.h"
 #include "handlers.h"
 #include "metrics.h"
 
@@ -160,6 +161,9 @@ void claved_h_logout(struct claved_ctx *ctx)
         claved_store_error(ctx, st);
         return;
     }
+    /* Every thread's cached credentials are void from here on (auth_cache.h). */
+    claved_auth_cache_revoke_all(&ctx->app->auth_generation);
+    ctx->resp->credential_fresh = false;
     struct clave_log_field f[] = {{"session", ctx->who.session_id}};
     if (claved_audit_or_fail(ctx, CLAVED_AUDIT_LOGOUT, f, 1)) {
         claved_json(ctx, 200, json_pack("{s:b}", "revoked", 1));

@@ -30,7 +30,9 @@ void claved_h_metrics(struct claved_ctx *ctx)
     if (claved_db_session_active_count(ctx->store, ctx->now, &active) != CLAVE_OK) {
         active = -1;
     }
-    if (claved_metrics_render(ctx->app->metrics, active, &text, &len) != CLAVE_OK) {
+    uint64_t entries = 0;
+    int64_t ledger = clave_ledger_size(ctx->ledger, &entries) == CLAVE_OK ? (int64_t)entries : -1;
+    if (claved_metrics_render(ctx->app->metrics, active, ledger, &text, &len) != CLAVE_OK) {
         claved_error(ctx, 500, "internal", "metrics unavailable");
         return;
     }

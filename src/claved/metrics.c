@@ -156,7 +156,7 @@ static void render_latency(const struct claved_metrics *m, struct text *t)
 }
 
 clave_status claved_metrics_render(const struct claved_metrics *m, int64_t active_sessions,
-                                   char **out, size_t *len)
+                                   int64_t ledger_entries, char **out, size_t *len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct text t = {malloc(METRICS_TEXT_MAX), 0, false};
@@ -173,6 +173,10 @@ clave_status claved_metrics_render(const struct claved_metrics *m, int64_t activ
         "# HELP claved_login_failures_total Failed login attempts.\n"
         "# TYPE claved_login_failures_total counter\nclaved_login_failures_total %llu\n",
         (unsigned long long)atomic_load(&m->login_failures));
+    put(&t,
+        "# HELP claved_audit_ledger_entries Entries in the audit ledger.\n"
+        "# TYPE claved_audit_ledger_entries gauge\nclaved_audit_ledger_entries %lld\n",
+        (long long)ledger_entries);
     CLAVE_ENSURE(!t.overflow, CLAVE_ERR_LIMIT, "metrics: output too large");
     *out = t.buf;
     *len = t.len;

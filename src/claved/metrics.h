@@ -12,8 +12,9 @@ void claved_metrics_free(struct claved_metrics *m);
 void claved_metrics_request(struct claved_metrics *m, int route, int status, uint64_t micros);
 void claved_metrics_login_failure(struct claved_metrics *m);
 
-/* Render the text exposition format (version 0.0.4) into a new string. Caller frees. */
+/* Render the text exposition format (version 0.0.4) into a new string. Caller frees. Gauges
+ * read from the store are -1 when it could not answer. */
 clave_status claved_metrics_render(const struct claved_metrics *m, int64_t active_sessions,
-                                   char **out, size_t *len);
+                                   int64_t ledger_entries, char **out, size_t *len);
 
 #endif

@@ -13,7 +13,7 @@ const struct claved_route CLAVED_ROUTES[] = {
     {CLAVED_POST, "/v1/login", claved_h_login, P(PUBLIC), "login", true,
      "Log in with a password (+ TOTP) or a registered client certificate"},
     {CLAVED_POST, "/v1/logout", claved_h_logout, P(SELF), NULL, true, "Revoke this session"},
-    {CLAVED_GET, "/v1/me", claved_h_me, P(SELF), NULL, true, "The calling user"},
+    {CLAVED_GET, "/v1/me", claved_h_me, P(SELF), NULL, false, "The calling user"},
     {CLAVED_POST, "/v1/users", claved_h_users_create, P(USERS_WRITE), "user_create", true,
      "Create a user"},
     {CLAVED_GET, "/v1/users", claved_h_users_list, P(USERS_READ), NULL, true, "List users"},
@@ -30,6 +30,20 @@ const struct claved_route CLAVED_ROUTES[] = {
     {CLAVED_GET, "/v1/parties", claved_h_parties_list, P(PARTIES_READ), NULL, true, "List parties"},
     {CLAVED_POST, "/v1/parties", claved_h_parties_create, P(PARTIES_WRITE), "party_create", true,
      "Create a party"},
+    {CLAVED_GET, "/v1/audit/key", claved_h_audit_key, P(AUDIT), NULL, true,
+     "The audit log's Ed25519 public key (PEM)"},
+    {CLAVED_GET, "/v1/audit/sth", claved_h_audit_sth, P(AUDIT), NULL, true,
+     "The latest signed tree head"},
+    {CLAVED_POST, "/v1/audit/checkpoint", claved_h_audit_checkpoint, P(AUDIT), NULL, true,
+     "Sign a tree head now"},
+    {CLAVED_GET, "/v1/audit/entries", claved_h_audit_entries, P(AUDIT), NULL, true,
+     "A page of entries (?start=&end=)"},
+    {CLAVED_GET, "/v1/audit/entries/{i}/proof", claved_h_audit_proof, P(AUDIT), NULL, true,
+     "Inclusion proof of entry i (?tree_size=)"},
+    {CLAVED_GET, "/v1/audit/consistency", claved_h_audit_consistency, P(AUDIT), NULL, true,
+     "Consistency proof between two tree sizes (?first=&second=)"},
+    {CLAVED_GET, "/v1/audit/export", claved_h_audit_export, P(AUDIT), NULL, true,
+     "The log as JSON lines (?size=)"},
 };
 const size_t CLAVED_ROUTE_COUNT = sizeof(CLAVED_ROUTES) / sizeof(CLAVED_ROUTES[0]);
 
@@ -122,6 +136,8 @@ bool claved_role_allows(enum claved_role role, enum claved_perm perm)
         return role == CLAVED_ROLE_ADMIN || role == CLAVED_ROLE_OWNER;
     case CLAVED_PERM_PARTIES_WRITE:
         return role == CLAVED_ROLE_ADMIN;
+    case CLAVED_PERM_AUDIT:
+        return role == CLAVED_ROLE_ADMIN || role == CLAVED_ROLE_AUDITOR;
     default:
         return false;
     }

@@ -19,6 +19,7 @@ enum claved_perm {
     CLAVED_PERM_USERS_WRITE = 3,   /* admin; owner within their party (never granting admin) */
     CLAVED_PERM_PARTIES_READ = 4,  /* any authenticated user (non-admins see their own party) */
     CLAVED_PERM_PARTIES_WRITE = 5, /* admin */
+    CLAVED_PERM_AUDIT = 6,         /* admin, auditor (the log is global) */
 };
 
 struct claved_route {
@@ -27,7 +28,9 @@ struct claved_route {
     claved_handler handler;
     enum claved_perm perm;
     const char *schema; /* request body schema (see claved_schema_keys), NULL for none */
-    bool offload;       /* run on the worker pool (store access, Argon2) */
+    bool offload;       /* run on the worker pool (store access, Argon2); false: the handler
+                           needs no store and runs on the loop thread when the caller's
+                           credentials are in its cache (else on a worker) */
     const char *summary;
 };
 
@@ -63,5 +66,12 @@ void claved_h_tokens_list(struct claved_ctx *ctx);
 void claved_h_tokens_delete(struct claved_ctx *ctx);
 void claved_h_parties_list(struct claved_ctx *ctx);
 void claved_h_parties_create(struct claved_ctx *ctx);
+void claved_h_audit_key(struct claved_ctx *ctx);
+void claved_h_audit_sth(struct claved_ctx *ctx);
+void claved_h_audit_checkpoint(struct claved_ctx *ctx);
+void claved_h_audit_entries(struct claved_ctx *ctx);
+void claved_h_audit_proof(struct claved_ctx *ctx);
+void claved_h_audit_consistency(struct claved_ctx *ctx);
+void claved_h_audit_export(struct claved_ctx *ctx);
 
 #endif

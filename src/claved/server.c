@@ -12,6 +12,8 @@
 #include "server.h"
 
 #include "app.h"
+#include "auth_cache.h"
+#include "checkpointer.h"
 #include "core/check.h"
 #include "metrics.h"
 #include "routes.h"
@@ -51,6 +53,7 @@ struct loop {
     struct evhttp_bound_socket *bound;
     struct evconnlistener *listener;
     struct event *stop_accept;
+    struct claved_auth_cache *cache; /* this loop's credentials (auth_cache.h) */
     size_t conns, max_conns;
     bool paused;
 };
@@ -59,6 +62,7 @@ struct server {
     struct claved_app *app;
     SSL_CTX *ssl;
     struct claved_workers *workers;
+    struct claved_checkpointer *checkpointer;
     struct loop *loops;
     size_t nloops;
     atomic_size_t inflight;
@@ -77,11 +81,12 @@ struct conn {
 struct http_job {
     struct claved_job job;
     struct server *srv;
+    struct loop *loop;
     struct evhttp_request *evreq;
     struct event *done;
     struct claved_request req;
     struct claved_response resp;
-    char *path, *auth, *ctype, *fp;
+    char *path, *query, *auth, *ctype, *fp;
     uint8_t *body;
     struct timespec start;
 };
@@ -189,6 +194,7 @@ static void job_free(struct http_job *j)
 {
     claved_response_clear(&j->resp);
     free(j->path);
+    free(j->query);
     if (j->auth != NULL) {
         clave_wipe(j->auth, strlen(j->auth));
         free(j->auth);
@@ -257,6 +263,11 @@ static void reply(struct http_job *j)
     }
     evhttp_send_reply(j->evreq, j->resp.status, NULL, out);
     evbuffer_free(out);
+    if (j->resp.credential_fresh) {
+        claved_auth_cache_put(j->loop->cache, j->resp.credential_key, &j->resp.credential_who,
+                              claved_now_ms(), j->resp.credential_limit_ms,
+                              j->resp.credential_generation);
+    }
     uint64_t us = elapsed_us(&j->start);
     claved_metrics_request(j->srv->app->metrics, j->resp.route, j->resp.status, us);
     access_log(j, us);
@@ -271,10 +282,10 @@ static void done_cb(evutil_socket_t fd, short what, void *arg)
     reply(arg);
 }
 
-static void run_job(struct claved_job *job, struct clave_store *store)
+static void run_job(struct claved_job *job, const struct claved_conn *conn)
 {
     struct http_job *j = (struct http_job *)job;
-    claved_dispatch(j->srv->app, store, &j->req, &j->resp);
+    claved_dispatch(j->srv->app, conn, &j->req, &j->resp);
     event_active(j->done, EV_READ, 0);
 }
 
@@ -295,6 +306,14 @@ static bool fill_job(struct http_job *j, struct evhttp_request *evreq)
         return false; /* undecodable, or a %00 inside */
     }
     j->req.path = j->path;
+    const char *query = evhttp_uri_get_query(uri);
+    if (query != NULL) {
+        j->query = strdup(query);
+        if (j->query == NULL) {
+            return false;
+        }
+        j->req.query = j->query;
+    }
     j->req.method = map_method(evhttp_request_get_command(evreq));
     j->auth = dup_header(evreq, "Authorization");
     j->ctype = dup_header(evreq, "Content-Type");
@@ -324,6 +343,7 @@ static void request_cb(struct evhttp_request *evreq, void *arg)
     }
     clock_gettime(CLOCK_MONOTONIC, &j->start);
     j->srv = srv;
+    j->loop = l;
     j->evreq = evreq;
     j->job.run = run_job;
     j->resp.route = -1;
@@ -341,8 +361,7 @@ static void request_cb(struct evhttp_request *evreq, void *arg)
             j->req.client_cert_fp = j->fp;
         }
     }
-    j->done = event_new(l->base, -1, 0, done_cb, j);
-    if (j->done == NULL || claved_new_request_id(j->req.request_id) != CLAVE_OK) {
+    if (claved_new_request_id(j->req.request_id) != CLAVE_OK) {
         evhttp_send_error(evreq, 503, NULL);
         atomic_fetch_sub(&srv->inflight, 1);
         job_free(j);
@@ -351,6 +370,17 @@ static void request_cb(struct evhttp_request *evreq, void *arg)
     if (!fill_job(j, evreq)) {
         struct claved_ctx ctx = {.app = srv->app, .req = &j->req, .resp = &j->resp};
         claved_error(&ctx, 400, "bad_request", "malformed request path");
+        reply(j);
+        return;
+    }
+    if (claved_dispatch_inline(srv->app, l->cache, &j->req, &j->resp)) {
+        reply(j); /* answered on this thread: no store needed, credentials cached */
+        return;
+    }
+    j->done = event_new(l->base, -1, 0, done_cb, j);
+    if (j->done == NULL) {
+        struct claved_ctx ctx = {.app = srv->app, .req = &j->req, .resp = &j->resp};
+        claved_error(&ctx, 503, "busy", "out of memory");
         reply(j);
         return;
     }
@@ -427,6 +457,8 @@ static clave_status loop_init(struct server *srv, struct loop *l)
     CLAVE_ENSURE(l->http != NULL, CLAVE_ERR_NOMEM, "evhttp_new");
     l->stop_accept = event_new(l->base, -1, 0, stop_accept_cb, l);
     CLAVE_ENSURE_ALLOC(l->stop_accept);
+    CLAVE_CHECK(
+        claved_auth_cache_new(cfg->session_cache_ms, &srv->app->auth_generation, &l->cache));
     evhttp_set_max_headers_size(l->http, cfg->max_header_bytes);
     /* Hard cap; dispatch applies the exact (and the tighter unauthenticated) limit with JSON. */
     evhttp_set_max_body_size(l->http, (ev_ssize_t)cfg->max_body_bytes * 2);
@@ -461,6 +493,7 @@ static void loop_fini(struct loop *l)
     if (l->base != NULL) {
         event_base_free(l->base);
     }
+    claved_auth_cache_free(l->cache);
 }
 
 static void *loop_main(void *arg)
@@ -494,6 +527,7 @@ static clave_status start(struct server *srv, size_t *started)
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_CHECK(claved_tls_ctx_new(&srv->app->cfg, &srv->ssl));
     CLAVE_CHECK(claved_workers_start(srv->app, srv->app->cfg.workers, &srv->workers));
+    CLAVE_CHECK(claved_checkpointer_start(srv->app, &srv->checkpointer));
     for (size_t i = 0; i < srv->nloops; i++) {
         CLAVE_CHECK(loop_init(srv, &srv->loops[i]));
     }
@@ -538,6 +572,7 @@ done:
         pthread_join(srv.loops[i].thread, NULL);
     }
     claved_workers_stop(srv.workers);
+    claved_checkpointer_stop(srv.checkpointer);
     for (size_t i = 0; srv.loops != NULL && i < srv.nloops; i++) {
         loop_fini(&srv.loops[i]);
     }

@@ -10,7 +10,7 @@
 
 struct worker {
     pthread_t thread;
-    struct clave_store *store;
+    struct claved_conn conn;
     struct claved_workers *pool;
 };
 
@@ -43,7 +43,7 @@ static void *worker_main(void *arg)
             pool->tail = NULL;
         }
         pthread_mutex_unlock(&pool->lock);
-        job->run(job, self->store);
+        job->run(job, &self->conn);
     }
 }
 
@@ -58,7 +58,7 @@ clave_status claved_workers_start(struct claved_app *app, size_t count, struct c
     p->alloc = count;
     for (size_t i = 0; i < count; i++) {
         p->w[i].pool = p;
-        CLAVE_CHECK(claved_app_store_clone(app, &p->w[i].store));
+        CLAVE_CHECK(claved_app_conn_open(app, &p->w[i].conn));
         CLAVE_ENSURE(pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]) == 0,
                      CLAVE_ERR_INTERNAL, "workers: pthread_create");
         p->count = i + 1;
@@ -98,7 +98,7 @@ void claved_workers_stop(struct claved_workers *w)
         pthread_join(w->w[i].thread, NULL);
     }
     for (size_t i = 0; i < w->alloc; i++) {
-        clave_store_close(w->w[i].store);
+        claved_app_conn_close(&w->w[i].conn);
     }
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->cond);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A fixed pool of worker threads, each with its own store connection, fed by a FIFO. */
+/* A fixed pool of worker threads, each with its own store connection and ledger, fed by a FIFO. */
 #ifndef CLAVED_WORKERS_H
 #define CLAVED_WORKERS_H
 
@@ -7,7 +7,7 @@
 
 struct claved_job {
     struct claved_job *next;
-    void (*run)(struct claved_job *job, struct clave_store *store); /* on a worker */
+    void (*run)(struct claved_job *job, const struct claved_conn *conn); /* on a worker */
 };
 
 struct claved_workers;

@@ -2,7 +2,8 @@
 /*
  * claved's router, body parsing and handlers in-process (no sockets), over a throwaway SQLite
  * store. Input: byte 0 selects the method, then "path\n", then an Authorization value line
- * ("@admin" stands for a valid admin session token), then the body.
+ * ("@admin" stands for a valid admin session token), then the body. A "?" in the path starts the
+ * query string.
  */
 #include "app.h"
 #include "db.h"
@@ -50,7 +51,8 @@ static void setup(void)
     req.body = (const uint8_t *)LOGIN;
     req.body_len = sizeof(LOGIN) - 1;
     struct claved_response resp = {0};
-    claved_dispatch(&app, app.store, &req, &resp);
+    struct claved_conn conn = {app.store, app.ledger, NULL};
+    claved_dispatch(&app, &conn, &req, &resp);
     json_t *doc = json_loadb(resp.body, resp.body_len, 0, NULL);
     const char *tok = json_string_value(json_object_get(doc, "token"));
     if (tok == NULL) {
@@ -89,12 +91,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *path = take_line(&p, &n);
     char *auth = take_line(&p, &n);
     req.path = path;
+    char *q = strchr(path, '?');
+    if (q != NULL) {
+        *q = '\0';
+        req.query = q + 1;
+    }
     req.authorization = strcmp(auth, "@admin") == 0 ? admin_token : auth[0] != '\0' ? auth : NULL;
     req.content_type = "application/json";
     req.body = p;
     req.body_len = n;
     memcpy(req.request_id, "fuzzfuzzfuzzfuzzfuzzfuzz", CLAVED_REQUEST_ID_LEN + 1);
-    claved_dispatch(&app, app.store, &req, &resp);
+    struct claved_conn conn = {app.store, app.ledger, NULL};
+    claved_dispatch(&app, &conn, &req, &resp);
     if (resp.status < 200 || resp.status > 599) {
         abort();
     }

@@ -41,6 +41,14 @@ static const struct expect POLICY[] = {
     {CLAVED_DELETE, "/v1/tokens/{id}", false, ALL, A}, /* own = the caller's token */
     {CLAVED_GET, "/v1/parties", false, ALL, ALL},
     {CLAVED_POST, "/v1/parties", false, A, A},
+    /* The audit log is global: no party scope. */
+    {CLAVED_GET, "/v1/audit/key", false, A | U, A | U},
+    {CLAVED_GET, "/v1/audit/sth", false, A | U, A | U},
+    {CLAVED_POST, "/v1/audit/checkpoint", false, A | U, A | U},
+    {CLAVED_GET, "/v1/audit/entries", false, A | U, A | U},
+    {CLAVED_GET, "/v1/audit/entries/{i}/proof", false, A | U, A | U},
+    {CLAVED_GET, "/v1/audit/consistency", false, A | U, A | U},
+    {CLAVED_GET, "/v1/audit/export", false, A | U, A | U},
 };
 
 struct world {
@@ -127,6 +135,10 @@ static void instantiate(struct world *w, const struct claved_route *r, int role,
         snprintf(body, bcap, "{\"name\":\"party-%u\"}", *counter);
     } else if (strcmp(r->pattern, "/v1/login") == 0) {
         snprintf(body, bcap, "{\"username\":\"target-own\",\"password\":\"pw-12345\"}");
+    } else if (strcmp(r->pattern, "/v1/audit/entries/{i}/proof") == 0) {
+        snprintf(path, cap, "/v1/audit/entries/0/proof?tree_size=1");
+    } else if (strcmp(r->pattern, "/v1/audit/consistency") == 0) {
+        snprintf(path, cap, "/v1/audit/consistency?first=1&second=2");
     } else if (strcmp(r->pattern, "/v1/tokens") == 0 && r->method == CLAVED_POST) {
         snprintf(body, bcap, "{\"name\":\"tok-%u\"}", *counter);
     }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* In-process claved fixture for unit tests: an app over a fresh SQLite file, requests through
- * claved_dispatch without sockets. */
+/* In-process claved fixture for unit tests: an app over a fresh store (SQLite file, or the
+ * PostgreSQL database named by CLAVE_TEST_PG_CONNINFO with claved's tables dropped first: the
+ * <test>_pg ctest entries), requests through claved_dispatch without sockets. */
 #ifndef CLAVED_TEST_COMMON_H
 #define CLAVED_TEST_COMMON_H
 
+#include "storelib.h"
 #include "testlib.h"
 
 #include "app.h"
@@ -17,15 +19,26 @@
 struct fixture {
     char *dir;
     struct claved_app app;
+    struct claved_auth_cache *cache; /* the dispatching "thread's" credential cache, or NULL */
 };
 
 static inline void fixture_init(struct fixture *f)
 {
     struct claved_config cfg;
+    static const char *const TABLES[] = {"api_tokens", "sessions",         "users",
+                                         "parties",    "ledger_leaves",    "ledger_nodes",
+                                         "ledger_sth", "schema_migrations"};
+    const char *pg = getenv("CLAVE_TEST_PG_CONNINFO");
+    if (pg != NULL && pg[0] != '\0') {
+        t_store_close(t_store_open(TABLES, sizeof(TABLES) / sizeof(TABLES[0])));
+        setenv("CLAVE_STORE", "postgres", 1);
+        setenv("CLAVE_PG_CONNINFO", pg, 1);
+    }
     f->dir = t_tempdir();
     setenv("CLAVE_DATA_DIR", f->dir, 1);
     setenv("CLAVE_ARGON2_T_COST", "1", 1);
     setenv("CLAVE_ARGON2_M_COST_KIB", "64", 1);
+    f->cache = NULL;
     T_OK(claved_config_load(NULL, &cfg));
     FILE *devnull = fopen("/dev/null", "w");
     assert_non_null(devnull);
@@ -39,17 +52,25 @@ static inline void fixture_fini(struct fixture *f)
     free(f->dir);
 }
 
-/* Run one request; returns the status and leaves the parsed body (or NULL) in *body. */
-static inline int call(struct fixture *f, enum claved_method m, const char *path, const char *token,
-                       const char *json, json_t **body)
+/* Run one request ("?..." in `path` becomes the query string); returns the status and leaves the
+ * parsed body (or NULL) in *body. */
+static inline int call_raw(struct fixture *f, enum claved_method m, const char *path,
+                           const char *token, const char *json, json_t **body, char **raw)
 {
     struct claved_request req;
     struct claved_response resp;
     char auth[1200];
+    char pbuf[512];
     memset(&req, 0, sizeof(req));
     memset(&resp, 0, sizeof(resp));
     req.method = m;
-    req.path = path;
+    snprintf(pbuf, sizeof(pbuf), "%s", path);
+    char *q = strchr(pbuf, '?');
+    if (q != NULL) {
+        *q = '\0';
+        req.query = q + 1;
+    }
+    req.path = pbuf;
     if (token != NULL) {
         snprintf(auth, sizeof(auth), "Bearer %s", token);
         req.authorization = auth;
@@ -60,13 +81,23 @@ static inline int call(struct fixture *f, enum claved_method m, const char *path
         req.content_type = "application/json";
     }
     memcpy(req.request_id, "testtesttesttesttesttest", CLAVED_REQUEST_ID_LEN + 1);
-    claved_dispatch(&f->app, f->app.store, &req, &resp);
+    struct claved_conn conn = {f->app.store, f->app.ledger, f->cache};
+    claved_dispatch(&f->app, &conn, &req, &resp);
     int status = resp.status;
     if (body != NULL) {
         *body = resp.body != NULL ? json_loadb(resp.body, resp.body_len, 0, NULL) : NULL;
     }
+    if (raw != NULL) {
+        *raw = resp.body != NULL ? strndup(resp.body, resp.body_len) : NULL;
+    }
     claved_response_clear(&resp);
     return status;
+}
+
+static inline int call(struct fixture *f, enum claved_method m, const char *path, const char *token,
+                       const char *json, json_t **body)
+{
+    return call_raw(f, m, path, token, json, body, NULL);
 }
 
 /* Create party + user directly in the store; returns a session token (caller frees). */
