@@ -37,8 +37,9 @@ enum mpc_op {
     MPC_OP_RUN = 7,    /* client -> node: the request */
     MPC_OP_RESULT = 8, /* node -> client: own output component and hash of the next one */
     MPC_OP_ABORT = 9,  /* node -> client: why the session was aborted (text) */
+    MPC_OP_CHECK = 10, /* node i -> node i-1: SHA-256 of everything i sent to i-1 */
 };
-#define MPC_OP_LAST MPC_OP_ABORT
+#define MPC_OP_LAST MPC_OP_CHECK
 
 /* Computations a client may request (RUN payload). */
 enum mpc_compute {

@@ -152,6 +152,7 @@ clave_status clave__mpc_session_run(struct mpc_session *s)
     p->timeout_ms = cfg->timeout_ms;
     p->tamper = cfg->tamper;
     memcpy(p->session, s->session, MPC_SESSION_ID_LEN);
+    CLAVE_CHECK(clave__mpc_party_init(p));
     CLAVE_CHECK(load_inputs(s));
     CLAVE_CHECK(agree(s));
     CLAVE_CHECK(clave__mpc_compute(p, s->run.compute, &s->a.shares,

@@ -41,8 +41,28 @@ void clave__mpc_vec_free(struct mpc_vec *v)
     memset(v, 0, sizeof(*v));
 }
 
+clave_status clave__mpc_party_init(struct mpc_party *p)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    p->sent_hash = EVP_MD_CTX_new();
+    p->recv_hash = EVP_MD_CTX_new();
+    CLAVE_ENSURE(p->sent_hash != NULL && p->recv_hash != NULL, CLAVE_ERR_NOMEM,
+                 "mpc: out of memory");
+    CLAVE_CHECK_OSSL(EVP_DigestInit_ex(p->sent_hash, EVP_sha256(), NULL), CLAVE_ERR_CRYPTO,
+                     "mpc: SHA-256");
+    CLAVE_CHECK_OSSL(EVP_DigestInit_ex(p->recv_hash, EVP_sha256(), NULL), CLAVE_ERR_CRYPTO,
+                     "mpc: SHA-256");
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 void clave__mpc_party_release(struct mpc_party *p)
 {
+    EVP_MD_CTX_free(p->sent_hash);
+    EVP_MD_CTX_free(p->recv_hash);
+    p->sent_hash = NULL;
+    p->recv_hash = NULL;
     if (p->buf != NULL) {
         clave_wipe(p->buf, p->buf_cap);
         free(p->buf);
@@ -60,7 +80,9 @@ static clave_status build(struct mpc_party *p, uint8_t op, const uint64_t *z, si
     size_t total = MPC_MSG_HEADER_LEN + payload;
     CLAVE_ENSURE(n <= 2 * MPC_MAX_ELEMS, CLAVE_ERR_LIMIT, "mpc: %zu words in one round", n);
     if (total > p->buf_cap) {
-        clave__mpc_party_release(p);
+        clave_wipe(p->buf, p->buf_cap);
+        free(p->buf);
+        p->buf_cap = 0;
         p->buf = malloc(total);
         CLAVE_ENSURE_ALLOC(p->buf);
         p->buf_cap = total;
@@ -93,10 +115,16 @@ static clave_status round_trip(struct mpc_party *p, uint8_t op, const uint64_t *
                               .max_payload = n * sizeof(uint64_t)};
     if (send) {
         CLAVE_CHECK(build(p, op, z, n, &msg_len));
+        CLAVE_CHECK_OSSL(EVP_DigestUpdate(p->sent_hash, z, n * sizeof(uint64_t)),
+                         CLAVE_ERR_CRYPTO, "mpc: SHA-256");
     }
     CLAVE_CHECK(clave__mpc_exchange(send ? p->prev : NULL, p->buf, msg_len,
                                     receive ? p->next : NULL, &want, (uint8_t *)from_next,
                                     n * sizeof(uint64_t), NULL, NULL, p->timeout_ms));
+    if (receive) {
+        CLAVE_CHECK_OSSL(EVP_DigestUpdate(p->recv_hash, from_next, n * sizeof(uint64_t)),
+                         CLAVE_ERR_CRYPTO, "mpc: SHA-256");
+    }
     p->step++;
     st = CLAVE_OK;
 done:
@@ -183,5 +211,41 @@ clave_status clave__mpc_trunc(struct mpc_party *p, struct mpc_vec *x, unsigned b
     st = CLAVE_OK;
 done:
     clave__mpc_vec_free(&r);
+    return st;
+}
+
+clave_status clave__mpc_check(struct mpc_party *p)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t sent[MPC_DIGEST_LEN];
+    uint8_t recv[MPC_DIGEST_LEN];
+    uint8_t msg[MPC_MSG_HEADER_LEN + MPC_DIGEST_LEN];
+    uint8_t got[MPC_DIGEST_LEN];
+    unsigned len = 0;
+    CLAVE_CHECK_OSSL(EVP_DigestFinal_ex(p->sent_hash, sent, &len), CLAVE_ERR_CRYPTO,
+                     "mpc: SHA-256");
+    CLAVE_CHECK_OSSL(EVP_DigestFinal_ex(p->recv_hash, recv, &len), CLAVE_ERR_CRYPTO,
+                     "mpc: SHA-256");
+    struct mpc_header h = {.op = MPC_OP_CHECK, .sender = (uint8_t)p->id, .step = p->step,
+                           .payload_len = MPC_DIGEST_LEN};
+    memcpy(h.session, p->session, MPC_SESSION_ID_LEN);
+    clave__mpc_header_encode(&h, msg);
+    memcpy(msg + MPC_MSG_HEADER_LEN, sent, MPC_DIGEST_LEN);
+    struct mpc_expect want = {.op = MPC_OP_CHECK, .sender = (uint8_t)((p->id + 1) % 3),
+                              .session = p->session, .step = p->step,
+                              .payload_len = MPC_DIGEST_LEN, .max_payload = MPC_DIGEST_LEN};
+    CLAVE_CHECK(clave__mpc_exchange(p->prev, msg, sizeof(msg), p->next, &want, got, sizeof(got),
+                                    NULL, NULL, p->timeout_ms));
+    p->step++;
+    CLAVE_ENSURE(clave_ct_equal(got, recv, MPC_DIGEST_LEN), CLAVE_ERR_TAMPERED,
+                 "mpc: replicas disagree: what %s sent differs from the shares it keeps "
+                 "(suspect link %s -> node %u, or %s itself)",
+                 p->next->name, p->next->name, p->id, p->next->name);
+    CLAVE_CHECK_OSSL(EVP_DigestInit_ex(p->sent_hash, EVP_sha256(), NULL), CLAVE_ERR_CRYPTO,
+                     "mpc: SHA-256");
+    CLAVE_CHECK_OSSL(EVP_DigestInit_ex(p->recv_hash, EVP_sha256(), NULL), CLAVE_ERR_CRYPTO,
+                     "mpc: SHA-256");
+    st = CLAVE_OK;
+done:
     return st;
 }

@@ -13,6 +13,7 @@
 
 #include <clave/mpc.h>
 #include <clave/status.h>
+#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,13 +36,27 @@ struct mpc_party {
     bool tamper;    /* test only: flip the lowest bit of every payload sent to a peer */
     uint8_t *buf;   /* send buffer (header + payload), grown on demand */
     size_t buf_cap;
+    EVP_MD_CTX *sent_hash; /* SHA-256 of the payloads sent to prev (as this party keeps them) */
+    EVP_MD_CTX *recv_hash; /* SHA-256 of the payloads received from next */
 };
 
 /* Allocate own/next of `len` zeroed words; mpc_vec_free releases (and wipes) them. */
 clave_status clave__mpc_vec_alloc(struct mpc_vec *v, size_t len);
 void clave__mpc_vec_free(struct mpc_vec *v);
 
+/* Start the transcript hashes (after the other fields are set); release frees them. */
+clave_status clave__mpc_party_init(struct mpc_party *p);
 void clave__mpc_party_release(struct mpc_party *p);
+
+/*
+ * Replica consistency check (one round): every value a party sends to prev becomes prev's
+ * "next" component while the sender keeps it as its "own", so the two transcripts must be
+ * equal. Each party sends the hash of what it sent; prev compares it with the hash of what it
+ * received. A mismatch (CLAVE_ERR_TAMPERED) names the link. It catches a party whose messages
+ * differ from the shares it keeps even when a later truncation would re-randomise the
+ * difference away; it cannot catch a party that lies consistently (docs/mpc.md).
+ */
+clave_status clave__mpc_check(struct mpc_party *p);
 
 /* Send `z` (n words) to prev, receive n words from next into `from_next`, with `op`. */
 clave_status clave__mpc_reshare(struct mpc_party *p, uint8_t op, const uint64_t *z,

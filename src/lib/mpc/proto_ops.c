@@ -146,6 +146,7 @@ clave_status clave__mpc_compute(struct mpc_party *p, uint8_t compute, const stru
     default:
         CLAVE_RAISE(CLAVE_ERR_ARG, "mpc: unknown computation %u", compute);
     }
+    CLAVE_CHECK(clave__mpc_check(p));
     st = CLAVE_OK;
 done:
     if (st != CLAVE_OK) {
