@@ -41,8 +41,7 @@ enum clave_mpc_compute {
  * set *party (0..2 for a node, 3 for a client) to accept it, e.g. after appraising attestation
  * evidence embedded in the certificate. `der` is borrowed for the call. NULL hook: pins only.
  */
-typedef bool (*clave_mpc_cert_hook)(const uint8_t *der, size_t der_len, void *arg,
-                                    unsigned *party);
+typedef bool (*clave_mpc_cert_hook)(const uint8_t *der, size_t der_len, void *arg, unsigned *party);
 
 /** Name of a computation ("mean") or NULL. */
 CLAVE_API const char *clave_mpc_compute_name(enum clave_mpc_compute compute);
@@ -93,8 +92,8 @@ struct clave_mpc_session_info {
  * session: connections are closed, the client is told why, and no output is sent.
  * @return CLAVE_OK or the failure (the last-error detail names the peer)
  */
-CLAVE_API CLAVE_MUST_USE clave_status
-clave_mpc_node_serve_one(struct clave_mpc_node *node, struct clave_mpc_session_info *info);
+CLAVE_API CLAVE_MUST_USE clave_status clave_mpc_node_serve_one(struct clave_mpc_node *node,
+                                                               struct clave_mpc_session_info *info);
 
 /** Close the listener and free. NULL is a no-op. */
 CLAVE_API void clave_mpc_node_free(struct clave_mpc_node *node);
@@ -128,8 +127,7 @@ struct clave_mpc_output {
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_mpc_client_run(struct clave_mpc_client *client,
                                                            enum clave_mpc_compute compute,
-                                                           const char *input_a,
-                                                           const char *input_b,
+                                                           const char *input_a, const char *input_b,
                                                            struct clave_mpc_output *out);
 
 /** Free an output's values (and wipe them). */

@@ -72,5 +72,6 @@ int cli_he(int argc, char **argv);
 int cli_dp(int argc, char **argv);
 int cli_secagg(int argc, char **argv);
 int cli_server(int argc, char **argv);
+int cli_mpc(int argc, char **argv);
 
 #endif

@@ -72,15 +72,15 @@ static clave_status send_run(struct clave_mpc_client *c, struct mpc_link *links,
     struct clave_writer w;
     clave_writer_init(&w, msg + MPC_MSG_HEADER_LEN, sizeof(msg) - MPC_MSG_HEADER_LEN);
     CLAVE_CHECK(clave__mpc_run_encode(run, &w));
-    struct mpc_header h = {.op = MPC_OP_RUN, .sender = MPC_SENDER_CLIENT,
-                           .payload_len = (uint32_t)w.len};
+    struct mpc_header h = {
+        .op = MPC_OP_RUN, .sender = MPC_SENDER_CLIENT, .payload_len = (uint32_t)w.len};
     memcpy(h.session, session, MPC_SESSION_ID_LEN);
     clave__mpc_header_encode(&h, msg);
     for (unsigned i = 0; i < 3; i++) {
         clave__mpc_link_init(&links[i], i);
-        CLAVE_CHECK_CTX(clave__mpc_connect(c->cfg.peers[i].address, c->cfg.timeout_ms,
-                                           &links[i].fd),
-                        "node %u", i);
+        CLAVE_CHECK_CTX(
+            clave__mpc_connect(c->cfg.peers[i].address, c->cfg.timeout_ms, &links[i].fd), "node %u",
+            i);
         CLAVE_CHECK(clave__mpc_link_tls(&links[i], c->ctx, false, c->cfg.timeout_ms));
         CLAVE_ENSURE(links[i].party == i, CLAVE_ERR_CERT,
                      "mpc client: the certificate at node %u's address belongs to %s", i,
@@ -99,12 +99,15 @@ static clave_status receive(struct clave_mpc_client *c, struct mpc_link *l,
     clave_status st = CLAVE_ERR_INTERNAL;
     struct mpc_header h;
     char reason[MPC_ABORT_TEXT_MAX + 1];
-    struct mpc_expect want = {.op = MPC_OP_RESULT, .alt_op = MPC_OP_ABORT,
-                              .sender = (uint8_t)l->party, .session = session,
-                              .any_step = true, .payload_len = SIZE_MAX,
+    struct mpc_expect want = {.op = MPC_OP_RESULT,
+                              .alt_op = MPC_OP_ABORT,
+                              .sender = (uint8_t)l->party,
+                              .session = session,
+                              .any_step = true,
+                              .payload_len = SIZE_MAX,
                               .max_payload = clave__mpc_result_len(MPC_MAX_ELEMS)};
-    CLAVE_CHECK(clave__mpc_exchange(NULL, NULL, 0, l, &want, NULL, 0, &r->payload, &h,
-                                    c->cfg.timeout_ms));
+    CLAVE_CHECK(
+        clave__mpc_exchange(NULL, NULL, 0, l, &want, NULL, 0, &r->payload, &h, c->cfg.timeout_ms));
     r->len = h.payload_len;
     if (h.op == MPC_OP_ABORT) {
         CLAVE_CHECK_CTX(clave__mpc_abort_decode(r->payload, r->len, reason), "%s", l->name);
@@ -173,15 +176,14 @@ clave_status clave_mpc_client_run(struct clave_mpc_client *client, enum clave_mp
         clave__mpc_link_init(&links[i], i);
     }
     bool binary = clave__mpc_compute_binary((uint8_t)compute);
-    CLAVE_ENSURE(client != NULL && clave__mpc_compute_name((uint8_t)compute) != NULL,
-                 CLAVE_ERR_ARG, "mpc client: unknown computation");
-    CLAVE_ENSURE(input_a != NULL && clave__mpc_name_valid(input_a, strlen(input_a)) &&
-                     (!binary || (input_b != NULL &&
-                                  clave__mpc_name_valid(input_b, strlen(input_b)))) &&
-                     (binary || input_b == NULL),
-                 CLAVE_ERR_ARG, "mpc client: %s needs %s valid input name%s",
-                 clave__mpc_compute_name((uint8_t)compute), binary ? "two" : "one",
-                 binary ? "s" : "");
+    CLAVE_ENSURE(client != NULL && clave__mpc_compute_name((uint8_t)compute) != NULL, CLAVE_ERR_ARG,
+                 "mpc client: unknown computation");
+    CLAVE_ENSURE(
+        input_a != NULL && clave__mpc_name_valid(input_a, strlen(input_a)) &&
+            (!binary || (input_b != NULL && clave__mpc_name_valid(input_b, strlen(input_b)))) &&
+            (binary || input_b == NULL),
+        CLAVE_ERR_ARG, "mpc client: %s needs %s valid input name%s",
+        clave__mpc_compute_name((uint8_t)compute), binary ? "two" : "one", binary ? "s" : "");
     run.compute = (uint8_t)compute;
     memcpy(run.input_a, input_a, strlen(input_a) + 1);
     if (binary) {
@@ -221,8 +223,9 @@ clave_status clave_mpc_compute_parse(const char *name, enum clave_mpc_compute *o
             goto done;
         }
     }
-    CLAVE_RAISE(CLAVE_ERR_ARG, "mpc: unknown computation '%.32s' (sum, mean, variance, dot, lt, "
-                               "mul)",
+    CLAVE_RAISE(CLAVE_ERR_ARG,
+                "mpc: unknown computation '%.32s' (sum, mean, variance, dot, lt, "
+                "mul)",
                 name == NULL ? "" : name);
 done:
     return st;

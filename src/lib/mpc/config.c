@@ -54,8 +54,8 @@ static clave_status load_nodes(json_t *root, struct mpc_config *cfg)
     char where[CLAVE_JSON_PATH_MAX];
     bool seen[3] = {false, false, false};
     size_t want = cfg->client ? 3 : 2;
-    CLAVE_CHECK(clave_json_get_array(root, "config", cfg->client ? "nodes" : "peers", true, 3,
-                                     &nodes));
+    CLAVE_CHECK(
+        clave_json_get_array(root, "config", cfg->client ? "nodes" : "peers", true, 3, &nodes));
     CLAVE_ENSURE(json_array_size(nodes) == want, CLAVE_ERR_JSON, "config.%s: need %zu entries",
                  cfg->client ? "nodes" : "peers", want);
     for (size_t i = 0; i < want; i++) {
@@ -91,8 +91,7 @@ static clave_status load_clients(json_t *root, struct mpc_config *cfg)
     for (size_t i = 0; i < json_array_size(clients); i++) {
         json_t *c = json_array_get(clients, i);
         clave_json_path_index(where, sizeof(where), "config.clients", i);
-        CLAVE_ENSURE(json_is_string(c), CLAVE_ERR_JSON, "%s: expected a fingerprint string",
-                     where);
+        CLAVE_ENSURE(json_is_string(c), CLAVE_ERR_JSON, "%s: expected a fingerprint string", where);
         CLAVE_CHECK(add_pin(&cfg->trust, json_string_value(c), MPC_PARTY_CLIENT, where));
     }
     st = CLAVE_OK;
@@ -102,9 +101,17 @@ done:
 
 static clave_status load_root(json_t *root, struct mpc_config *cfg)
 {
-    static const char *const NODE_KEYS[] = {"id",      "listen",  "cert",    "key",
-                                            "inputs",  "timeout_ms", "peers", "clients",
-                                            "test_only_tamper", NULL};
+    static const char *const NODE_KEYS[] = {"id",
+                                            "listen",
+                                            "cert",
+                                            "key",
+                                            "inputs",
+                                            "timeout_ms",
+                                            "peers",
+                                            "clients",
+                                            "test_only_tamper",
+                                            "test_only_exit_at_step",
+                                            NULL};
     static const char *const CLIENT_KEYS[] = {"cert", "key", "timeout_ms", "nodes", NULL};
     clave_status st = CLAVE_ERR_INTERNAL;
     int64_t v = 0;
@@ -112,8 +119,8 @@ static clave_status load_root(json_t *root, struct mpc_config *cfg)
     CLAVE_CHECK(clave_json_only_keys(root, "config", cfg->client ? CLIENT_KEYS : NODE_KEYS));
     CLAVE_CHECK(get_text(root, "config", "cert", true, cfg->cert, MPC_PATH_MAX));
     CLAVE_CHECK(get_text(root, "config", "key", true, cfg->key, MPC_PATH_MAX));
-    CLAVE_CHECK(clave_json_get_int(root, "config", "timeout_ms", false, 100, MPC_TIMEOUT_MAX_MS,
-                                   &v));
+    CLAVE_CHECK(
+        clave_json_get_int(root, "config", "timeout_ms", false, 100, MPC_TIMEOUT_MAX_MS, &v));
     cfg->timeout_ms = v == 0 ? MPC_TIMEOUT_DEFAULT_MS : (int)v;
     if (!cfg->client) {
         CLAVE_CHECK(clave_json_get_int(root, "config", "id", true, 0, 2, &v));
@@ -121,6 +128,9 @@ static clave_status load_root(json_t *root, struct mpc_config *cfg)
         CLAVE_CHECK(get_text(root, "config", "listen", true, cfg->listen, MPC_ADDRESS_MAX));
         CLAVE_CHECK(get_text(root, "config", "inputs", true, cfg->inputs, MPC_PATH_MAX));
         CLAVE_CHECK(clave_json_get_bool(root, "config", "test_only_tamper", false, &cfg->tamper));
+        CLAVE_CHECK(
+            clave_json_get_int(root, "config", "test_only_exit_at_step", false, 0, UINT32_MAX, &v));
+        cfg->exit_at_step = (uint32_t)v;
         CLAVE_CHECK(load_clients(root, cfg));
     }
     CLAVE_CHECK(load_nodes(root, cfg));

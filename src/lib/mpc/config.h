@@ -26,6 +26,7 @@ struct mpc_config {
     struct mpc_peer peers[3]; /* indexed by node id; unused for a node's own id */
     struct mpc_trust trust;   /* the pins of the peers (and, for nodes, of the clients) */
     bool tamper;              /* "test_only_tamper": fault injection for tests */
+    uint32_t exit_at_step;    /* "test_only_exit_at_step": crash injection for tests */
 };
 
 /* Load and validate; `client` selects the client schema. */

@@ -62,6 +62,14 @@ static int attempt(struct io_side *side, bool sending)
     return -1;
 }
 
+/* The TLS alert or error behind a failed read or write ("tlsv13 alert certificate required"),
+ * or "". */
+static const char *tls_reason(void)
+{
+    const char *r = ERR_reason_error_string(ERR_peek_error());
+    return r == NULL ? "" : r;
+}
+
 /* Move bytes until the receive side is complete (and, if `finish_send`, the send side too). */
 static clave_status pump(struct io_side *tx, struct io_side *rx, bool finish_send, int timeout_ms)
 {
@@ -76,13 +84,14 @@ static clave_status pump(struct io_side *tx, struct io_side *rx, bool finish_sen
         bool progress = false;
         if (tx_open && tx->wait == 0) {
             int rc = attempt(tx, true);
-            CLAVE_ENSURE(rc >= 0, CLAVE_ERR_IO, "mpc: connection to %s lost while sending",
-                         tx->link->name);
+            CLAVE_ENSURE(rc >= 0, CLAVE_ERR_IO, "mpc: connection to %s lost while sending%s%s",
+                         tx->link->name, tls_reason()[0] != '\0' ? ": " : "", tls_reason());
             progress = progress || rc > 0;
         }
         if (rx_open && rx->wait == 0) {
             int rc = attempt(rx, false);
-            CLAVE_ENSURE(rc >= 0, CLAVE_ERR_IO, "mpc: %s closed the connection", rx->link->name);
+            CLAVE_ENSURE(rc >= 0, CLAVE_ERR_IO, "mpc: %s closed the connection%s%s",
+                         rx->link->name, tls_reason()[0] != '\0' ? ": " : "", tls_reason());
             progress = progress || rc > 0;
         }
         if (progress) {
@@ -103,8 +112,8 @@ static clave_status pump(struct io_side *tx, struct io_side *rx, bool finish_sen
         uint64_t now = clave__mpc_now_ms();
         int rc = poll(fds, n, now >= deadline ? 0 : (int)(deadline - now));
         CLAVE_ENSURE(rc >= 0 || errno == EINTR, CLAVE_ERR_IO, "mpc: poll: %s", strerror(errno));
-        CLAVE_ENSURE(rc != 0, CLAVE_ERR_IO, "mpc: timed out after %d ms waiting for %s",
-                     timeout_ms, (rx_open ? rx : tx)->link->name);
+        CLAVE_ENSURE(rc != 0, CLAVE_ERR_IO, "mpc: timed out after %d ms waiting for %s", timeout_ms,
+                     (rx_open ? rx : tx)->link->name);
         for (nfds_t i = 0; i < n && rc > 0; i++) {
             if (fds[i].revents != 0) {
                 which[i]->wait = 0;

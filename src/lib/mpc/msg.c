@@ -29,15 +29,14 @@ static clave_status check_header(const struct mpc_header *h, const struct mpc_ex
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     CLAVE_ENSURE(h->op == want->op || (want->alt_op != 0 && h->op == want->alt_op),
-                 CLAVE_ERR_FORMAT, "mpc: %s sent op %u, expected %u", peer,
-                 h->op, want->op);
+                 CLAVE_ERR_FORMAT, "mpc: %s sent op %u, expected %u", peer, h->op, want->op);
     CLAVE_ENSURE(h->sender == want->sender, CLAVE_ERR_FORMAT,
                  "mpc: %s claims to be sender %u, expected %u", peer, h->sender, want->sender);
     CLAVE_ENSURE(want->session == NULL ||
                      memcmp(h->session, want->session, MPC_SESSION_ID_LEN) == 0, // lint:public
                  CLAVE_ERR_FORMAT, "mpc: %s sent a message of another session", peer);
-    CLAVE_ENSURE(want->any_step || h->step == want->step, CLAVE_ERR_FORMAT, "mpc: %s sent step %u, expected %u",
-                 peer, h->step, want->step);
+    CLAVE_ENSURE(want->any_step || h->step == want->step, CLAVE_ERR_FORMAT,
+                 "mpc: %s sent step %u, expected %u", peer, h->step, want->step);
     CLAVE_ENSURE(h->payload_len <= want->max_payload, CLAVE_ERR_TOO_LARGE,
                  "mpc: %s sent a %u-byte payload (max %zu)", peer, h->payload_len,
                  want->max_payload);
@@ -61,8 +60,7 @@ clave_status clave__mpc_header_decode(const uint8_t *buf, size_t len, const stru
     struct mpc_header h;
     memset(out, 0, sizeof(*out));
     clave_reader_init(&r, buf, len);
-    CLAVE_CHECK_CTX(clave_reader_view(&r, MPC_MSG_MAGIC_LEN, &magic), "mpc: header from %s",
-                    peer);
+    CLAVE_CHECK_CTX(clave_reader_view(&r, MPC_MSG_MAGIC_LEN, &magic), "mpc: header from %s", peer);
     CLAVE_ENSURE(memcmp(magic, MPC_MSG_MAGIC, MPC_MSG_MAGIC_LEN) == 0, // lint:public
                  CLAVE_ERR_FORMAT, "mpc: %s sent a message without the CMPC magic", peer);
     CLAVE_CHECK_CTX(clave_reader_u8(&r, &version), "mpc: header from %s", peer);
@@ -129,8 +127,8 @@ static clave_status read_name(struct clave_reader *r, bool required, char out[MP
     const uint8_t *name = NULL;
     size_t len = 0;
     CLAVE_CHECK(clave_reader_lenprefixed(r, CLAVE_LEN_U8, MPC_NAME_MAX, &name, &len));
-    CLAVE_ENSURE(required ? len > 0 : len == 0, CLAVE_ERR_FORMAT,
-                 "mpc run: input name %s", required ? "missing" : "not expected");
+    CLAVE_ENSURE(required ? len > 0 : len == 0, CLAVE_ERR_FORMAT, "mpc run: input name %s",
+                 required ? "missing" : "not expected");
     CLAVE_ENSURE(len == 0 || clave__mpc_name_valid((const char *)name, len), CLAVE_ERR_FORMAT,
                  "mpc run: invalid input name");
     memcpy(out, name, len);

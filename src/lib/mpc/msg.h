@@ -82,8 +82,8 @@ struct mpc_result {
     uint8_t boolean;   /* 0: components add mod 2^64; 1: components XOR */
     uint8_t frac_bits; /* fixed-point fractional bits of the values */
     uint32_t count;
-    const uint8_t *own;                /* count u64le words, borrowed from the message */
-    const uint8_t *next_hash;          /* MPC_DIGEST_LEN bytes */
+    const uint8_t *own;       /* count u64le words, borrowed from the message */
+    const uint8_t *next_hash; /* MPC_DIGEST_LEN bytes */
 };
 
 /* Write the 32-byte header into `out`. */

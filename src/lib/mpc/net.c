@@ -143,8 +143,7 @@ done:
     return st;
 }
 
-static clave_status split_address(const char *address, char host[ADDRESS_MAX],
-                                  const char **port)
+static clave_status split_address(const char *address, char host[ADDRESS_MAX], const char **port)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     size_t len = strlen(address);
@@ -210,8 +209,8 @@ clave_status clave__mpc_listen(const char *address, int *fd)
     (void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     CLAVE_ENSURE(bind(s, ai->ai_addr, ai->ai_addrlen) == 0, CLAVE_ERR_IO,
                  "mpc: cannot listen on %.64s: %s", address, strerror(errno));
-    CLAVE_ENSURE(listen(s, LISTEN_BACKLOG) == 0, CLAVE_ERR_IO, "mpc: listen on %.64s: %s",
-                 address, strerror(errno));
+    CLAVE_ENSURE(listen(s, LISTEN_BACKLOG) == 0, CLAVE_ERR_IO, "mpc: listen on %.64s: %s", address,
+                 strerror(errno));
     CLAVE_CHECK(clave__mpc_socket_setup(s));
     *fd = s;
     s = -1;

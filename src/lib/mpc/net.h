@@ -81,8 +81,8 @@ uint64_t clave__mpc_now_ms(void);
  * `payload_cap` >= want->max_payload or the exact length). Either side may be NULL. Sending and
  * receiving proceed concurrently, so three parties sending around a ring cannot deadlock.
  * If `payload` is NULL, a buffer of the received length is allocated and returned in
- * `*allocated` (caller frees). `got` receives the header. Fails with a detail naming the peer on a timeout, a closed
- * connection or a header mismatch.
+ * `*allocated` (caller frees). `got` receives the header. Fails with a detail naming the peer on a
+ * timeout, a closed connection or a header mismatch.
  */
 clave_status clave__mpc_exchange(struct mpc_link *out, const uint8_t *msg, size_t msg_len,
                                  struct mpc_link *in, const struct mpc_expect *want,

@@ -25,8 +25,8 @@ clave_status clave_mpc_node_new(const char *config_path, struct clave_mpc_node *
     CLAVE_ENSURE_ALLOC(node);
     node->listen_fd = -1;
     CLAVE_CHECK(clave__mpc_config_load(config_path, false, &node->cfg));
-    CLAVE_CHECK(clave__mpc_tls_ctx_new(node->cfg.cert, node->cfg.key, &node->cfg.trust,
-                                       &node->ctx));
+    CLAVE_CHECK(
+        clave__mpc_tls_ctx_new(node->cfg.cert, node->cfg.key, &node->cfg.trust, &node->ctx));
     CLAVE_CHECK(clave__mpc_listen(node->cfg.listen, &node->listen_fd));
     *out = node;
     node = NULL;
@@ -64,8 +64,8 @@ static clave_status first_message(struct mpc_session *s, struct mpc_link *l)
                               .sender = (uint8_t)l->party,
                               .payload_len = SIZE_MAX,
                               .max_payload = client ? MPC_RUN_PAYLOAD_MAX : 0};
-    CLAVE_CHECK(clave__mpc_exchange(NULL, NULL, 0, l, &want, s->run_payload,
-                                    sizeof(s->run_payload), NULL, &h, s->node->cfg.timeout_ms));
+    CLAVE_CHECK(clave__mpc_exchange(NULL, NULL, 0, l, &want, s->run_payload, sizeof(s->run_payload),
+                                    NULL, &h, s->node->cfg.timeout_ms));
     if (client) {
         CLAVE_CHECK(clave__mpc_run_decode(s->run_payload, h.payload_len, &s->run));
         s->run_len = h.payload_len;
@@ -104,8 +104,7 @@ static clave_status accept_one(struct mpc_session *s, uint64_t deadline)
     }
     CLAVE_ENSURE(l.party == MPC_PARTY_CLIENT || l.party < cfg->id, CLAVE_ERR_STATE,
                  "mpc node: %s dialled us (nodes dial only higher ids)", l.name);
-    CLAVE_ENSURE(s->links[l.party].fd < 0, CLAVE_ERR_STATE, "mpc node: %s connected twice",
-                 l.name);
+    CLAVE_ENSURE(s->links[l.party].fd < 0, CLAVE_ERR_STATE, "mpc node: %s connected twice", l.name);
     CLAVE_CHECK(first_message(s, &l));
     s->links[l.party] = l;
     clave__mpc_link_init(&l, MPC_PARTY_CLIENT);
@@ -153,8 +152,7 @@ static clave_status setup(struct mpc_session *s)
     for (unsigned j = 0; j < cfg->id; j++) {
         CLAVE_ENSURE(memcmp(s->hello_session[j], s->session, // lint:public
                             MPC_SESSION_ID_LEN) == 0,
-                     CLAVE_ERR_STATE, "mpc node: node %u is in another session than the client",
-                     j);
+                     CLAVE_ERR_STATE, "mpc node: node %u is in another session than the client", j);
     }
     for (unsigned j = cfg->id + 1; j < 3; j++) {
         CLAVE_CHECK(dial(s, j));

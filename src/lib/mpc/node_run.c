@@ -70,11 +70,14 @@ static clave_status agree(struct mpc_session *s)
     uint8_t digest[MPC_DIGEST_LEN];
     uint8_t msg[MPC_MSG_HEADER_LEN + KEY_PAYLOAD_LEN];
     uint8_t got[KEY_PAYLOAD_LEN];
-    struct mpc_header h = {.op = MPC_OP_KEY, .sender = (uint8_t)p->id, .step = 0,
-                           .payload_len = KEY_PAYLOAD_LEN};
-    struct mpc_expect want = {.op = MPC_OP_KEY, .sender = (uint8_t)((p->id + 1) % 3),
-                              .session = s->session, .step = 0,
-                              .payload_len = KEY_PAYLOAD_LEN, .max_payload = KEY_PAYLOAD_LEN};
+    struct mpc_header h = {
+        .op = MPC_OP_KEY, .sender = (uint8_t)p->id, .step = 0, .payload_len = KEY_PAYLOAD_LEN};
+    struct mpc_expect want = {.op = MPC_OP_KEY,
+                              .sender = (uint8_t)((p->id + 1) % 3),
+                              .session = s->session,
+                              .step = 0,
+                              .payload_len = KEY_PAYLOAD_LEN,
+                              .max_payload = KEY_PAYLOAD_LEN};
     CLAVE_CHECK(request_digest(s, digest));
     memcpy(h.session, s->session, MPC_SESSION_ID_LEN);
     clave__mpc_header_encode(&h, msg);
@@ -85,13 +88,16 @@ static clave_status agree(struct mpc_session *s)
     CLAVE_ENSURE(clave_ct_equal(got + MPC_KEY_LEN, digest, MPC_DIGEST_LEN), CLAVE_ERR_STATE,
                  "mpc node: %s disagrees on the request or its input shares", p->next->name);
     CLAVE_CHECK(clave_mpc_prss_new(msg + MPC_MSG_HEADER_LEN, got, &s->prss));
-    h = (struct mpc_header){.op = MPC_OP_DIGEST, .sender = (uint8_t)p->id, .step = 1,
-                            .payload_len = MPC_DIGEST_LEN};
+    h = (struct mpc_header){
+        .op = MPC_OP_DIGEST, .sender = (uint8_t)p->id, .step = 1, .payload_len = MPC_DIGEST_LEN};
     memcpy(h.session, s->session, MPC_SESSION_ID_LEN);
     clave__mpc_header_encode(&h, msg);
     memcpy(msg + MPC_MSG_HEADER_LEN, digest, MPC_DIGEST_LEN);
-    want = (struct mpc_expect){.op = MPC_OP_DIGEST, .sender = (uint8_t)((p->id + 2) % 3),
-                               .session = s->session, .step = 1, .payload_len = MPC_DIGEST_LEN,
+    want = (struct mpc_expect){.op = MPC_OP_DIGEST,
+                               .sender = (uint8_t)((p->id + 2) % 3),
+                               .session = s->session,
+                               .step = 1,
+                               .payload_len = MPC_DIGEST_LEN,
                                .max_payload = MPC_DIGEST_LEN};
     CLAVE_CHECK(clave__mpc_exchange(p->next, msg, MPC_MSG_HEADER_LEN + MPC_DIGEST_LEN, p->prev,
                                     &want, got, MPC_DIGEST_LEN, NULL, NULL, p->timeout_ms));
@@ -115,8 +121,10 @@ static clave_status send_result(struct mpc_session *s, const struct mpc_vec *out
     size_t payload = clave__mpc_result_len(out->len);
     size_t total = MPC_MSG_HEADER_LEN + payload;
     uint8_t *msg = calloc(1, total);
-    struct mpc_header h = {.op = MPC_OP_RESULT, .sender = (uint8_t)s->party.id,
-                           .step = s->party.step, .payload_len = (uint32_t)payload};
+    struct mpc_header h = {.op = MPC_OP_RESULT,
+                           .sender = (uint8_t)s->party.id,
+                           .step = s->party.step,
+                           .payload_len = (uint32_t)payload};
     CLAVE_ENSURE_ALLOC(msg);
     memcpy(h.session, s->session, MPC_SESSION_ID_LEN);
     clave__mpc_header_encode(&h, msg);
@@ -128,6 +136,9 @@ static clave_status send_result(struct mpc_session *s, const struct mpc_vec *out
     CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA256, (const uint8_t *)out->next,
                            out->len * sizeof(uint64_t), q + 8 + out->len * sizeof(uint64_t),
                            MPC_DIGEST_LEN));
+    if (s->node->cfg.tamper) {
+        q[8] ^= 1; /* test-only fault injection: the own component sent to the client */
+    }
     CLAVE_CHECK(clave__mpc_exchange(&s->links[MPC_PARTY_CLIENT], msg, total, NULL, NULL, NULL, 0,
                                     NULL, NULL, s->node->cfg.timeout_ms));
     st = CLAVE_OK;
@@ -151,6 +162,7 @@ clave_status clave__mpc_session_run(struct mpc_session *s)
     p->next = &s->links[(cfg->id + 1) % 3];
     p->timeout_ms = cfg->timeout_ms;
     p->tamper = cfg->tamper;
+    p->test_exit_step = cfg->exit_at_step;
     memcpy(p->session, s->session, MPC_SESSION_ID_LEN);
     CLAVE_CHECK(clave__mpc_party_init(p));
     CLAVE_CHECK(load_inputs(s));
@@ -179,8 +191,10 @@ void clave__mpc_session_abort(struct mpc_session *s, const char *reason)
     if (len == 0) {
         msg[MPC_MSG_HEADER_LEN + len++] = '?';
     }
-    struct mpc_header h = {.op = MPC_OP_ABORT, .sender = (uint8_t)s->node->cfg.id,
-                           .step = s->party.step, .payload_len = (uint32_t)len};
+    struct mpc_header h = {.op = MPC_OP_ABORT,
+                           .sender = (uint8_t)s->node->cfg.id,
+                           .step = s->party.step,
+                           .payload_len = (uint32_t)len};
     memcpy(h.session, s->session, MPC_SESSION_ID_LEN);
     clave__mpc_header_encode(&h, msg);
     (void)clave__mpc_exchange(client, msg, MPC_MSG_HEADER_LEN + len, NULL, NULL, NULL, 0, NULL,

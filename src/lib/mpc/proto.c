@@ -6,6 +6,7 @@
 #include "core/check.h"
 
 #include <clave/secret.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,8 +88,8 @@ static clave_status build(struct mpc_party *p, uint8_t op, const uint64_t *z, si
         CLAVE_ENSURE_ALLOC(p->buf);
         p->buf_cap = total;
     }
-    struct mpc_header h = {.op = op, .sender = (uint8_t)p->id, .step = p->step,
-                           .payload_len = (uint32_t)payload};
+    struct mpc_header h = {
+        .op = op, .sender = (uint8_t)p->id, .step = p->step, .payload_len = (uint32_t)payload};
     memcpy(h.session, p->session, MPC_SESSION_ID_LEN);
     clave__mpc_header_encode(&h, p->buf);
     if (payload > 0) {
@@ -109,14 +110,19 @@ static clave_status round_trip(struct mpc_party *p, uint8_t op, const uint64_t *
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     size_t msg_len = 0;
-    struct mpc_expect want = {.op = op, .sender = (uint8_t)((p->id + 1) % 3),
-                              .session = p->session, .step = p->step,
+    struct mpc_expect want = {.op = op,
+                              .sender = (uint8_t)((p->id + 1) % 3),
+                              .session = p->session,
+                              .step = p->step,
                               .payload_len = n * sizeof(uint64_t),
                               .max_payload = n * sizeof(uint64_t)};
+    if (p->test_exit_step != 0 && p->step == p->test_exit_step) {
+        raise(SIGKILL); /* test-only crash injection (docs/mpc.md "Test-only options") */
+    }
     if (send) {
         CLAVE_CHECK(build(p, op, z, n, &msg_len));
-        CLAVE_CHECK_OSSL(EVP_DigestUpdate(p->sent_hash, z, n * sizeof(uint64_t)),
-                         CLAVE_ERR_CRYPTO, "mpc: SHA-256");
+        CLAVE_CHECK_OSSL(EVP_DigestUpdate(p->sent_hash, z, n * sizeof(uint64_t)), CLAVE_ERR_CRYPTO,
+                         "mpc: SHA-256");
     }
     CLAVE_CHECK(clave__mpc_exchange(send ? p->prev : NULL, p->buf, msg_len,
                                     receive ? p->next : NULL, &want, (uint8_t *)from_next,
@@ -226,14 +232,19 @@ clave_status clave__mpc_check(struct mpc_party *p)
                      "mpc: SHA-256");
     CLAVE_CHECK_OSSL(EVP_DigestFinal_ex(p->recv_hash, recv, &len), CLAVE_ERR_CRYPTO,
                      "mpc: SHA-256");
-    struct mpc_header h = {.op = MPC_OP_CHECK, .sender = (uint8_t)p->id, .step = p->step,
+    struct mpc_header h = {.op = MPC_OP_CHECK,
+                           .sender = (uint8_t)p->id,
+                           .step = p->step,
                            .payload_len = MPC_DIGEST_LEN};
     memcpy(h.session, p->session, MPC_SESSION_ID_LEN);
     clave__mpc_header_encode(&h, msg);
     memcpy(msg + MPC_MSG_HEADER_LEN, sent, MPC_DIGEST_LEN);
-    struct mpc_expect want = {.op = MPC_OP_CHECK, .sender = (uint8_t)((p->id + 1) % 3),
-                              .session = p->session, .step = p->step,
-                              .payload_len = MPC_DIGEST_LEN, .max_payload = MPC_DIGEST_LEN};
+    struct mpc_expect want = {.op = MPC_OP_CHECK,
+                              .sender = (uint8_t)((p->id + 1) % 3),
+                              .session = p->session,
+                              .step = p->step,
+                              .payload_len = MPC_DIGEST_LEN,
+                              .max_payload = MPC_DIGEST_LEN};
     CLAVE_CHECK(clave__mpc_exchange(p->prev, msg, sizeof(msg), p->next, &want, got, sizeof(got),
                                     NULL, NULL, p->timeout_ms));
     p->step++;

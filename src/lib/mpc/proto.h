@@ -31,10 +31,11 @@ struct mpc_party {
     struct mpc_link *next;       /* party id+1 (borrowed) */
     struct clave_mpc_prss *prss; /* borrowed */
     uint8_t session[MPC_SESSION_ID_LEN];
-    uint32_t step;  /* rounds so far; every party counts the same */
-    int timeout_ms; /* idle timeout of one round */
-    bool tamper;    /* test only: flip the lowest bit of every payload sent to a peer */
-    uint8_t *buf;   /* send buffer (header + payload), grown on demand */
+    uint32_t step;           /* rounds so far; every party counts the same */
+    int timeout_ms;          /* idle timeout of one round */
+    bool tamper;             /* test only: flip the lowest bit of every payload sent to a peer */
+    uint32_t test_exit_step; /* test only: die (SIGKILL) when this round starts; 0: never */
+    uint8_t *buf;            /* send buffer (header + payload), grown on demand */
     size_t buf_cap;
     EVP_MD_CTX *sent_hash; /* SHA-256 of the payloads sent to prev (as this party keeps them) */
     EVP_MD_CTX *recv_hash; /* SHA-256 of the payloads received from next */

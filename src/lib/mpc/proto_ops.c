@@ -91,8 +91,8 @@ done:
     return st;
 }
 
-static clave_status less_than(struct mpc_party *p, const struct mpc_vec *a,
-                              const struct mpc_vec *b, struct mpc_vec *out)
+static clave_status less_than(struct mpc_party *p, const struct mpc_vec *a, const struct mpc_vec *b,
+                              struct mpc_vec *out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct mpc_vec d = {0};

@@ -76,8 +76,7 @@ clave_status clave__mpc_share_decode(const uint8_t *buf, size_t len, unsigned no
     CLAVE_ENSURE(memcmp(magic, MPC_SHARE_MAGIC, 4) == 0, // lint:public
                  CLAVE_ERR_FORMAT, "mpc share: not a share file");
     CLAVE_CHECK(clave_reader_u8(&r, &version));
-    CLAVE_ENSURE(version == SHARE_VERSION, CLAVE_ERR_UNSUPPORTED, "mpc share: version %u",
-                 version);
+    CLAVE_ENSURE(version == SHARE_VERSION, CLAVE_ERR_UNSUPPORTED, "mpc share: version %u", version);
     CLAVE_CHECK(clave_reader_u8(&r, &file_node));
     CLAVE_ENSURE(file_node == node, CLAVE_ERR_FORMAT, "mpc share: file is for node %u, not %u",
                  file_node, node);
@@ -86,11 +85,10 @@ clave_status clave__mpc_share_decode(const uint8_t *buf, size_t len, unsigned no
     CLAVE_CHECK(clave_reader_zeros(&r, 1));
     CLAVE_CHECK(clave_reader_bytes(&r, out->dataset, MPC_DATASET_ID_LEN));
     CLAVE_CHECK(clave_reader_u32be(&r, &count));
-    CLAVE_ENSURE(count >= 1 && count <= MPC_MAX_ELEMS, CLAVE_ERR_TOO_LARGE,
-                 "mpc share: %u values", count);
+    CLAVE_ENSURE(count >= 1 && count <= MPC_MAX_ELEMS, CLAVE_ERR_TOO_LARGE, "mpc share: %u values",
+                 count);
     CLAVE_CHECK(clave_reader_lenprefixed(&r, CLAVE_LEN_U8, MPC_NAME_MAX, &got_name, &name_len));
-    CLAVE_ENSURE(name_len == strlen(name) &&
-                     memcmp(got_name, name, name_len) == 0, // lint:public
+    CLAVE_ENSURE(name_len == strlen(name) && memcmp(got_name, name, name_len) == 0, // lint:public
                  CLAVE_ERR_FORMAT, "mpc share: file holds another input");
     CLAVE_CHECK(clave_reader_view(&r, (size_t)count * sizeof(uint64_t), &own));
     CLAVE_CHECK(clave_reader_view(&r, (size_t)count * sizeof(uint64_t), &next));

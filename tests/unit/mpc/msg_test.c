@@ -6,13 +6,17 @@
 
 #include <string.h>
 
-static const uint8_t SESSION[MPC_SESSION_ID_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-                                                    15, 16};
+static const uint8_t SESSION[MPC_SESSION_ID_LEN] = {1, 2,  3,  4,  5,  6,  7,  8,
+                                                    9, 10, 11, 12, 13, 14, 15, 16};
 
 static struct mpc_expect expect_mul(void)
 {
-    return (struct mpc_expect){.op = MPC_OP_MUL, .sender = 1, .session = SESSION, .step = 7,
-                               .payload_len = 80, .max_payload = 80};
+    return (struct mpc_expect){.op = MPC_OP_MUL,
+                               .sender = 1,
+                               .session = SESSION,
+                               .step = 7,
+                               .payload_len = 80,
+                               .max_payload = 80};
 }
 
 static void encode_mul(uint8_t out[MPC_MSG_HEADER_LEN])
@@ -49,7 +53,7 @@ static void test_header_wrong_fields(void **state)
     (void)state;
     static const struct {
         size_t offset;
-        uint8_t xor;
+        uint8_t xor ;
         clave_status want;
     } CASES[] = {
         {0, 0x01, CLAVE_ERR_FORMAT},      /* magic */
@@ -69,7 +73,7 @@ static void test_header_wrong_fields(void **state)
     for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
         uint8_t buf[MPC_MSG_HEADER_LEN];
         encode_mul(buf);
-        buf[CASES[i].offset] ^= CASES[i].xor;
+        buf[CASES[i].offset] ^= CASES[i].xor ;
         T_ERR(clave__mpc_header_decode(buf, sizeof(buf), &want, "node 1", &h), CASES[i].want);
         assert_non_null(strstr(clave_error_last().detail, "node 1"));
         assert_int_equal(h.op, 0); /* nothing written on failure */
@@ -217,9 +221,9 @@ static void test_share_write_and_load(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_round_trip),   cmocka_unit_test(test_header_wrong_fields),
-        cmocka_unit_test(test_run_codec),           cmocka_unit_test(test_result_and_abort),
-        cmocka_unit_test(test_share_file),          cmocka_unit_test(test_share_write_and_load),
+        cmocka_unit_test(test_header_round_trip), cmocka_unit_test(test_header_wrong_fields),
+        cmocka_unit_test(test_run_codec),         cmocka_unit_test(test_result_and_abort),
+        cmocka_unit_test(test_share_file),        cmocka_unit_test(test_share_write_and_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

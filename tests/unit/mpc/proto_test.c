@@ -106,9 +106,9 @@ static void *party_main(void *arg)
     struct job *j = arg;
     struct harness *h = j->h;
     bool binary = clave__mpc_compute_binary(h->compute);
-    h->st[j->id] = clave__mpc_compute(&h->party[j->id], h->compute, &h->a[j->id],
-                                      binary ? &h->b[j->id] : NULL, h->frac, &h->out[j->id],
-                                      &h->boolean[j->id]);
+    h->st[j->id] =
+        clave__mpc_compute(&h->party[j->id], h->compute, &h->a[j->id], binary ? &h->b[j->id] : NULL,
+                           h->frac, &h->out[j->id], &h->boolean[j->id]);
     snprintf(h->detail[j->id], sizeof(h->detail[0]), "%s", clave_error_last().detail);
     return NULL;
 }
@@ -259,9 +259,9 @@ static void test_less_than(void **state)
         x[k] = (uint64_t)((int64_t)x[k] >> 2);
         y[k] = (uint64_t)((int64_t)y[k] >> 2);
     }
-    x[0] = y[0] = 5;                     /* equal */
-    x[1] = (uint64_t)-3, y[1] = 2;       /* negative < positive */
-    x[2] = 2, y[2] = (uint64_t)-3;       /* positive > negative */
+    x[0] = y[0] = 5;               /* equal */
+    x[1] = (uint64_t)-3, y[1] = 2; /* negative < positive */
+    x[2] = 2, y[2] = (uint64_t)-3; /* positive > negative */
     x[3] = (uint64_t)-7, y[3] = (uint64_t)-6;
     x[4] = (UINT64_C(1) << 61), y[4] = (uint64_t) - (INT64_C(1) << 61);
     x[5] = 0, y[5] = 1;
