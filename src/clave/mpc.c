@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define DEFAULT_FRAC_BITS 16
+#define DEFAULT_FRAC_BITS 12 /* ABY3 uses 13; docs/mpc.md gives the safe value ranges */
 
 /* One numeric column of a CSV file (he_csv.c). Caller frees `*values`. */
 clave_status cli_he_csv_column(const char *path, const char *column, bool header, double **values,
@@ -43,7 +43,7 @@ static const char SHARE_USAGE[] =
     "                       [--no-header]\n"
     "\n"
     "Read the numeric column C (header name or 1-based number) of FILE, encode each value in\n"
-    "fixed point with F fractional bits (default 16), split it into replicated shares and write\n"
+    "fixed point with F fractional bits (default 12), split it into replicated shares and write\n"
     "DIR/NAME.node0.share, .node1.share and .node2.share (NAME defaults to C). Deliver file i\n"
     "to node i only (its 'inputs' directory): any two files together reveal the column.\n";
 

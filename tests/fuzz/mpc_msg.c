@@ -16,10 +16,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void fuzz_header(const uint8_t *data, size_t size)
 {
     static const uint8_t SESSION[MPC_SESSION_ID_LEN] = {0x11};
-    struct mpc_expect exact = {.op = MPC_OP_MUL, .sender = 1, .session = SESSION, .step = 3,
-                               .payload_len = 16, .max_payload = 16};
-    struct mpc_expect loose = {.op = MPC_OP_RESULT, .alt_op = MPC_OP_ABORT, .sender = 2,
-                               .any_step = true, .payload_len = SIZE_MAX,
+    struct mpc_expect exact = {.op = MPC_OP_MUL,
+                               .sender = 1,
+                               .session = SESSION,
+                               .step = 3,
+                               .payload_len = 16,
+                               .max_payload = 16};
+    struct mpc_expect loose = {.op = MPC_OP_RESULT,
+                               .alt_op = MPC_OP_ABORT,
+                               .sender = 2,
+                               .any_step = true,
+                               .payload_len = SIZE_MAX,
                                .max_payload = MPC_MSG_MAX_PAYLOAD};
     const struct mpc_expect *wants[2] = {&exact, &loose};
     for (int i = 0; i < 2; i++) {

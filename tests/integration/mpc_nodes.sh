@@ -72,7 +72,7 @@ JSON
 
 # ---- data: two columns, plaintext reference with awk --------------------------------------------
 awk 'BEGIN { srand(7); print "x,y"; for (i = 0; i < 200; i++) {
-    printf "%.4f,%.4f\n", (rand() - 0.5) * 200, (rand() - 0.5) * 20 } }' >"$tmp/data.csv"
+    printf "%.4f,%.4f\n", (rand() - 0.5) * 60 + 5, (rand() - 0.5) * 20 } }' >"$tmp/data.csv"
 ref() { # op
     awk -F, -v op="$1" 'NR > 1 { n++; s += $1; q += $1 * $1; d += $1 * $2
         l = l ($1 < $2 ? "1" : "0") }

@@ -22,6 +22,8 @@ struct io_side {
     struct mpc_link *link;
     uint8_t *rbuf; /* receive side */
     const uint8_t *sbuf;
+    const uint8_t *tail; /* send side: a second segment sent after sbuf (no copy) */
+    size_t tail_len;
     size_t len;
     size_t pos;
     short wait; /* poll events needed before the next attempt, 0 if it may try now */
@@ -76,6 +78,12 @@ static clave_status pump(struct io_side *tx, struct io_side *rx, bool finish_sen
     clave_status st = CLAVE_ERR_INTERNAL;
     uint64_t deadline = clave__mpc_now_ms() + (uint64_t)timeout_ms;
     for (;;) {
+        if (tx->pos == tx->len && tx->tail_len > 0) {
+            tx->sbuf = tx->tail;
+            tx->len = tx->tail_len;
+            tx->pos = 0;
+            tx->tail_len = 0;
+        }
         bool tx_open = tx->link != NULL && tx->pos < tx->len;
         bool rx_open = rx->link != NULL && rx->pos < rx->len;
         if (!rx_open && (!finish_send || !tx_open)) {
@@ -90,8 +98,8 @@ static clave_status pump(struct io_side *tx, struct io_side *rx, bool finish_sen
         }
         if (rx_open && rx->wait == 0) {
             int rc = attempt(rx, false);
-            CLAVE_ENSURE(rc >= 0, CLAVE_ERR_IO, "mpc: %s closed the connection%s%s",
-                         rx->link->name, tls_reason()[0] != '\0' ? ": " : "", tls_reason());
+            CLAVE_ENSURE(rc >= 0, CLAVE_ERR_IO, "mpc: %s closed the connection%s%s", rx->link->name,
+                         tls_reason()[0] != '\0' ? ": " : "", tls_reason());
             progress = progress || rc > 0;
         }
         if (progress) {
@@ -130,9 +138,23 @@ clave_status clave__mpc_exchange(struct mpc_link *out, const uint8_t *msg, size_
                                  uint8_t *payload, size_t payload_cap, uint8_t **allocated,
                                  struct mpc_header *got, int timeout_ms)
 {
+    struct mpc_send send = {.msg = msg, .msg_len = msg_len};
+    return clave__mpc_exchange2(out, &send, in, want, payload, payload_cap, allocated, got,
+                                timeout_ms);
+}
+
+clave_status clave__mpc_exchange2(struct mpc_link *out, const struct mpc_send *send,
+                                  struct mpc_link *in, const struct mpc_expect *want,
+                                  uint8_t *payload, size_t payload_cap, uint8_t **allocated,
+                                  struct mpc_header *got, int timeout_ms)
+{
     clave_status st = CLAVE_ERR_INTERNAL;
     uint8_t header[MPC_MSG_HEADER_LEN];
-    struct io_side tx = {.link = out, .sbuf = msg, .len = msg_len};
+    struct io_side tx = {.link = out,
+                         .sbuf = send->msg,
+                         .len = send->msg_len,
+                         .tail = send->tail,
+                         .tail_len = send->tail_len};
     struct io_side rx = {.link = in, .rbuf = header, .len = sizeof(header)};
     if (got != NULL) {
         memset(got, 0, sizeof(*got));

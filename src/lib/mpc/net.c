@@ -29,6 +29,13 @@ uint64_t clave__mpc_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+uint64_t clave__mpc_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 void clave__mpc_link_init(struct mpc_link *link, unsigned party)
 {
     memset(link, 0, sizeof(*link));

@@ -74,6 +74,7 @@ clave_status clave__mpc_link_tls(struct mpc_link *link, SSL_CTX *ctx, bool serve
 clave_status clave__mpc_socket_setup(int fd);
 
 uint64_t clave__mpc_now_ms(void);
+uint64_t clave__mpc_now_us(void);
 
 /*
  * One protocol round: send `msg` (a header and payload, borrowed) on `out` while receiving one
@@ -88,5 +89,20 @@ clave_status clave__mpc_exchange(struct mpc_link *out, const uint8_t *msg, size_
                                  struct mpc_link *in, const struct mpc_expect *want,
                                  uint8_t *payload, size_t payload_cap, uint8_t **allocated,
                                  struct mpc_header *got, int timeout_ms);
+
+/* A message in two pieces: `msg` then `tail` (both borrowed), sent back to back. */
+struct mpc_send {
+    const uint8_t *msg;
+    size_t msg_len;
+    const uint8_t *tail;
+    size_t tail_len;
+};
+
+/* clave__mpc_exchange with the message in two pieces: a header and the payload where it lies,
+ * so large vectors are not copied. */
+clave_status clave__mpc_exchange2(struct mpc_link *out, const struct mpc_send *send,
+                                  struct mpc_link *in, const struct mpc_expect *want,
+                                  uint8_t *payload, size_t payload_cap, uint8_t **allocated,
+                                  struct mpc_header *got, int timeout_ms);
 
 #endif

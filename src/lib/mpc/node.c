@@ -202,6 +202,7 @@ clave_status clave_mpc_node_serve_one(struct clave_mpc_node *node,
     if (info != NULL) {
         info->values = s->a.shares.len;
         info->rounds = s->party.step;
+        info->compute_seconds = s->compute_seconds;
     }
     if (st != CLAVE_OK) {
         char reason[MPC_ABORT_TEXT_MAX + 1];

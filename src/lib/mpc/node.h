@@ -30,6 +30,7 @@ struct mpc_session {
     struct mpc_input b;
     struct clave_mpc_prss *prss;
     struct mpc_party party;
+    double compute_seconds;
 };
 
 /* Load inputs, agree on keys and the request with the neighbours, compute, and send the

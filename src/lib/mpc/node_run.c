@@ -167,9 +167,11 @@ clave_status clave__mpc_session_run(struct mpc_session *s)
     CLAVE_CHECK(clave__mpc_party_init(p));
     CLAVE_CHECK(load_inputs(s));
     CLAVE_CHECK(agree(s));
+    uint64_t start = clave__mpc_now_us();
     CLAVE_CHECK(clave__mpc_compute(p, s->run.compute, &s->a.shares,
                                    clave__mpc_compute_binary(s->run.compute) ? &s->b.shares : NULL,
                                    s->a.frac_bits, &out, &boolean));
+    s->compute_seconds = (double)(clave__mpc_now_us() - start) / 1e6;
     CLAVE_CHECK(send_result(s, &out, boolean, boolean ? 0 : s->a.frac_bits));
     st = CLAVE_OK;
 done:

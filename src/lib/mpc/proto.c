@@ -64,72 +64,51 @@ void clave__mpc_party_release(struct mpc_party *p)
     EVP_MD_CTX_free(p->recv_hash);
     p->sent_hash = NULL;
     p->recv_hash = NULL;
-    if (p->buf != NULL) {
-        clave_wipe(p->buf, p->buf_cap);
-        free(p->buf);
-    }
-    p->buf = NULL;
-    p->buf_cap = 0;
 }
 
-/* Header + payload of `n` words in p->buf. */
-static clave_status build(struct mpc_party *p, uint8_t op, const uint64_t *z, size_t n,
-                          size_t *msg_len)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    size_t payload = n * sizeof(uint64_t);
-    size_t total = MPC_MSG_HEADER_LEN + payload;
-    CLAVE_ENSURE(n <= 2 * MPC_MAX_ELEMS, CLAVE_ERR_LIMIT, "mpc: %zu words in one round", n);
-    if (total > p->buf_cap) {
-        clave_wipe(p->buf, p->buf_cap);
-        free(p->buf);
-        p->buf_cap = 0;
-        p->buf = malloc(total);
-        CLAVE_ENSURE_ALLOC(p->buf);
-        p->buf_cap = total;
-    }
-    struct mpc_header h = {
-        .op = op, .sender = (uint8_t)p->id, .step = p->step, .payload_len = (uint32_t)payload};
-    memcpy(h.session, p->session, MPC_SESSION_ID_LEN);
-    clave__mpc_header_encode(&h, p->buf);
-    if (payload > 0) {
-        memcpy(p->buf + MPC_MSG_HEADER_LEN, z, payload);
-        if (p->tamper) {
-            p->buf[MPC_MSG_HEADER_LEN] ^= 1; /* test-only fault injection (docs/mpc.md) */
-        }
-    }
-    *msg_len = total;
-    st = CLAVE_OK;
-done:
-    return st;
-}
-
-/* One round in which `sender` (if not NULL) sends to its prev and `receiver` gets from next. */
-static clave_status round_trip(struct mpc_party *p, uint8_t op, const uint64_t *z, bool send,
+/* One round in which this party sends `z` to prev (if `send`) and receives `n` words from next
+ * into `from_next` (if `receive`). The header is built here; the payload is sent from `z`
+ * without a copy. */
+static clave_status round_trip(struct mpc_party *p, uint8_t op, uint64_t *z, bool send,
                                uint64_t *from_next, bool receive, size_t n)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    size_t msg_len = 0;
+    uint8_t header[MPC_MSG_HEADER_LEN];
+    size_t bytes = n * sizeof(uint64_t);
+    bool flipped = false;
+    struct mpc_send msg = {
+        .msg = header, .msg_len = sizeof(header), .tail = (const uint8_t *)z, .tail_len = bytes};
     struct mpc_expect want = {.op = op,
                               .sender = (uint8_t)((p->id + 1) % 3),
                               .session = p->session,
                               .step = p->step,
-                              .payload_len = n * sizeof(uint64_t),
-                              .max_payload = n * sizeof(uint64_t)};
+                              .payload_len = bytes,
+                              .max_payload = bytes};
+    CLAVE_ENSURE(n <= 2 * MPC_MAX_ELEMS, CLAVE_ERR_LIMIT, "mpc: %zu words in one round", n);
     if (p->test_exit_step != 0 && p->step == p->test_exit_step) {
         raise(SIGKILL); /* test-only crash injection (docs/mpc.md "Test-only options") */
     }
     if (send) {
-        CLAVE_CHECK(build(p, op, z, n, &msg_len));
-        CLAVE_CHECK_OSSL(EVP_DigestUpdate(p->sent_hash, z, n * sizeof(uint64_t)), CLAVE_ERR_CRYPTO,
+        struct mpc_header h = {
+            .op = op, .sender = (uint8_t)p->id, .step = p->step, .payload_len = (uint32_t)bytes};
+        memcpy(h.session, p->session, MPC_SESSION_ID_LEN);
+        clave__mpc_header_encode(&h, header);
+        CLAVE_CHECK_OSSL(EVP_DigestUpdate(p->sent_hash, z, bytes), CLAVE_ERR_CRYPTO,
                          "mpc: SHA-256");
+        if (p->tamper && n > 0) {
+            z[0] ^= 1; /* test-only fault injection (docs/mpc.md): sent, but not kept */
+            flipped = true;
+        }
     }
-    CLAVE_CHECK(clave__mpc_exchange(send ? p->prev : NULL, p->buf, msg_len,
-                                    receive ? p->next : NULL, &want, (uint8_t *)from_next,
-                                    n * sizeof(uint64_t), NULL, NULL, p->timeout_ms));
+    st = clave__mpc_exchange2(send ? p->prev : NULL, &msg, receive ? p->next : NULL, &want,
+                              (uint8_t *)from_next, bytes, NULL, NULL, p->timeout_ms);
+    if (flipped) {
+        z[0] ^= 1;
+    }
+    CLAVE_CHECK(st);
     if (receive) {
-        CLAVE_CHECK_OSSL(EVP_DigestUpdate(p->recv_hash, from_next, n * sizeof(uint64_t)),
-                         CLAVE_ERR_CRYPTO, "mpc: SHA-256");
+        CLAVE_CHECK_OSSL(EVP_DigestUpdate(p->recv_hash, from_next, bytes), CLAVE_ERR_CRYPTO,
+                         "mpc: SHA-256");
     }
     p->step++;
     st = CLAVE_OK;
@@ -137,8 +116,8 @@ done:
     return st;
 }
 
-clave_status clave__mpc_reshare(struct mpc_party *p, uint8_t op, const uint64_t *z,
-                                uint64_t *from_next, size_t n)
+clave_status clave__mpc_reshare(struct mpc_party *p, uint8_t op, uint64_t *z, uint64_t *from_next,
+                                size_t n)
 {
     return round_trip(p, op, z, true, from_next, true, n);
 }
@@ -194,6 +173,10 @@ clave_status clave__mpc_trunc(struct mpc_party *p, struct mpc_vec *x, unsigned b
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct mpc_vec r = {0};
+    if (bits == 0) { /* integers: nothing to do, and every party agrees on frac_bits */
+        st = CLAVE_OK;
+        goto done;
+    }
     CLAVE_CHECK(clave__mpc_vec_alloc(&r, x->len));
     CLAVE_CHECK(clave_mpc_prss_random(p->prss, r.own, r.next, x->len));
     if (p->id == 0) {

@@ -59,9 +59,10 @@ void clave__mpc_party_release(struct mpc_party *p);
  */
 clave_status clave__mpc_check(struct mpc_party *p);
 
-/* Send `z` (n words) to prev, receive n words from next into `from_next`, with `op`. */
-clave_status clave__mpc_reshare(struct mpc_party *p, uint8_t op, const uint64_t *z,
-                                uint64_t *from_next, size_t n);
+/* Send `z` (n words) to prev, receive n words from next into `from_next`, with `op`. `z` is
+ * not modified (a test-only tamper flips and restores one bit while sending). */
+clave_status clave__mpc_reshare(struct mpc_party *p, uint8_t op, uint64_t *z, uint64_t *from_next,
+                                size_t n);
 
 /* Elementwise z = x * y (one round, one word per element sent). z is allocated. */
 clave_status clave__mpc_mul(struct mpc_party *p, const struct mpc_vec *x, const struct mpc_vec *y,

@@ -6,8 +6,7 @@
 
 #include <string.h>
 
-#define RECIP_EXTRA_BITS 4 /* precision of 1/n beyond frac_bits + log2(n) */
-#define RECIP_MAX_BITS 48
+#define RECIP_EXTRA_BITS 4 /* precision of the reciprocal beyond frac_bits */
 
 static clave_status sum(const struct mpc_vec *a, struct mpc_vec *out)
 {
@@ -22,49 +21,58 @@ done:
     return st;
 }
 
-/* Bits F of the public reciprocal c = round(2^F / n): frac + ceil(log2 n) + 4, so that c has a
- * relative error below 2^-(frac + 5). */
-static unsigned recip_bits(size_t n, unsigned frac_bits)
+/* k = ceil(log2 n): dividing by n is a truncation by k and a multiplication by 2^k / n, which
+ * lies in [1, 2). */
+static unsigned log2_ceil(size_t n)
 {
-    unsigned log2n = 0;
-    while (log2n < 63 && ((size_t)1 << log2n) < n) {
-        log2n++;
+    unsigned k = 0;
+    while (k < 63 && ((size_t)1 << k) < n) {
+        k++;
     }
-    unsigned f = frac_bits + log2n + RECIP_EXTRA_BITS;
-    return f > RECIP_MAX_BITS ? RECIP_MAX_BITS : f;
+    return k;
 }
 
-/* x *= round(2^F / n) locally, for every element of x. */
-static void scale_recip(struct mpc_vec *x, size_t n, unsigned bits)
+/*
+ * x / n for every element, in two truncations (docs/mpc.md "Mean and variance"): t = x >> k,
+ * then t * c >> F with c = round(2^(F + k) / n), F = frac + 4. Truncating by k first keeps the
+ * product below |x / n| * 2^(frac + F + 1), so the probabilistic truncation's failure chance
+ * does not grow with n; c has a relative error below 2^-(frac + 5).
+ */
+static clave_status divide_public(struct mpc_party *p, struct mpc_vec *x, size_t n, unsigned frac)
 {
-    uint64_t c = (((uint64_t)1 << bits) + n / 2) / n;
-    for (size_t k = 0; k < x->len; k++) {
-        x->own[k] *= c;
-        x->next[k] *= c;
+    clave_status st = CLAVE_ERR_INTERNAL;
+    unsigned k = log2_ceil(n);
+    unsigned f = frac + RECIP_EXTRA_BITS;
+    uint64_t c = (((uint64_t)1 << (f + k)) + n / 2) / n;
+    CLAVE_CHECK(clave__mpc_trunc(p, x, k));
+    for (size_t i = 0; i < x->len; i++) {
+        x->own[i] *= c;
+        x->next[i] *= c;
     }
+    CLAVE_CHECK(clave__mpc_trunc(p, x, f));
+    st = CLAVE_OK;
+done:
+    return st;
 }
 
 static clave_status mean(struct mpc_party *p, const struct mpc_vec *a, unsigned frac,
                          struct mpc_vec *out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    unsigned bits = recip_bits(a->len, frac);
     CLAVE_CHECK(sum(a, out));
-    scale_recip(out, a->len, bits);
-    CLAVE_CHECK(clave__mpc_trunc(p, out, bits));
+    CLAVE_CHECK(divide_public(p, out, a->len, frac));
     st = CLAVE_OK;
 done:
     return st;
 }
 
-/* E[x^2] - E[x]^2: dot(x, x) truncated to frac bits, both sums scaled by 1/n and truncated in
- * one round, then the square of the mean. */
+/* E[x^2] - E[x]^2: dot(x, x) truncated back to frac bits, both sums divided by n (batched),
+ * then the square of the mean. */
 static clave_status variance(struct mpc_party *p, const struct mpc_vec *a, unsigned frac,
                              struct mpc_vec *out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct mpc_vec sq = {0}, both = {0}, m = {0}, m2 = {0};
-    unsigned bits = recip_bits(a->len, frac);
     CLAVE_CHECK(clave__mpc_dot(p, a, a, &sq));
     CLAVE_CHECK(clave__mpc_trunc(p, &sq, frac));
     CLAVE_CHECK(sum(a, &m));
@@ -73,8 +81,7 @@ static clave_status variance(struct mpc_party *p, const struct mpc_vec *a, unsig
     both.next[0] = sq.next[0];
     both.own[1] = m.own[0];
     both.next[1] = m.next[0];
-    scale_recip(&both, a->len, bits);
-    CLAVE_CHECK(clave__mpc_trunc(p, &both, bits));
+    CLAVE_CHECK(divide_public(p, &both, a->len, frac));
     m.own[0] = both.own[1];
     m.next[0] = both.next[1];
     CLAVE_CHECK(clave__mpc_mul(p, &m, &m, &m2));

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define N 300
-#define FRAC 16
+#define FRAC 12
 #define TIMEOUT_MS 2000
 
 struct harness {
@@ -218,8 +218,9 @@ static void test_fixed_ops(void **state)
     uint64_t x[N], y[N];
     double px[N], py[N];
     size_t len = 0;
-    random_fixed(x, N, 1000.0, px);
-    random_fixed(y, N, 50.0, py);
+    /* Ranges within docs/mpc.md's bounds for a truncation failure chance below 2^-19. */
+    random_fixed(x, N, 50.0, px);
+    random_fixed(y, N, 20.0, py);
     double sum = 0, sq = 0, dot = 0;
     for (size_t k = 0; k < N; k++) {
         sum += px[k];
@@ -229,11 +230,11 @@ static void test_fixed_ops(void **state)
     double mean = sum / N, var = sq / N - mean * mean;
     double ulp = ldexp(1.0, -FRAC);
     uint64_t *out = run_plain(MPC_COMPUTE_MEAN, x, NULL, N, FRAC, &len);
-    assert_true(fabs(clave_mpc_fixed_decode(out[0], FRAC) - mean) <= 2 * ulp + fabs(mean) * ulp);
+    assert_true(fabs(clave_mpc_fixed_decode(out[0], FRAC) - mean) <= 4 * ulp + fabs(mean) * ulp);
     free(out);
     out = run_plain(MPC_COMPUTE_VARIANCE, x, NULL, N, FRAC, &len);
     double got = clave_mpc_fixed_decode(out[0], FRAC);
-    assert_true(fabs(got - var) <= 1e-6 * var + 2000 * ulp);
+    assert_true(fabs(got - var) <= var * ldexp(1.0, -FRAC) + 8 * ulp);
     free(out);
     out = run_plain(MPC_COMPUTE_DOT, x, y, N, FRAC, &len);
     assert_true(fabs(clave_mpc_fixed_decode(out[0], FRAC) - dot) <= 2 * ulp);
