@@ -102,13 +102,16 @@ start_nodes() { # dir [netns prefix]
     done
     sleep 0.5
 }
-stop_nodes() {
+stop_nodes() { # also fails on any sanitizer report in the nodes' logs
     for i in 0 1 2; do
         local p
         eval "p=\$node${i}_pid"
         kill "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done
+    if grep -l "AddressSanitizer\|runtime error\|LeakSanitizer" "$1"/node*.log 2>/dev/null; then
+        bad "sanitizer report in a node log"
+    fi
 }
 
 compute_checks() { # dir label
@@ -148,7 +151,7 @@ then ok "missing input: every node aborts, reason relayed"; else bad "missing in
 out=$("$clave" mpc run --config "$lo/client.json" --op sum --input x 2>&1) || true
 if close_to "${out#*: }" "$(ref sum)" 0.01; then ok "nodes keep serving after refused sessions"
 else bad "after refused sessions: $out"; fi
-stop_nodes
+stop_nodes "$lo"
 
 # A node that dies in the middle of a comparison (test-only crash at round 5).
 write_configs "$lo" "127.0.0.1:$base" "127.0.0.1:$((base + 1))" "127.0.0.1:$((base + 2))" \
@@ -168,7 +171,7 @@ else bad "killed node logs: $(cat "$lo/node0.log" "$lo/node1.log")"; fi
 if grep -qi "node 2" <<<"$err"; then ok "next session: node 2 unreachable is named ($err)"; else
     bad "next session after the crash: $err"
 fi
-stop_nodes
+stop_nodes "$lo"
 
 # A node that flips a bit in what it sends: to its neighbour (dot) and to the client (sum).
 write_configs "$lo" "127.0.0.1:$base" "127.0.0.1:$((base + 1))" "127.0.0.1:$((base + 2))" \
@@ -183,7 +186,7 @@ out=$("$clave" mpc run --config "$lo/client.json" --op sum --input x 2>&1) && rc
 if ((rc == 1)) && grep -q "tampered" <<<"$out" && grep -q "node 1 -> node 0" <<<"$out"; then
     ok "tampering node detected by the client ($out)"
 else bad "tamper (sum): rc=$rc $out"; fi
-stop_nodes
+stop_nodes "$lo"
 
 # ---- network namespaces joined by veth pairs (root only) ---------------------------------------
 tag=$$
@@ -210,7 +213,7 @@ if ip netns add "mpc${tag}n0" 2>"$tmp/netns.err"; then
         write_configs "$ns" "10.77.0.1:$base" "10.77.0.2:$base" "10.77.0.3:$base"
         start_nodes "$ns" "mpc${tag}n"
         compute_checks "$ns" "netns"
-        stop_nodes
+        stop_nodes "$ns"
     else
         echo "netns variant: SKIPPED, veth/bridge setup failed: $(tr '\n' ' ' <"$tmp/netns.err")"
     fi
