@@ -28,6 +28,19 @@ trap cleanup EXIT
 timeout_ms=3000
 [[ "${CLAVE_SANITIZED:-}" == 1 ]] && timeout_ms=10000
 
+# ---- usage -----------------------------------------------------------------------------------
+for sub in "" node share run; do
+    if "$clave" mpc $sub --help | grep -q "usage: clave mpc"; then ok "mpc $sub --help"; else
+        bad "mpc $sub --help"
+    fi
+done
+rc=0; "$clave" mpc frobnicate >/dev/null 2>&1 || rc=$?
+((rc == 2)) && ok "unknown subcommand: usage error" || bad "unknown subcommand: rc=$rc"
+rc=0; "$clave" mpc run --op median --input x --config /dev/null >/dev/null 2>&1 || rc=$?
+((rc == 2)) && ok "unknown op: usage error" || bad "unknown op: rc=$rc"
+rc=0; "$clave" mpc node >/dev/null 2>&1 || rc=$?
+((rc == 2)) && ok "node without --config: usage error" || bad "node without --config: rc=$rc"
+
 # ---- certificates and fingerprints -------------------------------------------------------------
 cert() { # name
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
@@ -138,6 +151,11 @@ compute_checks() { # dir label
 base=$((20000 + RANDOM % 30000))
 lo="$tmp/lo"
 write_configs "$lo" "127.0.0.1:$base" "127.0.0.1:$((base + 1))" "127.0.0.1:$((base + 2))"
+sed 's/"timeout_ms"/"timeout"/' "$lo/node0.json" >"$lo/bad.json"
+out=$("$clave" mpc node --config "$lo/bad.json" 2>&1) && rc=0 || rc=$?
+if ((rc == 1)) && grep -q "timeout" <<<"$out"; then ok "unknown config key refused"; else
+    bad "bad config: rc=$rc $out"
+fi
 start_nodes "$lo"
 compute_checks "$lo" loopback
 

@@ -61,6 +61,12 @@ static int attempt(struct io_side *side, bool sending)
         side->wait = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
         return 0;
     }
+    if (sending && ERR_peek_error() == 0) {
+        /* The peer may have refused us with an alert (TLS 1.3 checks the client certificate
+         * after the client thinks the handshake is done): read it so the error can name it. */
+        uint8_t byte = 0;
+        (void)SSL_read(l->ssl, &byte, 1);
+    }
     return -1;
 }
 
