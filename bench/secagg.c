@@ -41,16 +41,16 @@ static int run(uint32_t clients, uint32_t dim, uint32_t degree, double dropout)
     printf("{\"bench\":\"secagg\",\"clients\":%u,\"dim\":%u,\"dropout\":%.2f,\"degree\":%u,"
            "\"threshold\":%u,\"status\":\"%s\",\"correct\":%s,\"survivors\":%u,"
            "\"server_s\":{\"advertise\":%.4f,\"share\":%.4f,\"masked\":%.4f,\"unmask\":%.4f,"
-           "\"total\":%.4f},"
+           "\"total\":%.4f,\"unmask_close_wall\":%.4f},"
            "\"client_s\":{\"advertise\":%.6f,\"share\":%.6f,\"masked\":%.6f,\"unmask\":%.6f,"
            "\"total_mean\":%.6f,\"total_max\":%.6f},"
            "\"bytes_sent_per_client\":%.0f,\"bytes_received_per_client\":%.0f}\n",
            clients, dim, dropout, o.params.degree, o.params.share_threshold,
            clave_status_str(r.status), r.correct ? "true" : "false", r.survivors,
            r.server_seconds[0], r.server_seconds[1], r.server_seconds[2], r.server_seconds[3],
-           sum4(r.server_seconds), r.client_seconds[0], r.client_seconds[1], r.client_seconds[2],
-           r.client_seconds[3], sum4(r.client_seconds), r.client_total_max, r.bytes_sent_per_client,
-           r.bytes_received_per_client);
+           sum4(r.server_seconds), r.server_close_wall_seconds[3], r.client_seconds[0],
+           r.client_seconds[1], r.client_seconds[2], r.client_seconds[3], sum4(r.client_seconds),
+           r.client_total_max, r.bytes_sent_per_client, r.bytes_received_per_client);
     fflush(stdout);
     return r.correct ? 0 : 1;
 }

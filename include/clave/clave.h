@@ -24,6 +24,7 @@
 #include <clave/log.h>
 #include <clave/merkle.h>
 #include <clave/mpc.h>
+#include <clave/mpc_node.h>
 #include <clave/secagg.h>
 #include <clave/seal.h>
 #include <clave/secret.h>

@@ -207,7 +207,9 @@ struct clave_secagg_sim_report {
     double client_total_max;      /* largest total over all rounds of one client */
     double server_seconds[4];     /* server CPU seconds per round (receive + close + messages) */
     double bytes_sent_per_client; /* mean bytes a client sent (all rounds) */
-    double bytes_received_per_client; /* mean bytes a client received */
+    double bytes_received_per_client;    /* mean bytes a client received */
+    double server_close_wall_seconds[4]; /* wall time of the server closing each round (the
+                                            unmasking runs on 2 threads: CPU > wall) */
 };
 
 /**

@@ -83,5 +83,6 @@ int cli_attest(int argc, char **argv);
 int cli_login(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_token(int argc, char **argv);
+int cli_mpc(int argc, char **argv);
 
 #endif

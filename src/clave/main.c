@@ -13,6 +13,7 @@ static const struct cli_command COMMANDS[] = {
     {"he", "Paillier keys and encrypted sums over CSV columns", cli_he},
     {"audit", "verify an audit log or entry offline; tail a server's log", cli_audit},
     {"dp", "differential privacy: accountants, noisy queries, budget ledger", cli_dp},
+    {"mpc", "three-node secret-shared compute (node, share, run)", cli_mpc},
     {"secagg", "secure aggregation of client vectors (simulation)", cli_secagg},
     {"server", "prepare a claved data directory (server init)", cli_server},
     {"attest-intel", "verify Intel DCAP (TDX/SGX) and TPM 2.0 quotes", cli_attest_intel},

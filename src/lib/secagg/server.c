@@ -58,16 +58,22 @@ done:
     return st;
 }
 
-size_t clave__sa_server_nbrs_in(struct clave_secagg_server *s, uint32_t id, uint8_t mask)
+size_t clave__sa_server_nbrs_into(const struct clave_secagg_server *s, uint32_t id, uint8_t mask,
+                                  uint32_t *out)
 {
-    size_t all = clave__sa_graph_neighbours(&s->g, id, s->nbrs);
+    size_t all = clave__sa_graph_neighbours(&s->g, id, out);
     size_t kept = 0;
     for (size_t i = 0; i < all; i++) {
-        if ((s->member[s->nbrs[i] - 1] & mask) == mask) {
-            s->nbrs[kept++] = s->nbrs[i];
+        if ((s->member[out[i] - 1] & mask) == mask) {
+            out[kept++] = out[i];
         }
     }
     return kept;
+}
+
+size_t clave__sa_server_nbrs_in(struct clave_secagg_server *s, uint32_t id, uint8_t mask)
+{
+    return clave__sa_server_nbrs_into(s, id, mask, s->nbrs);
 }
 
 static clave_status accept_advertise(struct clave_secagg_server *s, const struct sa_msg *m)
@@ -186,90 +192,6 @@ done:
     return st;
 }
 
-/* Shares of `owner`'s secret of `kind` from its neighbours in U4, interpolated into 32 bytes. */
-static clave_status reconstruct(struct clave_secagg_server *s, uint32_t owner, uint8_t out[32])
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    size_t holders = clave__sa_server_nbrs_in(s, owner, IN_U4);
-    uint64_t *xs = calloc(holders + 1, sizeof(uint64_t));
-    uint64_t *ys = calloc((holders + 1) * SA_SHARE_ELEMS, sizeof(uint64_t));
-    uint64_t elems[SA_SHARE_ELEMS];
-    CLAVE_ENSURE(xs != NULL && ys != NULL, CLAVE_ERR_NOMEM, "out of memory");
-    CLAVE_ENSURE(holders >= s->p.share_threshold, CLAVE_ERR_STATE,
-                 "secagg server: client %u: %zu shares, threshold %u", owner, holders,
-                 s->p.share_threshold);
-    for (size_t i = 0; i < holders; i++) {
-        uint32_t h = s->nbrs[i];
-        const struct sa_unmask_entry *e = NULL;
-        for (size_t j = 0; j < s->unmask_count[h - 1] && e == NULL; j++) {
-            e = s->unmask[h - 1][j].owner == owner ? &s->unmask[h - 1][j] : NULL;
-        }
-        CLAVE_ENSURE(e != NULL, CLAVE_ERR_INTERNAL, "secagg server: missing validated share");
-        xs[i] = h;
-        memcpy(ys + i * SA_SHARE_ELEMS, e->share, sizeof(e->share));
-    }
-    CLAVE_CHECK_CTX(
-        clave_mpc_shamir_combine(xs, ys, holders, SA_SHARE_ELEMS, s->p.share_threshold, elems),
-        "secagg server: client %u: ", owner);
-    CLAVE_CHECK(clave_mpc_elems_to_bytes(elems, SA_SHARE_ELEMS, out, SA_SECRET_LEN));
-    st = CLAVE_OK;
-done:
-    clave_wipe(elems, sizeof(elems));
-    if (ys != NULL) {
-        clave_wipe(ys, (holders + 1) * SA_SHARE_ELEMS * sizeof(uint64_t));
-    }
-    free(xs);
-    free(ys);
-    return st;
-}
-
-/* A dropped client's pairwise masks with its surviving neighbours, removed from the sum. */
-static clave_status remove_pair_masks(struct clave_secagg_server *s, uint32_t u,
-                                      const uint8_t sk[32])
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    struct clave_pkey *key = NULL;
-    uint8_t pk[SA_PK_LEN];
-    size_t pk_len = 0;
-    CLAVE_CHECK(clave_pkey_from_raw_private(CLAVE_PKEY_X25519, sk, SA_SECRET_LEN, &key));
-    CLAVE_CHECK(clave_pkey_export_raw_public(key, pk, sizeof(pk), &pk_len));
-    CLAVE_ENSURE(memcmp(pk, s->keys[u - 1].s_pk, SA_PK_LEN) == 0, // lint:public
-                 CLAVE_ERR_TAMPERED,
-                 "secagg server: client %u: reconstructed key does not match its advertisement", u);
-    size_t count = clave__sa_server_nbrs_in(s, u, IN_U3);
-    for (size_t i = 0; i < count; i++) {
-        uint32_t v = s->nbrs[i];
-        CLAVE_CHECK(
-            clave__sa_pair_mask(&s->p, key, s->keys[v - 1].s_pk, u, v, v > u ? -1 : 1, s->sum));
-    }
-    st = CLAVE_OK;
-done:
-    clave_pkey_free(key);
-    return st;
-}
-
-static clave_status unmask_all(struct clave_secagg_server *s)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    uint8_t secret[SA_SECRET_LEN];
-    for (uint32_t u = 1; u <= s->p.client_count; u++) {
-        uint8_t m = s->member[u - 1];
-        if ((m & IN_U2) == 0) {
-            continue; /* never shared: in nobody's masks */
-        }
-        CLAVE_CHECK(reconstruct(s, u, secret));
-        if ((m & IN_U3) != 0) {
-            CLAVE_CHECK(clave__sa_self_mask(&s->p, secret, u, -1, s->sum));
-        } else {
-            CLAVE_CHECK(remove_pair_masks(s, u, secret));
-        }
-    }
-    st = CLAVE_OK;
-done:
-    clave_wipe(secret, sizeof(secret));
-    return st;
-}
-
 clave_status clave_secagg_server_close_round(struct clave_secagg_server *s)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
@@ -289,7 +211,7 @@ clave_status clave_secagg_server_close_round(struct clave_secagg_server *s)
     memset(s->heard, 0, s->p.client_count);
     s->heard_count = 0;
     if (s->round == CLAVE_SECAGG_ROUND_UNMASK) {
-        CLAVE_CHECK(unmask_all(s));
+        CLAVE_CHECK(clave__sa_server_unmask(s));
     }
     s->round = (enum clave_secagg_round)(s->round + 1);
     st = CLAVE_OK;

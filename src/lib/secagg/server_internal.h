@@ -34,4 +34,11 @@ struct clave_secagg_server {
 /* Neighbours of `id` that belong to every set in `mask`, ascending, into s->nbrs. */
 size_t clave__sa_server_nbrs_in(struct clave_secagg_server *s, uint32_t id, uint8_t mask);
 
+/* The same into `out` (room for the graph degree), leaving s untouched (thread-safe). */
+size_t clave__sa_server_nbrs_into(const struct clave_secagg_server *s, uint32_t id, uint8_t mask,
+                                  uint32_t *out);
+
+/* Unmasking (server_unmask.c): reconstruct every secret the sum needs and remove the masks. */
+clave_status clave__sa_server_unmask(struct clave_secagg_server *s);
+
 #endif
