@@ -21,6 +21,7 @@
 #include <clave/ledger.h>
 #include <clave/log.h>
 #include <clave/merkle.h>
+#include <clave/ml.h>
 #include <clave/mpc.h>
 #include <clave/secagg.h>
 #include <clave/seal.h>
