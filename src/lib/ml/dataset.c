@@ -145,16 +145,20 @@ clave_status clave_ml_dataset_standardize(struct clave_ml_dataset *train,
     CLAVE_ENSURE(mean != NULL && scale != NULL, CLAVE_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < train->rows; i++) {
         for (size_t j = 0; j < d; j++) {
-            mean[j] += train->x[i * d + j] / (double)train->rows;
+            mean[j] += train->x[i * d + j];
         }
+    }
+    for (size_t j = 0; j < d; j++) {
+        mean[j] /= (double)train->rows;
     }
     for (size_t i = 0; i < train->rows; i++) {
         for (size_t j = 0; j < d; j++) {
             double e = train->x[i * d + j] - mean[j];
-            scale[j] += e * e / (double)train->rows;
+            scale[j] += e * e;
         }
     }
     for (size_t j = 0; j < d; j++) {
+        scale[j] /= (double)train->rows;
         scale[j] = scale[j] > 1e-24 ? sqrt(scale[j]) : 1.0;
     }
     apply_scale(train, mean, scale);

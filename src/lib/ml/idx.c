@@ -76,11 +76,11 @@ clave_status clave_ml_idx_parse(const uint8_t *images, size_t images_len, const 
                  "idx: classes %u outside 2..256 or max_rows 0", classes);
     clave_reader_init(&ri, images, images_len);
     clave_reader_init(&rl, labels, labels_len);
-    CLAVE_CHECK_CTX(read_header(&ri, 3, dims), "idx images: ");
-    CLAVE_CHECK_CTX(read_header(&rl, 1, &nlabels), "idx labels: ");
+    CLAVE_CHECK_CTX(read_header(&ri, 3, dims), "idx images");
+    CLAVE_CHECK_CTX(read_header(&rl, 1, &nlabels), "idx labels");
     CLAVE_CHECK(check_sizes(&ri, dims, nlabels, &pixels));
-    CLAVE_CHECK_CTX(clave_reader_view(&rl, nlabels, &lab), "idx labels: ");
-    CLAVE_CHECK_CTX(clave_reader_expect_end(&rl), "idx labels: ");
+    CLAVE_CHECK_CTX(clave_reader_view(&rl, nlabels, &lab), "idx labels");
+    CLAVE_CHECK_CTX(clave_reader_expect_end(&rl), "idx labels");
     CLAVE_CHECK(clave_reader_view(&ri, pixels * dims[0], &pix));
     size_t rows = dims[0] < max_rows ? dims[0] : max_rows;
     CLAVE_CHECK(ml__dataset_alloc(rows, pixels, classes, &ds));

@@ -126,7 +126,7 @@ clave_status clave_ml_model_load(const uint8_t *data, size_t len, struct clave_m
     CLAVE_ENSURE(out != NULL && (data != NULL || len == 0), CLAVE_ERR_ARG, "ml: NULL argument");
     *out = NULL;
     clave_reader_init(&r, data, len);
-    CLAVE_CHECK_CTX(read_spec(&r, &spec, &count), "ml model: ");
+    CLAVE_CHECK_CTX(read_spec(&r, &spec, &count), "ml model");
     st = ml__model_layout(&spec, &layout);
     CLAVE_ENSURE(st == CLAVE_OK, st == CLAVE_ERR_LIMIT ? CLAVE_ERR_TOO_LARGE : CLAVE_ERR_FORMAT,
                  "ml model: invalid shape");
@@ -143,7 +143,7 @@ clave_status clave_ml_model_load(const uint8_t *data, size_t len, struct clave_m
         CLAVE_ENSURE(isfinite(m->params[i]), CLAVE_ERR_FORMAT, "ml model: parameter %zu not finite",
                      i);
     }
-    CLAVE_CHECK_CTX(clave_reader_expect_end(&r), "ml model: ");
+    CLAVE_CHECK_CTX(clave_reader_expect_end(&r), "ml model");
     *out = m;
     m = NULL;
     st = CLAVE_OK;
