@@ -18,6 +18,7 @@
 #include <clave/jose.h>
 #include <clave/json.h>
 #include <clave/keyring.h>
+#include <clave/fl.h>
 #include <clave/ledger.h>
 #include <clave/log.h>
 #include <clave/merkle.h>
