@@ -193,6 +193,17 @@ done:
     return st;
 }
 
+clave_status fl__msg_header(const uint8_t *data, size_t len, struct fl_header *h)
+{
+    struct clave_reader r;
+    memset(h, 0, sizeof(*h));
+    if (data == NULL) {
+        return CLAVE_ERR_ARG;
+    }
+    clave_reader_init(&r, data, len);
+    return read_header(&r, h);
+}
+
 static clave_status begin(const struct fl_header *h, uint8_t type, size_t body, uint8_t **buf,
                           struct clave_writer *w)
 {

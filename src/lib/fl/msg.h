@@ -52,6 +52,9 @@ struct fl_msg {
 /* Decode and validate the structure of `data` (semantics are checked by the receiver). */
 clave_status fl__msg_decode(const uint8_t *data, size_t len, struct fl_msg *m);
 
+/* Only the header (to attribute a message whose body is invalid). */
+clave_status fl__msg_header(const uint8_t *data, size_t len, struct fl_header *h);
+
 /* The i-th id of a MODEL message / the i-th value of an UPDATE message. */
 uint32_t fl__msg_id(const struct fl_msg *m, size_t i);
 double fl__msg_value(const struct fl_msg *m, size_t i);

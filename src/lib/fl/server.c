@@ -338,6 +338,20 @@ done:
     return st;
 }
 
+/* The sender of a message whose body is invalid, when its header names this session and round
+ * and a client still waiting: that client is out of the round. 0 otherwise. */
+static uint32_t attribute(const struct clave_fl_server *s, const uint8_t *msg, size_t len)
+{
+    struct fl_header h;
+    clave_status st = fl__msg_header(msg, len, &h);
+    if (st != CLAVE_OK || h.round != s->round || h.client > s->cfg.clients ||
+        memcmp(h.session, s->session, CLAVE_FL_SESSION_LEN) != 0 || // lint:public
+        s->state[h.client - 1] != FL_WAITING) {
+        return 0;
+    }
+    return h.client;
+}
+
 clave_status clave_fl_server_receive(struct clave_fl_server *s, const uint8_t *msg, size_t len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
@@ -346,7 +360,11 @@ clave_status clave_fl_server_receive(struct clave_fl_server *s, const uint8_t *m
     CLAVE_ENSURE(s != NULL, CLAVE_ERR_ARG, "fl: NULL server");
     CLAVE_ENSURE(s->phase != CLAVE_FL_PHASE_IDLE && s->phase != CLAVE_FL_PHASE_DONE,
                  CLAVE_ERR_STATE, "fl: no phase open");
-    CLAVE_CHECK(fl__msg_decode(msg, len, &m));
+    st = fl__msg_decode(msg, len, &m);
+    if (st != CLAVE_OK) {
+        sender = attribute(s, msg, len);
+        goto done;
+    }
     CLAVE_ENSURE(m.h.round == s->round &&
                      memcmp(m.h.session, s->session, CLAVE_FL_SESSION_LEN) == 0, // lint:public
                  CLAVE_ERR_STATE, "fl: message for another session or round");
