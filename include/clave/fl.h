@@ -276,6 +276,37 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_sim_round(struct clave_fl_sim *si
 /** The aggregator's global model (owned by the simulation). */
 CLAVE_API struct clave_ml_model *clave_fl_sim_model(struct clave_fl_sim *sim);
 
+/* ---- simulation configuration (clave fl run) ------------------------------------------------ */
+
+#define CLAVE_FL_PATH_MAX 1024
+
+/** A whole simulation: the federation, where the data come from, and how clients misbehave. */
+struct clave_fl_run_spec {
+    struct clave_fl_config cfg;
+    char name[128];                      /* budget key and reports */
+    char data_format[16];                /* "csv" or "idx" */
+    char data_path[CLAVE_FL_PATH_MAX];   /* the CSV file, or the IDX image file */
+    char labels_path[CLAVE_FL_PATH_MAX]; /* the IDX label file */
+    clave_ml_csv_header header;          /* CSV header (default sklearn) */
+    uint32_t max_rows;                   /* rows read at most */
+    double test_fraction;                /* held out on each client */
+    double alpha;                        /* 0: IID, > 0: Dirichlet label skew */
+    bool standardize;                    /* default: true for CSV */
+    struct clave_fl_sim_faults faults;
+    uint32_t eval_every;            /* federated evaluation every k rounds (0: last only) */
+    char ledger[CLAVE_FL_PATH_MAX]; /* SQLite DP budget ledger, or "" */
+};
+
+/**
+ * Parse a simulation configuration (JSON, at most 1 MiB, docs/fl.md "Configuration"). Unknown
+ * keys and out-of-range values fail with CLAVE_ERR_JSON naming the field. The model's `inputs`
+ * (and `classes` for CSV) are filled in by the caller from the data; clave_fl_config_check
+ * is not run here.
+ * @return CLAVE_OK, CLAVE_ERR_JSON, CLAVE_ERR_TOO_LARGE, CLAVE_ERR_ARG
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_run_spec_parse(const char *text, size_t len,
+                                                              struct clave_fl_run_spec *run);
+
 #ifdef __cplusplus
 }
 #endif

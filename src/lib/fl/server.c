@@ -195,7 +195,7 @@ clave_status clave_fl_server_begin_round(struct clave_fl_server *s)
     s->report.round = s->round;
     s->report.epsilon = s->epsilon;
     s->report.delta = s->cfg.dp != CLAVE_FL_DP_NONE ? s->cfg.dp_delta : 0.0;
-    s->report.eval_loss = s->report.eval_accuracy = NAN;
+    s->report.eval_loss = s->report.eval_accuracy = s->report.train_loss = NAN;
     s->report.selected = s->cfg.clients_per_round;
     CLAVE_CHECK(select_clients(s));
     CLAVE_CHECK(fl__encode_model(s));
