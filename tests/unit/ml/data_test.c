@@ -177,6 +177,8 @@ static void test_standardize_split(void **state)
         var += pow(clave_ml_dataset_x(tr)[2 * i] - mean, 2) / 75.0;
     }
     assert_true(fabs(mean) < 1e-12 && fabs(var - 1.0) < 1e-12);
+    clave_ml_dataset_free(tr);
+    clave_ml_dataset_free(te);
     T_ERR(clave_ml_dataset_split(ds, 1.0, SEED, &tr, &te), CLAVE_ERR_ARG);
     T_ERR(clave_ml_dataset_split(ds, 0.001, SEED, &tr, &te), CLAVE_ERR_ARG);
     assert_null(tr);
