@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct clave_ml_dataset *ds = NULL;
     if (size >= 4) {
-        size_t split = (size_t)(data[0] | data[1] << 8 | data[2] << 16 | (uint32_t)data[3] << 24);
+        size_t split =
+            (size_t)data[0] | (size_t)data[1] << 8 | (size_t)data[2] << 16 | (size_t)data[3] << 24;
         split = split > size - 4 ? size - 4 : split;
         clave_status st =
             clave_ml_idx_parse(data + 4, split, data + 4 + split, size - 4 - split, 10, 64, &ds);
