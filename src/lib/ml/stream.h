@@ -2,7 +2,7 @@
 /*
  * The seeded stream behind every random choice in training: initialisation, shuffling, splits,
  * partitions. AES-256-CTR (mpc/prg.h) keyed by HKDF-SHA256 of the 32-byte seed and a label per
- * use, read in blocks. Never rand().
+ * use, read in blocks; never the C library generator.
  */
 #ifndef CLAVE_ML_STREAM_H
 #define CLAVE_ML_STREAM_H

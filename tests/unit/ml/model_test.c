@@ -16,7 +16,7 @@ static struct clave_ml_model_spec spec_of(clave_ml_model_kind kind, uint32_t hid
     return s;
 }
 
-/* Deterministic pseudo-data (no rand()): a simple LCG-free hash of the index. */
+/* Deterministic pseudo-data: a hash of the index. */
 static double val(size_t i)
 {
     uint64_t z = (i + 1) * UINT64_C(0x9e3779b97f4a7c15);
