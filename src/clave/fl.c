@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * clave fl run: a whole federated-learning simulation on one machine (N clients and the
- * aggregator in this process, exchanging the encoded messages of docs/formats/fl.md), with
- * per-round progress lines. `clave fl join` / `clave fl status` need the coordinator's FL
- * contract routes and a network transport, which do not exist yet: they are not offered.
+ * aggregator in this process, or with --processes one process per client behind a socketpair,
+ * exchanging the encoded messages of docs/formats/fl.md), with per-round progress lines. `clave fl
+ * join` / `clave fl status` need the coordinator's FL contract routes and a network transport,
+ * which do not exist yet: they are not offered.
  */
 #include "fl_cli.h"
 
@@ -16,16 +17,18 @@
 #include <time.h>
 
 static const char FL_USAGE[] =
-    "usage: clave fl run --config FILE [--json] [--out MODEL]\n"
+    "usage: clave fl run --config FILE [--processes] [--json] [--out MODEL]\n"
     "\n"
     "Run a federated-learning simulation on this machine (docs/fl.md): the clients and the\n"
-    "aggregator of FILE's federation run in this process and exchange the messages of\n"
+    "aggregator of FILE's federation run in this process (or, with --processes, each client in\n"
+    "its own process connected to the aggregator by a socketpair) and exchange the messages of\n"
     "docs/formats/fl.md, with secure aggregation (SecAgg+), client-level DP, dropouts and hostile\n"
-    "clients as configured. One progress line per round: round, clients reporting/selected,\n"
-    "rejected messages, training loss, federated-evaluation loss and accuracy, epsilon spent,\n"
-    "wall time (and the secure-aggregation part).\n"
+    "clients (in-process only) as configured. One progress line per round: round, clients\n"
+    "reporting/selected, rejected messages, training loss, federated-evaluation loss and\n"
+    "accuracy, epsilon spent, wall time (and the secure-aggregation part).\n"
     "\n"
     "  --config FILE  the simulation (JSON; docs/fl.md \"Configuration\")\n"
+    "  --processes    one process per client (fork + socketpair) instead of one process\n"
     "  --json         JSON lines instead of text\n"
     "  --out MODEL    write the final model (docs/formats/model.md)\n"
     "\n"
@@ -37,16 +40,33 @@ struct fl_args {
     const char *config;
     const char *out;
     bool json;
+    bool processes;
 };
+
+/* The federation being run: in this process (sim) or one process per client (proc). */
+struct fl_runner {
+    struct clave_fl_sim *sim;
+    struct fl_proc *proc;
+};
+
+static clave_status runner_round(struct fl_runner *r, bool eval, struct clave_fl_round_report *rep,
+                                 double *secs, double *sa)
+{
+    return r->sim != NULL ? clave_fl_sim_round(r->sim, eval, rep, secs, sa)
+                          : fl_proc_round(r->proc, eval, rep, secs, sa);
+}
+
+static struct clave_ml_model *runner_model(struct fl_runner *r)
+{
+    return r->sim != NULL ? clave_fl_sim_model(r->sim) : fl_proc_model(r->proc);
+}
 
 static int parse_args(int argc, char **argv, struct fl_args *a)
 {
     static const struct option LONG_OPTIONS[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},
-        {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
+        {"out", required_argument, NULL, 'o'},    {"help", no_argument, NULL, 'h'},
+        {"processes", no_argument, NULL, 'p'},    {NULL, 0, NULL, 0},
     };
     int opt = 0;
     memset(a, 0, sizeof(*a));
@@ -61,6 +81,9 @@ static int parse_args(int argc, char **argv, struct fl_args *a)
             break;
         case 'o':
             a->out = optarg;
+            break;
+        case 'p':
+            a->processes = true;
             break;
         case 'h':
             fputs(FL_USAGE, stdout);
@@ -133,14 +156,14 @@ static clave_status open_ledger(const struct clave_fl_run_spec *run,
 }
 
 static int run_rounds(const struct fl_args *a, const struct clave_fl_run_spec *run,
-                      struct clave_fl_sim *sim)
+                      struct fl_runner *runner)
 {
     struct clave_fl_round_report r;
     uint32_t done_rounds = 0;
     for (uint32_t k = 1; k <= run->cfg.rounds; k++) {
         bool eval = k == run->cfg.rounds || (run->eval_every > 0 && k % run->eval_every == 0);
         double secs = 0.0, sa = 0.0;
-        clave_status st = clave_fl_sim_round(sim, eval, &r, &secs, &sa);
+        clave_status st = runner_round(runner, eval, &r, &secs, &sa);
         if (st == CLAVE_ERR_LIMIT) {
             if (a->json) {
                 printf("{\"stopped\":\"privacy budget spent\",\"rounds\":%u}\n", done_rounds);
@@ -159,11 +182,11 @@ static int run_rounds(const struct fl_args *a, const struct clave_fl_run_spec *r
     return 0;
 }
 
-static int save_model(const char *path, struct clave_fl_sim *sim)
+static int save_model(const char *path, struct fl_runner *runner)
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
-    clave_status st = clave_ml_model_save(clave_fl_sim_model(sim), &bytes, &len);
+    clave_status st = clave_ml_model_save(runner_model(runner), &bytes, &len);
     if (st != CLAVE_OK) {
         return cli_fail("fl model", st);
     }
@@ -184,16 +207,17 @@ static void print_header(const struct fl_args *a, const struct clave_fl_run_spec
     const struct clave_fl_config *c = &run->cfg;
     if (a->json) {
         printf("{\"name\":\"%s\",\"rows\":%zu,\"clients\":%u,\"model\":\"%s\",\"strategy\":\"%s\","
-               "\"protection\":\"%s\",\"dp\":\"%s\",\"in_process\":true}\n",
+               "\"protection\":\"%s\",\"dp\":\"%s\",\"processes\":%s}\n",
                run->name, d->rows, c->clients, clave_ml_model_kind_name(c->model.kind),
                clave_fl_strategy_name(c->strategy), clave_fl_protection_name(c->protection),
-               clave_fl_dp_mode_name(c->dp));
+               clave_fl_dp_mode_name(c->dp), a->processes ? "true" : "false");
     } else {
         printf("fl %s: %zu rows, %u clients (%u per round, at least %u), %s model, %s, %s "
-               "updates, DP %s; clients run in this process\n",
+               "updates, DP %s; clients run %s\n",
                run->name, d->rows, c->clients, c->clients_per_round, c->min_clients,
                clave_ml_model_kind_name(c->model.kind), clave_fl_strategy_name(c->strategy),
-               clave_fl_protection_name(c->protection), clave_fl_dp_mode_name(c->dp));
+               clave_fl_protection_name(c->protection), clave_fl_dp_mode_name(c->dp),
+               a->processes ? "in separate processes" : "in this process");
     }
 }
 
@@ -203,7 +227,7 @@ static int fl_run(int argc, char **argv)
     struct clave_fl_run_spec run;
     struct fl_cli_data d = {0};
     struct clave_dp_ledger *ledger = NULL;
-    struct clave_fl_sim *sim = NULL;
+    struct fl_runner runner = {NULL, NULL};
     uint8_t *text = NULL;
     size_t len = 0;
     int rc = parse_args(argc, argv, &a);
@@ -224,17 +248,24 @@ static int fl_run(int argc, char **argv)
         rc = cli_fail(run.data_path, st);
     } else if (run.ledger[0] != '\0' && (st = open_ledger(&run, &key, &ledger)) != CLAVE_OK) {
         rc = cli_fail(run.ledger, st);
-    } else if ((st = clave_fl_sim_new(&run.cfg, d.train, d.test, &run.faults, ledger,
-                                      ledger != NULL ? &key : NULL, &sim)) != CLAVE_OK) {
+    } else if (a.processes && run.faults.malicious > 0) {
+        fprintf(stderr, "clave fl: \"malicious\" is simulated in-process only\n");
+        rc = CLI_USAGE;
+    } else if ((st = a.processes
+                         ? fl_proc_new(&run, &d, ledger, ledger != NULL ? &key : NULL, &runner.proc)
+                         : clave_fl_sim_new(&run.cfg, d.train, d.test, &run.faults, ledger,
+                                            ledger != NULL ? &key : NULL, &runner.sim)) !=
+               CLAVE_OK) {
         rc = cli_fail("fl config", st);
     } else {
         print_header(&a, &run, &d);
-        rc = run_rounds(&a, &run, sim);
+        rc = run_rounds(&a, &run, &runner);
         if (rc == 0 && a.out != NULL) {
-            rc = save_model(a.out, sim);
+            rc = save_model(a.out, &runner);
         }
     }
-    clave_fl_sim_free(sim);
+    clave_fl_sim_free(runner.sim);
+    fl_proc_free(runner.proc);
     clave_dp_ledger_free(ledger);
     fl_cli_data_free(&d);
     return rc;

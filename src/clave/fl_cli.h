@@ -20,4 +20,14 @@ struct fl_cli_data {
 clave_status fl_cli_load(struct clave_fl_run_spec *run, struct fl_cli_data *d);
 void fl_cli_data_free(struct fl_cli_data *d);
 
+/* --processes (fl_proc.c): every client in its own process behind a socketpair. */
+struct fl_proc;
+clave_status fl_proc_new(const struct clave_fl_run_spec *run, const struct fl_cli_data *d,
+                         struct clave_dp_ledger *ledger, const struct clave_dp_budget_key *key,
+                         struct fl_proc **out);
+void fl_proc_free(struct fl_proc *p);
+clave_status fl_proc_round(struct fl_proc *p, bool evaluate, struct clave_fl_round_report *report,
+                           double *seconds, double *secagg_seconds);
+struct clave_ml_model *fl_proc_model(struct fl_proc *p);
+
 #endif

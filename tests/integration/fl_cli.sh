@@ -78,6 +78,25 @@ else
     bad "secagg rounds ($out)"
 fi
 
+# One process per client over socketpairs: the same bytes, so the same model as in-process.
+procs=$(config procs '"protection": "secagg", "min_clients": 6')
+"$clave" fl run --config "$procs" --out "$work/inproc.bin" >/dev/null
+out=$("$clave" fl run --config "$procs" --processes --out "$work/procs.bin")
+if grep -q "in separate processes" <<<"$out" && cmp -s "$work/inproc.bin" "$work/procs.bin"; then
+    ok "--processes gives the in-process model bit for bit"
+else
+    bad "--processes ($out)"
+fi
+dropping=$(config dropping '"protection": "secagg", "min_clients": 6, "dropout": 0.3')
+out=$("$clave" fl run --config "$dropping" --processes)
+if [[ $(grep -c "^round .* clients 7/10" <<<"$out") -eq 6 ]]; then
+    ok "--processes with 30 % dropouts completes every round"
+else
+    bad "--processes dropouts ($out)"
+fi
+expect_rc "--processes refuses simulated hostile clients" 2 "in-process only" \
+    "$clave" fl run --config "$secagg" --processes
+
 dp=$(config dp '"protection": "secagg", "clients_per_round": 5, "min_clients": 4,
   "fixed_point_bits": 16, "dp": {"mode": "distributed", "clip": 0.5, "noise_multiplier": 1.0,
   "delta": 1e-5, "epsilon_budget": 3.0}')
