@@ -250,6 +250,12 @@ struct clave_ml_train_opts {
     double weight_decay;  /* L2 penalty (wd/2)|w|^2 added to the loss, >= 0 */
     uint32_t batch_size;  /* >= 1 */
     double prox_mu;       /* FedProx: (mu/2)|w - w_prox|^2 added to the loss, >= 0 */
+    /* Local DP-SGD (Abadi et al. 2016) when dp_noise_multiplier > 0: per-example gradients
+     * clipped to dp_clip, summed on the grid 2^-dp_grid_bits with discrete Gaussian noise
+     * (clave_dp_sgd_step), divided by batch_size. Example-level DP for this trainer's data. */
+    double dp_clip;             /* > 0 with DP-SGD */
+    double dp_noise_multiplier; /* 0: off */
+    int dp_grid_bits;           /* 1..40; 0 means 20 */
 };
 
 /** SGD, learning rate 0.05, momentum 0.9, batch 32, Adam betas 0.9/0.999, epsilon 1e-8. */
@@ -270,6 +276,16 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_ml_trainer_new(struct clave_ml_model
 
 /** Free a trainer. NULL is a no-op. */
 CLAVE_API void clave_ml_trainer_free(struct clave_ml_trainer *t);
+
+/**
+ * Example-level epsilon spent so far by DP-SGD at `delta`: clave_dp_rdp_epsilon with sampling
+ * rate batch_size / rows (rows of the last epoch's dataset), the noise multiplier and the number
+ * of steps taken (dp_accounting orders, improved conversion). The batches are shuffled fixed-size
+ * slices, the usual approximation of the Poisson sampling the analysis assumes.
+ * @return CLAVE_OK, CLAVE_ERR_STATE (DP-SGD off or no step yet), CLAVE_ERR_ARG
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ml_trainer_dp_epsilon(const struct clave_ml_trainer *t,
+                                                                  double delta, double *epsilon);
 
 /**
  * One pass over `ds` in shuffled mini-batches. `loss` (may be NULL) gets the mean training loss

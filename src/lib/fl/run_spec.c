@@ -144,8 +144,9 @@ done:
 
 static clave_status parse_local(json_t *root, struct clave_fl_config *c)
 {
-    static const char *const KEYS[] = {"optimizer", "learning_rate", "momentum",     "batch_size",
-                                       "epochs",    "prox_mu",       "weight_decay", NULL};
+    static const char *const KEYS[] = {
+        "optimizer", "learning_rate", "momentum", "batch_size",          "epochs",
+        "prox_mu",   "weight_decay",  "dp_clip",  "dp_noise_multiplier", NULL};
     clave_status st = CLAVE_ERR_INTERNAL;
     json_t *o = NULL;
     int opt = (int)c->local.optimizer;
@@ -161,6 +162,9 @@ static clave_status parse_local(json_t *root, struct clave_fl_config *c)
     CLAVE_CHECK(get_number(o, "local", "momentum", 0, 0.999, &c->local.momentum));
     CLAVE_CHECK(get_number(o, "local", "prox_mu", 0, 1e6, &c->local.prox_mu));
     CLAVE_CHECK(get_number(o, "local", "weight_decay", 0, 1e6, &c->local.weight_decay));
+    CLAVE_CHECK(get_number(o, "local", "dp_clip", 0, 1e6, &c->local.dp_clip));
+    CLAVE_CHECK(
+        get_number(o, "local", "dp_noise_multiplier", 0, 1e6, &c->local.dp_noise_multiplier));
     CLAVE_CHECK(get_u32(o, "local", "batch_size", 1u << 20, &c->local.batch_size));
     CLAVE_CHECK(get_u32(o, "local", "epochs", 1000, &c->local_epochs));
     st = CLAVE_OK;

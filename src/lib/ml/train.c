@@ -7,6 +7,8 @@
  */
 #include "core/check.h"
 #include "ml/dataset.h"
+
+#include <clave/dp.h>
 #include "ml/model.h"
 #include "ml/stream.h"
 
@@ -23,6 +25,10 @@ struct clave_ml_trainer {
     double *prox; /* FedProx anchor or NULL */
     double *m, *v, *grad;
     uint64_t steps;
+    /* DP-SGD */
+    struct clave_dp_rng *rng;
+    double *per_example; /* batch_size x parameters */
+    size_t rows;         /* of the last epoch's dataset */
 };
 
 struct clave_ml_train_opts clave_ml_train_opts_default(void)
@@ -59,6 +65,13 @@ static clave_status check_opts(const struct clave_ml_train_opts *o)
     CLAVE_ENSURE(isfinite(o->prox_mu) && o->prox_mu >= 0.0, CLAVE_ERR_ARG,
                  "ml: prox_mu must be >= 0");
     CLAVE_ENSURE(o->batch_size >= 1, CLAVE_ERR_ARG, "ml: batch_size must be >= 1");
+    CLAVE_ENSURE(isfinite(o->dp_noise_multiplier) && o->dp_noise_multiplier >= 0.0 &&
+                     o->dp_noise_multiplier <= 1e6,
+                 CLAVE_ERR_ARG, "ml: dp_noise_multiplier outside [0, 1e6]");
+    CLAVE_ENSURE(o->dp_noise_multiplier == 0.0 || (isfinite(o->dp_clip) && o->dp_clip > 0.0),
+                 CLAVE_ERR_ARG, "ml: DP-SGD needs dp_clip > 0");
+    CLAVE_ENSURE(o->dp_grid_bits >= 0 && o->dp_grid_bits <= CLAVE_DP_MAX_GRID_BITS, CLAVE_ERR_ARG,
+                 "ml: dp_grid_bits outside 0..%d", CLAVE_DP_MAX_GRID_BITS);
     st = CLAVE_OK;
 done:
     return st;
@@ -90,6 +103,18 @@ clave_status clave_ml_trainer_new(struct clave_ml_model *model,
         CLAVE_ENSURE_ALLOC(t->prox);
         memcpy(t->prox, prox_center, n * sizeof(double));
     }
+    if (opts->dp_noise_multiplier > 0.0) {
+        size_t cells = 0;
+        CLAVE_ENSURE(!__builtin_mul_overflow((size_t)opts->batch_size, n, &cells) &&
+                         cells <= ((size_t)1 << 28),
+                     CLAVE_ERR_LIMIT, "ml: DP-SGD batch of per-example gradients too large");
+        t->per_example = malloc(cells * sizeof(double));
+        CLAVE_ENSURE_ALLOC(t->per_example);
+        CLAVE_CHECK(clave_dp_rng_new(&t->rng));
+        if (t->opts.dp_grid_bits == 0) {
+            t->opts.dp_grid_bits = 20;
+        }
+    }
     CLAVE_CHECK(ml__stream_init(&t->stream, seed, ML_SHUFFLE_LABEL));
     *out = t;
     t = NULL;
@@ -105,6 +130,8 @@ void clave_ml_trainer_free(struct clave_ml_trainer *t)
         return;
     }
     ml__stream_clear(&t->stream);
+    clave_dp_rng_free(t->rng);
+    free(t->per_example);
     free(t->prox);
     free(t->m);
     free(t->v);
@@ -149,6 +176,48 @@ done:
     return st;
 }
 
+/* DP-SGD gradient of one batch: per-example gradients, clipped, noisy sum, / batch_size. */
+static clave_status dp_gradient(struct clave_ml_trainer *t, const struct clave_ml_dataset *b,
+                                double *loss)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    size_t dim = t->model->count;
+    double total = 0.0;
+    for (size_t i = 0; i < b->rows; i++) {
+        double l = 0.0;
+        CLAVE_CHECK(clave_ml_model_loss_grad(t->model, b->x + i * b->features, b->y + i, 1,
+                                             t->per_example + i * dim, &l));
+        total += l;
+    }
+    CLAVE_CHECK(clave_dp_sgd_step(t->rng, t->per_example, b->rows, dim, t->opts.dp_clip,
+                                  t->opts.dp_noise_multiplier, t->opts.dp_grid_bits, t->grad));
+    for (size_t j = 0; j < dim; j++) {
+        t->grad[j] /= (double)t->opts.batch_size;
+    }
+    *loss = total / (double)b->rows;
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+clave_status clave_ml_trainer_dp_epsilon(const struct clave_ml_trainer *t, double delta,
+                                         double *epsilon)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_dp_epsilon e = {0};
+    CLAVE_ENSURE(t != NULL && epsilon != NULL, CLAVE_ERR_ARG, "ml: NULL argument");
+    CLAVE_ENSURE(t->rng != NULL && t->steps > 0 && t->rows > 0, CLAVE_ERR_STATE,
+                 "ml: no DP-SGD step taken");
+    double q = fmin(1.0, (double)t->opts.batch_size / (double)t->rows);
+    CLAVE_CHECK(clave_dp_rdp_epsilon(q, t->opts.dp_noise_multiplier, t->steps, delta,
+                                     CLAVE_DP_ORDERS_DP_ACCOUNTING, CLAVE_DP_CONVERSION_IMPROVED,
+                                     &e));
+    *epsilon = e.epsilon;
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 clave_status clave_ml_trainer_epoch(struct clave_ml_trainer *t, const struct clave_ml_dataset *ds,
                                     double *loss)
 {
@@ -165,13 +234,18 @@ clave_status clave_ml_trainer_epoch(struct clave_ml_trainer *t, const struct cla
     for (size_t i = 0; i < ds->rows; i++) {
         idx[i] = i;
     }
+    t->rows = ds->rows;
     ml__stream_shuffle(&t->stream, idx, ds->rows);
     CLAVE_CHECK(ml__stream_status(&t->stream));
     for (size_t off = 0; off < ds->rows; off += t->opts.batch_size) {
         size_t n = ds->rows - off < t->opts.batch_size ? ds->rows - off : t->opts.batch_size;
         double l = 0.0;
         CLAVE_CHECK(ml__dataset_gather(ds, idx + off, n, &batch));
-        CLAVE_CHECK(clave_ml_model_loss_grad(t->model, batch->x, batch->y, n, t->grad, &l));
+        if (t->rng != NULL) {
+            CLAVE_CHECK(dp_gradient(t, batch, &l));
+        } else {
+            CLAVE_CHECK(clave_ml_model_loss_grad(t->model, batch->x, batch->y, n, t->grad, &l));
+        }
         clave_ml_dataset_free(batch);
         batch = NULL;
         apply_step(t);

@@ -254,6 +254,61 @@ static void test_determinism_and_prox(void **state)
     clave_ml_dataset_free(ds);
 }
 
+/* Local DP-SGD: nearly noiseless with a huge clip it follows plain SGD; with real noise it still
+ * learns; its epsilon is the accountant's for (batch/rows, z, steps). */
+static void test_dp_sgd(void **state)
+{
+    (void)state;
+    struct clave_ml_model_spec s = spec_of(CLAVE_ML_SOFTMAX, 0);
+    struct clave_ml_dataset *tr = blobs(320, 3, 0), *te = blobs(300, 3, 9000);
+    struct clave_ml_model *a = NULL, *b = NULL;
+    struct clave_ml_trainer *ta = NULL, *tb = NULL;
+    struct clave_ml_train_opts o = clave_ml_train_opts_default();
+    T_OK(clave_ml_model_new(&s, SEED, &a));
+    T_OK(clave_ml_model_clone(a, &b));
+    T_OK(clave_ml_trainer_new(a, &o, SEED, NULL, &ta));
+    o.dp_clip = 1e6;
+    o.dp_noise_multiplier = 1e-12;
+    T_OK(clave_ml_trainer_new(b, &o, SEED, NULL, &tb));
+    T_OK(clave_ml_trainer_epoch(ta, tr, NULL));
+    T_OK(clave_ml_trainer_epoch(tb, tr, NULL));
+    size_t n = 0;
+    const double *wa = clave_ml_model_params(a, &n), *wb = clave_ml_model_params(b, NULL);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(fabs(wa[i] - wb[i]) < 1e-4);
+    }
+    double eps = 0.0;
+    T_ERR(clave_ml_trainer_dp_epsilon(ta, 1e-5, &eps), CLAVE_ERR_STATE);
+    clave_ml_trainer_free(tb);
+    clave_ml_model_free(b);
+    /* Real noise: clip 1, z = 1.1. */
+    o.dp_clip = 1.0;
+    o.dp_noise_multiplier = 1.1;
+    o.learning_rate = 0.1;
+    T_OK(clave_ml_model_new(&s, SEED, &b));
+    T_OK(clave_ml_trainer_new(b, &o, SEED, NULL, &tb));
+    for (int e = 0; e < 3; e++) {
+        T_OK(clave_ml_trainer_epoch(tb, tr, NULL));
+    }
+    double acc = 0.0;
+    T_OK(clave_ml_evaluate(b, te, NULL, &acc, NULL));
+    assert_true(acc > 0.8);
+    struct clave_dp_epsilon want;
+    T_OK(clave_dp_rdp_epsilon(32.0 / 320.0, 1.1, 30, 1e-5, CLAVE_DP_ORDERS_DP_ACCOUNTING,
+                              CLAVE_DP_CONVERSION_IMPROVED, &want));
+    T_OK(clave_ml_trainer_dp_epsilon(tb, 1e-5, &eps));
+    assert_true(eps == want.epsilon);
+    o.dp_clip = 0.0;
+    struct clave_ml_trainer *bad = NULL;
+    T_ERR(clave_ml_trainer_new(b, &o, SEED, NULL, &bad), CLAVE_ERR_ARG);
+    clave_ml_trainer_free(ta);
+    clave_ml_trainer_free(tb);
+    clave_ml_model_free(a);
+    clave_ml_model_free(b);
+    clave_ml_dataset_free(tr);
+    clave_ml_dataset_free(te);
+}
+
 static void put_u32le(uint8_t *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++) {
@@ -358,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_linear_regression),
         cmocka_unit_test(test_determinism_and_prox),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_dp_sgd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
