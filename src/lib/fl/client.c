@@ -180,7 +180,8 @@ static clave_status make_words(struct clave_fl_client *c)
         c->words[i] = fl__encode((double)c->weight * c->delta[i], bits);
     }
     c->words[c->dim] = c->weight;
-    c->words[c->dim + 1] = fl__encode((double)c->weight * c->loss, bits);
+    /* The loss word is capped like the updates so that the sum cannot wrap (config.c). */
+    c->words[c->dim + 1] = fl__encode((double)c->weight * fmin(c->loss, FL_MAX_LOSS), bits);
     if (c->cfg.dp == CLAVE_FL_DP_DISTRIBUTED) {
         double sigma = c->cfg.dp_noise_multiplier * fl__dp_sensitivity(&c->cfg, c->dim);
         CLAVE_CHECK(fl__add_noise(c->rng, sigma * sigma / c->cfg.min_clients, c->words, c->dim));

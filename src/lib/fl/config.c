@@ -111,8 +111,8 @@ static clave_status check_protection(const struct clave_fl_config *c)
     CLAVE_ENSURE(isfinite(c->update_bound) && c->update_bound > 0.0, CLAVE_ERR_ARG,
                  "fl: update_bound must be > 0");
     /* The sum of clients_per_round words of magnitude weight * bound * 2^bits stays below 2^62. */
-    double worst = (double)c->clients_per_round * CLAVE_FL_MAX_WEIGHT * fmax(c->update_bound, 1e3) *
-                   ldexp(1.0, (int)c->fixed_point_bits);
+    double worst = (double)c->clients_per_round * CLAVE_FL_MAX_WEIGHT *
+                   fmax(c->update_bound, FL_MAX_LOSS) * ldexp(1.0, (int)c->fixed_point_bits);
     CLAVE_ENSURE(worst < 0x1p62, CLAVE_ERR_ARG,
                  "fl: fixed_point_bits %u too many for update_bound and clients_per_round",
                  c->fixed_point_bits);

@@ -7,6 +7,8 @@
 
 /* Words of a secure-aggregation vector: the parameters, then the weight and the weighted loss. */
 #define FL_EXTRA_WORDS 2
+/* A client's reported training loss is capped here (the loss word must not wrap, config.c). */
+#define FL_MAX_LOSS 1e3
 
 /* x in fixed point with `bits` fractional bits, as a Z_2^64 word (two's complement). */
 uint64_t fl__encode(double x, uint32_t bits);
