@@ -30,6 +30,10 @@ PACKAGES=(
     python3
     # tests/integration/dp_ledger_cli.sh: the sqlite3 shell holds a ledger's write lock
     sqlite3
+    # src/lib/ml: matrix products through CBLAS (pkg-config name `openblas` on Debian 12)
+    libopenblas-dev
+    # bench/fl and the FL demo: Fashion-MNIST in IDX format (gzipped, /usr/share/datasets)
+    dataset-fashion-mnist
     # demo data is extracted from Debian packages with apt-get download + dpkg-deb
     dpkg-dev
 )

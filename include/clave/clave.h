@@ -20,9 +20,11 @@
 #include <clave/jose.h>
 #include <clave/json.h>
 #include <clave/keyring.h>
+#include <clave/fl.h>
 #include <clave/ledger.h>
 #include <clave/log.h>
 #include <clave/merkle.h>
+#include <clave/ml.h>
 #include <clave/mpc.h>
 #include <clave/mpc_node.h>
 #include <clave/secagg.h>

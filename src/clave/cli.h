@@ -76,6 +76,7 @@ int cli_inspect(int argc, char **argv);
 int cli_he(int argc, char **argv);
 int cli_dp(int argc, char **argv);
 int cli_secagg(int argc, char **argv);
+int cli_fl(int argc, char **argv);
 int cli_server(int argc, char **argv);
 int cli_attest_intel(int argc, char **argv);
 int cli_contract(int argc, char **argv);

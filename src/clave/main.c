@@ -15,6 +15,7 @@ static const struct cli_command COMMANDS[] = {
     {"dp", "differential privacy: accountants, noisy queries, budget ledger", cli_dp},
     {"mpc", "three-node secret-shared compute (node, share, run)", cli_mpc},
     {"secagg", "secure aggregation of client vectors (simulation)", cli_secagg},
+    {"fl", "federated learning (simulation on one machine)", cli_fl},
     {"server", "prepare a claved data directory (server init)", cli_server},
     {"attest-intel", "verify Intel DCAP (TDX/SGX) and TPM 2.0 quotes", cli_attest_intel},
     {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Federated learning (docs/fl.md): rounds, client selection, FedAvg / FedProx / FedAdam /
+ * FedYogi, robust aggregation (coordinate-wise median, trimmed mean) for a trusted aggregator,
+ * update protection by secure aggregation (SecAgg+ over Z_2^64 fixed point, include/clave/secagg.h)
+ * or in the clear to an aggregator inside a TEE, client-level DP (DP-FedAvg: clipped updates,
+ * discrete Gaussian noise added by the clients under secure aggregation or by the aggregator),
+ * accounted per round with the RDP accountant and debited in the DP budget ledger, dropouts, and
+ * federated evaluation.
+ *
+ * Clients and the aggregator talk only through messages in the format of docs/formats/fl.md
+ * (`clave_fl_client_handle`, `clave_fl_server_message` / `clave_fl_server_receive`), so the same
+ * objects work in one process (`clave_fl_sim_*`) or over a transport.
+ *
+ * Thread-safety: objects are used by one thread at a time; distinct objects are independent.
+ * Messages returned through `uint8_t **msg` are malloc'ed: caller frees with free().
+ */
+#ifndef CLAVE_FL_H
+#define CLAVE_FL_H
+
+#include <clave/dp.h>
+#include <clave/ml.h>
+#include <clave/sign.h>
+#include <clave/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CLAVE_FL_VERSION 1
+#define CLAVE_FL_SESSION_LEN 16
+#define CLAVE_FL_MAX_CLIENTS 1024u
+#define CLAVE_FL_MAX_WEIGHT 65536u      /* an update's weight (examples) is capped here */
+#define CLAVE_FL_MAX_MESSAGE (1u << 30) /* largest message accepted by either side */
+
+typedef enum clave_fl_strategy {
+    CLAVE_FL_FEDAVG = 1,  /* McMahan et al. 2017: w += server_lr * weighted mean of updates */
+    CLAVE_FL_FEDPROX = 2, /* Li et al. 2020: FedAvg with the proximal term in local training */
+    CLAVE_FL_FEDADAM = 3, /* Reddi et al. 2021, Algorithm 2 (Adam on the server) */
+    CLAVE_FL_FEDYOGI = 4, /* Reddi et al. 2021, Algorithm 2 (Yogi on the server) */
+} clave_fl_strategy;
+
+typedef enum clave_fl_aggregation {
+    CLAVE_FL_AGG_MEAN = 1,         /* weighted mean (the only one possible under masking) */
+    CLAVE_FL_AGG_MEDIAN = 2,       /* coordinate-wise median (unweighted), plain only */
+    CLAVE_FL_AGG_TRIMMED_MEAN = 3, /* coordinate-wise trimmed mean (unweighted), plain only */
+} clave_fl_aggregation;
+
+typedef enum clave_fl_protection {
+    CLAVE_FL_PLAIN = 1,  /* updates in the clear: only for an aggregator inside an attested TEE */
+    CLAVE_FL_SECAGG = 2, /* SecAgg+: the aggregator learns only the sum of the survivors */
+} clave_fl_protection;
+
+typedef enum clave_fl_dp_mode {
+    CLAVE_FL_DP_NONE = 0,
+    CLAVE_FL_DP_DISTRIBUTED = 1, /* each client adds its share of the noise (needs SECAGG) */
+    CLAVE_FL_DP_CENTRAL = 2,     /* the (TEE) aggregator adds the noise (needs PLAIN) */
+} clave_fl_dp_mode;
+
+/** A federation's parameters, identical at the aggregator and every client (a value type). */
+struct clave_fl_config {
+    struct clave_ml_model_spec model;
+    struct clave_ml_train_opts local; /* local optimiser; prox_mu is used by FEDPROX only */
+    uint32_t local_epochs;            /* 1..1000 */
+    uint32_t rounds;                  /* 1..100000 */
+    uint32_t clients;                 /* N, 2..CLAVE_FL_MAX_CLIENTS */
+    uint32_t clients_per_round;       /* m selected per round, 2..N */
+    uint32_t min_clients;             /* a round completes with at least this many updates */
+    clave_fl_strategy strategy;
+    double server_lr;                              /* > 0 (1 for plain FedAvg) */
+    double server_beta1, server_beta2, server_tau; /* FedAdam/FedYogi */
+    clave_fl_aggregation aggregation;
+    double trim_fraction; /* trimmed mean: fraction cut at each end, [0, 0.5) */
+    clave_fl_protection protection;
+    uint32_t fixed_point_bits; /* fractional bits of the Z_2^64 encoding, 8..40 */
+    double update_bound;       /* |update coordinate| above this: the update is rejected */
+    clave_fl_dp_mode dp;
+    double dp_clip;                  /* L2 clip of each client's update (> 0 with DP) */
+    double dp_noise_multiplier;      /* z: noise sigma = z * clip on the sum */
+    double dp_delta;                 /* delta of the reported (epsilon, delta) */
+    double dp_epsilon_budget;        /* stop before epsilon would exceed this (0: no cap) */
+    uint8_t seed[CLAVE_ML_SEED_LEN]; /* model init, selection, local shuffling */
+};
+
+/** Defaults: FedAvg, plain, 10 rounds, 1 local epoch, 24 fixed-point bits, bound 16. */
+CLAVE_API struct clave_fl_config clave_fl_config_default(void);
+
+/**
+ * Check a configuration (ranges, compatibility: robust aggregation and central DP need PLAIN,
+ * distributed DP needs SECAGG, the fixed-point sum cannot overflow). The detail names the field.
+ * @return CLAVE_OK, CLAVE_ERR_ARG
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_config_check(const struct clave_fl_config *cfg);
+
+/** "fedavg", "fedprox", "fedadam", "fedyogi" / "mean", "median", "trimmed-mean" / "plain",
+ * "secagg" / "none", "distributed", "central"; NULL if unknown. */
+CLAVE_API const char *clave_fl_strategy_name(clave_fl_strategy s);
+CLAVE_API const char *clave_fl_aggregation_name(clave_fl_aggregation a);
+CLAVE_API const char *clave_fl_protection_name(clave_fl_protection p);
+CLAVE_API const char *clave_fl_dp_mode_name(clave_fl_dp_mode d);
+
+/**
+ * Epsilon after `rounds` rounds of DP-FedAvg under `cfg` (sampling rate clients_per_round /
+ * clients, noise multiplier, dp_delta; dp_accounting's order grid, improved conversion): what
+ * the aggregator debits. CLAVE_ERR_ARG if DP is off or the parameters are out of range.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_dp_epsilon(const struct clave_fl_config *cfg,
+                                                          uint64_t rounds, double *epsilon);
+
+/* ---- client --------------------------------------------------------------------------------- */
+
+struct clave_fl_client;
+
+/**
+ * A client with id 1..cfg->clients.
+ * @param identity   this client's Ed25519 private key (borrowed; outlives the client): signs its
+ *                   secure-aggregation keys
+ * @param directory  cfg->clients Ed25519 public keys, directory[id - 1] for client id (borrowed;
+ *                   outlives the client); obtained from the coordinator, never from the aggregator
+ * @param train      local training data (borrowed; outlives the client)
+ * @param test       held-out data for federated evaluation (borrowed; may be NULL)
+ * @return CLAVE_OK, CLAVE_ERR_ARG, CLAVE_ERR_NOMEM
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_new(
+    const struct clave_fl_config *cfg, uint32_t id, const struct clave_pkey *identity,
+    const struct clave_pkey *const *directory, const struct clave_ml_dataset *train,
+    const struct clave_ml_dataset *test, struct clave_fl_client **out);
+
+/** Free a client (wipes its secure-aggregation state). NULL is a no-op. */
+CLAVE_API void clave_fl_client_free(struct clave_fl_client *c);
+
+/**
+ * Handle one message from the aggregator and produce the reply: MODEL(train) -> local training,
+ * then UPDATE (plain) or the first SECAGG message; SECAGG -> the next SECAGG message; MODEL(eval)
+ * -> EVAL. Every input is validated (docs/formats/fl.md); a rejected message changes nothing the
+ * client has committed to.
+ * @return CLAVE_OK; CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED (malformed),
+ *         CLAVE_ERR_STATE (out of order), errors of training and of secure aggregation
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_handle(struct clave_fl_client *c,
+                                                             const uint8_t *in, size_t in_len,
+                                                             uint8_t **out, size_t *out_len);
+
+/* ---- aggregator ----------------------------------------------------------------------------- */
+
+typedef enum clave_fl_phase {
+    CLAVE_FL_PHASE_IDLE = 0,
+    CLAVE_FL_PHASE_TRAIN = 1,     /* MODEL(train) out; UPDATE or SECAGG round 1 in */
+    CLAVE_FL_PHASE_SA_SHARE = 2,  /* SECAGG keys out, shares in */
+    CLAVE_FL_PHASE_SA_MASKED = 3, /* SECAGG forwarded shares out, masked inputs in */
+    CLAVE_FL_PHASE_SA_UNMASK = 4, /* SECAGG unmask request out, unmask shares in */
+    CLAVE_FL_PHASE_EVAL = 5,      /* MODEL(eval) out, EVAL in */
+    CLAVE_FL_PHASE_DONE = 6,      /* all rounds run, or the privacy budget is spent */
+} clave_fl_phase;
+
+/** What one round did. */
+struct clave_fl_round_report {
+    uint32_t round;    /* 1-based */
+    uint32_t selected; /* clients asked to train */
+    uint32_t reported; /* updates in the aggregate */
+    uint32_t rejected; /* malformed, oversized, non-finite or out-of-order messages */
+    double train_loss; /* weighted mean local training loss (NaN under DP: not released) */
+    double eval_loss;  /* federated evaluation of the new model (NaN before evaluation) */
+    double eval_accuracy;
+    uint64_t eval_examples;
+    double epsilon; /* cumulative epsilon after this round (0 without DP) */
+    double delta;
+    bool aborted; /* fewer than min_clients reported: the model is unchanged */
+};
+
+struct clave_fl_server;
+
+/**
+ * An aggregator for `cfg` with the initial model from cfg->seed. `directory` as for clients.
+ * `ledger` and `key` (borrowed; may be NULL) receive one debit per DP round, made before the
+ * round's aggregate is computed.
+ * @return CLAVE_OK, CLAVE_ERR_ARG, CLAVE_ERR_NOMEM
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_new(const struct clave_fl_config *cfg,
+                                                          const struct clave_pkey *const *directory,
+                                                          struct clave_dp_ledger *ledger,
+                                                          const struct clave_dp_budget_key *key,
+                                                          struct clave_fl_server **out);
+
+/** Free the aggregator. NULL is a no-op. */
+CLAVE_API void clave_fl_server_free(struct clave_fl_server *s);
+
+/**
+ * Start the next round: select clients_per_round clients (seeded), debit the round's epsilon
+ * (DP), enter PHASE_TRAIN. Returns CLAVE_ERR_LIMIT (phase becomes DONE) when the round would
+ * exceed dp_epsilon_budget or the ledger refuses the debit, CLAVE_ERR_STATE if not IDLE or DONE.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_begin_round(struct clave_fl_server *s);
+
+/** Start federated evaluation of the current model on all clients. CLAVE_ERR_STATE. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_begin_eval(struct clave_fl_server *s);
+
+/** The current phase. */
+CLAVE_API clave_fl_phase clave_fl_server_phase(const struct clave_fl_server *s);
+
+/** The clients asked to take part in the current phase, ascending, into `ids` (capacity `cap`). */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_participants(const struct clave_fl_server *s,
+                                                                   uint32_t *ids, size_t cap,
+                                                                   size_t *count);
+
+/** The message for client `id` in the current phase. CLAVE_ERR_NOT_FOUND if it is not (or no
+ * longer) taking part, CLAVE_ERR_STATE in IDLE/DONE. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_message(struct clave_fl_server *s,
+                                                              uint32_t id, uint8_t **msg,
+                                                              size_t *len);
+
+/**
+ * Accept one client message (untrusted bytes) for the current phase. A rejected message
+ * changes nothing and is counted in the round's `rejected`; the sender is dropped from the round.
+ * @return CLAVE_OK, CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED, CLAVE_ERR_STATE
+ *         (wrong phase, session or round; sender not taking part), CLAVE_ERR_EXISTS (second
+ *         message), CLAVE_ERR_ARG (update out of bounds or non-finite), secure aggregation errors
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_receive(struct clave_fl_server *s,
+                                                              const uint8_t *msg, size_t len);
+
+/**
+ * Close the current phase with the messages received so far (late messages are ignored). At
+ * the end of a round the aggregate is applied to the model (or the round aborts, model
+ * unchanged, when fewer than min_clients reported) and the phase becomes IDLE (or DONE after the
+ * last round); at the end of evaluation the metrics are filled in.
+ * @return CLAVE_OK (including an aborted round: see the report), CLAVE_ERR_STATE
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_close_phase(struct clave_fl_server *s);
+
+/** The report of the last round (valid after its close). */
+CLAVE_API struct clave_fl_round_report clave_fl_server_report(const struct clave_fl_server *s);
+
+/** The global model (owned by the server; valid until the next close or free). */
+CLAVE_API struct clave_ml_model *clave_fl_server_model(struct clave_fl_server *s);
+
+/* ---- in-process simulation ------------------------------------------------------------------ */
+
+/** Misbehaviour of simulated clients, for tests. */
+struct clave_fl_sim_faults {
+    double dropout;     /* fraction of the selected clients that train but never report */
+    uint32_t malicious; /* clients 1..malicious send a malformed or oversized message */
+    uint32_t silent;    /* clients malicious+1..malicious+silent train but never report */
+};
+
+struct clave_fl_sim;
+
+/**
+ * N = cfg->clients clients (fresh Ed25519 identities) over `train[0..N-1]` and `test[0..N-1]`
+ * (borrowed; `test` may be NULL) and one aggregator, all in this process, exchanging encoded
+ * messages. `ledger`/`key` as for clave_fl_server_new. CLAVE_ERR_ARG, CLAVE_ERR_NOMEM.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_sim_new(const struct clave_fl_config *cfg,
+                                                       struct clave_ml_dataset *const *train,
+                                                       struct clave_ml_dataset *const *test,
+                                                       const struct clave_fl_sim_faults *faults,
+                                                       struct clave_dp_ledger *ledger,
+                                                       const struct clave_dp_budget_key *key,
+                                                       struct clave_fl_sim **out);
+
+/** Free the simulation. NULL is a no-op. */
+CLAVE_API void clave_fl_sim_free(struct clave_fl_sim *sim);
+
+/**
+ * Run one round (selection, local training, protected aggregation with dropouts and hostile
+ * clients as configured) and a federated evaluation when `evaluate`. `seconds` (may be NULL)
+ * gets the round's wall time and `secagg_seconds` (may be NULL) the part spent in secure
+ * aggregation (clients and aggregator, training excluded).
+ * @return CLAVE_OK (see report->aborted), CLAVE_ERR_LIMIT (the budget is spent: nothing ran),
+ *         CLAVE_ERR_STATE (all rounds done), other errors of the parts
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_sim_round(struct clave_fl_sim *sim, bool evaluate,
+                                                         struct clave_fl_round_report *report,
+                                                         double *seconds, double *secagg_seconds);
+
+/** The aggregator's global model (owned by the simulation). */
+CLAVE_API struct clave_ml_model *clave_fl_sim_model(struct clave_fl_sim *sim);
+
+/* ---- simulation configuration (clave fl run) ------------------------------------------------ */
+
+#define CLAVE_FL_PATH_MAX 1024
+
+/** A whole simulation: the federation, where the data come from, and how clients misbehave. */
+struct clave_fl_run_spec {
+    struct clave_fl_config cfg;
+    char name[128];                      /* budget key and reports */
+    char data_format[16];                /* "csv" or "idx" */
+    char data_path[CLAVE_FL_PATH_MAX];   /* the CSV file, or the IDX image file */
+    char labels_path[CLAVE_FL_PATH_MAX]; /* the IDX label file */
+    clave_ml_csv_header header;          /* CSV header (default sklearn) */
+    uint32_t max_rows;                   /* rows read at most */
+    double test_fraction;                /* held out on each client */
+    double alpha;                        /* 0: IID, > 0: Dirichlet label skew */
+    bool standardize;                    /* default: true for CSV */
+    struct clave_fl_sim_faults faults;
+    uint32_t eval_every;            /* federated evaluation every k rounds (0: last only) */
+    char ledger[CLAVE_FL_PATH_MAX]; /* SQLite DP budget ledger, or "" */
+};
+
+/**
+ * Parse a simulation configuration (JSON, at most 1 MiB, docs/fl.md "Configuration"). Unknown
+ * keys and out-of-range values fail with CLAVE_ERR_JSON naming the field. The model's `inputs`
+ * (and `classes` for CSV) are filled in by the caller from the data; clave_fl_config_check
+ * is not run here.
+ * @return CLAVE_OK, CLAVE_ERR_JSON, CLAVE_ERR_TOO_LARGE, CLAVE_ERR_ARG
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_run_spec_parse(const char *text, size_t len,
+                                                              struct clave_fl_run_spec *run);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

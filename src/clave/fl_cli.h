@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* clave fl: data loading (fl_data.c) shared with the command (fl.c). */
+#ifndef CLAVE_CLI_FL_H
+#define CLAVE_CLI_FL_H
+
+#include "cli.h"
+
+#define FL_CLI_MAX_CONFIG ((size_t)1 << 20)
+#define FL_CLI_MAX_DATA ((size_t)1 << 30)
+
+struct fl_cli_data {
+    size_t clients;
+    size_t rows;
+    struct clave_ml_dataset **train;
+    struct clave_ml_dataset **test;
+};
+
+/* Load run->data_path, split off the test sets, standardise, partition over the clients; fills
+ * the model's inputs (and classes) into run->cfg. */
+clave_status fl_cli_load(struct clave_fl_run_spec *run, struct fl_cli_data *d);
+void fl_cli_data_free(struct fl_cli_data *d);
+
+/* --processes (fl_proc.c): every client in its own process behind a socketpair. */
+struct fl_proc;
+clave_status fl_proc_new(const struct clave_fl_run_spec *run, const struct fl_cli_data *d,
+                         struct clave_dp_ledger *ledger, const struct clave_dp_budget_key *key,
+                         struct fl_proc **out);
+void fl_proc_free(struct fl_proc *p);
+clave_status fl_proc_round(struct fl_proc *p, bool evaluate, struct clave_fl_round_report *report,
+                           double *seconds, double *secagg_seconds);
+struct clave_ml_model *fl_proc_model(struct fl_proc *p);
+
+#endif
