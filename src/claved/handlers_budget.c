@@ -88,7 +88,7 @@ static void debit(struct claved_ctx *ctx, const struct debit_req *r, const struc
     struct clave_dp_budget b;
     struct clave_dp_budget_key key = {clave_contract_collaboration(c), r->contract, r->dataset,
                                       r->party};
-    struct clave_dp_debit dbt = {"kbs", r->what != NULL ? r->what : "", "runner", "basic",
+    struct clave_dp_debit dbt = {"kbs", r->what != NULL && r->what[0] != '\0' ? r->what : "runner debit", "runner", "basic",
                                  r->epsilon, r->delta};
     struct clave_dp_debit_record rec;
     char ev[65] = "";

@@ -163,6 +163,10 @@ static int appraise_evidence(struct claved_ctx *ctx, const struct claved_kbs_ses
     struct clave_attest_claim rd;
     bool seen = false;
     bool is_sim = false;
+    if (claved_kbs_evidence_seen(ctx->store, j->ev_hex, &seen) != CLAVE_OK || seen) {
+        snprintf(j->reason, sizeof(j->reason), "replay: this evidence was presented before");
+        return 401;
+    }
     if (strcmp(clave_kbs_attestation_format(j->a), s->tee) != 0) {
         snprintf(j->reason, sizeof(j->reason), "tee: evidence format %s but the session is for %s",
                  clave_kbs_attestation_format(j->a), s->tee);
@@ -170,10 +174,6 @@ static int appraise_evidence(struct claved_ctx *ctx, const struct claved_kbs_ses
     }
     if (strlen(nonce) != strlen(s->nonce) || !clave_ct_equal(nonce, s->nonce, strlen(nonce))) {
         snprintf(j->reason, sizeof(j->reason), "nonce: stale (not this session's challenge)");
-        return 401;
-    }
-    if (claved_kbs_evidence_seen(ctx->store, j->ev_hex, &seen) != CLAVE_OK || seen) {
-        snprintf(j->reason, sizeof(j->reason), "replay: this evidence was presented before");
         return 401;
     }
     struct clave_attest_options o = {ctx->now, ctx->app->cfg.kbs_collateral_dir, NULL, 0,
