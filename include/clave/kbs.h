@@ -32,12 +32,12 @@
 extern "C" {
 #endif
 
-#define CLAVE_KBS_VERSION "0.1.1"      /* protocol version we speak; any 0.1.x is accepted */
-#define CLAVE_KBS_NONCE_LEN 32         /* random bytes behind a challenge nonce */
-#define CLAVE_KBS_NONCE_TEXT_MAX 64    /* base64 (standard, padded) of the nonce */
-#define CLAVE_KBS_REPORT_DATA_LEN 64   /* SNP REPORT_DATA / the Nitro user_data we expect */
-#define CLAVE_KBS_TEE_MAX 16           /* "snp", "sample", "az-snp-vtpm", ... */
-#define CLAVE_KBS_BODY_MAX (1u << 20)  /* largest attest body */
+#define CLAVE_KBS_VERSION "0.1.1"     /* protocol version we speak; any 0.1.x is accepted */
+#define CLAVE_KBS_NONCE_LEN 32        /* random bytes behind a challenge nonce */
+#define CLAVE_KBS_NONCE_TEXT_MAX 64   /* base64 (standard, padded) of the nonce */
+#define CLAVE_KBS_REPORT_DATA_LEN 64  /* SNP REPORT_DATA / the Nitro user_data we expect */
+#define CLAVE_KBS_TEE_MAX 16          /* "snp", "sample", "az-snp-vtpm", ... */
+#define CLAVE_KBS_BODY_MAX (1u << 20) /* largest attest body */
 #define CLAVE_KBS_REASON_MAX 192
 #define CLAVE_KBS_TCB_STATUS_MAX 48
 
@@ -68,14 +68,14 @@ struct clave_kbs_attestation;
  * Errors: CLAVE_ERR_JSON, CLAVE_ERR_FORMAT, CLAVE_ERR_KEY (tee-pubkey), CLAVE_ERR_UNSUPPORTED,
  * CLAVE_ERR_TOO_LARGE, CLAVE_ERR_NOMEM.
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_kbs_parse_attestation(
-    const char *body, size_t len, struct clave_kbs_attestation **out);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_kbs_parse_attestation(const char *body, size_t len, struct clave_kbs_attestation **out);
 CLAVE_API void clave_kbs_attestation_free(struct clave_kbs_attestation *a);
 /** runtime-data.nonce (borrowed). */
 CLAVE_API const char *clave_kbs_attestation_nonce(const struct clave_kbs_attestation *a);
 /** runtime-data.tee-pubkey parsed (borrowed) and as compact JSON text (borrowed). */
-CLAVE_API const struct clave_jwk *clave_kbs_attestation_tee_key(
-    const struct clave_kbs_attestation *a);
+CLAVE_API const struct clave_jwk *
+clave_kbs_attestation_tee_key(const struct clave_kbs_attestation *a);
 CLAVE_API const char *clave_kbs_attestation_tee_pubkey_json(const struct clave_kbs_attestation *a);
 /** primary_evidence.format ("snp", "nitro") and the evidence bytes (borrowed). */
 CLAVE_API const char *clave_kbs_attestation_format(const struct clave_kbs_attestation *a);
@@ -88,8 +88,9 @@ CLAVE_API const uint8_t *clave_kbs_attestation_report_data(const struct clave_kb
  * The binding rule above, for attesters: report data for `nonce` and the public JWK object
  * `tee_pubkey` (borrowed). Errors: CLAVE_ERR_ARG, CLAVE_ERR_NOMEM.
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_kbs_report_data(
-    const char *nonce, const json_t *tee_pubkey, uint8_t out[CLAVE_KBS_REPORT_DATA_LEN]);
+CLAVE_API CLAVE_MUST_USE clave_status clave_kbs_report_data(const char *nonce,
+                                                            const json_t *tee_pubkey,
+                                                            uint8_t out[CLAVE_KBS_REPORT_DATA_LEN]);
 
 /** What the broker keeps from verified evidence (a transparent value struct). */
 struct clave_kbs_claims {
@@ -111,9 +112,9 @@ struct clave_kbs_claims {
  * Collect the claims of a verified report (`report` borrowed) and the evidence digest.
  * Errors: CLAVE_ERR_FORMAT (no "tee" claim or a claim of the wrong size).
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_kbs_claims_from_report(
-    const struct clave_attest_report *report, const uint8_t *evidence, size_t evidence_len,
-    struct clave_kbs_claims *out);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_kbs_claims_from_report(const struct clave_attest_report *report, const uint8_t *evidence,
+                             size_t evidence_len, struct clave_kbs_claims *out);
 
 /** Claims as a JSON object (new reference) and back (errors name the field). */
 CLAVE_API CLAVE_MUST_USE clave_status clave_kbs_claims_to_json(const struct clave_kbs_claims *c,

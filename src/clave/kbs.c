@@ -68,8 +68,8 @@ static size_t sink(char *p, size_t size, size_t n, void *arg)
 }
 
 /* One request on the shared handle (its cookie engine keeps kbs-session-id). */
-static clave_status call(struct http *h, const struct opts *o, const char *method,
-                         const char *path, const char *body, const char *bearer)
+static clave_status call(struct http *h, const struct opts *o, const char *method, const char *path,
+                         const char *body, const char *bearer)
 {
     char url[1024];
     char auth[8192];
@@ -187,10 +187,10 @@ static char *attestation(const struct opts *o, const char *nonce, const struct c
     size_t evlen = 0;
     char *b64 = NULL;
     char *out = NULL;
-    if (clave_jwk_export_public(tee, &pub) != CLAVE_OK ||
-        (pk = json_loads(pub, 0, NULL)) == NULL || clave_kbs_report_data(nonce, pk, rd) != CLAVE_OK ||
-        (o->measurement != NULL &&
-         clave_hex_decode(o->measurement, strlen(o->measurement), m, sizeof(m), &mlen) != CLAVE_OK)) {
+    if (clave_jwk_export_public(tee, &pub) != CLAVE_OK || (pk = json_loads(pub, 0, NULL)) == NULL ||
+        clave_kbs_report_data(nonce, pk, rd) != CLAVE_OK ||
+        (o->measurement != NULL && clave_hex_decode(o->measurement, strlen(o->measurement), m,
+                                                    sizeof(m), &mlen) != CLAVE_OK)) {
         goto done;
     }
     if (o->wrong_binding) {
@@ -332,9 +332,8 @@ static int fetch(const struct opts *o)
     }
     clave_status st = http_open(&h, o);
     if (st == CLAVE_OK) {
-        st = clave_jwk_generate(o->key != NULL && strcmp(o->key, "rsa") == 0 ? CLAVE_JWK_RSA
-                                                                             : CLAVE_JWK_EC_P256,
-                                &tee);
+        st = clave_jwk_generate(
+            o->key != NULL && strcmp(o->key, "rsa") == 0 ? CLAVE_JWK_RSA : CLAVE_JWK_EC_P256, &tee);
     }
     if (st != CLAVE_OK) {
         rc = cli_fail("kbs fetch", st);
@@ -388,24 +387,34 @@ static int debit(const struct opts *o)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option LONG[] = {
-        {"server", required_argument, NULL, 1},       {"cacert", required_argument, NULL, 2},
-        {"resource", required_argument, NULL, 3},     {"sim-dir", required_argument, NULL, 4},
-        {"format", required_argument, NULL, 5},       {"measurement", required_argument, NULL, 6},
-        {"key", required_argument, NULL, 7},          {"out", required_argument, NULL, 8},
-        {"sealed", required_argument, NULL, 9},       {"plain-out", required_argument, NULL, 10},
-        {"token-out", required_argument, NULL, 11},   {"save-attest", required_argument, NULL, 12},
-        {"replay-attest", required_argument, NULL, 13}, {"token", required_argument, NULL, 14},
-        {"contract", required_argument, NULL, 15},    {"dataset", required_argument, NULL, 16},
-        {"party", required_argument, NULL, 17},       {"epsilon", required_argument, NULL, 18},
-        {"delta", required_argument, NULL, 19},       {"stale-nonce", no_argument, NULL, 20},
-        {"wrong-binding", no_argument, NULL, 21},     {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char **targets[] = {NULL,         &o->server,      &o->cacert,        &o->resource,
-                              &o->sim_dir,  &o->format,      &o->measurement,   &o->key,
-                              &o->out,      &o->sealed,      &o->plain_out,     &o->token_out,
-                              &o->save_attest, &o->replay_attest, &o->token,    &o->contract,
-                              &o->dataset,  &o->party,       &o->epsilon,       &o->delta};
+    static const struct option LONG[] = {{"server", required_argument, NULL, 1},
+                                         {"cacert", required_argument, NULL, 2},
+                                         {"resource", required_argument, NULL, 3},
+                                         {"sim-dir", required_argument, NULL, 4},
+                                         {"format", required_argument, NULL, 5},
+                                         {"measurement", required_argument, NULL, 6},
+                                         {"key", required_argument, NULL, 7},
+                                         {"out", required_argument, NULL, 8},
+                                         {"sealed", required_argument, NULL, 9},
+                                         {"plain-out", required_argument, NULL, 10},
+                                         {"token-out", required_argument, NULL, 11},
+                                         {"save-attest", required_argument, NULL, 12},
+                                         {"replay-attest", required_argument, NULL, 13},
+                                         {"token", required_argument, NULL, 14},
+                                         {"contract", required_argument, NULL, 15},
+                                         {"dataset", required_argument, NULL, 16},
+                                         {"party", required_argument, NULL, 17},
+                                         {"epsilon", required_argument, NULL, 18},
+                                         {"delta", required_argument, NULL, 19},
+                                         {"stale-nonce", no_argument, NULL, 20},
+                                         {"wrong-binding", no_argument, NULL, 21},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char **targets[] = {
+        NULL,          &o->server,      &o->cacert,      &o->resource,      &o->sim_dir,
+        &o->format,    &o->measurement, &o->key,         &o->out,           &o->sealed,
+        &o->plain_out, &o->token_out,   &o->save_attest, &o->replay_attest, &o->token,
+        &o->contract,  &o->dataset,     &o->party,       &o->epsilon,       &o->delta};
     int opt = 0;
     o->format = "snp";
     optind = 1;

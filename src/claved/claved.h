@@ -57,7 +57,7 @@ struct claved_app {
     atomic_bool draining;
     atomic_uint_fast64_t auth_generation;     /* bumped by every revocation (auth_cache.h) */
     char dummy_hash[CLAVE_PASSWORD_HASH_MAX]; /* verified for unknown users: equal timing */
-    struct claved_kbs *kbs; /* key broker keys, policy, rate limiter (kbs.h) */
+    struct claved_kbs *kbs;                   /* key broker keys, policy, rate limiter (kbs.h) */
 };
 
 /* One request, already read completely (evhttp enforces the header and body limits). */
@@ -90,9 +90,9 @@ struct claved_response {
     char *body; /* JSON (or Prometheus text); malloc'd, owned by the response */
     size_t body_len;
     const char *content_type;
-    int retry_after; /* seconds for a Retry-After header, 0 for none */
+    int retry_after;      /* seconds for a Retry-After header, 0 for none */
     char set_cookie[128]; /* a Set-Cookie header value, empty for none */
-    int route;       /* index into the route table, -1 if none matched (metrics) */
+    int route;            /* index into the route table, -1 if none matched (metrics) */
     /* Set when this request proved a bearer credential the slow way (signature, store): the
      * loop thread caches it too (auth_cache.h). */
     bool credential_fresh;

@@ -88,8 +88,10 @@ static void debit(struct claved_ctx *ctx, const struct debit_req *r, const struc
     struct clave_dp_budget b;
     struct clave_dp_budget_key key = {clave_contract_collaboration(c), r->contract, r->dataset,
                                       r->party};
-    struct clave_dp_debit dbt = {"kbs", r->what != NULL && r->what[0] != '\0' ? r->what : "runner debit", "runner", "basic",
-                                 r->epsilon, r->delta};
+    struct clave_dp_debit dbt = {
+        "kbs",      r->what != NULL && r->what[0] != '\0' ? r->what : "runner debit",
+        "runner",   "basic",
+        r->epsilon, r->delta};
     struct clave_dp_debit_record rec;
     char ev[65] = "";
     if (clave_hex_encode(claims->evidence_sha256, 32, ev, sizeof(ev)) != CLAVE_OK) {
@@ -110,10 +112,10 @@ static void debit(struct claved_ctx *ctx, const struct debit_req *r, const struc
     clave_dp_ledger_free(ledger);
     char eps[32];
     snprintf(eps, sizeof(eps), "%.9g", r->epsilon);
-    struct clave_log_field f[] = {{"contract", r->contract}, {"dataset", r->dataset},
-                                  {"party", r->party},       {"epsilon", eps},
-                                  {"evidence_sha256", ev},
-                                  {"reason", st == CLAVE_OK ? "debited" : "budget exhausted"}};
+    struct clave_log_field f[] = {
+        {"contract", r->contract}, {"dataset", r->dataset},
+        {"party", r->party},       {"epsilon", eps},
+        {"evidence_sha256", ev},   {"reason", st == CLAVE_OK ? "debited" : "budget exhausted"}};
     if (st == CLAVE_ERR_LIMIT) {
         if (claved_audit_or_fail(ctx, "kbs.budget.deny", f, 6)) {
             claved_error(ctx, 403, "budget_exhausted", "the debit exceeds the remaining budget");
@@ -122,9 +124,8 @@ static void debit(struct claved_ctx *ctx, const struct debit_req *r, const struc
         claved_store_error(ctx, st);
     } else if (claved_audit_or_fail(ctx, "kbs.budget.debit", f, 6)) {
         claved_json(ctx, 200,
-                    json_pack("{s:I,s:f,s:f}", "debit_id", (json_int_t)rec.id,
-                              "epsilon_remaining", rec.epsilon_remaining, "delta_remaining",
-                              rec.delta_remaining));
+                    json_pack("{s:I,s:f,s:f}", "debit_id", (json_int_t)rec.id, "epsilon_remaining",
+                              rec.epsilon_remaining, "delta_remaining", rec.delta_remaining));
     }
 }
 
@@ -151,8 +152,9 @@ void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
         claved_store_error(ctx, st);
         goto done;
     }
-    struct clave_kbs_release rel = {c,         (uint64_t)ctx->now, d.id, d.sha256, d.region,
-                                    ctx->app->cfg.kbs_trust_sim != 0, &s.claims};
+    struct clave_kbs_release rel = {c,        (uint64_t)ctx->now, d.id,
+                                    d.sha256, d.region,           ctx->app->cfg.kbs_trust_sim != 0,
+                                    &s.claims};
     if (!clave_kbs_appraise(&rel, reason)) {
         struct clave_log_field f[] = {{"contract", r.contract}, {"reason", reason}};
         if (claved_audit_or_fail(ctx, "kbs.budget.deny", f, 2)) {

@@ -35,7 +35,8 @@ static json_t *contract_view(const struct clave_contract *c, uint64_t now)
     struct clave_contract_verdict v;
     char hex[65] = "";
     clave_contract_status(c, now, &v);
-    if (clave_hex_encode(clave_contract_id(c), CLAVE_CONTRACT_ID_LEN, hex, sizeof(hex)) != CLAVE_OK) {
+    if (clave_hex_encode(clave_contract_id(c), CLAVE_CONTRACT_ID_LEN, hex, sizeof(hex)) !=
+        CLAVE_OK) {
         /* stays empty */
     }
     return json_pack("{s:s,s:s,s:I,s:s,s:s,s:I,s:I}", "id", hex, "collaboration",
@@ -64,7 +65,8 @@ void claved_h_contracts_create(struct claved_ctx *ctx)
         claved_error(ctx, 400, "invalid_field", clave_error_last().detail);
         goto done;
     }
-    if (clave_hex_encode(clave_contract_id(c), CLAVE_CONTRACT_ID_LEN, hex, sizeof(hex)) != CLAVE_OK) {
+    if (clave_hex_encode(clave_contract_id(c), CLAVE_CONTRACT_ID_LEN, hex, sizeof(hex)) !=
+        CLAVE_OK) {
         /* stays empty */
     }
     clave_status st = claved_kbs_contract_insert(ctx->store, c, ctx->who.user_id, ctx->now);

@@ -28,8 +28,7 @@ static bool schema_ok(struct claved_ctx *ctx, json_t *schema)
         claved_error(ctx, 400, "invalid_field", "body.schema: an object of column -> type");
         return false;
     }
-    json_object_foreach(schema, k, v)
-    {
+    json_object_foreach (schema, k, v) {
         bool known = false;
         for (size_t i = 0; i < 5 && json_is_string(v); i++) {
             known = known || strcmp(json_string_value(v), TYPES[i]) == 0;
@@ -55,7 +54,7 @@ static bool broker_entry(struct claved_ctx *ctx, const uint8_t *sealed, size_t l
         return false;
     }
     if (clave_hex_encode(clave_seal_header_dek_id(h), CLAVE_SEAL_ID_LEN, d->dek_id,
-                           sizeof(d->dek_id)) != CLAVE_OK) {
+                         sizeof(d->dek_id)) != CLAVE_OK) {
         /* stays empty */
     }
     for (size_t i = 0; i < clave_seal_header_recipient_count(h) && !ok; i++) {

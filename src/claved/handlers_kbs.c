@@ -51,15 +51,15 @@ static bool kbs_audit(struct claved_ctx *ctx, const char *event, const char *rea
     char ev[65] = "";
     if (evidence_sha256 != NULL) {
         if (clave_hex_encode(evidence_sha256, 32, ev, sizeof(ev)) != CLAVE_OK) {
-        /* stays empty */
+            /* stays empty */
+        }
     }
-    }
-    struct clave_log_field f[] = {{"reason", reason != NULL ? reason : ""},
-                                  {"evidence_sha256", ev},
-                                  {"resource", resource != NULL ? resource : ""},
-                                  {"contract", contract != NULL ? contract : ""},
-                                  {"client_ip", ctx->req->client_ip != NULL ? ctx->req->client_ip
-                                                                            : ""}};
+    struct clave_log_field f[] = {
+        {"reason", reason != NULL ? reason : ""},
+        {"evidence_sha256", ev},
+        {"resource", resource != NULL ? resource : ""},
+        {"contract", contract != NULL ? contract : ""},
+        {"client_ip", ctx->req->client_ip != NULL ? ctx->req->client_ip : ""}};
     return claved_audit_or_fail(ctx, event, f, 5);
 }
 
@@ -176,8 +176,8 @@ static int appraise_evidence(struct claved_ctx *ctx, const struct claved_kbs_ses
         snprintf(j->reason, sizeof(j->reason), "nonce: stale (not this session's challenge)");
         return 401;
     }
-    struct clave_attest_options o = {ctx->now, ctx->app->cfg.kbs_collateral_dir, NULL, 0,
-                                     k->policy, NULL};
+    struct clave_attest_options o = {ctx->now, ctx->app->cfg.kbs_collateral_dir, NULL, 0, k->policy,
+                                     NULL};
     if (clave_attest_verify(s->tee, ev, len, &o, j->report) != CLAVE_OK ||
         !clave_attest_report_ok(j->report)) {
         struct clave_attest_check c = {0};
@@ -340,8 +340,10 @@ static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_data
         if (claved_kbs_contract_load(ctx->store, id, &c) != CLAVE_OK) {
             continue;
         }
-        struct clave_kbs_release r = {c,         (uint64_t)ctx->now, d->id, d->sha256, d->region,
-                                      ctx->app->cfg.kbs_trust_sim != 0, claims};
+        struct clave_kbs_release r = {c,         (uint64_t)ctx->now,
+                                      d->id,     d->sha256,
+                                      d->region, ctx->app->cfg.kbs_trust_sim != 0,
+                                      claims};
         ok = clave_kbs_appraise(&r, why);
         if (ok || strncmp(why, "dataset:", 8) != 0) {
             snprintf(reason, CLAVE_KBS_REASON_MAX, "%s", ok ? "released" : why);
@@ -359,14 +361,13 @@ static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_data
 }
 
 static void release(struct claved_ctx *ctx, const struct claved_kbs_session *s,
-                    const struct claved_kbs_dataset *d, const char *resource,
-                    const char *contract)
+                    const struct claved_kbs_dataset *d, const char *resource, const char *contract)
 {
     struct clave_secret *dek = NULL;
     struct clave_jwk *tee = NULL;
     char *jwe = NULL;
-    clave_status st = clave_jwe_decrypt(ctx->app->kbs->broker, (const char *)d->wrapped,
-                                        d->wrapped_len, &dek);
+    clave_status st =
+        clave_jwe_decrypt(ctx->app->kbs->broker, (const char *)d->wrapped, d->wrapped_len, &dek);
     if (st == CLAVE_OK) {
         st = clave_jwk_parse(s->tee_pubkey, strlen(s->tee_pubkey), &tee);
     }
@@ -436,10 +437,9 @@ void claved_h_kbs_policy(struct claved_ctx *ctx)
     claved_json(
         ctx, 200,
         json_pack("{s:s,s:b,s:s,s:I,s:I,s:I,s:s,s:[s,s,s,s,s,s,s]}", "broker_kid",
-                  ctx->app->kbs->broker_kid, "trust_sim", c->kbs_trust_sim != 0,
-                  "attest_policy", c->kbs_attest_policy, "session_ttl_s",
-                  (json_int_t)c->kbs_session_ttl_s, "max_sessions",
-                  (json_int_t)c->kbs_max_sessions, "auth_rate_per_ip",
+                  ctx->app->kbs->broker_kid, "trust_sim", c->kbs_trust_sim != 0, "attest_policy",
+                  c->kbs_attest_policy, "session_ttl_s", (json_int_t)c->kbs_session_ttl_s,
+                  "max_sessions", (json_int_t)c->kbs_max_sessions, "auth_rate_per_ip",
                   (json_int_t)c->kbs_auth_rate, "protocol", CLAVE_KBS_VERSION, "release_rules",
                   "contract active (all approvals, not revoked, not expired)",
                   "dataset (id and SHA-256) named by the contract",

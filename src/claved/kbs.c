@@ -61,8 +61,9 @@ static clave_status load_broker(struct claved_kbs *k, const char *path)
     if (r == CLAVE_ERR_NOT_FOUND) {
         CLAVE_CHECK(clave_jwk_generate(CLAVE_JWK_EC_P256, &k->broker));
         CLAVE_CHECK(clave_jwk_export_private(k->broker, &priv));
-        CLAVE_CHECK(write_new(path, clave_secret_cdata(priv),
-                              strnlen((const char *)clave_secret_cdata(priv), clave_secret_len(priv))));
+        CLAVE_CHECK(
+            write_new(path, clave_secret_cdata(priv),
+                      strnlen((const char *)clave_secret_cdata(priv), clave_secret_len(priv))));
     } else {
         CLAVE_CHECK(r);
         CLAVE_CHECK_CTX(clave_jwk_parse(buf, len, &k->broker), "%s: ", path);

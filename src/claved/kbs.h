@@ -22,10 +22,10 @@ struct claved_kbs_rate_slot {
 };
 
 struct claved_kbs {
-    struct clave_jwk *broker;  /* private; unwraps dataset keys */
-    char *broker_public;       /* its public JWK JSON (kid = thumbprint) */
-    char broker_kid[72]; /* "kbs-" + 32 hex of the thumbprint */
-    struct clave_pkey *ear;    /* P-256, signs EAR tokens */
+    struct clave_jwk *broker;   /* private; unwraps dataset keys */
+    char *broker_public;        /* its public JWK JSON (kid = thumbprint) */
+    char broker_kid[72];        /* "kbs-" + 32 hex of the thumbprint */
+    struct clave_pkey *ear;     /* P-256, signs EAR tokens */
     struct clave_pkey *ear_pub; /* its public half (verifies them) */
     struct clave_attest_policy *policy;
     struct clave_blob_store *blobs;

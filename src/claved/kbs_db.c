@@ -101,8 +101,7 @@ done:
     return st;
 }
 
-clave_status claved_kbs_contract_ids(struct clave_store *s, const char *collaboration,
-                                     json_t **out)
+clave_status claved_kbs_contract_ids(struct clave_store *s, const char *collaboration, json_t **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_store_rows *r = NULL;
@@ -129,24 +128,32 @@ done:
 }
 
 clave_status claved_kbs_dataset_insert(struct clave_store *s, const struct claved_kbs_dataset *d,
-                                       const char *name, const char *schema_json,
-                                       int64_t row_count, uint64_t size, int64_t now)
+                                       const char *name, const char *schema_json, int64_t row_count,
+                                       uint64_t size, int64_t now)
 {
     char sha[65];
     clave_status st = clave_hex_encode(d->sha256, 32, sha, sizeof(sha));
     if (st != CLAVE_OK) {
         return st;
     }
-    struct clave_store_param p[] = {
-        PT(d->collaboration), PT(d->id),          PT(name),    PT(d->owner_party),
-        PT(d->region),        PT(sha),            PT(d->dek_id), PT(schema_json),
-        PI(row_count),        PI((int64_t)size),  clave_store_param_blob(d->wrapped, d->wrapped_len),
-        PI(now)};
-    return clave_store_exec(s,
-                            "INSERT INTO kbs_datasets (collaboration, id, name, owner_party, region,"
-                            " sha256, dek_id, schema_json, row_count, size, wrapped, created_at)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            p, N(p), NULL);
+    struct clave_store_param p[] = {PT(d->collaboration),
+                                    PT(d->id),
+                                    PT(name),
+                                    PT(d->owner_party),
+                                    PT(d->region),
+                                    PT(sha),
+                                    PT(d->dek_id),
+                                    PT(schema_json),
+                                    PI(row_count),
+                                    PI((int64_t)size),
+                                    clave_store_param_blob(d->wrapped, d->wrapped_len),
+                                    PI(now)};
+    return clave_store_exec(
+        s,
+        "INSERT INTO kbs_datasets (collaboration, id, name, owner_party, region,"
+        " sha256, dek_id, schema_json, row_count, size, wrapped, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        p, N(p), NULL);
 }
 
 static clave_status copy_col(const struct clave_store_rows *r, size_t col, char *dst, size_t cap)
@@ -264,8 +271,8 @@ clave_status claved_kbs_session_count(struct clave_store *s, int64_t now, int64_
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_store_rows *r = NULL;
     struct clave_store_param p[] = {PI(now)};
-    CLAVE_CHECK(clave_store_query_one(
-        s, "SELECT COUNT(*) FROM kbs_sessions WHERE expires_at > ?", p, 1, &r));
+    CLAVE_CHECK(clave_store_query_one(s, "SELECT COUNT(*) FROM kbs_sessions WHERE expires_at > ?",
+                                      p, 1, &r));
     CLAVE_CHECK(clave_store_rows_get_int(r, 0, 0, count));
     st = CLAVE_OK;
 done:
@@ -278,8 +285,8 @@ clave_status claved_kbs_session_insert(struct clave_store *s, const char *sid, c
 {
     struct clave_store_param d[] = {PI(now)};
     /* Expired sessions go first, so the table stays bounded by kbs_max_sessions. */
-    clave_status st = clave_store_exec(s, "DELETE FROM kbs_sessions WHERE expires_at <= ?", d, 1,
-                                       NULL);
+    clave_status st =
+        clave_store_exec(s, "DELETE FROM kbs_sessions WHERE expires_at <= ?", d, 1, NULL);
     if (st != CLAVE_OK) {
         return st;
     }
@@ -364,8 +371,7 @@ static clave_status attest_tx(struct clave_store *s, void *arg)
     if (st != CLAVE_OK) {
         return st;
     }
-    struct clave_store_param p[] = {PT(a->pk), PT(a->claims), PT(a->token), PT(a->sid),
-                                    PI(a->now)};
+    struct clave_store_param p[] = {PT(a->pk), PT(a->claims), PT(a->token), PT(a->sid), PI(a->now)};
     st = clave_store_exec(s,
                           "UPDATE kbs_sessions SET attested = 1, tee_pubkey = ?, claims = ?,"
                           " token_sha256 = ? WHERE id = ? AND expires_at > ? AND attested = 0",
@@ -387,8 +393,8 @@ clave_status claved_kbs_evidence_seen(struct clave_store *s, const char *evidenc
 {
     struct clave_store_rows *r = NULL;
     struct clave_store_param p[] = {PT(evidence_sha256)};
-    clave_status st = clave_store_query(s, "SELECT 1 FROM kbs_evidence_seen WHERE sha256 = ?", p,
-                                        1, &r);
+    clave_status st =
+        clave_store_query(s, "SELECT 1 FROM kbs_evidence_seen WHERE sha256 = ?", p, 1, &r);
     *seen = st == CLAVE_OK && clave_store_rows_count(r) > 0;
     clave_store_rows_free(r);
     return st;

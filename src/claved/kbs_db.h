@@ -39,8 +39,8 @@ struct claved_kbs_dataset {
     size_t wrapped_len;
 };
 clave_status claved_kbs_dataset_insert(struct clave_store *s, const struct claved_kbs_dataset *d,
-                                       const char *name, const char *schema_json,
-                                       int64_t row_count, uint64_t size, int64_t now);
+                                       const char *name, const char *schema_json, int64_t row_count,
+                                       uint64_t size, int64_t now);
 clave_status claved_kbs_dataset_get(struct clave_store *s, const char *collaboration,
                                     const char *id, struct claved_kbs_dataset *out);
 void claved_kbs_dataset_clear(struct claved_kbs_dataset *d);

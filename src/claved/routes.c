@@ -48,8 +48,8 @@ const struct claved_route CLAVED_ROUTES[] = {
      true, "Submit a contract bundle (canonical CBOR, base64url)"},
     {CLAVED_GET, "/v1/contracts/{id}", claved_h_contracts_get, P(COLLAB_READ), NULL, true,
      "A contract, its state now and its document"},
-    {CLAVED_GET, "/v1/contracts/{id}/bundle", claved_h_contracts_bundle, P(COLLAB_READ), NULL,
-     true, "The portable bundle with every approval and revocation"},
+    {CLAVED_GET, "/v1/contracts/{id}/bundle", claved_h_contracts_bundle, P(COLLAB_READ), NULL, true,
+     "The portable bundle with every approval and revocation"},
     {CLAVED_POST, "/v1/contracts/{id}/approvals", claved_h_contracts_approve, P(COLLAB_WRITE),
      "contract_statement", true, "Add a party's approval (COSE_Sign1)"},
     {CLAVED_POST, "/v1/contracts/{id}/revocations", claved_h_contracts_revoke, P(COLLAB_WRITE),
@@ -72,8 +72,8 @@ const struct claved_route CLAVED_ROUTES[] = {
      "RCAR Attestation: evidence bound to the runtime data; returns an EAR token"},
     {CLAVED_GET, "/kbs/v0/resource/{repository}/{type}/{tag}", claved_h_kbs_resource, P(ATTESTED),
      NULL, true, "A resource as a flattened JWE to the TEE key (401, 403, 404)"},
-    {CLAVED_POST, "/kbs/v0/budget/debit", claved_h_kbs_budget_debit, P(ATTESTED), "kbs_debit",
-     true, "Debit a DP budget before releasing a result (EAR bearer token)"},
+    {CLAVED_POST, "/kbs/v0/budget/debit", claved_h_kbs_budget_debit, P(ATTESTED), "kbs_debit", true,
+     "Debit a DP budget before releasing a result (EAR bearer token)"},
 };
 const size_t CLAVED_ROUTE_COUNT = sizeof(CLAVED_ROUTES) / sizeof(CLAVED_ROUTES[0]);
 

@@ -111,8 +111,7 @@ static clave_status parse_runtime(struct clave_kbs_attestation *a, json_t *rt)
     CLAVE_CHECK(clave_json_only_keys(rt, "attestation.runtime-data", KEYS));
     CLAVE_CHECK(clave_json_get_string(rt, "attestation.runtime-data", "nonce", true,
                                       CLAVE_KBS_NONCE_TEXT_MAX, &nonce));
-    CLAVE_CHECK(
-        clave_json_get_object(rt, "attestation.runtime-data", "tee-pubkey", true, &pk));
+    CLAVE_CHECK(clave_json_get_object(rt, "attestation.runtime-data", "tee-pubkey", true, &pk));
     a->nonce = strdup(nonce);
     a->pubkey_json = json_dumps(pk, JSON_COMPACT | JSON_SORT_KEYS);
     CLAVE_ENSURE_ALLOC(a->nonce);
@@ -148,11 +147,12 @@ static clave_status parse_evidence(struct clave_kbs_attestation *a, json_t *te)
                                       16, &add));
     CLAVE_ENSURE(add == NULL || add[0] == '\0' || strcmp(add, "{}") == 0, CLAVE_ERR_UNSUPPORTED,
                  "attestation.tee-evidence.additional_evidence: not supported");
-    CLAVE_CHECK(clave_json_get_object(te, "attestation.tee-evidence", "primary_evidence", true, &pe));
+    CLAVE_CHECK(
+        clave_json_get_object(te, "attestation.tee-evidence", "primary_evidence", true, &pe));
     CLAVE_CHECK(clave_json_only_keys(pe, W, PKEYS));
     CLAVE_CHECK(clave_json_get_string(pe, W, "format", true, sizeof(a->format) - 1, &format));
-    CLAVE_ENSURE(strcmp(format, "snp") == 0 || strcmp(format, "nitro") == 0,
-                 CLAVE_ERR_UNSUPPORTED, "%s.format: %s is not supported (snp, nitro)", W, format);
+    CLAVE_ENSURE(strcmp(format, "snp") == 0 || strcmp(format, "nitro") == 0, CLAVE_ERR_UNSUPPORTED,
+                 "%s.format: %s is not supported (snp, nitro)", W, format);
     memcpy(a->format, format, strlen(format) + 1);
     CLAVE_CHECK(clave_json_get_b64url(pe, W, "evidence", true, CLAVE_KBS_BODY_MAX, &a->evidence,
                                       &a->evidence_len));

@@ -12,8 +12,8 @@ static bool claim_bytes(const struct clave_attest_report *r, const char *name, u
                         size_t want, bool *has)
 {
     struct clave_attest_claim c;
-    if (clave_attest_report_find_claim(r, name, &c) != CLAVE_OK ||
-        c.type != CLAVE_CLAIM_BYTES || c.len != want) {
+    if (clave_attest_report_find_claim(r, name, &c) != CLAVE_OK || c.type != CLAVE_CLAIM_BYTES ||
+        c.len != want) {
         return false;
     }
     memcpy(out, c.bytes, want);
@@ -98,10 +98,10 @@ static clave_status put_hex(json_t *o, const char *k, const uint8_t *b, size_t n
 clave_status clave_kbs_claims_to_json(const struct clave_kbs_claims *c, json_t **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    json_t *o = json_pack("{s:s,s:b,s:s,s:[i,i,i,i],s:b}", "tee", c->tee, "debug", c->debug,
-                          "tcb_status", c->tcb_status, "tcb", c->reported_tcb.bootloader,
-                          c->reported_tcb.tee, c->reported_tcb.snp, c->reported_tcb.microcode,
-                          "has_tcb", c->has_tcb);
+    json_t *o =
+        json_pack("{s:s,s:b,s:s,s:[i,i,i,i],s:b}", "tee", c->tee, "debug", c->debug, "tcb_status",
+                  c->tcb_status, "tcb", c->reported_tcb.bootloader, c->reported_tcb.tee,
+                  c->reported_tcb.snp, c->reported_tcb.microcode, "has_tcb", c->has_tcb);
     *out = NULL;
     CLAVE_ENSURE_ALLOC(o);
     CLAVE_CHECK(put_hex(o, "measurement", c->measurement, c->measurement_len));
@@ -148,8 +148,8 @@ clave_status clave_kbs_claims_from_json(const json_t *j, struct clave_kbs_claims
     CLAVE_CHECK(clave_json_get_string(j, "claims", "tee", true, CLAVE_KBS_TEE_MAX, &tee));
     memcpy(out->tee, tee, strlen(tee) + 1);
     CLAVE_CHECK(clave_json_get_bool(j, "claims", "debug", true, &out->debug));
-    CLAVE_CHECK(clave_json_get_string(j, "claims", "tcb_status", true,
-                                      CLAVE_KBS_TCB_STATUS_MAX - 1, &tcb_status));
+    CLAVE_CHECK(clave_json_get_string(j, "claims", "tcb_status", true, CLAVE_KBS_TCB_STATUS_MAX - 1,
+                                      &tcb_status));
     memcpy(out->tcb_status, tcb_status, strlen(tcb_status) + 1);
     CLAVE_CHECK(clave_json_get_bool(j, "claims", "has_tcb", true, &out->has_tcb));
     CLAVE_CHECK(clave_json_get_array(j, "claims", "tcb", true, 4, &tcb));
@@ -183,9 +183,12 @@ static bool tee_of(const char *name, enum clave_tee_type *out)
     static const struct {
         const char *name;
         enum clave_tee_type tee;
-    } MAP[] = {{"nitro", CLAVE_TEE_NITRO}, {"snp", CLAVE_TEE_SNP},
-               {"tdx", CLAVE_TEE_TDX},     {"sgx", CLAVE_TEE_SGX},
-               {"sim-nitro", CLAVE_TEE_SIM_NITRO}, {"sim-snp", CLAVE_TEE_SIM_SNP}};
+    } MAP[] = {{"nitro", CLAVE_TEE_NITRO},
+               {"snp", CLAVE_TEE_SNP},
+               {"tdx", CLAVE_TEE_TDX},
+               {"sgx", CLAVE_TEE_SGX},
+               {"sim-nitro", CLAVE_TEE_SIM_NITRO},
+               {"sim-snp", CLAVE_TEE_SIM_SNP}};
     for (size_t i = 0; i < sizeof(MAP) / sizeof(MAP[0]); i++) {
         if (strcmp(MAP[i].name, name) == 0) {
             *out = MAP[i].tee;
@@ -211,8 +214,8 @@ static bool snp_matches(const struct clave_contract_workload *w, const struct cl
 
 static bool tcb_at_least(const struct clave_snp_tcb *have, const struct clave_snp_tcb *min)
 {
-    return have->bootloader >= min->bootloader && have->tee >= min->tee &&
-           have->snp >= min->snp && have->microcode >= min->microcode;
+    return have->bootloader >= min->bootloader && have->tee >= min->tee && have->snp >= min->snp &&
+           have->microcode >= min->microcode;
 }
 
 /* Find a workload of this TEE type whose reference values match; then judge its TCB. */
@@ -288,11 +291,13 @@ bool clave_kbs_appraise(const struct clave_kbs_release *r, char reason[CLAVE_KBS
     if (!workload_ok(r, tee, reason)) {
         return false;
     }
-    if (c->tcb_status[0] != '\0' && !clave_contract_accepts_tcb_status(r->contract, c->tcb_status)) {
+    if (c->tcb_status[0] != '\0' &&
+        !clave_contract_accepts_tcb_status(r->contract, c->tcb_status)) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: status %s is not accepted", c->tcb_status);
         return false;
     }
-    if (r->dataset_region == NULL || !clave_contract_allows_region(r->contract, r->dataset_region)) {
+    if (r->dataset_region == NULL ||
+        !clave_contract_allows_region(r->contract, r->dataset_region)) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "region: %.64s is not allowed by the contract",
                  r->dataset_region != NULL ? r->dataset_region : "(none)");
         return false;

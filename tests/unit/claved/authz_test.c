@@ -101,7 +101,8 @@ static void add_collab_objects(struct fixture *f, char contract_hex[65])
              "\"spec\":{}},\"workloads\":[{\"tee\":\"sim-snp\",\"measurement\":\"%096d\","
              "\"min_tcb\":{\"bootloader\":0,\"tee\":0,\"snp\":0,\"microcode\":0}}],"
              "\"tcb_statuses\":[\"UpToDate\"],\"output\":{\"budgets\":[],\"min_group_size\":1,"
-             "\"columns\":[]},\"recipients\":[{\"party\":\"b\",\"spki\":\"%s\"}],\"regions\":[\"*\"],\"signers\":["
+             "\"columns\":[]},\"recipients\":[{\"party\":\"b\",\"spki\":\"%s\"}],\"regions\":[\"*"
+             "\"],\"signers\":["
              "{\"party\":\"a\",\"spki\":\"%s\"},{\"party\":\"b\",\"spki\":\"%s\"}],"
              "\"expiry\":4000000000}",
              0, 0, spki_b64[1], spki_b64[0], spki_b64[1]);
@@ -225,8 +226,10 @@ static void instantiate(struct world *w, const struct claved_route *r, int role,
     } else if (strcmp(r->pattern, "/kbs/v0/attest") == 0) {
         snprintf(body, bcap, "{\"runtime-data\":{},\"tee-evidence\":{}}");
     } else if (strcmp(r->pattern, "/kbs/v0/budget/debit") == 0) {
-        snprintf(body, bcap, "{\"contract\":\"%s\",\"dataset\":\"d1\",\"party\":\"a\","
-                 "\"epsilon\":0.1}", w->contract);
+        snprintf(body, bcap,
+                 "{\"contract\":\"%s\",\"dataset\":\"d1\",\"party\":\"a\","
+                 "\"epsilon\":0.1}",
+                 w->contract);
     }
 }
 
