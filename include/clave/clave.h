@@ -19,6 +19,7 @@
 #include <clave/he.h>
 #include <clave/jose.h>
 #include <clave/json.h>
+#include <clave/kbs.h>
 #include <clave/keyring.h>
 #include <clave/fl.h>
 #include <clave/ledger.h>

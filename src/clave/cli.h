@@ -79,6 +79,7 @@ int cli_secagg(int argc, char **argv);
 int cli_fl(int argc, char **argv);
 int cli_server(int argc, char **argv);
 int cli_attest_intel(int argc, char **argv);
+int cli_kbs(int argc, char **argv);
 int cli_contract(int argc, char **argv);
 int cli_attest(int argc, char **argv);
 int cli_login(int argc, char **argv);

@@ -20,6 +20,7 @@ static const struct cli_command COMMANDS[] = {
     {"attest-intel", "verify Intel DCAP (TDX/SGX) and TPM 2.0 quotes", cli_attest_intel},
     {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},
     {"attest", "verify, inspect, simulate and collect TEE attestation evidence", cli_attest},
+    {"kbs", "key broker client: attest (sim evidence) and fetch a key; budget debit", cli_kbs},
     {"login", "log in to a claved server (password + TOTP); caches the session", cli_login},
     {"user", "users on the server: add, list, role", cli_user},
     {"token", "API tokens on the server: create, revoke", cli_token},

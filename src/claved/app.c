@@ -5,6 +5,8 @@
 #include "auth_cache.h"
 #include "core/check.h"
 #include "db.h"
+#include "kbs.h"
+#include "kbs_db.h"
 #include "metrics.h"
 #include "routes.h"
 
@@ -138,6 +140,7 @@ static clave_status open_store(struct claved_app *app)
     }
     CLAVE_CHECK(clave_store_open(&sc, &app->store));
     CLAVE_CHECK_CTX(claved_db_migrate(app->store), "migrations: ");
+    CLAVE_CHECK_CTX(claved_kbs_db_migrate(app->store), "kbs migrations: ");
     CLAVE_CHECK_CTX(clave_ledger_open(app->store, &app->ledger), "audit ledger: ");
     st = CLAVE_OK;
 done:
@@ -209,6 +212,7 @@ clave_status claved_app_init(struct claved_app *app, struct claved_config *cfg, 
                                      app->cfg.argon2_parallelism};
     CLAVE_CHECK(clave_password_hash(&ap, "dummy", 5, app->dummy_hash, sizeof(app->dummy_hash)));
     CLAVE_CHECK(open_store(app));
+    CLAVE_CHECK(claved_kbs_init(app));
     CLAVE_CHECK_CTX(bootstrap(app), "bootstrap: ");
     CLAVE_CHECK_CTX(first_checkpoint(app), "audit checkpoint: ");
     st = CLAVE_OK;
@@ -218,6 +222,7 @@ done:
 
 void claved_app_fini(struct claved_app *app)
 {
+    claved_kbs_fini(app);
     clave_ledger_free(app->ledger);
     clave_store_close(app->store);
     clave_pkey_free(app->audit_key);

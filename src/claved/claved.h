@@ -43,6 +43,7 @@ enum claved_role {
 
 struct claved_metrics;
 struct claved_auth_cache;
+struct claved_kbs;
 struct claved_app {
     struct claved_config cfg;
     struct clave_log *log;
@@ -56,6 +57,7 @@ struct claved_app {
     atomic_bool draining;
     atomic_uint_fast64_t auth_generation;     /* bumped by every revocation (auth_cache.h) */
     char dummy_hash[CLAVE_PASSWORD_HASH_MAX]; /* verified for unknown users: equal timing */
+    struct claved_kbs *kbs;                   /* key broker keys, policy, rate limiter (kbs.h) */
 };
 
 /* One request, already read completely (evhttp enforces the header and body limits). */
@@ -68,6 +70,8 @@ struct claved_request {
     const char *authorization;  /* the Authorization header, or NULL */
     const char *content_type;   /* or NULL */
     const char *client_cert_fp; /* hex SHA-256 of a TLS client certificate, or NULL */
+    const char *cookie;         /* the Cookie header, or NULL */
+    const char *client_ip;      /* the peer address, or NULL */
     char request_id[CLAVED_REQUEST_ID_LEN + 1];
 };
 
@@ -86,8 +90,9 @@ struct claved_response {
     char *body; /* JSON (or Prometheus text); malloc'd, owned by the response */
     size_t body_len;
     const char *content_type;
-    int retry_after; /* seconds for a Retry-After header, 0 for none */
-    int route;       /* index into the route table, -1 if none matched (metrics) */
+    int retry_after;      /* seconds for a Retry-After header, 0 for none */
+    char set_cookie[128]; /* a Set-Cookie header value, empty for none */
+    int route;            /* index into the route table, -1 if none matched (metrics) */
     /* Set when this request proved a bearer credential the slow way (signature, store): the
      * loop thread caches it too (auth_cache.h). */
     bool credential_fresh;

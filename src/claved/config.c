@@ -61,6 +61,21 @@ const struct claved_config_key CLAVED_CONFIG_KEYS[] = {
     {"totp_issuer", S(totp_issuer), "clave", 0, 0, "issuer shown by authenticator apps"},
     {"totp_window", U(totp_window), "1", 0, 10, "TOTP steps accepted either side of now"},
     {"log_level", S(log_level), "info", 0, 0, "debug, info, warn or error"},
+    {"kbs_broker_key_file", S(kbs_broker_key_file), "{data}/kbs-broker.jwk", 0, 0,
+     "P-256 JWK owners seal dataset keys to (created if missing; share it between replicas)"},
+    {"kbs_ear_key_file", S(kbs_ear_key_file), "{data}/kbs-ear.key", 0, 0,
+     "P-256 scalar signing EAR attestation tokens (created if missing; share it)"},
+    {"kbs_attest_policy", S(kbs_attest_policy), "", 0, 0,
+     "attestation policy JSON naming trusted roots (empty: vendor roots only)"},
+    {"kbs_collateral_dir", S(kbs_collateral_dir), "", 0, 0,
+     "collateral directory for evidence verification (SNP VCEK/VLEK, ASK/ARK)"},
+    {"kbs_trust_sim", U(kbs_trust_sim), "0", 0, 1,
+     "1: accept sim-* evidence when the policy trusts the sim root and the contract names it"},
+    {"kbs_session_ttl_s", U(kbs_session_ttl_s), "300", 5, 86400, "key broker session lifetime"},
+    {"kbs_max_sessions", U(kbs_max_sessions), "10000", 1, 10000000,
+     "unexpired key broker sessions at most (all replicas)"},
+    {"kbs_auth_rate", U(kbs_auth_rate), "20", 1, 1000000,
+     "POST /kbs/v0/auth calls per second per client IP (burst: twice this)"},
 };
 const size_t CLAVED_CONFIG_KEY_COUNT = sizeof(CLAVED_CONFIG_KEYS) / sizeof(CLAVED_CONFIG_KEYS[0]);
 

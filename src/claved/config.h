@@ -49,6 +49,14 @@ struct claved_config {
     char *totp_issuer;
     uint32_t totp_window;
     char *log_level;
+    char *kbs_broker_key_file;
+    char *kbs_ear_key_file;
+    char *kbs_attest_policy;
+    char *kbs_collateral_dir;
+    uint32_t kbs_trust_sim;
+    uint32_t kbs_session_ttl_s;
+    uint32_t kbs_max_sessions;
+    uint32_t kbs_auth_rate;
 };
 
 enum claved_config_type { CLAVED_CFG_STRING = 1, CLAVED_CFG_UINT = 2 };

@@ -276,11 +276,13 @@ static void run(struct claved_ctx *ctx, int ri)
         ctx->needs_worker = true;
         return;
     }
-    int status = authenticate(ctx, &code);
+    /* Key broker routes carry their own credentials (session cookie, EAR token). */
+    int status = route->perm == CLAVED_PERM_ATTESTED ? 0 : authenticate(ctx, &code);
     if (ctx->needs_worker) {
         return;
     }
-    if (status == 0 && route->perm != CLAVED_PERM_PUBLIC && !ctx->who.authenticated) {
+    if (status == 0 && route->perm != CLAVED_PERM_PUBLIC && route->perm != CLAVED_PERM_ATTESTED &&
+        !ctx->who.authenticated) {
         status = 401;
     }
     if (status != 0) {

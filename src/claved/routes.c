@@ -44,6 +44,36 @@ const struct claved_route CLAVED_ROUTES[] = {
      "Consistency proof between two tree sizes (?first=&second=)"},
     {CLAVED_GET, "/v1/audit/export", claved_h_audit_export, P(AUDIT), NULL, true,
      "The log as JSON lines (?size=)"},
+    {CLAVED_POST, "/v1/contracts", claved_h_contracts_create, P(COLLAB_WRITE), "contract_create",
+     true, "Submit a contract bundle (canonical CBOR, base64url)"},
+    {CLAVED_GET, "/v1/contracts/{id}", claved_h_contracts_get, P(COLLAB_READ), NULL, true,
+     "A contract, its state now and its document"},
+    {CLAVED_GET, "/v1/contracts/{id}/bundle", claved_h_contracts_bundle, P(COLLAB_READ), NULL, true,
+     "The portable bundle with every approval and revocation"},
+    {CLAVED_POST, "/v1/contracts/{id}/approvals", claved_h_contracts_approve, P(COLLAB_WRITE),
+     "contract_statement", true, "Add a party's approval (COSE_Sign1)"},
+    {CLAVED_POST, "/v1/contracts/{id}/revocations", claved_h_contracts_revoke, P(COLLAB_WRITE),
+     "contract_statement", true, "Add a party's revocation (COSE_Sign1)"},
+    {CLAVED_GET, "/v1/collaborations/{c}/contracts", claved_h_contracts_list, P(COLLAB_READ), NULL,
+     true, "The collaboration's contract ids"},
+    {CLAVED_POST, "/v1/collaborations/{c}/datasets", claved_h_datasets_create, P(COLLAB_WRITE),
+     "dataset_create", true, "Upload a sealed dataset with its metadata"},
+    {CLAVED_GET, "/v1/collaborations/{c}/datasets", claved_h_datasets_list, P(COLLAB_READ), NULL,
+     true, "The collaboration's datasets (metadata)"},
+    {CLAVED_GET, "/v1/collaborations/{c}/datasets/{id}", claved_h_datasets_get, P(COLLAB_READ),
+     NULL, true, "One dataset's metadata"},
+    {CLAVED_GET, "/v1/kbs/key", claved_h_kbs_key, P(PUBLIC), NULL, false,
+     "The broker's public JWK (seal dataset keys to it)"},
+    {CLAVED_GET, "/v1/kbs/policy", claved_h_kbs_policy, P(COLLAB_READ), NULL, false,
+     "The key broker's release policy settings"},
+    {CLAVED_POST, "/kbs/v0/auth", claved_h_kbs_auth, P(ATTESTED), "kbs_auth", true,
+     "RCAR Request: returns the Challenge and a kbs-session-id cookie"},
+    {CLAVED_POST, "/kbs/v0/attest", claved_h_kbs_attest, P(ATTESTED), "kbs_attest", true,
+     "RCAR Attestation: evidence bound to the runtime data; returns an EAR token"},
+    {CLAVED_GET, "/kbs/v0/resource/{repository}/{type}/{tag}", claved_h_kbs_resource, P(ATTESTED),
+     NULL, true, "A resource as a flattened JWE to the TEE key (401, 403, 404)"},
+    {CLAVED_POST, "/kbs/v0/budget/debit", claved_h_kbs_budget_debit, P(ATTESTED), "kbs_debit", true,
+     "Debit a DP budget before releasing a result (EAR bearer token)"},
 };
 const size_t CLAVED_ROUTE_COUNT = sizeof(CLAVED_ROUTES) / sizeof(CLAVED_ROUTES[0]);
 
@@ -59,6 +89,12 @@ static const struct schema SCHEMAS[] = {
     {"totp", {"code", NULL}},
     {"token_create", {"name", "ttl_s", NULL}},
     {"party_create", {"name", NULL}},
+    {"contract_create", {"bundle", NULL}},
+    {"contract_statement", {"party", "statement", NULL}},
+    {"dataset_create", {"id", "name", "region", "schema", "row_count", "sealed", NULL}},
+    {"kbs_auth", {"version", "tee", "extra-params", NULL}},
+    {"kbs_attest", {"runtime-data", "tee-evidence", "init-data", NULL}},
+    {"kbs_debit", {"contract", "dataset", "party", "epsilon", "delta", "what", NULL}},
 };
 
 const char *const *claved_schema_keys(const char *schema)
@@ -138,6 +174,12 @@ bool claved_role_allows(enum claved_role role, enum claved_perm perm)
         return role == CLAVED_ROLE_ADMIN;
     case CLAVED_PERM_AUDIT:
         return role == CLAVED_ROLE_ADMIN || role == CLAVED_ROLE_AUDITOR;
+    case CLAVED_PERM_COLLAB_READ:
+        return role != CLAVED_ROLE_NONE;
+    case CLAVED_PERM_COLLAB_WRITE:
+        return role == CLAVED_ROLE_ADMIN || role == CLAVED_ROLE_OWNER;
+    case CLAVED_PERM_ATTESTED:
+        return true;
     default:
         return false;
     }

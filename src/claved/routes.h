@@ -20,6 +20,10 @@ enum claved_perm {
     CLAVED_PERM_PARTIES_READ = 4,  /* any authenticated user (non-admins see their own party) */
     CLAVED_PERM_PARTIES_WRITE = 5, /* admin */
     CLAVED_PERM_AUDIT = 6,         /* admin, auditor (the log is global) */
+    CLAVED_PERM_COLLAB_READ = 7,   /* any authenticated user */
+    CLAVED_PERM_COLLAB_WRITE = 8,  /* admin, owner (contracts, approvals, datasets) */
+    CLAVED_PERM_ATTESTED = 9,      /* no user credentials: a key broker session cookie or an EAR
+                                      token, checked by the handler (401 otherwise) */
 };
 
 struct claved_route {
@@ -73,5 +77,20 @@ void claved_h_audit_entries(struct claved_ctx *ctx);
 void claved_h_audit_proof(struct claved_ctx *ctx);
 void claved_h_audit_consistency(struct claved_ctx *ctx);
 void claved_h_audit_export(struct claved_ctx *ctx);
+void claved_h_kbs_auth(struct claved_ctx *ctx);
+void claved_h_kbs_attest(struct claved_ctx *ctx);
+void claved_h_kbs_resource(struct claved_ctx *ctx);
+void claved_h_kbs_budget_debit(struct claved_ctx *ctx);
+void claved_h_kbs_key(struct claved_ctx *ctx);
+void claved_h_kbs_policy(struct claved_ctx *ctx);
+void claved_h_contracts_create(struct claved_ctx *ctx);
+void claved_h_contracts_get(struct claved_ctx *ctx);
+void claved_h_contracts_bundle(struct claved_ctx *ctx);
+void claved_h_contracts_approve(struct claved_ctx *ctx);
+void claved_h_contracts_revoke(struct claved_ctx *ctx);
+void claved_h_contracts_list(struct claved_ctx *ctx);
+void claved_h_datasets_create(struct claved_ctx *ctx);
+void claved_h_datasets_list(struct claved_ctx *ctx);
+void claved_h_datasets_get(struct claved_ctx *ctx);
 
 #endif

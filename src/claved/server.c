@@ -86,7 +86,8 @@ struct http_job {
     struct event *done;
     struct claved_request req;
     struct claved_response resp;
-    char *path, *query, *auth, *ctype, *fp;
+    char *path, *query, *auth, *ctype, *fp, *cookie;
+    char ip[64];
     uint8_t *body;
     struct timespec start;
 };
@@ -201,6 +202,10 @@ static void job_free(struct http_job *j)
     }
     free(j->ctype);
     free(j->fp);
+    if (j->cookie != NULL) {
+        clave_wipe(j->cookie, strlen(j->cookie));
+        free(j->cookie);
+    }
     if (j->body != NULL) {
         clave_wipe(j->body, j->req.body_len);
         free(j->body);
@@ -249,6 +254,9 @@ static void reply(struct http_job *j)
     if (j->resp.retry_after > 0) {
         snprintf(retry, sizeof(retry), "%d", j->resp.retry_after);
         evhttp_add_header(h, "Retry-After", retry);
+    }
+    if (j->resp.set_cookie[0] != '\0') {
+        evhttp_add_header(h, "Set-Cookie", j->resp.set_cookie);
     }
     if (atomic_load(&j->srv->app->draining)) {
         evhttp_add_header(h, "Connection", "close");
@@ -317,8 +325,20 @@ static bool fill_job(struct http_job *j, struct evhttp_request *evreq)
     j->req.method = map_method(evhttp_request_get_command(evreq));
     j->auth = dup_header(evreq, "Authorization");
     j->ctype = dup_header(evreq, "Content-Type");
+    j->cookie = dup_header(evreq, "Cookie");
     j->req.authorization = j->auth;
     j->req.content_type = j->ctype;
+    j->req.cookie = j->cookie;
+    struct evhttp_connection *ec = evhttp_request_get_connection(evreq);
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    if (ec != NULL) {
+        evhttp_connection_get_peer(ec, &addr, &port);
+    }
+    if (addr != NULL) {
+        snprintf(j->ip, sizeof(j->ip), "%s", addr);
+        j->req.client_ip = j->ip;
+    }
     struct evbuffer *in = evhttp_request_get_input_buffer(evreq);
     size_t n = evbuffer_get_length(in);
     if (n > 0) {

@@ -7,6 +7,7 @@
  * target that exists); zero unexpected allows is the property that matters.
  */
 #include "common.h"
+#include "kbs_db.h"
 
 enum scope { OWN = 0, OTHER = 1 };
 
@@ -49,6 +50,23 @@ static const struct expect POLICY[] = {
     {CLAVED_GET, "/v1/audit/entries/{i}/proof", false, A | U, A | U},
     {CLAVED_GET, "/v1/audit/consistency", false, A | U, A | U},
     {CLAVED_GET, "/v1/audit/export", false, A | U, A | U},
+    /* Collaborations: contracts and datasets (any user reads; admin and owner write). */
+    {CLAVED_POST, "/v1/contracts", false, A | O, A | O},
+    {CLAVED_GET, "/v1/contracts/{id}", false, ALL, ALL},
+    {CLAVED_GET, "/v1/contracts/{id}/bundle", false, ALL, ALL},
+    {CLAVED_POST, "/v1/contracts/{id}/approvals", false, A | O, A | O},
+    {CLAVED_POST, "/v1/contracts/{id}/revocations", false, A | O, A | O},
+    {CLAVED_GET, "/v1/collaborations/{c}/contracts", false, ALL, ALL},
+    {CLAVED_POST, "/v1/collaborations/{c}/datasets", false, A | O, A | O},
+    {CLAVED_GET, "/v1/collaborations/{c}/datasets", false, ALL, ALL},
+    {CLAVED_GET, "/v1/collaborations/{c}/datasets/{id}", false, ALL, ALL},
+    {CLAVED_GET, "/v1/kbs/key", true, ALL, ALL},
+    {CLAVED_GET, "/v1/kbs/policy", false, ALL, ALL},
+    /* The key broker: open to anyone for the challenge; user credentials never attest. */
+    {CLAVED_POST, "/kbs/v0/auth", true, ALL, ALL},
+    {CLAVED_POST, "/kbs/v0/attest", false, 0, 0},
+    {CLAVED_GET, "/kbs/v0/resource/{repository}/{type}/{tag}", false, 0, 0},
+    {CLAVED_POST, "/kbs/v0/budget/debit", false, 0, 0},
 };
 
 struct world {
@@ -58,7 +76,51 @@ struct world {
     char user[5][CLAVED_ID_LEN + 1];   /* the callers' ids */
     char target[2][CLAVED_ID_LEN + 1]; /* an analyst in each party */
     char *target_token[2];
+    char contract[65]; /* a stored contract of collaboration "c1" (with dataset "d1") */
 };
+
+/* A contract (two Ed25519 signers) and a dataset row, so the collaboration routes have targets. */
+static void add_collab_objects(struct fixture *f, char contract_hex[65])
+{
+    char spki_b64[2][128];
+    char json[2048];
+    struct clave_contract *c = NULL;
+    for (int i = 0; i < 2; i++) {
+        struct clave_pkey *k = NULL;
+        uint8_t spki[CLAVE_PKEY_SPKI_MAX_LEN];
+        size_t n = 0;
+        size_t m = 0;
+        T_OK(clave_pkey_generate(CLAVE_PKEY_ED25519, &k));
+        T_OK(clave_pkey_export_spki(k, spki, sizeof(spki), &n));
+        T_OK(clave_b64_encode(CLAVE_B64_STD, spki, n, spki_b64[i], sizeof(spki_b64[i]), &m));
+        clave_pkey_free(k);
+    }
+    snprintf(json, sizeof(json),
+             "{\"collaboration\":\"c1\",\"version\":1,\"datasets\":[{\"id\":\"d1\","
+             "\"owner\":\"a\",\"sha256\":\"%064d\"}],\"computation\":{\"kind\":\"query\","
+             "\"spec\":{}},\"workloads\":[{\"tee\":\"sim-snp\",\"measurement\":\"%096d\","
+             "\"min_tcb\":{\"bootloader\":0,\"tee\":0,\"snp\":0,\"microcode\":0}}],"
+             "\"tcb_statuses\":[\"UpToDate\"],\"output\":{\"budgets\":[],\"min_group_size\":1,"
+             "\"columns\":[]},\"recipients\":[{\"party\":\"b\",\"spki\":\"%s\"}],\"regions\":[\"*"
+             "\"],\"signers\":["
+             "{\"party\":\"a\",\"spki\":\"%s\"},{\"party\":\"b\",\"spki\":\"%s\"}],"
+             "\"expiry\":4000000000}",
+             0, 0, spki_b64[1], spki_b64[0], spki_b64[1]);
+    T_OK(clave_contract_from_json(json, strlen(json), &c));
+    T_OK(claved_kbs_contract_insert(f->app.store, c, "u_test", 1));
+    T_OK(clave_hex_encode(clave_contract_id(c), 32, contract_hex, 65));
+    clave_contract_free(c);
+    struct claved_kbs_dataset d;
+    memset(&d, 0, sizeof(d));
+    snprintf(d.collaboration, sizeof(d.collaboration), "c1");
+    snprintf(d.id, sizeof(d.id), "d1");
+    snprintf(d.owner_party, sizeof(d.owner_party), "p");
+    snprintf(d.region, sizeof(d.region), "eu");
+    snprintf(d.dek_id, sizeof(d.dek_id), "00");
+    d.wrapped = (uint8_t *)"x";
+    d.wrapped_len = 1;
+    T_OK(claved_kbs_dataset_insert(f->app.store, &d, "d1", "{}", 0, 0, 1));
+}
 
 static const struct expect *policy_for(const struct claved_route *r)
 {
@@ -83,6 +145,7 @@ static void world_init(struct world *w)
         snprintf(name, sizeof(name), "caller-%s", claved_role_name((enum claved_role)r));
         w->token[r] = make_user(&w->f, w->party[OWN], name, (enum claved_role)r, w->user[r]);
     }
+    add_collab_objects(&w->f, w->contract);
     w->target_token[OWN] =
         make_user(&w->f, w->party[OWN], "target-own", CLAVED_ROLE_ANALYST, w->target[OWN]);
     w->target_token[OTHER] =
@@ -141,6 +204,32 @@ static void instantiate(struct world *w, const struct claved_route *r, int role,
         snprintf(path, cap, "/v1/audit/consistency?first=1&second=2");
     } else if (strcmp(r->pattern, "/v1/tokens") == 0 && r->method == CLAVED_POST) {
         snprintf(body, bcap, "{\"name\":\"tok-%u\"}", *counter);
+    } else if (strncmp(r->pattern, "/v1/contracts/{id}", 18) == 0) {
+        snprintf(path, cap, "/v1/contracts/%s%s", w->contract, r->pattern + 18);
+        if (r->method == CLAVED_POST) {
+            snprintf(body, bcap, "{\"party\":\"a\",\"statement\":\"AA\"}");
+        }
+    } else if (strcmp(r->pattern, "/v1/contracts") == 0) {
+        snprintf(body, bcap, "{\"bundle\":\"AA\"}");
+    } else if (strncmp(r->pattern, "/v1/collaborations/{c}", 22) == 0) {
+        snprintf(path, cap, "/v1/collaborations/c1%s", r->pattern + 22);
+        if (strstr(path, "{id}") != NULL) {
+            snprintf(path, cap, "/v1/collaborations/c1/datasets/d1");
+        }
+        if (r->method == CLAVED_POST) {
+            snprintf(body, bcap, "{\"id\":\"x\"}");
+        }
+    } else if (strcmp(r->pattern, "/kbs/v0/auth") == 0) {
+        snprintf(body, bcap, "{\"version\":\"0.1.1\",\"tee\":\"snp\",\"extra-params\":\"\"}");
+    } else if (strcmp(r->pattern, "/kbs/v0/resource/{repository}/{type}/{tag}") == 0) {
+        snprintf(path, cap, "/kbs/v0/resource/c1/dataset/d1");
+    } else if (strcmp(r->pattern, "/kbs/v0/attest") == 0) {
+        snprintf(body, bcap, "{\"runtime-data\":{},\"tee-evidence\":{}}");
+    } else if (strcmp(r->pattern, "/kbs/v0/budget/debit") == 0) {
+        snprintf(body, bcap,
+                 "{\"contract\":\"%s\",\"dataset\":\"d1\",\"party\":\"a\","
+                 "\"epsilon\":0.1}",
+                 w->contract);
     }
 }
 

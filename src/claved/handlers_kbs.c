@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The key broker routes: RCAR (auth, attest, resource) and the runner's budget debit. See
+ * docs/kbs.md. Every release and every denial after a session exists is audited (with the
+ * reason and the evidence digest) before the response.
+ */
+#include "handlers.h"
+#include "kbs.h"
+#include "kbs_db.h"
+
+#include "core/check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COOKIE "kbs-session-id="
+#define COOKIE_LEN (sizeof(COOKIE) - 1)
+#define BEARER "Bearer "
+
+/* The kbs-session-id cookie value into `sid`; false if absent or malformed. */
+static bool session_cookie(const char *h, char sid[CLAVED_KBS_SID_LEN + 1])
+{
+    const char *p = h;
+    while (p != NULL && *p != '\0') {
+        while (*p == ' ' || *p == ';') {
+            p++;
+        }
+        size_t n = strcspn(p, ";");
+        if (n == COOKIE_LEN + CLAVED_KBS_SID_LEN && strncmp(p, COOKIE, COOKIE_LEN) == 0) {
+            memcpy(sid, p + COOKIE_LEN, CLAVED_KBS_SID_LEN);
+            sid[CLAVED_KBS_SID_LEN] = '\0';
+            return clave_kbs_valid_path_part(sid);
+        }
+        p += n;
+    }
+    return false;
+}
+
+static void set_cookie(struct claved_ctx *ctx, const char *sid)
+{
+    snprintf(ctx->resp->set_cookie, sizeof(ctx->resp->set_cookie),
+             COOKIE "%s; Path=/kbs; Max-Age=%u; Secure; HttpOnly; SameSite=Strict", sid,
+             ctx->app->cfg.kbs_session_ttl_s);
+}
+
+/* Audit a broker decision; answers 503 itself when the ledger fails (then returns false). */
+static bool kbs_audit(struct claved_ctx *ctx, const char *event, const char *reason,
+                      const uint8_t *evidence_sha256, const char *resource, const char *contract)
+{
+    char ev[65] = "";
+    if (evidence_sha256 != NULL) {
+        if (clave_hex_encode(evidence_sha256, 32, ev, sizeof(ev)) != CLAVE_OK) {
+            /* stays empty */
+        }
+    }
+    struct clave_log_field f[] = {
+        {"reason", reason != NULL ? reason : ""},
+        {"evidence_sha256", ev},
+        {"resource", resource != NULL ? resource : ""},
+        {"contract", contract != NULL ? contract : ""},
+        {"client_ip", ctx->req->client_ip != NULL ? ctx->req->client_ip : ""}};
+    return claved_audit_or_fail(ctx, event, f, 5);
+}
+
+static void deny(struct claved_ctx *ctx, int status, const char *code, const char *reason,
+                 const uint8_t *evidence_sha256, const char *resource, const char *contract)
+{
+    if (kbs_audit(ctx, "kbs.deny", reason, evidence_sha256, resource, contract)) {
+        claved_error(ctx, status, code, reason);
+    }
+}
+
+void claved_h_kbs_auth(struct claved_ctx *ctx)
+{
+    struct clave_kbs_auth_request ar;
+    uint8_t raw[32];
+    char nonce[CLAVE_KBS_NONCE_TEXT_MAX + 1];
+    char sid[CLAVED_KBS_SID_LEN + 1];
+    int64_t live = 0;
+    int retry = 0;
+    const struct claved_config *cfg = &ctx->app->cfg;
+    if (!claved_kbs_rate_take(ctx->app->kbs, ctx->req->client_ip, cfg->kbs_auth_rate,
+                              claved_now_ms(), &retry)) {
+        ctx->resp->retry_after = retry;
+        claved_error(ctx, 429, "rate_limited", "too many /kbs/v0/auth calls from this address");
+        return;
+    }
+    if (clave_kbs_parse_auth((const char *)ctx->req->body, ctx->req->body_len, &ar) != CLAVE_OK) {
+        struct clave_error_info e = clave_error_last();
+        claved_error(ctx, e.status == CLAVE_ERR_UNSUPPORTED ? 401 : 400,
+                     e.status == CLAVE_ERR_UNSUPPORTED ? "unsupported_version" : "invalid_json",
+                     e.detail);
+        return;
+    }
+    clave_status st = claved_kbs_session_count(ctx->store, ctx->now, &live);
+    if (st == CLAVE_OK && live >= (int64_t)cfg->kbs_max_sessions) {
+        claved_error(ctx, 503, "busy", "too many key broker sessions, try again later");
+        return;
+    }
+    size_t n = 0;
+    if (st == CLAVE_OK) {
+        st = clave_random(raw, sizeof(raw));
+    }
+    if (st == CLAVE_OK) {
+        st = clave_b64_encode(CLAVE_B64_STD, raw, sizeof(raw), nonce, sizeof(nonce), &n);
+    }
+    if (st == CLAVE_OK) {
+        st = clave_random(raw, sizeof(raw));
+    }
+    if (st == CLAVE_OK) {
+        st = clave_b64_encode(CLAVE_B64URL, raw, sizeof(raw), sid, sizeof(sid), &n);
+    }
+    if (st == CLAVE_OK) {
+        st = claved_kbs_session_insert(ctx->store, sid, nonce, ar.tee, ctx->now,
+                                       ctx->now + cfg->kbs_session_ttl_s);
+    }
+    if (st != CLAVE_OK) {
+        claved_store_error(ctx, st);
+        return;
+    }
+    set_cookie(ctx, sid);
+    claved_json(ctx, 200, json_pack("{s:s,s:{}}", "nonce", nonce, "extra-params"));
+}
+
+/* The session named by the cookie: 401 (answered) when absent or expired. */
+static bool load_session(struct claved_ctx *ctx, char sid[CLAVED_KBS_SID_LEN + 1],
+                         struct claved_kbs_session *s)
+{
+    if (ctx->req->cookie == NULL || !session_cookie(ctx->req->cookie, sid)) {
+        claved_error(ctx, 401, "unauthenticated", "no kbs-session-id cookie: POST /kbs/v0/auth");
+        return false;
+    }
+    clave_status st = claved_kbs_session_get(ctx->store, sid, ctx->now, s);
+    if (st == CLAVE_ERR_NOT_FOUND) {
+        claved_error(ctx, 401, "unauthenticated", "no such session, or it expired");
+        return false;
+    }
+    if (st != CLAVE_OK) {
+        claved_store_error(ctx, st);
+        return false;
+    }
+    return true;
+}
+
+struct attest_job {
+    struct clave_kbs_attestation *a;
+    struct clave_attest_report *report;
+    struct clave_kbs_claims claims;
+    uint8_t evidence_sha256[32];
+    char ev_hex[65];
+    char reason[CLAVE_KBS_REASON_MAX];
+};
+
+/* The evidence checks. Returns 0 when it passed, else the status to deny with (reason set). */
+static int appraise_evidence(struct claved_ctx *ctx, const struct claved_kbs_session *s,
+                             struct attest_job *j)
+{
+    const struct claved_kbs *k = ctx->app->kbs;
+    size_t len = 0;
+    const uint8_t *ev = clave_kbs_attestation_evidence(j->a, &len);
+    const char *nonce = clave_kbs_attestation_nonce(j->a);
+    struct clave_attest_claim rd;
+    bool seen = false;
+    bool is_sim = false;
+    if (claved_kbs_evidence_seen(ctx->store, j->ev_hex, &seen) != CLAVE_OK || seen) {
+        snprintf(j->reason, sizeof(j->reason), "replay: this evidence was presented before");
+        return 401;
+    }
+    if (strcmp(clave_kbs_attestation_format(j->a), s->tee) != 0) {
+        snprintf(j->reason, sizeof(j->reason), "tee: evidence format %s but the session is for %s",
+                 clave_kbs_attestation_format(j->a), s->tee);
+        return 401;
+    }
+    if (strlen(nonce) != strlen(s->nonce) || !clave_ct_equal(nonce, s->nonce, strlen(nonce))) {
+        snprintf(j->reason, sizeof(j->reason), "nonce: stale (not this session's challenge)");
+        return 401;
+    }
+    struct clave_attest_options o = {ctx->now, ctx->app->cfg.kbs_collateral_dir, NULL, 0, k->policy,
+                                     NULL};
+    if (clave_attest_verify(s->tee, ev, len, &o, j->report) != CLAVE_OK ||
+        !clave_attest_report_ok(j->report)) {
+        struct clave_attest_check c = {0};
+        if (clave_attest_report_first_failure(j->report, &c) != CLAVE_OK) {
+            c.name = NULL;
+        }
+        snprintf(j->reason, sizeof(j->reason), "evidence: %.40s: %.120s",
+                 c.name != NULL ? c.name : "unverifiable", c.detail != NULL ? c.detail : "");
+        return 401;
+    }
+    if (clave_attest_report_find_claim(j->report, "report_data", &rd) != CLAVE_OK ||
+        rd.len != CLAVE_KBS_REPORT_DATA_LEN ||
+        !clave_ct_equal(rd.bytes, clave_kbs_attestation_report_data(j->a), rd.len)) {
+        snprintf(j->reason, sizeof(j->reason),
+                 "binding: report data is not SHA-384 of the runtime-data");
+        return 401;
+    }
+    if (clave_kbs_claims_from_report(j->report, ev, len, &j->claims) != CLAVE_OK) {
+        snprintf(j->reason, sizeof(j->reason), "evidence: claims missing");
+        return 401;
+    }
+    is_sim = strncmp(j->claims.tee, "sim-", 4) == 0;
+    if (is_sim && ctx->app->cfg.kbs_trust_sim == 0) {
+        snprintf(j->reason, sizeof(j->reason), "tee: simulated evidence is not trusted here");
+        return 401;
+    }
+    return 0;
+}
+
+static void attest_finish(struct claved_ctx *ctx, const char *sid, struct attest_job *j)
+{
+    char *jwt = NULL;
+    json_t *cj = NULL;
+    char *claims = NULL;
+    uint8_t th[32];
+    char th_hex[65];
+    clave_status st = clave_ear_issue(j->report, ctx->app->kbs->ear, "clave-kbs", ctx->now, &jwt);
+    if (st == CLAVE_OK) {
+        st = clave_kbs_claims_to_json(&j->claims, &cj);
+    }
+    if (st == CLAVE_OK && (claims = json_dumps(cj, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+        st = CLAVE_ERR_NOMEM;
+    }
+    if (st == CLAVE_OK) {
+        st = clave_hash(CLAVE_HASH_SHA256, (const uint8_t *)jwt, strlen(jwt), th, sizeof(th));
+    }
+    if (st == CLAVE_OK) {
+        st = clave_hex_encode(th, 32, th_hex, sizeof(th_hex));
+    }
+    if (st == CLAVE_OK) {
+        st = claved_kbs_session_attest(ctx->store, sid, clave_kbs_attestation_tee_pubkey_json(j->a),
+                                       claims, th_hex, j->ev_hex, ctx->now);
+    }
+    if (st == CLAVE_ERR_EXISTS) {
+        deny(ctx, 401, "attestation_failed", "replay: this evidence was presented before",
+             j->evidence_sha256, NULL, NULL);
+    } else if (st == CLAVE_ERR_NOT_FOUND) {
+        deny(ctx, 401, "attestation_failed", "session: already attested or expired",
+             j->evidence_sha256, NULL, NULL);
+    } else if (st != CLAVE_OK) {
+        claved_store_error(ctx, st);
+    } else if (kbs_audit(ctx, "kbs.attest", j->claims.tee, j->evidence_sha256, NULL, NULL)) {
+        set_cookie(ctx, sid);
+        claved_json(ctx, 200, json_pack("{s:s}", "token", jwt));
+    }
+    free(claims);
+    json_decref(cj);
+    free(jwt);
+}
+
+void claved_h_kbs_attest(struct claved_ctx *ctx)
+{
+    char sid[CLAVED_KBS_SID_LEN + 1];
+    struct claved_kbs_session s;
+    struct attest_job j;
+    memset(&j, 0, sizeof(j));
+    memset(&s, 0, sizeof(s));
+    if (!load_session(ctx, sid, &s)) {
+        return;
+    }
+    if (s.attested) {
+        deny(ctx, 401, "attestation_failed", "session: already attested", NULL, NULL, NULL);
+        goto done;
+    }
+    if (clave_kbs_parse_attestation((const char *)ctx->req->body, ctx->req->body_len, &j.a) !=
+        CLAVE_OK) {
+        claved_error(ctx, 400, "invalid_json", clave_error_last().detail);
+        goto done;
+    }
+    size_t len = 0;
+    const uint8_t *ev = clave_kbs_attestation_evidence(j.a, &len);
+    if (clave_hash(CLAVE_HASH_SHA256, ev, len, j.evidence_sha256, 32) != CLAVE_OK ||
+        clave_hex_encode(j.evidence_sha256, 32, j.ev_hex, sizeof(j.ev_hex)) != CLAVE_OK ||
+        clave_attest_report_new(&j.report) != CLAVE_OK) {
+        claved_error(ctx, 500, "internal", "internal error");
+        goto done;
+    }
+    int status = appraise_evidence(ctx, &s, &j);
+    if (status != 0) {
+        deny(ctx, status, "attestation_failed", j.reason, j.evidence_sha256, NULL, NULL);
+        goto done;
+    }
+    attest_finish(ctx, sid, &j);
+done:
+    clave_attest_report_free(j.report);
+    clave_kbs_attestation_free(j.a);
+    claved_kbs_session_clear(&s);
+}
+
+/* An attested session from the cookie or from an EAR bearer token. 401 answered otherwise. */
+static bool attested_session(struct claved_ctx *ctx, struct claved_kbs_session *s)
+{
+    char sid[CLAVED_KBS_SID_LEN + 1];
+    const char *h = ctx->req->authorization;
+    if (h != NULL && strncmp(h, BEARER, sizeof(BEARER) - 1) == 0) {
+        const char *tok = h + sizeof(BEARER) - 1;
+        size_t len = strnlen(tok, 16384);
+        const char *status = NULL;
+        uint8_t th[32];
+        char th_hex[65];
+        if (clave_ear_verify(tok, len, ctx->app->kbs->ear_pub, &status, NULL) != CLAVE_OK ||
+            clave_hash(CLAVE_HASH_SHA256, (const uint8_t *)tok, len, th, 32) != CLAVE_OK ||
+            clave_hex_encode(th, 32, th_hex, sizeof(th_hex)) != CLAVE_OK ||
+            claved_kbs_session_by_token(ctx->store, th_hex, ctx->now, sid) != CLAVE_OK) {
+            claved_error(ctx, 401, "unauthenticated", "attestation token invalid or expired");
+            return false;
+        }
+        if (claved_kbs_session_get(ctx->store, sid, ctx->now, s) != CLAVE_OK) {
+            claved_error(ctx, 401, "unauthenticated", "attestation token invalid or expired");
+            return false;
+        }
+    } else if (!load_session(ctx, sid, s)) {
+        return false;
+    }
+    if (!s->attested) {
+        claved_kbs_session_clear(s);
+        claved_error(ctx, 401, "unauthenticated", "the session has not attested");
+        return false;
+    }
+    return true;
+}
+
+/* Judge every contract of the collaboration for this dataset; the first that allows wins. */
+static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_dataset *d,
+                            const struct clave_kbs_claims *claims, char *reason, char *contract)
+{
+    json_t *ids = NULL;
+    bool ok = false;
+    char dataset_reason[CLAVE_KBS_REASON_MAX];
+    reason[0] = '\0';
+    snprintf(dataset_reason, sizeof(dataset_reason), "dataset: %.64s is in no contract", d->id);
+    if (claved_kbs_contract_ids(ctx->store, d->collaboration, &ids) != CLAVE_OK) {
+        snprintf(reason, CLAVE_KBS_REASON_MAX, "contract: cannot be read");
+        return false;
+    }
+    for (size_t i = 0; i < json_array_size(ids) && !ok; i++) {
+        const char *id = json_string_value(json_array_get(ids, i));
+        struct clave_contract *c = NULL;
+        char why[CLAVE_KBS_REASON_MAX];
+        if (claved_kbs_contract_load(ctx->store, id, &c) != CLAVE_OK) {
+            continue;
+        }
+        struct clave_kbs_release r = {c,         (uint64_t)ctx->now,
+                                      d->id,     d->sha256,
+                                      d->region, ctx->app->cfg.kbs_trust_sim != 0,
+                                      claims};
+        ok = clave_kbs_appraise(&r, why);
+        if (ok || strncmp(why, "dataset:", 8) != 0) {
+            snprintf(reason, CLAVE_KBS_REASON_MAX, "%s", ok ? "released" : why);
+            snprintf(contract, 65, "%s", id);
+        } else {
+            snprintf(dataset_reason, sizeof(dataset_reason), "%s", why);
+        }
+        clave_contract_free(c);
+    }
+    if (reason[0] == '\0') {
+        snprintf(reason, CLAVE_KBS_REASON_MAX, "%s", dataset_reason);
+    }
+    json_decref(ids);
+    return ok;
+}
+
+static void release(struct claved_ctx *ctx, const struct claved_kbs_session *s,
+                    const struct claved_kbs_dataset *d, const char *resource, const char *contract)
+{
+    struct clave_secret *dek = NULL;
+    struct clave_jwk *tee = NULL;
+    char *jwe = NULL;
+    clave_status st =
+        clave_jwe_decrypt(ctx->app->kbs->broker, (const char *)d->wrapped, d->wrapped_len, &dek);
+    if (st == CLAVE_OK) {
+        st = clave_jwk_parse(s->tee_pubkey, strlen(s->tee_pubkey), &tee);
+    }
+    if (st == CLAVE_OK) {
+        const char *alg = clave_jwk_type(tee) == CLAVE_JWK_RSA ? "RSA-OAEP-256" : "ECDH-ES+A256KW";
+        st = clave_jwe_encrypt(tee, alg, clave_secret_cdata(dek), clave_secret_len(dek), NULL, 0,
+                               CLAVE_JWE_FLATTENED, &jwe);
+    }
+    if (st != CLAVE_OK) {
+        deny(ctx, 500, "internal", "the dataset key could not be unwrapped or re-wrapped",
+             s->claims.evidence_sha256, resource, contract);
+    } else if (kbs_audit(ctx, "kbs.release", "released", s->claims.evidence_sha256, resource,
+                         contract)) {
+        claved_text(ctx, 200, "application/json", jwe, strlen(jwe));
+        jwe = NULL;
+    }
+    free(jwe);
+    clave_jwk_free(tee);
+    clave_secret_free(dek);
+}
+
+void claved_h_kbs_resource(struct claved_ctx *ctx)
+{
+    struct claved_kbs_session s;
+    struct claved_kbs_dataset d;
+    char resource[200];
+    char reason[CLAVE_KBS_REASON_MAX];
+    char contract[65] = "";
+    memset(&d, 0, sizeof(d));
+    for (int i = 0; i < 3; i++) {
+        if (!clave_kbs_valid_path_part(ctx->params[i])) {
+            claved_error(ctx, 404, "not_found", "no such resource");
+            return;
+        }
+    }
+    if (!attested_session(ctx, &s)) {
+        return;
+    }
+    snprintf(resource, sizeof(resource), "%s/%s/%s", ctx->params[0], ctx->params[1],
+             ctx->params[2]);
+    clave_status st = strcmp(ctx->params[1], "dataset") == 0
+                          ? claved_kbs_dataset_get(ctx->store, ctx->params[0], ctx->params[2], &d)
+                          : CLAVE_ERR_NOT_FOUND;
+    if (st == CLAVE_ERR_NOT_FOUND) {
+        deny(ctx, 404, "not_found", "no such resource", s.claims.evidence_sha256, resource, NULL);
+    } else if (st != CLAVE_OK) {
+        claved_store_error(ctx, st);
+    } else if (!release_allowed(ctx, &d, &s.claims, reason, contract)) {
+        deny(ctx, 403, "policy_denied", reason, s.claims.evidence_sha256, resource, contract);
+    } else {
+        release(ctx, &s, &d, resource, contract);
+    }
+    claved_kbs_dataset_clear(&d);
+    claved_kbs_session_clear(&s);
+}
+
+void claved_h_kbs_key(struct claved_ctx *ctx)
+{
+    const char *pub = ctx->app->kbs->broker_public;
+    char *copy = strdup(pub);
+    claved_text(ctx, 200, "application/json", copy, copy != NULL ? strlen(copy) : 0);
+}
+
+void claved_h_kbs_policy(struct claved_ctx *ctx)
+{
+    const struct claved_config *c = &ctx->app->cfg;
+    claved_json(
+        ctx, 200,
+        json_pack("{s:s,s:b,s:s,s:I,s:I,s:I,s:s,s:[s,s,s,s,s,s,s]}", "broker_kid",
+                  ctx->app->kbs->broker_kid, "trust_sim", c->kbs_trust_sim != 0, "attest_policy",
+                  c->kbs_attest_policy, "session_ttl_s", (json_int_t)c->kbs_session_ttl_s,
+                  "max_sessions", (json_int_t)c->kbs_max_sessions, "auth_rate_per_ip",
+                  (json_int_t)c->kbs_auth_rate, "protocol", CLAVE_KBS_VERSION, "release_rules",
+                  "contract active (all approvals, not revoked, not expired)",
+                  "dataset (id and SHA-256) named by the contract",
+                  "sim-* evidence only with kbs_trust_sim = 1",
+                  "not debug unless the contract allows it",
+                  "reference values match a workload of the contract",
+                  "TCB at least the workload's minimum / status accepted",
+                  "dataset region allowed by the contract"));
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Key broker tables through clave_store (both backends): contracts (the bundle: document,
+ * approvals, revocations), datasets (metadata + the DEK wrapped to the broker), sessions (RCAR
+ * challenge, attested claims, token hash) and evidence digests already used (replay guard).
+ */
+#ifndef CLAVED_KBS_DB_H
+#define CLAVED_KBS_DB_H
+
+#include "claved.h"
+
+#include <clave/kbs.h>
+
+#define CLAVED_KBS_SID_LEN 43 /* base64url of 32 random bytes */
+
+clave_status claved_kbs_db_migrate(struct clave_store *s);
+
+/* ---- contracts ---- */
+clave_status claved_kbs_contract_insert(struct clave_store *s, const struct clave_contract *c,
+                                        const char *by, int64_t now);
+/* The contract `id_hex` with its statements; caller frees. CLAVE_ERR_NOT_FOUND. */
+clave_status claved_kbs_contract_load(struct clave_store *s, const char *id_hex,
+                                      struct clave_contract **out);
+/* Replace the stored bundle (after adding statements). */
+clave_status claved_kbs_contract_store(struct clave_store *s, const struct clave_contract *c);
+/* Ids (hex) of the collaboration's contracts, oldest first, as a JSON array of strings. */
+clave_status claved_kbs_contract_ids(struct clave_store *s, const char *collaboration,
+                                     json_t **out);
+
+/* ---- datasets ---- */
+struct claved_kbs_dataset {
+    char collaboration[65];
+    char id[65];
+    char owner_party[CLAVED_ID_LEN + 1];
+    char region[65];
+    uint8_t sha256[32];
+    char dek_id[33];
+    uint8_t *wrapped; /* compact JWE to the broker key; malloc'd */
+    size_t wrapped_len;
+};
+clave_status claved_kbs_dataset_insert(struct clave_store *s, const struct claved_kbs_dataset *d,
+                                       const char *name, const char *schema_json, int64_t row_count,
+                                       uint64_t size, int64_t now);
+clave_status claved_kbs_dataset_get(struct clave_store *s, const char *collaboration,
+                                    const char *id, struct claved_kbs_dataset *out);
+void claved_kbs_dataset_clear(struct claved_kbs_dataset *d);
+/* Metadata as JSON: one (`id` non-NULL) or the collaboration's list. */
+clave_status claved_kbs_dataset_json(struct clave_store *s, const char *collaboration,
+                                     const char *id, json_t **out);
+
+/* ---- sessions ---- */
+clave_status claved_kbs_session_count(struct clave_store *s, int64_t now, int64_t *count);
+clave_status claved_kbs_session_insert(struct clave_store *s, const char *sid, const char *nonce,
+                                       const char *tee, int64_t now, int64_t exp);
+struct claved_kbs_session {
+    char nonce[CLAVE_KBS_NONCE_TEXT_MAX + 1];
+    char tee[CLAVE_KBS_TEE_MAX + 1];
+    int64_t expires_at;
+    bool attested;
+    char *tee_pubkey; /* malloc'd JSON, or NULL */
+    struct clave_kbs_claims claims;
+};
+/* An unexpired session. CLAVE_ERR_NOT_FOUND if absent or expired. */
+clave_status claved_kbs_session_get(struct clave_store *s, const char *sid, int64_t now,
+                                    struct claved_kbs_session *out);
+/* The unexpired attested session whose token hashes to `token_sha256` (hex): its id. */
+clave_status claved_kbs_session_by_token(struct clave_store *s, const char *token_sha256,
+                                         int64_t now, char sid[CLAVED_KBS_SID_LEN + 1]);
+void claved_kbs_session_clear(struct claved_kbs_session *x);
+/* Record the attestation: claims, TEE key, token hash; and the evidence digest (replay guard),
+ * atomically. CLAVE_ERR_EXISTS if the evidence was used before. */
+clave_status claved_kbs_session_attest(struct clave_store *s, const char *sid,
+                                       const char *tee_pubkey, const char *claims_json,
+                                       const char *token_sha256, const char *evidence_sha256,
+                                       int64_t now);
+/* Whether this evidence digest was used before. */
+clave_status claved_kbs_evidence_seen(struct clave_store *s, const char *evidence_sha256,
+                                      bool *seen);
+
+#endif

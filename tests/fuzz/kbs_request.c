@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libFuzzer target: arbitrary bytes as the key broker's request bodies (include/clave/kbs.h):
+ * the RCAR Request of POST /kbs/v0/auth and the Attestation of POST /kbs/v0/attest, and as the
+ * claims JSON sessions keep in the store. Whatever the attestation parser accepts must expose a
+ * nonce, a public TEE key and non-empty evidence, and its report data must be recomputable from
+ * them; accepted claims must survive a JSON round trip unchanged.
+ */
+#include <clave/clave.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void attestation(const uint8_t *data, size_t size)
+{
+    struct clave_kbs_attestation *a = NULL;
+    if (clave_kbs_parse_attestation((const char *)data, size, &a) != CLAVE_OK) {
+        return;
+    }
+    size_t len = 0;
+    uint8_t rd[CLAVE_KBS_REPORT_DATA_LEN];
+    const char *pk = clave_kbs_attestation_tee_pubkey_json(a);
+    json_t *j = json_loads(pk, 0, NULL);
+    if (clave_kbs_attestation_evidence(a, &len) == NULL || len == 0 || j == NULL ||
+        clave_jwk_has_private(clave_kbs_attestation_tee_key(a)) ||
+        clave_kbs_report_data(clave_kbs_attestation_nonce(a), j, rd) != CLAVE_OK ||
+        !clave_ct_equal(rd, clave_kbs_attestation_report_data(a), sizeof(rd))) {
+        abort();
+    }
+    json_decref(j);
+    clave_kbs_attestation_free(a);
+}
+
+static void claims(const uint8_t *data, size_t size)
+{
+    struct clave_kbs_claims c;
+    struct clave_kbs_claims back;
+    json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+    json_t *out = NULL;
+    if (j != NULL && clave_kbs_claims_from_json(j, &c) == CLAVE_OK) {
+        if (clave_kbs_claims_to_json(&c, &out) != CLAVE_OK ||
+            clave_kbs_claims_from_json(out, &back) != CLAVE_OK || strcmp(back.tee, c.tee) != 0 ||
+            back.debug != c.debug || back.measurement_len != c.measurement_len ||
+            memcmp(back.evidence_sha256, c.evidence_sha256, 32) != 0) { // lint:public
+            abort();
+        }
+    }
+    json_decref(out);
+    json_decref(j);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct clave_kbs_auth_request r;
+    if (clave_kbs_parse_auth((const char *)data, size, &r) == CLAVE_OK &&
+        (strncmp(r.version, "0.1.", 4) != 0 || !clave_kbs_valid_path_part(r.tee))) {
+        abort();
+    }
+    attestation(data, size);
+    claims(data, size);
+    return 0;
+}
