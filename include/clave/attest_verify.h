@@ -67,11 +67,33 @@ struct clave_attest_options {
     const struct clave_attest_policy *policy;
     /* Verified-chain cache (clave_attest_cache_new); NULL: verify every chain. */
     struct clave_attest_cache *cache;
+    /* Intel DCAP collateral (tdx, sgx, az-tdx-vtpm, gcp-tdx) as a dcap-qvl collateral JSON file
+     * (clave_dcap_collateral_from_json); NULL: collateral_dir is read as a directory of PCS
+     * responses (clave_dcap_collateral_from_dir). With a cache, each is parsed once. */
+    const char *collateral_file;
+    /* Expected nonce: TPM quote extraData (tpm2, az-*-vtpm), Azure runtime user-data (evidence
+     * v2), prefix of the TD quote's REPORTDATA (gcp-tdx). NULL: an empty nonce. */
+    const uint8_t *nonce;
+    size_t nonce_len;
+    /* tpm2: the attestation key, the TPMT_SIGNATURE over the TPMS_ATTEST evidence, and the
+     * selected PCR values in selection order (may be NULL: then pcrDigest is not checked). */
+    const struct clave_pkey *tpm_ak;
+    const uint8_t *tpm_signature;
+    size_t tpm_signature_len;
+    const uint8_t *tpm_pcrs;
+    size_t tpm_pcrs_len;
+    /* az-snp-vtpm given as a bare HCL report: the "tpm_quote" JSON object beside it. */
+    const uint8_t *tpm_quote;
+    size_t tpm_quote_len;
+    /* gcp-tdx: the CCEL event log (the ACPI CCEL log area). */
+    const uint8_t *event_log;
+    size_t event_log_len;
 };
 
 /**
- * Verify `evidence` (`len` bytes, borrowed) of the named `format` ("auto", "nitro", "snp", or a
- * format another module registers, see clave_attest_format_name()), recording every check and
+ * Verify `evidence` (`len` bytes, borrowed) of the named `format` ("auto", "nitro", "snp",
+ * "tdx", "sgx", "az-snp-vtpm", "az-tdx-vtpm", "az-vtpm" (either Azure type), "gcp-tdx", "tpm2";
+ * see clave_attest_format_name()), recording every check and
  * the claims in `report` (borrowed; checks are appended). The cryptographic verdict is
  * clave_attest_report_ok(report) afterwards; appraisal under a policy is a separate step.
  * @return CLAVE_OK when the evidence was examined (whatever the verdict), CLAVE_ERR_UNSUPPORTED

@@ -16,7 +16,6 @@ static const struct cli_command COMMANDS[] = {
     {"mpc", "three-node secret-shared compute (node, share, run)", cli_mpc},
     {"secagg", "secure aggregation of client vectors (simulation)", cli_secagg},
     {"server", "prepare a claved data directory (server init)", cli_server},
-    {"attest-intel", "verify Intel DCAP (TDX/SGX) and TPM 2.0 quotes", cli_attest_intel},
     {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},
     {"attest", "verify, inspect, simulate and collect TEE attestation evidence", cli_attest},
     {"login", "log in to a claved server (password + TOTP); caches the session", cli_login},

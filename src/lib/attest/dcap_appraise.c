@@ -243,7 +243,8 @@ void clave__dcap_collateral_steps(struct dcap_ctx *ctx)
     struct dcap_qe_identity *qe = NULL;
     clave_status st = CLAVE_ERR_ARG;
     if (c == NULL) {
-        clave_error_clear();
+        clave__error_set(st, __FILE__, __LINE__,
+                         "no collateral given (TCB info, QE identity, CRLs): TCB status unknown");
         clave__dcap_step(ctx, "dcap.collateral", st, "%s", "");
         return;
     }
