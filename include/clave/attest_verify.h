@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Remote attestation: verifying evidence (AWS Nitro, AMD SEV-SNP, simulated; the Intel DCAP,
- * Azure vTPM, GCP TDX and TPM2 formats plug into the same table), appraising it under a policy,
- * issuing the result as an EAR token, RA-TLS certificates and collecting evidence on hardware.
+ * Remote attestation: verifying evidence (AWS Nitro, AMD SEV-SNP, Intel DCAP TDX/SGX, Azure vTPM,
+ * GCP TDX, TPM 2.0 quotes, simulated), appraising it under a policy, issuing the result as an
+ * EAR token, RA-TLS certificates and collecting evidence on hardware. One entry point,
+ * clave_attest_verify(), dispatches on the format; the Intel and TPM verifiers can also be called
+ * on their own (include/clave/attest_intel.h, docs/attestation-intel.md).
  *
  * The flow: clave_attest_verify() fills a clave_attest_report (include/clave/attest.h) with the
  * format's checks and claims; clave_attest_policy_apply() appends "policy.*" checks; the verdict
@@ -10,8 +12,10 @@
  * caller passes at_time = 0 (then "now" is used where the evidence carries no time).
  *
  * Trust: by default only the vendors' roots compiled into libclave are trusted (AWS Nitro
- * Root-G1; AMD ARK Milan/Genoa/Turin with their ASK/ASVK). A policy may replace them per TEE
- * type, and only a policy can make the simulated ("sim-*") dev root trusted.
+ * Root-G1; AMD ARK Milan/Genoa/Turin with their ASK/ASVK; the Intel SGX Root CA). A policy may
+ * replace the AWS and AMD roots per TEE type (the Intel root is always the pinned one), and only
+ * a policy can make the simulated ("sim-*") dev root trusted. A TPM2 quote is trusted as far as
+ * the caller trusts the attestation key it passes.
  */
 #ifndef CLAVE_ATTEST_VERIFY_H
 #define CLAVE_ATTEST_VERIFY_H
