@@ -3,7 +3,8 @@
  * bench/attest: verifications per second of SEV-SNP reports and Nitro documents with a warm
  * chain cache (one ECDSA P-384 verification per evidence), next to `openssl speed ecdsap384`
  * verify/s measured in the same run (the limit), and next to clave_ecdsa_verify alone (the
- * crypto layer's ceiling, which pays EVP set-up per call). One JSON line per figure on stdout.
+ * crypto layer's ceiling). Rates are per second of user CPU time, as `openssl speed` measures
+ * them. One JSON line per figure on stdout.
  *
  *   usage: bench_attest [VECTORS_DIR] [SECONDS]
  * VECTORS_DIR is ../shared/vectors/attestation (real AWS/AMD evidence); without it the bench
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 struct sample {
@@ -23,11 +25,16 @@ struct sample {
     uint8_t *endorsement;
 };
 
+/*
+ * User CPU seconds of this process: `openssl speed` divides by user CPU time too (unless
+ * -elapsed), so the ratio compares like with like and the machine's other load (it is shared)
+ * does not count against either side.
+ */
 static double now_seconds(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    struct rusage ru;
+    (void)getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
 }
 
 static uint8_t *read_file(const char *dir, const char *name, size_t *len)

@@ -144,7 +144,8 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_tpm2_quote_verify(
  * Checks "az.hcl_report", "az.runtime_binding", "az.ak", "az.user_data", "tpm.*"; claims "tee"
  * ("az-snp-vtpm" | "az-tdx-vtpm"), "report_data", "az.snp_report" | "az.td_report",
  * "tpm.pcrN". NOT checked here: the SNP report's signature and VCEK chain, and the TD quote's
- * DCAP chain: pass "az.snp_report" to the SNP verifier and the td_quote to clave_dcap_verify().
+ * DCAP chain: clave_attest_verify() with "az-snp-vtpm" / "az-tdx-vtpm" runs them as well (or
+ * pass "az.snp_report" to the SNP verifier and the td_quote to clave_dcap_verify()).
  * @param json   borrowed evidence text
  * @param nonce  borrowed expected nonce
  * @return CLAVE_OK if every check passed, else the first failure; parse errors of the JSON

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Remote attestation: verifying evidence (AWS Nitro, AMD SEV-SNP, simulated; the Intel DCAP,
- * Azure vTPM, GCP TDX and TPM2 formats plug into the same table), appraising it under a policy,
- * issuing the result as an EAR token, RA-TLS certificates and collecting evidence on hardware.
+ * Remote attestation: verifying evidence (AWS Nitro, AMD SEV-SNP, Intel DCAP TDX/SGX, Azure vTPM,
+ * GCP TDX, TPM 2.0 quotes, simulated), appraising it under a policy, issuing the result as an
+ * EAR token, RA-TLS certificates and collecting evidence on hardware. One entry point,
+ * clave_attest_verify(), dispatches on the format; the Intel and TPM verifiers can also be called
+ * on their own (include/clave/attest_intel.h, docs/attestation-intel.md).
  *
  * The flow: clave_attest_verify() fills a clave_attest_report (include/clave/attest.h) with the
  * format's checks and claims; clave_attest_policy_apply() appends "policy.*" checks; the verdict
@@ -10,8 +12,10 @@
  * caller passes at_time = 0 (then "now" is used where the evidence carries no time).
  *
  * Trust: by default only the vendors' roots compiled into libclave are trusted (AWS Nitro
- * Root-G1; AMD ARK Milan/Genoa/Turin with their ASK/ASVK). A policy may replace them per TEE
- * type, and only a policy can make the simulated ("sim-*") dev root trusted.
+ * Root-G1; AMD ARK Milan/Genoa/Turin with their ASK/ASVK; the Intel SGX Root CA). A policy may
+ * replace the AWS and AMD roots per TEE type (the Intel root is always the pinned one), and only
+ * a policy can make the simulated ("sim-*") dev root trusted. A TPM2 quote is trusted as far as
+ * the caller trusts the attestation key it passes.
  */
 #ifndef CLAVE_ATTEST_VERIFY_H
 #define CLAVE_ATTEST_VERIFY_H
@@ -67,11 +71,33 @@ struct clave_attest_options {
     const struct clave_attest_policy *policy;
     /* Verified-chain cache (clave_attest_cache_new); NULL: verify every chain. */
     struct clave_attest_cache *cache;
+    /* Intel DCAP collateral (tdx, sgx, az-tdx-vtpm, gcp-tdx) as a dcap-qvl collateral JSON file
+     * (clave_dcap_collateral_from_json); NULL: collateral_dir is read as a directory of PCS
+     * responses (clave_dcap_collateral_from_dir). With a cache, each is parsed once. */
+    const char *collateral_file;
+    /* Expected nonce: TPM quote extraData (tpm2, az-*-vtpm), Azure runtime user-data (evidence
+     * v2), prefix of the TD quote's REPORTDATA (gcp-tdx). NULL: an empty nonce. */
+    const uint8_t *nonce;
+    size_t nonce_len;
+    /* tpm2: the attestation key, the TPMT_SIGNATURE over the TPMS_ATTEST evidence, and the
+     * selected PCR values in selection order (may be NULL: then pcrDigest is not checked). */
+    const struct clave_pkey *tpm_ak;
+    const uint8_t *tpm_signature;
+    size_t tpm_signature_len;
+    const uint8_t *tpm_pcrs;
+    size_t tpm_pcrs_len;
+    /* az-snp-vtpm given as a bare HCL report: the "tpm_quote" JSON object beside it. */
+    const uint8_t *tpm_quote;
+    size_t tpm_quote_len;
+    /* gcp-tdx: the CCEL event log (the ACPI CCEL log area). */
+    const uint8_t *event_log;
+    size_t event_log_len;
 };
 
 /**
- * Verify `evidence` (`len` bytes, borrowed) of the named `format` ("auto", "nitro", "snp", or a
- * format another module registers, see clave_attest_format_name()), recording every check and
+ * Verify `evidence` (`len` bytes, borrowed) of the named `format` ("auto", "nitro", "snp",
+ * "tdx", "sgx", "az-snp-vtpm", "az-tdx-vtpm", "az-vtpm" (either Azure type), "gcp-tdx", "tpm2";
+ * see clave_attest_format_name()), recording every check and
  * the claims in `report` (borrowed; checks are appended). The cryptographic verdict is
  * clave_attest_report_ok(report) afterwards; appraisal under a policy is a separate step.
  * @return CLAVE_OK when the evidence was examined (whatever the verdict), CLAVE_ERR_UNSUPPORTED

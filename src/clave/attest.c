@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define ATTEST_HEX_MAX 1024
@@ -13,8 +14,10 @@
 #define EAR_VERIFIER_ID "clave-cli 0.1.0"
 
 static const char ATTEST_USAGE[] =
-    "usage: clave attest verify FILE [--format auto|FORMAT] [--at TIME] [--collateral DIR]\n"
+    "usage: clave attest verify FILE [--format auto|FORMAT] [--at TIME] [--collateral DIR|FILE]\n"
     "                               [--endorsement CERT] [--policy FILE] [--json]\n"
+    "                               [--nonce HEX] [--signature FILE --ak-pub PEM [--pcrs FILE]]\n"
+    "                               [--tpm-quote FILE] [--event-log FILE]\n"
     "       clave attest inspect FILE [--format auto|FORMAT]\n"
     "       clave attest sim-init [--dir DIR]\n"
     "       clave attest sim-evidence --format nitro|snp [--report-data HEX] [--measurement HEX]\n"
@@ -26,8 +29,14 @@ static const char ATTEST_USAGE[] =
     "TIME, format-specific checks) and appraises it under a policy (default: vendor roots only,\n"
     "debug rejected). It prints every check and exits 0 only if all passed. TIME is Unix seconds\n"
     "or YYYY-MM-DDTHH:MM:SSZ (default: the evidence's own time if it has one, else now).\n"
-    "--collateral DIR supplies certificates (VCEK/VLEK, ASK/ARK) from files; --endorsement CERT\n"
-    "one VCEK/VLEK. With --ear-key KEY.pem (P-256 PKCS#8) verify also writes the appraisal as an\n"
+    "--collateral DIR supplies certificates (VCEK/VLEK, ASK/ARK) and Intel PCS responses (TCB\n"
+    "info, QE identity, CRLs) from files; --collateral FILE a dcap-qvl collateral JSON (tdx,\n"
+    "sgx, az-tdx-vtpm, gcp-tdx); --endorsement CERT one VCEK/VLEK. --nonce HEX is the expected\n"
+    "nonce (TPM quote extraData, Azure user-data, GCP REPORTDATA prefix). tpm2: FILE is the\n"
+    "TPMS_ATTEST (tpm2_quote -m), --signature the TPMT_SIGNATURE (-s), --ak-pub the AK in PEM,\n"
+    "--pcrs the PCR values (tpm2_pcrread -o). az-vtpm: FILE is trustee's evidence JSON, or an\n"
+    "HCL report with --tpm-quote its quote JSON. gcp-tdx: FILE is the TD quote, --event-log the\n"
+    "CCEL log. With --ear-key KEY.pem (P-256 PKCS#8) verify also writes the appraisal as an\n"
     "EAR token (ES256 JWT) to --ear-out FILE (default stdout). inspect prints the evidence's\n"
     "claims as JSON WITHOUT verifying them. ear-verify checks an EAR token's signature and\n"
     "prints its claims; it exits 0 only if the status is \"affirming\".\n"
@@ -40,7 +49,7 @@ static const char ATTEST_USAGE[] =
     "collect asks the TEE device of this machine (/dev/nsm, /dev/sev-guest, configfs-tsm) for\n"
     "evidence binding HEX (at most 64 bytes).\n"
     "\n"
-    "formats:";
+    "formats (--format; az-vtpm names both Azure types):";
 
 struct attest_args {
     const char *format;
@@ -55,6 +64,11 @@ struct attest_args {
     const char *ear_key;
     const char *ear_out;
     const char *key;
+    const char *signature;
+    const char *ak_pub;
+    const char *pcrs;
+    const char *tpm_quote;
+    const char *event_log;
     int64_t at_time;
     bool json;
     int first_operand;
@@ -66,7 +80,7 @@ static void usage(FILE *f)
     for (size_t i = 0; clave_attest_format_name(i) != NULL; i++) {
         fprintf(f, " %s", clave_attest_format_name(i));
     }
-    fputs(" (auto detects)\n", f);
+    fputs(" az-vtpm (auto detects all but gcp-tdx)\n", f);
 }
 
 static bool parse_time(const char *text, int64_t *out)
@@ -105,6 +119,11 @@ static int parse_args(int argc, char **argv, struct attest_args *a)
         {"ear-key", required_argument, NULL, 'E'},
         {"ear-out", required_argument, NULL, 'O'},
         {"key", required_argument, NULL, 'k'},
+        {"signature", required_argument, NULL, 'S'},
+        {"ak-pub", required_argument, NULL, 'A'},
+        {"pcrs", required_argument, NULL, 'P'},
+        {"tpm-quote", required_argument, NULL, 'Q'},
+        {"event-log", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     const char **targets[128] = {0};
@@ -120,6 +139,11 @@ static int parse_args(int argc, char **argv, struct attest_args *a)
     targets['E'] = &a->ear_key;
     targets['O'] = &a->ear_out;
     targets['k'] = &a->key;
+    targets['S'] = &a->signature;
+    targets['A'] = &a->ak_pub;
+    targets['P'] = &a->pcrs;
+    targets['Q'] = &a->tpm_quote;
+    targets['L'] = &a->event_log;
     int opt = 0;
     memset(a, 0, sizeof(*a));
     a->format = "auto";
@@ -285,23 +309,96 @@ static int attest_ear_verify(struct attest_args *a, int argc, char **argv)
     return rc;
 }
 
+/* Decode an optional hex option into `buf`; false (after a message) on bad hex. */
+static bool hex_opt(const char *name, const char *hex, uint8_t *buf, size_t cap, size_t *len)
+{
+    *len = 0;
+    if (hex == NULL) {
+        return true;
+    }
+    if (clave_hex_decode(hex, strlen(hex), buf, cap, len) != CLAVE_OK) {
+        fprintf(stderr, "clave: --%s: expected at most %zu bytes of hex\n", name, cap);
+        return false;
+    }
+    return true;
+}
+
+/* The files named by verify's options, owned for the call. */
+struct verify_inputs {
+    uint8_t *endorsement;
+    uint8_t *signature;
+    uint8_t *pcrs;
+    uint8_t *tpm_quote;
+    uint8_t *event_log;
+    struct clave_pkey *ak;
+    uint8_t nonce[ATTEST_HEX_MAX];
+};
+
+static void verify_inputs_free(struct verify_inputs *in)
+{
+    free(in->endorsement);
+    free(in->signature);
+    free(in->pcrs);
+    free(in->tpm_quote);
+    free(in->event_log);
+    clave_pkey_free(in->ak);
+}
+
+/* An optional file option into `*buf`/`*len` (untouched when the option is absent). */
+static clave_status opt_file(const char *path, uint8_t **buf, const uint8_t **view, size_t *len)
+{
+    if (path == NULL) {
+        return CLAVE_OK;
+    }
+    clave_status st = read_file(path, buf, len);
+    *view = *buf;
+    return st;
+}
+
+static clave_status load_verify_inputs(const struct attest_args *a, struct verify_inputs *in,
+                                       struct clave_attest_options *opts)
+{
+    struct stat sb;
+    clave_status st = CLAVE_OK;
+    if (a->collateral != NULL && stat(a->collateral, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        opts->collateral_file = a->collateral;
+    } else {
+        opts->collateral_dir = a->collateral;
+    }
+    if (!hex_opt("nonce", a->nonce, in->nonce, sizeof(in->nonce), &opts->nonce_len)) {
+        return CLAVE_ERR_ARG;
+    }
+    opts->nonce = a->nonce != NULL ? in->nonce : NULL;
+    if ((st = opt_file(a->endorsement, &in->endorsement, &opts->endorsement,
+                       &opts->endorsement_len)) ||
+        (st = opt_file(a->signature, &in->signature, &opts->tpm_signature,
+                       &opts->tpm_signature_len)) ||
+        (st = opt_file(a->pcrs, &in->pcrs, &opts->tpm_pcrs, &opts->tpm_pcrs_len)) ||
+        (st = opt_file(a->tpm_quote, &in->tpm_quote, &opts->tpm_quote, &opts->tpm_quote_len)) ||
+        (st = opt_file(a->event_log, &in->event_log, &opts->event_log, &opts->event_log_len))) {
+        return st;
+    }
+    if (a->ak_pub != NULL && (st = load_key(a->ak_pub, &in->ak)) == CLAVE_OK) {
+        opts->tpm_ak = in->ak;
+    }
+    return st;
+}
+
 static int attest_verify(struct attest_args *a, int argc, char **argv)
 {
     uint8_t *ev = NULL;
-    uint8_t *endorsement = NULL;
     size_t len = 0;
+    struct verify_inputs in;
     struct clave_attest_policy *policy = NULL;
     struct clave_attest_report *r = NULL;
-    struct clave_attest_options opts = {.at_time = a->at_time, .collateral_dir = a->collateral};
+    struct clave_attest_options opts = {.at_time = a->at_time};
+    memset(&in, 0, sizeof(in));
     if (a->first_operand != argc - 1) {
         usage(stderr);
         return CLI_USAGE;
     }
     clave_status st = read_file(argv[a->first_operand], &ev, &len);
-    if (st == CLAVE_OK && a->endorsement != NULL) {
-        st = read_file(a->endorsement, &endorsement, &opts.endorsement_len);
-        opts.endorsement = endorsement;
-    }
+    st = st == CLAVE_OK ? load_verify_inputs(a, &in, &opts) : st;
     st = st == CLAVE_OK ? load_policy(a->policy, &policy) : st;
     st = st == CLAVE_OK ? clave_attest_report_new(&r) : st;
     opts.policy = policy;
@@ -322,7 +419,7 @@ static int attest_verify(struct attest_args *a, int argc, char **argv)
     }
     clave_attest_report_free(r);
     clave_attest_policy_free(policy);
-    free(endorsement);
+    verify_inputs_free(&in);
     free(ev);
     return rc;
 }
@@ -362,20 +459,6 @@ static int attest_sim_init(struct attest_args *a, int argc, char **argv)
         "in development policies\n",
         a->dir, a->dir);
     return 0;
-}
-
-/* Decode an optional hex option into `buf`; false (after a message) on bad hex. */
-static bool hex_opt(const char *name, const char *hex, uint8_t *buf, size_t cap, size_t *len)
-{
-    *len = 0;
-    if (hex == NULL) {
-        return true;
-    }
-    if (clave_hex_decode(hex, strlen(hex), buf, cap, len) != CLAVE_OK) {
-        fprintf(stderr, "clave: --%s: expected at most %zu bytes of hex\n", name, cap);
-        return false;
-    }
-    return true;
 }
 
 static int write_out(const char *path, const uint8_t *data, size_t len)

@@ -78,7 +78,6 @@ int cli_dp(int argc, char **argv);
 int cli_secagg(int argc, char **argv);
 int cli_fl(int argc, char **argv);
 int cli_server(int argc, char **argv);
-int cli_attest_intel(int argc, char **argv);
 int cli_kbs(int argc, char **argv);
 int cli_contract(int argc, char **argv);
 int cli_attest(int argc, char **argv);

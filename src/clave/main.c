@@ -17,7 +17,6 @@ static const struct cli_command COMMANDS[] = {
     {"secagg", "secure aggregation of client vectors (simulation)", cli_secagg},
     {"fl", "federated learning (simulation on one machine)", cli_fl},
     {"server", "prepare a claved data directory (server init)", cli_server},
-    {"attest-intel", "verify Intel DCAP (TDX/SGX) and TPM 2.0 quotes", cli_attest_intel},
     {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},
     {"attest", "verify, inspect, simulate and collect TEE attestation evidence", cli_attest},
     {"kbs", "key broker client: attest (sim evidence) and fetch a key; budget debit", cli_kbs},

@@ -96,6 +96,42 @@ expect "sim evidence prints the warning" 0 "no hardware protection" \
     "$clave" attest verify ev.snp --collateral sim --policy dev-policy.json
 expect "sim-evidence needs a format" 2 "usage" "$clave" attest sim-evidence --dir sim
 
+# --- sections 3-7: Intel DCAP, Azure vTPM, GCP TDX through the same `attest verify`
+for fmt in nitro snp tdx sgx az-snp-vtpm az-tdx-vtpm gcp-tdx tpm2 az-vtpm; do
+    expect "--help lists $fmt" 0 " $fmt" "$clave" attest --help
+done
+T=$V/tdx
+expect "TDX v4 UpToDate (collateral JSON)" 0 "verdict: OK (tdx)" \
+    "$clave" attest verify "$T/dcapqvl_quote_v4.dat" --collateral "$T/dcapqvl_quote_v4_collateral.json" --at 2025-07-01T00:00:00Z
+expect "TDX v4 after the collateral's nextUpdate" 1 "expired" \
+    "$clave" attest verify "$T/dcapqvl_quote_v4.dat" --collateral "$T/dcapqvl_quote_v4_collateral.json" --at 2025-07-20T00:00:00Z
+expect "TDX SPR (PCS directory): TCB level not supported" 1 "FAIL  dcap.tcb_level .*TCB level not supported" \
+    "$clave" attest verify "$T/gotdx_quote_v4_spr.dat" --format tdx --collateral "$T" --at 2023-07-01T01:00:00Z
+expect "TDX v5 outdated: no TCB level" 1 "TCB level not supported" \
+    "$clave" attest verify "$T/dcapqvl_quote_v5_outdated.dat" --collateral "$T/dcapqvl_quote_v5_outdated_collateral.json" --at 1772323200
+SG=$V/sgx
+expect "SGX v3 ConfigurationAndSWHardeningNeeded rejected by default" 1 "FAIL  policy.tcb_status .*ConfigurationAndSWHardeningNeeded" \
+    "$clave" attest verify "$SG/dcapqvl_sgx_quote_v3.dat" --collateral "$SG/dcapqvl_sgx_quote_v3_collateral.json" --at 2025-07-01T00:00:00Z
+echo '{"version":1,"tees":{"sgx":{"tcb_status":["UpToDate","ConfigurationAndSWHardeningNeeded"]}}}' >sgx-policy.json
+expect "SGX v3 accepted when the policy lists its status" 0 "verdict: OK (sgx)" \
+    "$clave" attest verify "$SG/dcapqvl_sgx_quote_v3.dat" --format sgx --collateral "$SG/dcapqvl_sgx_quote_v3_collateral.json" --at 2025-07-01T00:00:00Z --policy sgx-policy.json
+expect "SGX Occlum debug enclave rejected" 1 "FAIL  policy.debug" \
+    "$clave" attest verify "$SG/trustee_occlum_sgx_quote_v3.dat" --at 2025-07-01T00:00:00Z
+AZ=$V/azure-snp-vtpm
+expect "Azure SNP vTPM v2 evidence" 0 "verdict: OK (az-snp-vtpm)" \
+    "$clave" attest verify "$AZ/trustee_evidence-v2.json" --format az-vtpm --nonce 982f5c6e45df0ed3f10b6f60b02f0c8390e281300f3805e2279c16168cd6ae9aa398f647caa2338748cd0fd9f5f819ef
+expect "Azure SNP vTPM split files with the VCEK" 0 "PASS  x509.chain" \
+    "$clave" attest verify "$AZ/trustee_hcl-report.bin" --tpm-quote "$AZ/trustee_tpm-quote-v1.json" --endorsement "$AZ/trustee_vcek.pem" --nonce 6368616c6c656e6765
+expect "Azure SNP vTPM wrong nonce" 1 "FAIL  tpm.nonce" \
+    "$clave" attest verify "$AZ/trustee_hcl-report.bin" --tpm-quote "$AZ/trustee_tpm-quote-v1.json" --endorsement "$AZ/trustee_vcek.pem" --nonce 6368616c6c656e6766
+expect "Azure TDX vTPM: only the TCB collateral is missing" 1 "FAIL  dcap.collateral" \
+    "$clave" attest verify "$V/azure-tdx-vtpm/trustee_evidence-v1.json" --nonce 6368616c6c656e6765
+expect "GCP TDX: RTMRs replay from the CCEL log" 0 "PASS  gcp.rtmr_replay" \
+    bash -c '"$0" attest verify "$1/gotdx_cos-113-tdx-quote.dat" --format gcp-tdx --event-log "$1/gotdx_ccel_data.dat" || true' "$clave" "$V/gcp-tdx"
+expect "inspect a TDX quote" 0 '"tdx.mrtd"' "$clave" attest inspect "$T/dcapqvl_quote_v4.dat"
+expect "az-vtpm refuses non-Azure evidence" 1 "given as az-vtpm" \
+    "$clave" attest verify "$T/dcapqvl_quote_v4.dat" --format az-vtpm
+
 # --- collection without a TEE
 expect "collect without a device" 1 "no TEE device found (looked for /dev/nsm, /dev/sev-guest, /sys/kernel/config/tsm/report)" \
     "$clave" attest collect --report-data 00

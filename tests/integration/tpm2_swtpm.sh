@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # TPM 2.0 quotes from a real software TPM (swtpm + tpm2-tools) verified by
-# `clave attest-intel verify --format tpm2`: RSA and ECDSA attestation keys, then tampering
+# `clave attest verify --format tpm2`: RSA and ECDSA attestation keys, then tampering
 # (flipped quote and signature bits, wrong nonce, wrong AK, wrong PCR values) must reject.
 # A missing swtpm or tpm2-tools fails the test (scripts/deps.sh installs them).
 # Usage: tpm2_swtpm.sh PATH-TO-clave
@@ -76,7 +76,7 @@ quote() {
     tpm2_pcrread sha256:0,1,2,16 -o "$3.pcrs" >/dev/null
 }
 verify() { # AK NONCE PREFIX [MSG] [SIG] [PCRS]
-    "$clave" attest-intel verify --format tpm2 "${4:-$3.msg}" --signature "${5:-$3.sig}" \
+    "$clave" attest verify --format tpm2 "${4:-$3.msg}" --signature "${5:-$3.sig}" \
         --ak-pub "$1.pem" --nonce "$2" --pcrs "${6:-$3.pcrs}"
 }
 flip() { # IN OUT BIT: copy IN with one bit flipped
@@ -98,12 +98,12 @@ quote ecc "$nonce" q2
 # --- genuine quotes verify
 accepts "RSA AK quote verifies" verify rsa "$nonce" q1
 accepts "ECDSA P-256 AK quote verifies" verify ecc "$nonce" q2
-out=$("$clave" attest-intel verify --format tpm2 q1.msg --signature q1.sig --ak-pub rsa.pem \
+out=$("$clave" attest verify --format tpm2 q1.msg --signature q1.sig --ak-pub rsa.pem \
     --nonce "$nonce" --pcrs q1.pcrs --json)
 if grep -q '"tpm.pcr16"' <<<"$out" && grep -q "\"tpm.extra_data\": *\"$nonce\"" <<<"$out"; then
     ok "JSON report carries the PCR values and the nonce"
 else bad "JSON report: $out"; fi
-"$clave" attest-intel --help | grep -q "format tpm2" && ok "--help" || bad "--help"
+"$clave" attest verify --help | grep -q -- "--ak-pub" && ok "--help" || bad "--help"
 
 # --- tampering rejects
 rejects "wrong nonce" "extraData is not the expected nonce" verify rsa "${nonce/#?/f}" q1

@@ -107,4 +107,39 @@ clave_status clave__snp_inspect(const uint8_t *evidence, size_t len,
                                 struct clave_attest_report *report)
     __attribute__((warn_unused_result));
 
+/* After a verifier that returns its first failure (the Intel/TPM ones): CLAVE_OK when the
+ * evidence was examined, with the verdict in `report`; NOMEM/LIMIT/INTERNAL pass through. A
+ * failure that left no failed check after the first `before` checks is recorded as failed check
+ * `name` with the error's detail, so a non-OK status never leaves an "ok" report. */
+clave_status clave__attest_settle(struct clave_attest_report *report, size_t before,
+                                  const char *name, clave_status st)
+    __attribute__((warn_unused_result));
+
+/* The DCAP collateral named by `opts` (collateral_file, else collateral_dir), borrowed from
+ * opts->cache or returned in `*owned` (caller frees). `*out` is NULL when none is named; a
+ * collateral that fails to load is recorded as failed check "dcap.collateral_load". */
+struct clave_dcap_collateral;
+clave_status clave__attest_dcap_collateral(const struct clave_attest_options *opts,
+                                           struct clave_attest_report *report,
+                                           const struct clave_dcap_collateral **out,
+                                           struct clave_dcap_collateral **owned)
+    __attribute__((warn_unused_result));
+
+/* Intel DCAP, TPM2 and GCP rows (formats_intel.c) and the Azure vTPM rows (formats_azure.c). */
+#define CLAVE__FORMAT_DECL(prefix)                                                                 \
+    bool clave__##prefix##_detect(const uint8_t *evidence, size_t len);                            \
+    clave_status clave__##prefix##_verify(                                                         \
+        const uint8_t *evidence, size_t len, const struct clave_attest_options *opts,              \
+        struct clave_attest_report *report) __attribute__((warn_unused_result));                   \
+    clave_status clave__##prefix##_inspect(const uint8_t *evidence, size_t len,                    \
+                                           struct clave_attest_report *report)                     \
+        __attribute__((warn_unused_result))
+
+CLAVE__FORMAT_DECL(tdx);
+CLAVE__FORMAT_DECL(sgx);
+CLAVE__FORMAT_DECL(gcp_tdx);
+CLAVE__FORMAT_DECL(tpm2);
+CLAVE__FORMAT_DECL(az_snp);
+CLAVE__FORMAT_DECL(az_tdx);
+
 #endif

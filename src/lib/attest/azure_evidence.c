@@ -15,16 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AZ_PCR_COUNT 24
-#define AZ_SIG_MAX 1024
-#define AZ_MSG_MAX 1024
 #define AZ_BLOB_MAX (64u * 1024u)
-
-struct az_quote_bufs {
-    uint8_t sig[AZ_SIG_MAX];
-    uint8_t msg[AZ_MSG_MAX];
-    uint8_t pcrs[AZ_PCR_COUNT * CLAVE_SHA256_LEN];
-};
 
 static clave_status get_hex(const json_t *obj, const char *where, const char *key, uint8_t *out,
                             size_t cap, size_t *len)
@@ -137,47 +128,121 @@ done:
     return st;
 }
 
+void clave__azure_evidence_free(struct azure_evidence *ev)
+{
+    if (ev == NULL) {
+        return;
+    }
+    free(ev->hcl);
+    free(ev->td_quote);
+    free(ev->vcek);
+    free(ev->bufs);
+    free(ev);
+}
+
+/* "vcek": base64url DER (evidence v1/v2) or PEM text (the older form), kept as given bytes. */
+static clave_status get_vcek(const json_t *root, struct azure_evidence *ev)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    const char *s = NULL;
+    CLAVE_CHECK(clave_json_get_string(root, "evidence", "vcek", false, 2 * AZ_BLOB_MAX, &s));
+    if (s != NULL && strstr(s, "-----BEGIN") != NULL) {
+        ev->vcek_len = strlen(s);
+        ev->vcek = malloc(ev->vcek_len);
+        CLAVE_ENSURE_ALLOC(ev->vcek);
+        memcpy(ev->vcek, s, ev->vcek_len);
+    } else if (s != NULL) {
+        CLAVE_CHECK(get_b64url_padded(root, "vcek", true, &ev->vcek, &ev->vcek_len));
+    }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+static clave_status parse_root(const json_t *root, struct azure_evidence *ev)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    json_t *quote = NULL;
+    int64_t version = 0;
+    CLAVE_CHECK(clave_json_expect_object(root, "evidence"));
+    if (json_object_get(root, "quote") != NULL) {
+        /* older form: {"quote": {byte arrays}, "report": [bytes], "vcek": PEM} */
+        CLAVE_CHECK(quote_arrays(json_object_get(root, "quote"), ev->bufs, &ev->in));
+        ev->hcl = malloc(AZ_BLOB_MAX);
+        CLAVE_ENSURE_ALLOC(ev->hcl);
+        CLAVE_CHECK(byte_array(json_object_get(root, "report"), "report", ev->hcl, AZ_BLOB_MAX,
+                               &ev->in.hcl_len));
+    } else {
+        CLAVE_CHECK(clave_json_get_int(root, "evidence", "version", true, 1, 2, &version));
+        CLAVE_CHECK(clave_json_get_object(root, "evidence", "tpm_quote", true, &quote));
+        CLAVE_CHECK(quote_fields(quote, ev->bufs, &ev->in));
+        CLAVE_CHECK(get_b64url_padded(root, "hcl_report", true, &ev->hcl, &ev->in.hcl_len));
+    }
+    CLAVE_CHECK(get_b64url_padded(root, "td_quote", false, &ev->td_quote, &ev->in.td_quote_len));
+    CLAVE_CHECK(get_vcek(root, ev));
+    ev->in.hcl = ev->hcl;
+    ev->in.td_quote = ev->td_quote;
+    ev->in.check_user_data = version == 2;
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+clave_status clave__azure_evidence_parse(const char *json, size_t len, struct azure_evidence **out)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    json_t *root = NULL;
+    struct azure_evidence *ev = calloc(1, sizeof(*ev));
+    *out = NULL;
+    CLAVE_ENSURE_ALLOC(ev);
+    ev->bufs = calloc(1, sizeof(*ev->bufs));
+    CLAVE_ENSURE_ALLOC(ev->bufs);
+    CLAVE_CHECK(clave_json_parse(json, len, NULL, "azure evidence", &root));
+    CLAVE_CHECK(parse_root(root, ev));
+    *out = ev;
+    ev = NULL;
+    st = CLAVE_OK;
+done:
+    json_decref(root);
+    clave__azure_evidence_free(ev);
+    return st;
+}
+
+clave_status clave__azure_parts_parse(const uint8_t *hcl, size_t hcl_len, const char *quote_json,
+                                      size_t quote_len, struct azure_evidence **out)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    json_t *root = NULL;
+    struct azure_evidence *ev = calloc(1, sizeof(*ev));
+    *out = NULL;
+    CLAVE_ENSURE_ALLOC(ev);
+    ev->bufs = calloc(1, sizeof(*ev->bufs));
+    CLAVE_ENSURE_ALLOC(ev->bufs);
+    CLAVE_CHECK(clave_json_parse(quote_json, quote_len, NULL, "tpm quote", &root));
+    CLAVE_CHECK(quote_fields(root, ev->bufs, &ev->in));
+    ev->in.hcl = hcl;
+    ev->in.hcl_len = hcl_len;
+    *out = ev;
+    ev = NULL;
+    st = CLAVE_OK;
+done:
+    json_decref(root);
+    clave__azure_evidence_free(ev);
+    return st;
+}
+
 clave_status clave_azure_vtpm_verify(const char *json, size_t len, const uint8_t *nonce,
                                      size_t nonce_len, struct clave_attest_report *report)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    json_t *root = NULL;
-    json_t *quote = NULL;
-    struct az_quote_bufs *b = calloc(1, sizeof(*b));
-    struct azure_vtpm_input in;
-    uint8_t *hcl = NULL;
-    uint8_t *td = NULL;
-    int64_t version = 0;
-    memset(&in, 0, sizeof(in));
-    CLAVE_ENSURE_ALLOC(b);
-    CLAVE_CHECK(clave_json_parse(json, len, NULL, "azure evidence", &root));
-    CLAVE_CHECK(clave_json_expect_object(root, "evidence"));
-    if (json_object_get(root, "quote") != NULL) {
-        /* older form: {"quote": {byte arrays}, "report": [bytes], "vcek": PEM} */
-        CLAVE_CHECK(quote_arrays(json_object_get(root, "quote"), b, &in));
-        hcl = malloc(AZ_BLOB_MAX);
-        CLAVE_ENSURE_ALLOC(hcl);
-        CLAVE_CHECK(
-            byte_array(json_object_get(root, "report"), "report", hcl, AZ_BLOB_MAX, &in.hcl_len));
-    } else {
-        CLAVE_CHECK(clave_json_get_int(root, "evidence", "version", true, 1, 2, &version));
-        CLAVE_CHECK(clave_json_get_object(root, "evidence", "tpm_quote", true, &quote));
-        CLAVE_CHECK(quote_fields(quote, b, &in));
-        CLAVE_CHECK(get_b64url_padded(root, "hcl_report", true, &hcl, &in.hcl_len));
-    }
-    CLAVE_CHECK(get_b64url_padded(root, "td_quote", false, &td, &in.td_quote_len));
-    in.hcl = hcl;
-    in.td_quote = td;
-    in.nonce = nonce;
-    in.nonce_len = nonce_len;
-    in.check_user_data = version == 2;
-    CLAVE_CHECK(clave__azure_vtpm_steps(&in, report));
+    struct azure_evidence *ev = NULL;
+    CLAVE_CHECK(clave__azure_evidence_parse(json, len, &ev));
+    ev->in.nonce = nonce;
+    ev->in.nonce_len = nonce_len;
+    CLAVE_CHECK(clave__azure_vtpm_steps(&ev->in, report));
     st = CLAVE_OK;
 done:
-    json_decref(root);
-    free(hcl);
-    free(td);
-    free(b);
+    clave__azure_evidence_free(ev);
     return st;
 }
 
@@ -187,21 +252,13 @@ clave_status clave_azure_vtpm_verify_parts(const uint8_t *hcl, size_t hcl_len,
                                            struct clave_attest_report *report)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    json_t *root = NULL;
-    struct az_quote_bufs *b = calloc(1, sizeof(*b));
-    struct azure_vtpm_input in;
-    memset(&in, 0, sizeof(in));
-    CLAVE_ENSURE_ALLOC(b);
-    CLAVE_CHECK(clave_json_parse(quote_json, quote_len, NULL, "tpm quote", &root));
-    CLAVE_CHECK(quote_fields(root, b, &in));
-    in.hcl = hcl;
-    in.hcl_len = hcl_len;
-    in.nonce = nonce;
-    in.nonce_len = nonce_len;
-    CLAVE_CHECK(clave__azure_vtpm_steps(&in, report));
+    struct azure_evidence *ev = NULL;
+    CLAVE_CHECK(clave__azure_parts_parse(hcl, hcl_len, quote_json, quote_len, &ev));
+    ev->in.nonce = nonce;
+    ev->in.nonce_len = nonce_len;
+    CLAVE_CHECK(clave__azure_vtpm_steps(&ev->in, report));
     st = CLAVE_OK;
 done:
-    json_decref(root);
-    free(b);
+    clave__azure_evidence_free(ev);
     return st;
 }

@@ -32,6 +32,38 @@ struct azure_vtpm_input {
     bool check_user_data; /* evidence v2: runtime user-data starts with the nonce */
 };
 
+#define AZ_PCR_COUNT 24
+#define AZ_SIG_MAX 1024
+#define AZ_MSG_MAX 1024
+
+struct az_quote_bufs {
+    uint8_t sig[AZ_SIG_MAX];
+    uint8_t msg[AZ_MSG_MAX];
+    uint8_t pcrs[AZ_PCR_COUNT * 32];
+};
+
+/* Parsed Azure evidence: `in` points into the owned buffers (and, for the split form, into the
+ * caller's HCL bytes); nonce fields are left for the caller. */
+struct azure_evidence {
+    struct azure_vtpm_input in;
+    struct az_quote_bufs *bufs;
+    uint8_t *hcl;
+    uint8_t *td_quote;
+    uint8_t *vcek; /* the evidence's "vcek": DER or PEM bytes; NULL if absent */
+    size_t vcek_len;
+};
+
+/* The JSON evidence form (see azure_evidence.c). Caller frees with clave__azure_evidence_free. */
+clave_status clave__azure_evidence_parse(const char *json, size_t len, struct azure_evidence **out)
+    __attribute__((warn_unused_result));
+
+/* The split form: HCL report bytes (borrowed, must outlive `*out`) and the "tpm_quote" JSON. */
+clave_status clave__azure_parts_parse(const uint8_t *hcl, size_t hcl_len, const char *quote_json,
+                                      size_t quote_len, struct azure_evidence **out)
+    __attribute__((warn_unused_result));
+
+void clave__azure_evidence_free(struct azure_evidence *ev);
+
 clave_status clave__azure_hcl_parse(const uint8_t *data, size_t len, struct azure_hcl *out);
 
 clave_status clave__azure_vtpm_steps(const struct azure_vtpm_input *in,

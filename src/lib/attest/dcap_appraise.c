@@ -8,6 +8,7 @@
 #include "attest/dcap_verify.h"
 
 #include "core/check.h"
+#include "crypto/x509_internal.h"
 
 #include <clave/encoding.h>
 #include <clave/sign.h>
@@ -70,15 +71,11 @@ static clave_status doc_signature(const struct dcap_ctx *ctx, const struct dcap_
     for (size_t i = 0; i < clave_x509_list_count(certs) && chain_st != CLAVE_OK; i++) {
         const struct clave_x509 *cert = clave_x509_list_get(certs, i);
         struct clave_pkey *key = NULL;
-        uint8_t *spki = NULL;
-        size_t spki_len = 0;
         bool signed_by =
-            clave_x509_spki_der(cert, &spki, &spki_len) == CLAVE_OK &&
-            clave_pkey_from_der(spki, spki_len, &key) == CLAVE_OK &&
+            clave__x509_public_key(cert, &key) == CLAVE_OK &&
             clave_pkey_type(key) == CLAVE_PKEY_P256 &&
             clave_ecdsa_verify(key, CLAVE_SIG_RAW, (const uint8_t *)doc->body, doc->body_len,
                                doc->signature, DCAP_DOC_SIG_LEN) == CLAVE_OK;
-        free(spki);
         clave_pkey_free(key);
         if (signed_by) {
             chain_st = clave__dcap_cert_window(cert, ctx->at_time, "TCB Signing certificate");
@@ -243,7 +240,8 @@ void clave__dcap_collateral_steps(struct dcap_ctx *ctx)
     struct dcap_qe_identity *qe = NULL;
     clave_status st = CLAVE_ERR_ARG;
     if (c == NULL) {
-        clave_error_clear();
+        clave__error_set(st, __FILE__, __LINE__,
+                         "no collateral given (TCB info, QE identity, CRLs): TCB status unknown");
         clave__dcap_step(ctx, "dcap.collateral", st, "%s", "");
         return;
     }

@@ -29,6 +29,11 @@ static clave_status td_claims(const struct dcap_td_report *t, struct clave_attes
     CLAVE_CHECK(clave_attest_claim_bytes(rep, "tdx.mrowner", t->mrowner, DCAP_MR48_LEN));
     CLAVE_CHECK(
         clave_attest_claim_bytes(rep, "tdx.mrownerconfig", t->mrownerconfig, DCAP_MR48_LEN));
+    /* TEE_TCB_SVN byte by byte, as TCB info's tdxtcbcomponents compares them: "min" checks. */
+    for (size_t i = 0; i < DCAP_TEE_TCB_SVN_LEN; i++) {
+        (void)snprintf(name, sizeof(name), "tdx.tcb_svn.%zu", i);
+        CLAVE_CHECK(clave_attest_claim_int(rep, name, t->tee_tcb_svn[i]));
+    }
     for (size_t i = 0; i < 4; i++) {
         (void)snprintf(name, sizeof(name), "tdx.rtmr%zu", i);
         CLAVE_CHECK(clave_attest_claim_bytes(rep, name, t->rtmr[i], DCAP_MR48_LEN));

@@ -14,6 +14,7 @@
 #include "attest/dcap_verify.h"
 
 #include "core/check.h"
+#include "crypto/x509_internal.h"
 
 #include <clave/crypto.h>
 #include <clave/encoding.h>
@@ -77,17 +78,13 @@ static clave_status qe_report_signature(const struct dcap_quote *q, const struct
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_pkey *key = NULL;
-    uint8_t *spki = NULL;
-    size_t spki_len = 0;
-    CLAVE_CHECK(clave_x509_spki_der(pck, &spki, &spki_len));
-    CLAVE_CHECK_CTX(clave_pkey_from_der(spki, spki_len, &key), "PCK key: ");
+    CLAVE_CHECK_CTX(clave__x509_public_key(pck, &key), "PCK key: ");
     CLAVE_ENSURE(clave_pkey_type(key) == CLAVE_PKEY_P256, CLAVE_ERR_KEY, "PCK key is not P-256");
     CLAVE_CHECK_CTX(clave_ecdsa_verify(key, CLAVE_SIG_RAW, q->qe_report.raw, DCAP_SGX_REPORT_LEN,
                                        q->qe_report_signature, DCAP_ECDSA_SIG_LEN),
                     "QE report signature by the PCK key: ");
     st = CLAVE_OK;
 done:
-    free(spki);
     clave_pkey_free(key);
     return st;
 }

@@ -9,6 +9,7 @@
  *        "reference": {"<claim>": [<value>, ...]},  ; the claim must equal one of the values
  *        "min": {"<claim>": <int>},                 ; integer claim >= value
  *        "tcb_status": ["UpToDate", ...],           ; accepted "tcb_status" claim values
+ *                                                   ; (absent: "UpToDate" when the claim exists)
  *        "debug": false,                            ; debug evidence allowed (default false)
  *        "max_age_seconds": 3600,                   ; now - "time" claim
  *        "report_data": "<hex>"                     ; expected report_data (zero-padded)
@@ -182,6 +183,10 @@ static clave_status parse_tee(struct tee_policy *t, const char *name, json_t *ob
         CLAVE_CHECK(check_values(v, clave_json_path_key(sub, sizeof(sub), where, "min"), false));
     }
     CLAVE_CHECK(clave_json_get_array(obj, where, "tcb_status", false, POLICY_MAX_VALUES, &v));
+    for (size_t i = 0; v != NULL && i < json_array_size(v); i++) {
+        CLAVE_ENSURE(json_is_string(json_array_get(v, i)), CLAVE_ERR_JSON,
+                     "%s.tcb_status[%zu]: expected a status string", where, i);
+    }
     CLAVE_CHECK(clave_json_get_bool(obj, where, "debug", false, &t->debug_allowed));
     CLAVE_CHECK(clave_json_get_int(obj, where, "max_age_seconds", false, 0, INT32_MAX, &age));
     CLAVE_CHECK(clave_json_get_string(obj, where, "report_data", false,
@@ -370,22 +375,31 @@ static clave_status apply_report_data(const json_t *hex, struct clave_attest_rep
                  ok ? "report_data is the expected binding" : "report_data differs");
 }
 
+/*
+ * The "tcb_status" claim (Intel's status strings) must be one the policy lists. A policy that
+ * lists none accepts only "UpToDate" from evidence that carries a status: OutOfDate,
+ * ConfigurationNeeded, SWHardeningNeeded... are accepted only when named.
+ */
 static clave_status apply_tcb_status(json_t *accepted, struct clave_attest_report *report)
 {
     struct clave_attest_claim c;
+    char detail[CLAVE_ATTEST_DETAIL_MAX];
     bool found = clave_attest_report_find_claim(report, "tcb_status", &c) == CLAVE_OK &&
                  c.type == CLAVE_CLAIM_STRING;
     bool ok = false;
     size_t i = 0;
     json_t *v = NULL;
+    if (accepted == NULL) {
+        ok = found && strcmp((const char *)c.bytes, "UpToDate") == 0;
+    }
     json_array_foreach (accepted, i, v) {
         ok = ok || (found && value_matches(v, &c));
     }
     clave_error_clear();
-    return check(report, "policy.tcb_status", NULL, ok,
-                 !found ? "no tcb_status claim"
-                 : ok   ? "accepted"
-                        : "not an accepted status");
+    (void)snprintf(detail, sizeof(detail), "%s %s%s", found ? (const char *)c.bytes : "",
+                   ok ? "accepted" : "is not an accepted status",
+                   accepted == NULL ? " (the policy lists none: UpToDate only)" : "");
+    return check(report, "policy.tcb_status", NULL, ok, found ? detail : "no tcb_status claim");
 }
 
 clave_status clave_attest_policy_apply(const struct clave_attest_policy *policy, int64_t now,
@@ -393,6 +407,7 @@ clave_status clave_attest_policy_apply(const struct clave_attest_policy *policy,
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_attest_claim tee;
+    struct clave_attest_claim status;
     const struct tee_policy *t = NULL;
     json_t *v = NULL;
     bool have_tee = clave_attest_report_find_claim(report, "tee", &tee) == CLAVE_OK;
@@ -413,9 +428,11 @@ clave_status clave_attest_policy_apply(const struct clave_attest_policy *policy,
     if ((v = json_object_get(t->obj, "min")) != NULL) {
         CLAVE_CHECK(apply_min(v, report));
     }
-    if ((v = json_object_get(t->obj, "tcb_status")) != NULL && !json_is_null(v)) {
+    v = json_object_get(t->obj, "tcb_status");
+    if (v != NULL || clave_attest_report_find_claim(report, "tcb_status", &status) == CLAVE_OK) {
         CLAVE_CHECK(apply_tcb_status(v, report));
     }
+    clave_error_clear();
     if ((v = json_object_get(t->obj, "max_age_seconds")) != NULL && !json_is_null(v)) {
         CLAVE_CHECK(apply_age(v, now, report));
     }

@@ -197,8 +197,8 @@ done:
     return st;
 }
 
-static clave_status quote_claims(const struct tpm2_quote *q, const uint8_t *values,
-                                 struct clave_attest_report *report)
+clave_status clave__tpm2_quote_claims(const struct tpm2_quote *q, const uint8_t *values,
+                                      struct clave_attest_report *report)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     char name[24];
@@ -262,7 +262,7 @@ clave_status clave__tpm2_quote_steps(const struct clave_tpm2_quote_input *in,
         record(report, "tpm.pcr_digest", pcr_digest_check(&q, in->pcr_values, in->pcr_values_len),
                "PCR values hash to pcrDigest", &o);
     }
-    CLAVE_CHECK(quote_claims(
+    CLAVE_CHECK(clave__tpm2_quote_claims(
         &q, in->pcr_values != NULL && o.first == CLAVE_OK ? in->pcr_values : NULL, report));
     CLAVE_ENSURE(o.first == CLAVE_OK, o.first, "%s", o.detail);
     st = CLAVE_OK;

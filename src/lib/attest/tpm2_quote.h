@@ -29,6 +29,11 @@ struct tpm2_quote {
 
 clave_status clave__tpm2_attest_parse(const uint8_t *data, size_t len, struct tpm2_quote *out);
 
+/* The tpm.* claims of a parsed quote; `values` (may be NULL) are the selected PCR values. */
+clave_status clave__tpm2_quote_claims(const struct tpm2_quote *q, const uint8_t *values,
+                                      struct clave_attest_report *report)
+    __attribute__((warn_unused_result));
+
 /* The tpm.* checks and claims without the "tee" claim (shared with the Azure vTPM verifier). */
 clave_status clave__tpm2_quote_steps(const struct clave_tpm2_quote_input *in,
                                      struct clave_attest_report *report);

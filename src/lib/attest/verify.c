@@ -13,15 +13,18 @@
 static const struct clave__attest_format FORMATS[] = {
     {"nitro", clave__nitro_detect, clave__nitro_verify, clave__nitro_inspect},
     {"snp", clave__snp_detect, clave__snp_verify, clave__snp_inspect},
-    /*
-     * Intel DCAP and the cloud vTPM formats go here, one row each, with the same signatures:
-     *   {"tdx", clave__tdx_detect, clave__tdx_verify, clave__tdx_inspect},
-     *   {"sgx", clave__sgx_detect, clave__sgx_verify, clave__sgx_inspect},
-     *   {"az-snp-vtpm", ...}, {"az-tdx-vtpm", ...}, {"gcp-tdx", ...}, {"tpm2", ...},
-     * declared in attest_internal.h. Their collateral (TCB info, QE identity, CRLs) comes from
-     * opts->collateral_dir; at_time from clave__attest_time(opts, 0).
-     */
+    {"tdx", clave__tdx_detect, clave__tdx_verify, clave__tdx_inspect},
+    {"sgx", clave__sgx_detect, clave__sgx_verify, clave__sgx_inspect},
+    {"az-snp-vtpm", clave__az_snp_detect, clave__az_snp_verify, clave__az_snp_inspect},
+    {"az-tdx-vtpm", clave__az_tdx_detect, clave__az_tdx_verify, clave__az_tdx_inspect},
+    /* A GCP TD quote is a TDX quote: "auto" picks "tdx"; name gcp-tdx to replay the event log. */
+    {"gcp-tdx", clave__gcp_tdx_detect, clave__gcp_tdx_verify, clave__gcp_tdx_inspect},
+    {"tpm2", clave__tpm2_detect, clave__tpm2_verify, clave__tpm2_inspect},
 };
+
+/* "az-vtpm" names both Azure rows: the evidence's HCL report type picks one. */
+#define AZ_ALIAS "az-vtpm"
+#define AZ_PREFIX "az-"
 
 #define FORMAT_COUNT (sizeof(FORMATS) / sizeof(FORMATS[0]))
 
@@ -47,10 +50,15 @@ static clave_status find_format(const char *format, const uint8_t *evidence, siz
     *out = NULL;
     CLAVE_ENSURE(len <= CLAVE_ATTEST_MAX_EVIDENCE_LEN, CLAVE_ERR_TOO_LARGE,
                  "attest: evidence of %zu bytes (max %u)", len, CLAVE_ATTEST_MAX_EVIDENCE_LEN);
-    if (format == NULL || strcmp(format, "auto") == 0) {
-        format = clave_attest_detect(evidence, len);
-        CLAVE_ENSURE(format != NULL, CLAVE_ERR_UNSUPPORTED,
-                     "attest: evidence format not recognised");
+    if (format == NULL || strcmp(format, "auto") == 0 || strcmp(format, AZ_ALIAS) == 0) {
+        const char *detected = clave_attest_detect(evidence, len);
+        CLAVE_ENSURE(detected != NULL, CLAVE_ERR_UNSUPPORTED,
+                     "attest: evidence format not recognised%s",
+                     format != NULL && strcmp(format, AZ_ALIAS) == 0 ? " as Azure vTPM" : "");
+        CLAVE_ENSURE(format == NULL || strcmp(format, AZ_ALIAS) != 0 ||
+                         strncmp(detected, AZ_PREFIX, strlen(AZ_PREFIX)) == 0,
+                     CLAVE_ERR_UNSUPPORTED, "attest: %s evidence given as %s", detected, AZ_ALIAS);
+        format = detected;
     }
     for (size_t i = 0; i < FORMAT_COUNT; i++) {
         if (strcmp(format, FORMATS[i].name) == 0) {
@@ -89,4 +97,26 @@ clave_status clave_attest_inspect(const char *format, const uint8_t *evidence, s
     st = CLAVE_OK;
 done:
     return st;
+}
+
+clave_status clave__attest_settle(struct clave_attest_report *report, size_t before,
+                                  const char *name, clave_status st)
+{
+    struct clave_attest_check c;
+    bool failed = false;
+    if (st == CLAVE_OK) {
+        return CLAVE_OK;
+    }
+    if (st == CLAVE_ERR_NOMEM || st == CLAVE_ERR_LIMIT || st == CLAVE_ERR_INTERNAL) {
+        return st;
+    }
+    for (size_t i = before; i < clave_attest_report_check_count(report); i++) {
+        failed = failed || (clave_attest_report_get_check(report, i, &c) == CLAVE_OK &&
+                            c.outcome != CLAVE_CHECK_PASS);
+    }
+    if (failed) {
+        clave_error_clear();
+        return CLAVE_OK;
+    }
+    return clave_attest_report_check(report, name, false, "%s", clave_error_last().detail);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* X.509 certificates: DER/PEM parsing, lists and accessors over OpenSSL. */
 #include "core/check.h"
+#include "crypto/pkey.h"
 #include "crypto/x509_internal.h"
 
 #include <clave/crypto.h>
@@ -144,6 +145,19 @@ void clave_x509_der(const struct clave_x509 *cert, const uint8_t **der, size_t *
 EVP_PKEY *clave__x509_pkey(const struct clave_x509 *cert)
 {
     return X509_get0_pubkey(cert->x509);
+}
+
+clave_status clave__x509_public_key(const struct clave_x509 *cert, struct clave_pkey **out)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    EVP_PKEY *evp = clave__x509_pkey(cert);
+    *out = NULL;
+    CLAVE_ENSURE(evp != NULL, CLAVE_ERR_KEY, "x509: certificate key unusable");
+    CLAVE_CHECK_OSSL(EVP_PKEY_up_ref(evp), CLAVE_ERR_INTERNAL, "x509: key reference");
+    CLAVE_CHECK(clave__pkey_wrap(evp, out));
+    st = CLAVE_OK;
+done:
+    return st;
 }
 
 X509 *clave__x509_ossl(const struct clave_x509 *cert)

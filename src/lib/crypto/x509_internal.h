@@ -24,6 +24,16 @@ struct clave_x509_crl {
 /* The certificate's public key, borrowed from `cert` (never NULL for a parsed certificate). */
 EVP_PKEY *clave__x509_pkey(const struct clave_x509 *cert);
 
+struct clave_pkey;
+
+/*
+ * The certificate's public key as a clave_pkey (caller frees) sharing the key OpenSSL decoded
+ * (and checked on the curve) when it parsed the certificate: no second DER decode. Thread-safe.
+ * @return CLAVE_OK, CLAVE_ERR_KEY (unsupported key type), CLAVE_ERR_NOMEM
+ */
+clave_status clave__x509_public_key(const struct clave_x509 *cert, struct clave_pkey **out)
+    __attribute__((warn_unused_result));
+
 /* The OpenSSL certificate, borrowed. */
 X509 *clave__x509_ossl(const struct clave_x509 *cert);
 
