@@ -176,8 +176,11 @@ static int appraise_evidence(struct claved_ctx *ctx, const struct claved_kbs_ses
         snprintf(j->reason, sizeof(j->reason), "nonce: stale (not this session's challenge)");
         return 401;
     }
-    struct clave_attest_options o = {ctx->now, ctx->app->cfg.kbs_collateral_dir, NULL, 0, k->policy,
-                                     NULL};
+    struct clave_attest_options o;
+    memset(&o, 0, sizeof(o));
+    o.at_time = ctx->now;
+    o.collateral_dir = ctx->app->cfg.kbs_collateral_dir;
+    o.policy = k->policy;
     if (clave_attest_verify(s->tee, ev, len, &o, j->report) != CLAVE_OK ||
         !clave_attest_report_ok(j->report)) {
         struct clave_attest_check c = {0};
