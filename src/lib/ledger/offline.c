@@ -2,6 +2,7 @@
 /* Offline verification of exported logs and single-entry proofs, and the export formats. */
 #include "core/check.h"
 #include "ledger/log_internal.h"
+#include "ledger/log_sql.h"
 
 #include <clave/encoding.h>
 #include <clave/json.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #define LINE_MAX_BYTES (CLAVE_LEDGER_EVENT_MAX * 2)
+#define EXPORT_BATCH 4096
 #define PROOF_JSON_MAX (CLAVE_LEDGER_EVENT_MAX * 2 + 8192)
 
 /* Parse one export line: {"index": i, "event": b64url}. */
@@ -176,39 +178,59 @@ done:
     return st;
 }
 
+/* Append one export line {"index": i, "event": base64url} to the growing text. */
+static clave_status append_line(char **text, size_t *used, size_t *cap, uint64_t index,
+                                const uint8_t *event, size_t len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    char *b64 = NULL;
+    CLAVE_CHECK(clave_b64_encode_alloc(CLAVE_B64URL, event, len, &b64));
+    size_t need = strlen(b64) + 64;
+    if (*used + need > *cap) {
+        size_t grown_cap = (*cap + need) * 2;
+        char *grown = realloc(*text, grown_cap);
+        CLAVE_ENSURE_ALLOC(grown);
+        *text = grown;
+        *cap = grown_cap;
+    }
+    int n = snprintf(*text + *used, *cap - *used, "{\"index\":%llu,\"event\":\"%s\"}\n",
+                     (unsigned long long)index, b64);
+    CLAVE_ENSURE(n > 0 && (size_t)n < *cap - *used, CLAVE_ERR_INTERNAL, "ledger: export line");
+    *used += (size_t)n;
+    st = CLAVE_OK;
+done:
+    free(b64);
+    return st;
+}
+
 clave_status clave_ledger_export(struct clave_ledger *ledger, uint64_t size, char **out,
                                  size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_store_rows *rows = NULL;
     char *text = NULL;
     size_t used = 0;
     size_t cap = 0;
     *out = NULL;
     *out_len = 0;
-    for (uint64_t i = 0; i < size; i++) {
-        uint8_t *event = NULL;
-        size_t len = 0;
-        char *b64 = NULL;
-        CLAVE_CHECK(clave_ledger_entry(ledger, i, &event, &len));
-        clave_status enc = clave_b64_encode_alloc(CLAVE_B64URL, event, len, &b64);
-        free(event);
-        CLAVE_CHECK(enc);
-        size_t need = strlen(b64) + 64;
-        if (used + need > cap) {
-            size_t grown_cap = (cap + need) * 2;
-            char *grown = realloc(text, grown_cap);
-            if (grown == NULL) {
-                free(b64);
-            }
-            CLAVE_ENSURE_ALLOC(grown);
-            text = grown;
-            cap = grown_cap;
+    CLAVE_ENSURE(size <= INT64_MAX - EXPORT_BATCH, CLAVE_ERR_ARG, "ledger: export size too large");
+    /* One query per batch of entries, not one per entry. */
+    for (uint64_t start = 0; start < size; start += EXPORT_BATCH) {
+        uint64_t end = start + EXPORT_BATCH < size ? start + EXPORT_BATCH : size;
+        struct clave_store_param p[] = {clave_store_param_int((int64_t)start),
+                                        clave_store_param_int((int64_t)end)};
+        clave_store_rows_free(rows);
+        rows = NULL;
+        CLAVE_CHECK(clave_store_query(ledger->store, SQL_SCAN_LEAVES, p, 2, &rows));
+        CLAVE_ENSURE(clave_store_rows_count(rows) == end - start, CLAVE_ERR_NOT_FOUND,
+                     "ledger: export of %llu entries, the log holds fewer",
+                     (unsigned long long)size);
+        for (size_t r = 0; r < clave_store_rows_count(rows); r++) {
+            const uint8_t *event = NULL;
+            size_t len = 0;
+            CLAVE_CHECK(clave_store_rows_get_blob(rows, r, 2, &event, &len));
+            CLAVE_CHECK(append_line(&text, &used, &cap, start + r, event, len));
         }
-        int n = snprintf(text + used, cap - used, "{\"index\":%llu,\"event\":\"%s\"}\n",
-                         (unsigned long long)i, b64);
-        free(b64);
-        CLAVE_ENSURE(n > 0 && (size_t)n < cap - used, CLAVE_ERR_INTERNAL, "ledger: export line");
-        used += (size_t)n;
     }
     *out = text != NULL ? text : calloc(1, 1);
     CLAVE_ENSURE_ALLOC(*out);
@@ -216,6 +238,7 @@ clave_status clave_ledger_export(struct clave_ledger *ledger, uint64_t size, cha
     *out_len = used;
     st = CLAVE_OK;
 done:
+    clave_store_rows_free(rows);
     free(text);
     return st;
 }
