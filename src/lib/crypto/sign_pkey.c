@@ -276,35 +276,6 @@ done:
     return st;
 }
 
-clave_status clave_pkey_from_raw_public(enum clave_pkey_type type, const uint8_t *raw, size_t len,
-                                        struct clave_pkey **out)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    EVP_PKEY *evp = NULL;
-    *out = NULL;
-    switch (type) {
-    case CLAVE_PKEY_ED25519:
-    case CLAVE_PKEY_X25519:
-        CLAVE_ENSURE(len == CLAVE_X25519_KEY_LEN, CLAVE_ERR_KEY, "pkey: raw key of %zu bytes", len);
-        evp = EVP_PKEY_new_raw_public_key_ex(
-            NULL, type == CLAVE_PKEY_ED25519 ? "ED25519" : "X25519", NULL, raw, len);
-        CLAVE_ENSURE(evp != NULL, CLAVE_ERR_KEY, "pkey: invalid raw public key");
-        break;
-    case CLAVE_PKEY_P256:
-    case CLAVE_PKEY_P384:
-        CLAVE_CHECK(ec_from_point(type, raw, len, &evp));
-        break;
-    default:
-        CLAVE_RAISE(CLAVE_ERR_UNSUPPORTED, "pkey: no raw form for type %d", (int)type);
-    }
-    st = clave__pkey_wrap(evp, out);
-    evp = NULL;
-done:
-    ERR_clear_error();
-    EVP_PKEY_free(evp);
-    return st;
-}
-
 /* pub = d * G for an EC scalar d in 1..n-1, as an uncompressed point into `point`. */
 static clave_status ec_derive_point(enum clave_pkey_type type, const BIGNUM *d, uint8_t *point,
                                     size_t point_len)
@@ -361,23 +332,29 @@ done:
     return st;
 }
 
-clave_status clave_pkey_from_raw_private(enum clave_pkey_type type, const uint8_t *raw, size_t len,
-                                         struct clave_pkey **out)
+/* Raw import shared by the public and private forms: 32-byte Ed25519/X25519 keys, EC points
+ * (public) or scalars (private). */
+static clave_status from_raw(enum clave_pkey_type type, const uint8_t *raw, size_t len,
+                             bool private_key, struct clave_pkey **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     EVP_PKEY *evp = NULL;
     *out = NULL;
     switch (type) {
     case CLAVE_PKEY_ED25519:
-    case CLAVE_PKEY_X25519:
+    case CLAVE_PKEY_X25519: {
+        const char *name = type == CLAVE_PKEY_ED25519 ? "ED25519" : "X25519";
         CLAVE_ENSURE(len == CLAVE_X25519_KEY_LEN, CLAVE_ERR_KEY, "pkey: raw key of %zu bytes", len);
-        evp = EVP_PKEY_new_raw_private_key_ex(
-            NULL, type == CLAVE_PKEY_ED25519 ? "ED25519" : "X25519", NULL, raw, len);
-        CLAVE_ENSURE(evp != NULL, CLAVE_ERR_KEY, "pkey: invalid raw private key");
+        evp = private_key ? EVP_PKEY_new_raw_private_key_ex(NULL, name, NULL, raw, len)
+                          : EVP_PKEY_new_raw_public_key_ex(NULL, name, NULL, raw, len);
+        CLAVE_ENSURE(evp != NULL, CLAVE_ERR_KEY, "pkey: invalid raw %s key",
+                     private_key ? "private" : "public");
         break;
+    }
     case CLAVE_PKEY_P256:
     case CLAVE_PKEY_P384:
-        CLAVE_CHECK(ec_from_scalar(type, raw, len, &evp));
+        CLAVE_CHECK(private_key ? ec_from_scalar(type, raw, len, &evp)
+                                : ec_from_point(type, raw, len, &evp));
         break;
     default:
         CLAVE_RAISE(CLAVE_ERR_UNSUPPORTED, "pkey: no raw form for type %d", (int)type);
@@ -388,6 +365,18 @@ done:
     ERR_clear_error();
     EVP_PKEY_free(evp);
     return st;
+}
+
+clave_status clave_pkey_from_raw_public(enum clave_pkey_type type, const uint8_t *raw, size_t len,
+                                        struct clave_pkey **out)
+{
+    return from_raw(type, raw, len, false, out);
+}
+
+clave_status clave_pkey_from_raw_private(enum clave_pkey_type type, const uint8_t *raw, size_t len,
+                                         struct clave_pkey **out)
+{
+    return from_raw(type, raw, len, true, out);
 }
 
 clave_status clave_pkey_generate(enum clave_pkey_type type, struct clave_pkey **out)
