@@ -21,7 +21,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-cport=$((30000 + RANDOM % 10000))
+cport=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+)
 nport=$((cport + 1))
 
 export CLAVE_ARGON2_T_COST=1 CLAVE_ARGON2_M_COST_KIB=1024 CLAVE_LOG_LEVEL=warn

@@ -22,7 +22,7 @@ failed=0
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
 bad() { failed=$((failed + 1)); echo "not ok - $*"; }
 
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+)
 U=https://127.0.0.1:$port
 export CLAVE_ARGON2_T_COST=1 CLAVE_ARGON2_M_COST_KIB=64 CLAVE_READ_TIMEOUT_S=3 \
     CLAVE_LOCKOUT_FREE_FAILURES=3 CLAVE_LOCKOUT_BASE_DELAY_S=60 CLAVE_THREADS=2 CLAVE_WORKERS=2

@@ -40,7 +40,7 @@ refuse() { # description command... (must fail)
     if "$@" >last.out 2>&1; then bad "$d (it succeeded)"; else ok "$d"; fi
 }
 
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+)
 U=https://127.0.0.1:$port
 export CLAVE_ARGON2_T_COST=1 CLAVE_ARGON2_M_COST_KIB=64 CLAVE_THREADS=2 CLAVE_WORKERS=2
 export CLAVE_AUDIT_CHECKPOINT_INTERVAL_S=1

@@ -35,7 +35,7 @@ failed=0
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
 bad() { failed=$((failed + 1)); echo "not ok - $*"; }
 
-port=$((20000 + RANDOM % 20000))
+port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+)
 U=https://127.0.0.1:$port
 export CLAVE_ARGON2_T_COST=1 CLAVE_ARGON2_M_COST_KIB=64 CLAVE_THREADS=2 CLAVE_WORKERS=3
 if [[ ${CLAVE_TEST_STORE:-sqlite} == postgres ]]; then

@@ -148,7 +148,7 @@ compute_checks() { # dir label
 }
 
 # ---- loopback ---------------------------------------------------------------------------------
-base=$((20000 + RANDOM % 30000))
+base=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+)
 lo="$tmp/lo"
 write_configs "$lo" "127.0.0.1:$base" "127.0.0.1:$((base + 1))" "127.0.0.1:$((base + 2))"
 sed 's/"timeout_ms"/"timeout"/' "$lo/node0.json" >"$lo/bad.json"
