@@ -15,3 +15,5 @@ target_link_libraries(clave_deps INTERFACE PkgConfig::CLAVE_PC PkgConfig::CLAVE_
 pkg_check_modules(CLAVE_EVENT REQUIRED IMPORTED_TARGET libevent libevent_openssl libevent_pthreads)
 # The CLI talks HTTPS to claved through libcurl built against OpenSSL.
 pkg_check_modules(CLAVE_CURL REQUIRED IMPORTED_TARGET libcurl)
+# clave-runner (src/runner/): its seccomp allowlist (libseccomp-dev).
+pkg_check_modules(CLAVE_SECCOMP REQUIRED IMPORTED_TARGET libseccomp)

@@ -36,6 +36,8 @@ PACKAGES=(
     dataset-fashion-mnist
     # demo data is extracted from Debian packages with apt-get download + dpkg-deb
     dpkg-dev
+    # clave-runner: a seccomp system-call allowlist (src/runner/sandbox.c)
+    libseccomp-dev
 )
 
 missing=()

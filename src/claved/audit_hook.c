@@ -63,6 +63,12 @@ static void log_line(const struct claved_ctx *ctx, const char *event_type,
 clave_status claved_audit(struct claved_ctx *ctx, const char *event_type,
                           const struct clave_log_field *fields, size_t n)
 {
+    return claved_audit_at(ctx, event_type, fields, n, NULL);
+}
+
+clave_status claved_audit_at(struct claved_ctx *ctx, const char *event_type,
+                             const struct clave_log_field *fields, size_t n, uint64_t *at)
+{
     clave_status st = CLAVE_ERR_NOMEM;
     char *text = NULL;
     char index_text[24] = "none";
@@ -75,6 +81,9 @@ clave_status claved_audit(struct claved_ctx *ctx, const char *event_type,
         st = clave_ledger_append(ctx->ledger, (const uint8_t *)text, strlen(text), &index);
     }
     if (st == CLAVE_OK) {
+        if (at != NULL) {
+            *at = index;
+        }
         snprintf(index_text, sizeof(index_text), "%llu", (unsigned long long)index);
         log_line(ctx, event_type, fields, n, index_text);
     } else {

@@ -30,4 +30,8 @@
 clave_status claved_audit(struct claved_ctx *ctx, const char *event_type,
                           const struct clave_log_field *fields, size_t n);
 
+/** claved_audit(), and `*at` (may be NULL) gets the entry's ledger index. */
+clave_status claved_audit_at(struct claved_ctx *ctx, const char *event_type,
+                             const struct clave_log_field *fields, size_t n, uint64_t *at);
+
 #endif

@@ -15,7 +15,7 @@
 
 #define BEARER "Bearer "
 
-static bool token_session(struct claved_ctx *ctx, struct claved_kbs_session *s)
+bool claved_kbs_token_session(struct claved_ctx *ctx, struct claved_kbs_session *s)
 {
     const char *h = ctx->req->authorization;
     char sid[CLAVED_KBS_SID_LEN + 1];
@@ -138,7 +138,7 @@ void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
     char reason[CLAVE_KBS_REASON_MAX];
     memset(&d, 0, sizeof(d));
     memset(&r, 0, sizeof(r));
-    if (!token_session(ctx, &s)) {
+    if (!claved_kbs_token_session(ctx, &s)) {
         return;
     }
     if (!parse_debit(ctx, &r)) {

@@ -10,6 +10,8 @@
 
 #include "core/check.h"
 
+#include <clave/blob.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,9 +193,11 @@ static int appraise_evidence(struct claved_ctx *ctx, const struct claved_kbs_ses
                  c.name != NULL ? c.name : "unverifiable", c.detail != NULL ? c.detail : "");
         return 401;
     }
+    /* Bytes 0..47: SHA-384 of the runtime data; 48..63: zeros or the bound contract's id. */
+    const size_t hashed = CLAVE_KBS_REPORT_DATA_LEN - CLAVE_KBS_BINDING_LEN;
     if (clave_attest_report_find_claim(j->report, "report_data", &rd) != CLAVE_OK ||
         rd.len != CLAVE_KBS_REPORT_DATA_LEN ||
-        !clave_ct_equal(rd.bytes, clave_kbs_attestation_report_data(j->a), rd.len)) {
+        !clave_ct_equal(rd.bytes, clave_kbs_attestation_report_data(j->a), hashed)) {
         snprintf(j->reason, sizeof(j->reason),
                  "binding: report data is not SHA-384 of the runtime-data");
         return 401;
@@ -202,6 +206,10 @@ static int appraise_evidence(struct claved_ctx *ctx, const struct claved_kbs_ses
         snprintf(j->reason, sizeof(j->reason), "evidence: claims missing");
         return 401;
     }
+    static const uint8_t ZERO[CLAVE_KBS_BINDING_LEN];
+    memcpy(j->claims.contract_binding, rd.bytes + hashed, CLAVE_KBS_BINDING_LEN);
+    j->claims.has_contract_binding =
+        memcmp(j->claims.contract_binding, ZERO, CLAVE_KBS_BINDING_LEN) != 0; // lint:public
     is_sim = strncmp(j->claims.tee, "sim-", 4) == 0;
     if (is_sim && ctx->app->cfg.kbs_trust_sim == 0) {
         snprintf(j->reason, sizeof(j->reason), "tee: simulated evidence is not trusted here");
@@ -343,6 +351,11 @@ static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_data
         if (claved_kbs_contract_load(ctx->store, id, &c) != CLAVE_OK) {
             continue;
         }
+        if (claims->has_contract_binding &&
+            !clave_ct_equal(claims->contract_binding, clave_contract_id(c), CLAVE_KBS_BINDING_LEN)) {
+            clave_contract_free(c); /* the workload serves another contract of this collaboration */
+            continue;
+        }
         struct clave_kbs_release r = {c,         (uint64_t)ctx->now,
                                       d->id,     d->sha256,
                                       d->region, ctx->app->cfg.kbs_trust_sim != 0,
@@ -392,6 +405,32 @@ static void release(struct claved_ctx *ctx, const struct claved_kbs_session *s,
     clave_secret_free(dek);
 }
 
+/* The sealed blob itself (ciphertext: useless without the key, but only for the same workloads
+ * that may have the key, so a denied workload learns nothing, not even the blob's length). */
+static void send_sealed(struct claved_ctx *ctx, const struct claved_kbs_session *s,
+                        const struct claved_kbs_dataset *d, const char *resource,
+                        const char *contract)
+{
+    char id[CLAVE_BLOB_ID_SIZE];
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    clave_status st = clave_hex_encode(d->sha256, 32, id, sizeof(id));
+    if (st == CLAVE_OK) {
+        st = clave_blob_get_buf(ctx->app->kbs->blobs, id, CLAVED_KBS_SEALED_MAX, &blob, &len);
+    }
+    if (st != CLAVE_OK) {
+        deny(ctx, st == CLAVE_ERR_TOO_LARGE ? 413 : 500, "internal",
+             st == CLAVE_ERR_TOO_LARGE ? "the sealed blob is larger than this server serves"
+                                       : "the sealed blob could not be read",
+             s->claims.evidence_sha256, resource, contract);
+    } else if (kbs_audit(ctx, "kbs.sealed", "released", s->claims.evidence_sha256, resource,
+                         contract)) {
+        claved_text(ctx, 200, "application/octet-stream", (char *)blob, len);
+        blob = NULL;
+    }
+    free(blob);
+}
+
 void claved_h_kbs_resource(struct claved_ctx *ctx)
 {
     struct claved_kbs_session s;
@@ -411,7 +450,8 @@ void claved_h_kbs_resource(struct claved_ctx *ctx)
     }
     snprintf(resource, sizeof(resource), "%s/%s/%s", ctx->params[0], ctx->params[1],
              ctx->params[2]);
-    clave_status st = strcmp(ctx->params[1], "dataset") == 0
+    bool sealed = strcmp(ctx->params[1], "sealed") == 0;
+    clave_status st = sealed || strcmp(ctx->params[1], "dataset") == 0
                           ? claved_kbs_dataset_get(ctx->store, ctx->params[0], ctx->params[2], &d)
                           : CLAVE_ERR_NOT_FOUND;
     if (st == CLAVE_ERR_NOT_FOUND) {
@@ -420,6 +460,8 @@ void claved_h_kbs_resource(struct claved_ctx *ctx)
         claved_store_error(ctx, st);
     } else if (!release_allowed(ctx, &d, &s.claims, reason, contract)) {
         deny(ctx, 403, "policy_denied", reason, s.claims.evidence_sha256, resource, contract);
+    } else if (sealed) {
+        send_sealed(ctx, &s, &d, resource, contract);
     } else {
         release(ctx, &s, &d, resource, contract);
     }

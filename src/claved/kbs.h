@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #define CLAVED_KBS_RATE_SLOTS 1024
+#define CLAVED_KBS_SEALED_MAX ((size_t)1 << 30) /* largest sealed blob served to a runner */
 
 struct claved_kbs_rate_slot {
     char ip[64];

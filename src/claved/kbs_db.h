@@ -67,6 +67,11 @@ clave_status claved_kbs_session_get(struct clave_store *s, const char *sid, int6
 clave_status claved_kbs_session_by_token(struct clave_store *s, const char *token_sha256,
                                          int64_t now, char sid[CLAVED_KBS_SID_LEN + 1]);
 void claved_kbs_session_clear(struct claved_kbs_session *x);
+
+struct claved_ctx;
+/* The attested session named by the request's EAR bearer token (handlers_budget.c); answers 401
+ * itself and returns false when there is none. Clear `s` with claved_kbs_session_clear. */
+bool claved_kbs_token_session(struct claved_ctx *ctx, struct claved_kbs_session *s);
 /* Record the attestation: claims, TEE key, token hash; and the evidence digest (replay guard),
  * atomically. CLAVE_ERR_EXISTS if the evidence was used before. */
 clave_status claved_kbs_session_attest(struct clave_store *s, const char *sid,

@@ -74,6 +74,8 @@ const struct claved_route CLAVED_ROUTES[] = {
      NULL, true, "A resource as a flattened JWE to the TEE key (401, 403, 404)"},
     {CLAVED_POST, "/kbs/v0/budget/debit", claved_h_kbs_budget_debit, P(ATTESTED), "kbs_debit", true,
      "Debit a DP budget before releasing a result (EAR bearer token)"},
+    {CLAVED_POST, "/kbs/v0/result", claved_h_kbs_result, P(ATTESTED), "kbs_result", true,
+     "Anchor a result receipt in the audit ledger; returns its inclusion proof (EAR bearer)"},
 };
 const size_t CLAVED_ROUTE_COUNT = sizeof(CLAVED_ROUTES) / sizeof(CLAVED_ROUTES[0]);
 
@@ -95,6 +97,7 @@ static const struct schema SCHEMAS[] = {
     {"kbs_auth", {"version", "tee", "extra-params", NULL}},
     {"kbs_attest", {"runtime-data", "tee-evidence", "init-data", NULL}},
     {"kbs_debit", {"contract", "dataset", "party", "epsilon", "delta", "what", NULL}},
+    {"kbs_result", {"contract", "receipt", "outputs", NULL}},
 };
 
 const char *const *claved_schema_keys(const char *schema)

@@ -118,6 +118,9 @@ clave_status clave_kbs_claims_to_json(const struct clave_kbs_claims *c, json_t *
     if (c->has_host_data) {
         CLAVE_CHECK(put_hex(o, "host_data", c->host_data, 32));
     }
+    if (c->has_contract_binding) {
+        CLAVE_CHECK(put_hex(o, "contract_binding", c->contract_binding, CLAVE_KBS_BINDING_LEN));
+    }
     *out = o;
     o = NULL;
     st = CLAVE_OK;
@@ -166,6 +169,8 @@ clave_status clave_kbs_claims_from_json(const json_t *j, struct clave_kbs_claims
     CLAVE_CHECK(opt_hex(j, "pcr2", out->pcr2, 48, &out->has_pcr2));
     CLAVE_CHECK(opt_hex(j, "pcr8", out->pcr8, 48, &out->has_pcr8));
     CLAVE_CHECK(opt_hex(j, "host_data", out->host_data, 32, &out->has_host_data));
+    CLAVE_CHECK(opt_hex(j, "contract_binding", out->contract_binding, CLAVE_KBS_BINDING_LEN,
+                        &out->has_contract_binding));
     st = CLAVE_OK;
 done:
     return st;
@@ -268,6 +273,12 @@ bool clave_kbs_appraise(const struct clave_kbs_release *r, char reason[CLAVE_KBS
     const struct clave_kbs_claims *c = r->claims;
     reason[0] = '\0';
     clave_contract_status(r->contract, r->now, &v);
+    if (c->has_contract_binding &&
+        !same(c->contract_binding, clave_contract_id(r->contract), CLAVE_KBS_BINDING_LEN)) {
+        snprintf(reason, CLAVE_KBS_REASON_MAX,
+                 "binding: the workload is bound to another contract");
+        return false;
+    }
     if (v.state != CLAVE_CONTRACT_ACTIVE) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "contract: %s (%.120s)",
                  clave_contract_state_name(v.state), v.reason);
