@@ -125,6 +125,18 @@ void claved_h_kbs_result(struct claved_ctx *ctx)
         claved_store_error(ctx, st);
         goto done;
     }
+    struct clave_contract_verdict v;
+    clave_contract_status(c, (uint64_t)ctx->now, &v);
+    if (v.state != CLAVE_CONTRACT_ACTIVE) {
+        char reason[CLAVE_KBS_REASON_MAX];
+        snprintf(reason, sizeof(reason), "contract: %s (%.120s)", clave_contract_state_name(v.state),
+                 v.reason);
+        struct clave_log_field f[] = {{"contract", contract}, {"reason", reason}};
+        if (claved_audit_or_fail(ctx, "kbs.deny", f, 2)) {
+            claved_error(ctx, 403, "policy_denied", reason);
+        }
+        goto done;
+    }
     if (s.claims.has_contract_binding &&
         !clave_ct_equal(s.claims.contract_binding, clave_contract_id(c), CLAVE_KBS_BINDING_LEN)) {
         struct clave_log_field f[] = {{"contract", contract},

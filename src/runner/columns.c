@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* CSV numeric columns (columns.h). */
+#include "columns.h"
+
+#include <clave/secret.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIELDS_MAX 1024
+#define FIELD_MAX 256
+
+struct line {
+    const char *p;
+    size_t len;
+};
+
+/* The next line of [*pos, end), without its terminator. False at the end. */
+static bool next_line(const char *csv, size_t len, size_t *pos, struct line *l)
+{
+    if (*pos >= len) {
+        return false;
+    }
+    const char *start = csv + *pos;
+    const char *nl = memchr(start, '\n', len - *pos);
+    size_t n = nl != NULL ? (size_t)(nl - start) : len - *pos;
+    *pos += n + (nl != NULL ? 1 : 0);
+    if (n > 0 && start[n - 1] == '\r') {
+        n--;
+    }
+    l->p = start;
+    l->len = n;
+    return true;
+}
+
+/* Field `i` of line `l` into buf; false when the line has fewer fields. */
+static bool field(const struct line *l, size_t want, char *buf, size_t cap)
+{
+    size_t idx = 0;
+    size_t start = 0;
+    for (size_t k = 0; k <= l->len; k++) {
+        if (k == l->len || l->p[k] == ',') {
+            if (idx == want) {
+                size_t n = k - start;
+                if (n >= cap) {
+                    return false;
+                }
+                memcpy(buf, l->p + start, n);
+                buf[n] = '\0';
+                return true;
+            }
+            idx++;
+            start = k + 1;
+        }
+    }
+    return false;
+}
+
+static clave_status header_indices(const char *what, const struct line *h,
+                                   const char *const *names, size_t n, size_t *idx)
+{
+    char name[FIELD_MAX];
+    for (size_t j = 0; j < n; j++) {
+        bool found = false;
+        for (size_t i = 0; i < FIELDS_MAX && !found && field(h, i, name, sizeof(name)); i++) {
+            if (strcmp(name, names[j]) == 0) {
+                idx[j] = i;
+                found = true;
+            }
+        }
+        if (!found) {
+            fprintf(stderr, "clave-runner: %s: no column %s in the header\n", what, names[j]);
+            return CLAVE_ERR_FORMAT;
+        }
+    }
+    return CLAVE_OK;
+}
+
+static clave_status grow(struct runner_matrix *m, size_t max_rows)
+{
+    if (m->rows < m->cap_rows) {
+        return CLAVE_OK;
+    }
+    if (m->rows >= max_rows) {
+        return CLAVE_ERR_TOO_LARGE;
+    }
+    size_t cap = m->cap_rows == 0 ? 1024 : m->cap_rows * 2;
+    cap = cap > max_rows ? max_rows : cap;
+    double *v = calloc(cap * m->width, sizeof(double));
+    if (v == NULL) {
+        return CLAVE_ERR_NOMEM;
+    }
+    if (m->v != NULL) {
+        memcpy(v, m->v, m->rows * m->width * sizeof(double));
+        clave_wipe(m->v, m->cap_rows * m->width * sizeof(double));
+        free(m->v);
+    }
+    m->v = v;
+    m->cap_rows = cap;
+    return CLAVE_OK;
+}
+
+clave_status runner_columns_append(const char *what, const char *csv, size_t len,
+                                   const char *const *names, size_t n, size_t max_rows,
+                                   struct runner_matrix *m)
+{
+    size_t idx[FIELDS_MAX];
+    struct line l;
+    size_t pos = 0;
+    size_t line_no = 1;
+    char buf[FIELD_MAX];
+    if (n == 0 || n > FIELDS_MAX || (m->width != 0 && m->width != n)) {
+        return CLAVE_ERR_ARG;
+    }
+    m->width = n;
+    if (!next_line(csv, len, &pos, &l)) {
+        fprintf(stderr, "clave-runner: %s: empty (no header line)\n", what);
+        return CLAVE_ERR_FORMAT;
+    }
+    clave_status st = header_indices(what, &l, names, n, idx);
+    while (st == CLAVE_OK && next_line(csv, len, &pos, &l)) {
+        line_no++;
+        if (l.len == 0) {
+            continue;
+        }
+        st = grow(m, max_rows);
+        for (size_t j = 0; st == CLAVE_OK && j < n; j++) {
+            char *end = NULL;
+            errno = 0;
+            double x = field(&l, idx[j], buf, sizeof(buf)) ? strtod(buf, &end) : NAN;
+            if (end == NULL || end == buf || *end != '\0' || errno != 0 || !isfinite(x)) {
+                fprintf(stderr, "clave-runner: %s: line %zu, column %s: not a finite number\n",
+                        what, line_no, names[j]);
+                st = CLAVE_ERR_FORMAT;
+            } else {
+                m->v[m->rows * n + j] = x;
+            }
+        }
+        m->rows += st == CLAVE_OK ? 1 : 0;
+    }
+    clave_wipe(buf, sizeof(buf));
+    return st;
+}
+
+void runner_matrix_free(struct runner_matrix *m)
+{
+    if (m->v != NULL) {
+        clave_wipe(m->v, m->cap_rows * m->width * sizeof(double));
+        free(m->v);
+    }
+    memset(m, 0, sizeof(*m));
+}
