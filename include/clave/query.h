@@ -168,8 +168,7 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_query_db_load_csv(struct clave_query
  * On failure nothing is returned.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_query_run(struct clave_query_db *db,
-                                                      const struct clave_query *q,
-                                                      char **out_json);
+                                                      const struct clave_query *q, char **out_json);
 
 #ifdef __cplusplus
 }

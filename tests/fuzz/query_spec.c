@@ -12,8 +12,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct clave_query_column VISITS[] = {
-    {"pid", CLAVE_QUERY_INT},  {"region", CLAVE_QUERY_STRING}, {"age", CLAVE_QUERY_INT},
-    {"cost", CLAVE_QUERY_FLOAT}, {"smoker", CLAVE_QUERY_BOOL},  {"day", CLAVE_QUERY_DATE},
+    {"pid", CLAVE_QUERY_INT},    {"region", CLAVE_QUERY_STRING}, {"age", CLAVE_QUERY_INT},
+    {"cost", CLAVE_QUERY_FLOAT}, {"smoker", CLAVE_QUERY_BOOL},   {"day", CLAVE_QUERY_DATE},
 };
 static const struct clave_query_column PEOPLE[] = {{"pid", CLAVE_QUERY_INT},
                                                    {"sex", CLAVE_QUERY_STRING}};
@@ -34,8 +34,8 @@ static struct clave_query_db *database(void)
             abort();
         }
         for (size_t t = 0; t < 3; t++) {
-            if (clave_query_db_load_csv(db, &TABLES[t], (const uint8_t *)CSV[t],
-                                        strlen(CSV[t])) != CLAVE_OK) {
+            if (clave_query_db_load_csv(db, &TABLES[t], (const uint8_t *)CSV[t], strlen(CSV[t])) !=
+                CLAVE_OK) {
                 abort();
             }
         }

@@ -191,8 +191,8 @@ done:
     return st;
 }
 
-static clave_status read_record(struct csv *c, const struct clave_query_table *t,
-                                const size_t *map, sqlite3_stmt *ins, sqlite3 *h)
+static clave_status read_record(struct csv *c, const struct clave_query_table *t, const size_t *map,
+                                sqlite3_stmt *ins, sqlite3 *h)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     enum field_end end = END_FIELD;
@@ -217,9 +217,9 @@ done:
 
 static const char *sql_type(clave_query_type t)
 {
-    return t == CLAVE_QUERY_FLOAT                               ? "REAL"
+    return t == CLAVE_QUERY_FLOAT                             ? "REAL"
            : t == CLAVE_QUERY_STRING || t == CLAVE_QUERY_DATE ? "TEXT"
-                                                                : "INTEGER";
+                                                              : "INTEGER";
 }
 
 /* CREATE TABLE "ds" ("c1" INTEGER, ...) STRICT and INSERT INTO "ds" VALUES (?, ...). */

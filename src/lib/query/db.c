@@ -46,12 +46,12 @@ clave_status clave_query_db_new(struct clave_query_db **out)
                              NULL);
     CLAVE_ENSURE(rc == SQLITE_OK, rc == SQLITE_NOMEM ? CLAVE_ERR_NOMEM : CLAVE_ERR_STORE,
                  "query db: cannot open an in-memory database");
-    CLAVE_ENSURE(sqlite3_db_config(db->handle, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) == SQLITE_OK &&
-                     sqlite3_db_config(db->handle, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0,
-                                       NULL) == SQLITE_OK &&
-                     sqlite3_db_config(db->handle, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) ==
-                         SQLITE_OK,
-                 CLAVE_ERR_STORE, "query db: cannot configure SQLite");
+    CLAVE_ENSURE(
+        sqlite3_db_config(db->handle, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) == SQLITE_OK &&
+            sqlite3_db_config(db->handle, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL) ==
+                SQLITE_OK &&
+            sqlite3_db_config(db->handle, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) == SQLITE_OK,
+        CLAVE_ERR_STORE, "query db: cannot configure SQLite");
     (void)sqlite3_limit(db->handle, SQLITE_LIMIT_ATTACHED, 0);
     CLAVE_CHECK(exec(db->handle, "PRAGMA temp_store=MEMORY"));
     CLAVE_CHECK(exec(db->handle, "PRAGMA secure_delete=ON"));
@@ -104,8 +104,7 @@ const struct clave_query_table *query__db_table(const struct clave_query_db *db,
 }
 
 /* Validate and copy `t` (names [A-Za-z0-9._@-], known types, no duplicate column). */
-clave_status query__db_schema_copy(const struct clave_query_table *t,
-                                   struct clave_query_table *out)
+clave_status query__db_schema_copy(const struct clave_query_table *t, struct clave_query_table *out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_query_column *cols = NULL;

@@ -123,15 +123,16 @@ struct query_buf {
 #define QUERY_SQL_MAX ((size_t)1 << 20)
 
 void query__buf_add(struct query_buf *b, const char *s);
-void query__buf_addf(struct query_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void query__buf_addf(struct query_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Spec helpers (spec_util.c) */
 bool query__valid_name(const char *s, size_t max, const char *extra);
 bool query__valid_alias(const char *s);
 bool query__valid_date(const char *s, size_t len);
 /* A JSON number or a decimal string (contract specs are CBOR without floats). */
-clave_status query__get_number(const json_t *obj, const char *where, const char *key,
-                               bool required, double *out, bool *present);
+clave_status query__get_number(const json_t *obj, const char *where, const char *key, bool required,
+                               double *out, bool *present);
 clave_status query__literal(const json_t *v, clave_query_type type, const char *where,
                             struct query_literal *out);
 bool query__literal_equal(const struct query_literal *a, const struct query_literal *b);

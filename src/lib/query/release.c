@@ -139,9 +139,9 @@ static clave_status group_json(struct release_ctx *c, size_t g, json_t *groups)
     bool shown = q->threshold_agg == q->agg_count || q->min_group_size <= 1 ||
                  c->res[q->threshold_agg].r.grid_value >= (int64_t)q->min_group_size;
     for (size_t i = 0; shown && i < q->agg_count; i++) {
-        CLAVE_ENSURE(json_object_set_new(values, q->aggs[i].name,
-                                         value_json(&q->aggs[i], &c->res[i])) == 0,
-                     CLAVE_ERR_NOMEM, "out of memory");
+        CLAVE_ENSURE(
+            json_object_set_new(values, q->aggs[i].name, value_json(&q->aggs[i], &c->res[i])) == 0,
+            CLAVE_ERR_NOMEM, "out of memory");
     }
     CLAVE_ENSURE(json_object_set(obj, "key", key) == 0 &&
                      json_object_set_new(obj, "released", json_boolean(shown)) == 0 &&

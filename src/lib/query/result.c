@@ -61,8 +61,8 @@ static json_t *privacy_json(const struct clave_query *q)
         "basic over aggregates (shares by weight); groups are disjoint after per-unit bounding",
         "neighbouring", "add or remove one privacy unit (all its rows in every table)",
         "privacy_unit", q->has_unit ? ref_json(q, q->unit) : json_string("row"),
-        "max_rows_per_unit", (int)q->max_rows_per_unit, "grid_bits", q->grid_bits,
-        "min_group_size", (json_int_t)q->min_group_size);
+        "max_rows_per_unit", (int)q->max_rows_per_unit, "grid_bits", q->grid_bits, "min_group_size",
+        (json_int_t)q->min_group_size);
 }
 
 clave_status query__result_doc(const struct clave_query *q, const struct clave_dp_noise *noise,

@@ -215,8 +215,8 @@ static clave_status check_tables(const struct clave_query_db *db, const struct c
                 }
                 same = found;
             }
-            CLAVE_ENSURE(same, CLAVE_ERR_STATE,
-                         "query: dataset %s was loaded with another schema", qt->datasets[d]);
+            CLAVE_ENSURE(same, CLAVE_ERR_STATE, "query: dataset %s was loaded with another schema",
+                         qt->datasets[d]);
         }
     }
     st = CLAVE_OK;

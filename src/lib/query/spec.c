@@ -28,8 +28,8 @@ static clave_status check_rules(const struct clave_query_rules *r)
                  CLAVE_ERR_ARG, "query rules: bad table list");
     CLAVE_ENSURE(r->allowed_column_count == 0 || r->allowed_columns != NULL, CLAVE_ERR_ARG,
                  "query rules: allowed_columns is NULL");
-    CLAVE_ENSURE(r->max_epsilon >= 0.0 && r->max_delta >= 0.0 && r->max_delta < 1.0,
-                 CLAVE_ERR_ARG, "query rules: bad max_epsilon or max_delta");
+    CLAVE_ENSURE(r->max_epsilon >= 0.0 && r->max_delta >= 0.0 && r->max_delta < 1.0, CLAVE_ERR_ARG,
+                 "query rules: bad max_epsilon or max_delta");
     for (size_t i = 0; i < r->table_count; i++) {
         const struct clave_query_table *t = &r->tables[i];
         CLAVE_ENSURE(query__valid_name(t->dataset, CLAVE_QUERY_NAME_MAX, "._@-") &&
@@ -39,8 +39,8 @@ static clave_status check_rules(const struct clave_query_rules *r)
         for (size_t c = 0; c < t->column_count; c++) {
             CLAVE_ENSURE(query__valid_name(t->columns[c].name, CLAVE_QUERY_NAME_MAX, "._@-") &&
                              query__type_name(t->columns[c].type)[0] != '?',
-                         CLAVE_ERR_ARG, "query rules: %s: column %zu: bad name or type",
-                         t->dataset, c);
+                         CLAVE_ERR_ARG, "query rules: %s: column %zu: bad name or type", t->dataset,
+                         c);
             for (size_t d = 0; d < c; d++) {
                 CLAVE_ENSURE(strcmp(t->columns[c].name, t->columns[d].name) != 0, CLAVE_ERR_ARG,
                              "query rules: %s: duplicate column %s", t->dataset,
@@ -302,9 +302,10 @@ done:
 
 static clave_status parse_header(struct clave_query *q, json_t *doc)
 {
-    static const char *const KEYS[] = {"name",         "tables",  "joins",      "privacy_unit",
-                                       "max_rows_per_unit", "filters", "group_by", "aggregates",
-                                       "privacy",      "grid_bits", NULL};
+    static const char *const KEYS[] = {
+        "name",    "tables",   "joins",      "privacy_unit", "max_rows_per_unit",
+        "filters", "group_by", "aggregates", "privacy",      "grid_bits",
+        NULL};
     clave_status st = CLAVE_ERR_INTERNAL;
     const char *name = NULL;
     int64_t k = QUERY_DEFAULT_GRID_BITS;
@@ -314,8 +315,8 @@ static clave_status parse_header(struct clave_query *q, json_t *doc)
     CLAVE_ENSURE(query__valid_name(name, QUERY_LABEL_MAX, "_.-"), CLAVE_ERR_FORMAT,
                  "query.name: expected [A-Za-z0-9_.-]{1,64}");
     memcpy(q->name, name, strlen(name) + 1);
-    CLAVE_CHECK(clave_json_get_int(doc, "query", "grid_bits", false, 0, CLAVE_DP_MAX_GRID_BITS,
-                                   &k));
+    CLAVE_CHECK(
+        clave_json_get_int(doc, "query", "grid_bits", false, 0, CLAVE_DP_MAX_GRID_BITS, &k));
     q->grid_bits = json_object_get(doc, "grid_bits") != NULL ? (int)k : QUERY_DEFAULT_GRID_BITS;
     st = CLAVE_OK;
 done:

@@ -139,8 +139,8 @@ done:
 }
 
 static const char *const OP_TEXT[] = {
-    [QUERY_OP_EQ] = "=",  [QUERY_OP_NE] = "!=", [QUERY_OP_LT] = "<",   [QUERY_OP_LE] = "<=",
-    [QUERY_OP_GT] = ">",  [QUERY_OP_GE] = ">=", [QUERY_OP_IN] = "in",
+    [QUERY_OP_EQ] = "=", [QUERY_OP_NE] = "!=", [QUERY_OP_LT] = "<",  [QUERY_OP_LE] = "<=",
+    [QUERY_OP_GT] = ">", [QUERY_OP_GE] = ">=", [QUERY_OP_IN] = "in",
 };
 
 const char *query__op_sql(query_op op)
@@ -199,7 +199,8 @@ clave_status query__parse_filters(struct clave_query *q, json_t *doc,
     clave_status st = CLAVE_ERR_INTERNAL;
     json_t *arr = NULL;
     char path[CLAVE_JSON_PATH_MAX];
-    CLAVE_CHECK(clave_json_get_array(doc, "query", "filters", false, CLAVE_QUERY_FILTERS_MAX, &arr));
+    CLAVE_CHECK(
+        clave_json_get_array(doc, "query", "filters", false, CLAVE_QUERY_FILTERS_MAX, &arr));
     for (size_t i = 0; i < json_array_size(arr); i++) {
         clave_json_path_index(path, sizeof(path), "query.filters", i);
         CLAVE_CHECK(parse_filter(q, json_array_get(arr, i), path, rules));
@@ -231,8 +232,8 @@ static clave_status parse_group(struct clave_query *q, json_t *e, const char *wh
     CLAVE_CHECK(clave_json_get_array(e, where, "keys", true, CLAVE_QUERY_GROUP_KEYS_MAX, &keys));
     q->group_count++;
     clave_json_path_key(path, sizeof(path), where, "keys");
-    CLAVE_CHECK(literal_list(keys, type, path, CLAVE_QUERY_GROUP_KEYS_MAX, true, &g->keys,
-                             &g->key_count));
+    CLAVE_CHECK(
+        literal_list(keys, type, path, CLAVE_QUERY_GROUP_KEYS_MAX, true, &g->keys, &g->key_count));
     CLAVE_ENSURE(q->group_total * g->key_count <= CLAVE_QUERY_GROUP_KEYS_MAX, CLAVE_ERR_FORMAT,
                  "%s.keys: more than %d groups in all", where, CLAVE_QUERY_GROUP_KEYS_MAX);
     q->group_total *= g->key_count;
@@ -248,8 +249,8 @@ clave_status query__parse_groups(struct clave_query *q, json_t *doc,
     json_t *arr = NULL;
     char path[CLAVE_JSON_PATH_MAX];
     q->group_total = 1;
-    CLAVE_CHECK(clave_json_get_array(doc, "query", "group_by", false,
-                                     CLAVE_QUERY_GROUP_COLUMNS_MAX, &arr));
+    CLAVE_CHECK(
+        clave_json_get_array(doc, "query", "group_by", false, CLAVE_QUERY_GROUP_COLUMNS_MAX, &arr));
     for (size_t i = 0; i < json_array_size(arr); i++) {
         clave_json_path_index(path, sizeof(path), "query.group_by", i);
         CLAVE_CHECK(parse_group(q, json_array_get(arr, i), path, rules));
@@ -260,9 +261,9 @@ done:
 }
 
 static const char *const AGG_NAMES[] = {
-    [QUERY_AGG_COUNT] = "count",         [QUERY_AGG_SUM] = "sum",
-    [QUERY_AGG_MEAN] = "mean",           [QUERY_AGG_VARIANCE] = "variance",
-    [QUERY_AGG_QUANTILE] = "quantile",   [QUERY_AGG_HISTOGRAM] = "histogram",
+    [QUERY_AGG_COUNT] = "count",       [QUERY_AGG_SUM] = "sum",
+    [QUERY_AGG_MEAN] = "mean",         [QUERY_AGG_VARIANCE] = "variance",
+    [QUERY_AGG_QUANTILE] = "quantile", [QUERY_AGG_HISTOGRAM] = "histogram",
 };
 
 const char *query__agg_op_name(query_agg_op op)
@@ -280,8 +281,10 @@ static clave_status agg_bounds(struct clave_query *q, struct query_agg *a, json_
                  AGG_NAMES[a->op]);
     CLAVE_CHECK(query__get_number(e, where, "lower", true, &a->lower, NULL));
     CLAVE_CHECK(query__get_number(e, where, "upper", true, &a->upper, NULL));
-    CLAVE_ENSURE(a->lower < a->upper, CLAVE_ERR_FORMAT, "%s.lower: bounds reversed or equal "
-                 "(lower must be < upper)", where);
+    CLAVE_ENSURE(a->lower < a->upper, CLAVE_ERR_FORMAT,
+                 "%s.lower: bounds reversed or equal "
+                 "(lower must be < upper)",
+                 where);
     CLAVE_ENSURE(ldexp(fabs(a->lower), q->grid_bits) < GRID_LIMIT &&
                      ldexp(fabs(a->upper), q->grid_bits) < GRID_LIMIT,
                  CLAVE_ERR_FORMAT, "%s.upper: |bound| * 2^grid_bits must be < 2^52", where);
@@ -295,8 +298,8 @@ static clave_status agg_options(struct query_agg *a, json_t *e, const char *wher
     clave_status st = CLAVE_ERR_INTERNAL;
     bool has_q = false;
     int64_t bins = 0;
-    CLAVE_CHECK(query__get_number(e, where, "quantile", a->op == QUERY_AGG_QUANTILE, &a->quantile,
-                                  &has_q));
+    CLAVE_CHECK(
+        query__get_number(e, where, "quantile", a->op == QUERY_AGG_QUANTILE, &a->quantile, &has_q));
     CLAVE_ENSURE(a->op == QUERY_AGG_QUANTILE ? a->quantile > 0.0 && a->quantile < 1.0 : !has_q,
                  CLAVE_ERR_FORMAT, "%s.quantile: only for quantile, in (0, 1)", where);
     CLAVE_CHECK(clave_json_get_int(e, where, "bins", a->op == QUERY_AGG_HISTOGRAM, 1,
@@ -338,9 +341,9 @@ static clave_status parse_agg(struct clave_query *q, json_t *e, const char *wher
     CLAVE_ENSURE(a->op != 0, CLAVE_ERR_FORMAT,
                  "%s.op: expected count, sum, mean, variance, quantile or histogram", where);
     a->has_column = a->op != QUERY_AGG_COUNT;
-    CLAVE_ENSURE(a->has_column || (json_object_get(e, "column") == NULL &&
-                                   json_object_get(e, "lower") == NULL &&
-                                   json_object_get(e, "upper") == NULL),
+    CLAVE_ENSURE(a->has_column ||
+                     (json_object_get(e, "column") == NULL && json_object_get(e, "lower") == NULL &&
+                      json_object_get(e, "upper") == NULL),
                  CLAVE_ERR_FORMAT, "%s.column: count takes no column or bounds", where);
     CLAVE_CHECK(allowed_ref(q, e, where, rules, a->has_column, &a->column));
     if (a->has_column) {
@@ -377,8 +380,8 @@ clave_status query__parse_aggregates(struct clave_query *q, json_t *doc,
     clave_status st = CLAVE_ERR_INTERNAL;
     json_t *arr = NULL;
     char path[CLAVE_JSON_PATH_MAX];
-    CLAVE_CHECK(clave_json_get_array(doc, "query", "aggregates", true,
-                                     CLAVE_QUERY_AGGREGATES_MAX, &arr));
+    CLAVE_CHECK(
+        clave_json_get_array(doc, "query", "aggregates", true, CLAVE_QUERY_AGGREGATES_MAX, &arr));
     CLAVE_ENSURE(json_array_size(arr) >= 1, CLAVE_ERR_FORMAT, "query.aggregates: empty");
     for (size_t i = 0; i < json_array_size(arr); i++) {
         clave_json_path_index(path, sizeof(path), "query.aggregates", i);

@@ -53,8 +53,8 @@ bool query__valid_alias(const char *s)
     return query__valid_name(s, QUERY_ALIAS_MAX, "_") && !(s[0] >= '0' && s[0] <= '9');
 }
 
-clave_status query__get_number(const json_t *obj, const char *where, const char *key,
-                               bool required, double *out, bool *present)
+clave_status query__get_number(const json_t *obj, const char *where, const char *key, bool required,
+                               double *out, bool *present)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     json_t *v = json_object_get(obj, key);

@@ -9,8 +9,8 @@
 #include <string.h>
 
 static const struct clave_query_column VISIT_COLUMNS[] = {
-    {"pid", CLAVE_QUERY_INT},      {"region", CLAVE_QUERY_STRING}, {"age", CLAVE_QUERY_INT},
-    {"cost", CLAVE_QUERY_FLOAT},   {"smoker", CLAVE_QUERY_BOOL},   {"day", CLAVE_QUERY_DATE},
+    {"pid", CLAVE_QUERY_INT},    {"region", CLAVE_QUERY_STRING}, {"age", CLAVE_QUERY_INT},
+    {"cost", CLAVE_QUERY_FLOAT}, {"smoker", CLAVE_QUERY_BOOL},   {"day", CLAVE_QUERY_DATE},
 };
 static const struct clave_query_column PEOPLE_COLUMNS[] = {
     {"pid", CLAVE_QUERY_INT},
@@ -22,13 +22,13 @@ static const struct clave_query_table FIXTURE_TABLES[] = {
     {"visits-b", VISIT_COLUMNS, 6},
     {"people", PEOPLE_COLUMNS, 3},
 };
-static const char *const FIXTURE_ALLOWED[] = {"region", "age", "cost", "smoker", "day",
-                                              "people.sex"};
+static const char *const FIXTURE_ALLOWED[] = {"region", "age", "cost",
+                                              "smoker", "day", "people.sex"};
 
 static inline struct clave_query_rules fixture_rules(uint64_t min_group, double max_epsilon)
 {
-    return (struct clave_query_rules){FIXTURE_TABLES, 3, FIXTURE_ALLOWED, 6, min_group,
-                                      max_epsilon, 0.0};
+    return (struct clave_query_rules){FIXTURE_TABLES, 3,  FIXTURE_ALLOWED, 6, min_group,
+                                      max_epsilon,    0.0};
 }
 
 static inline struct clave_query *fixture_parse(const char *spec,

@@ -48,15 +48,15 @@ static void test_groups_and_filters(void **state)
 {
     (void)state;
     struct clave_query_db *db = fixture_db();
-    json_t *doc = run_spec(
-        db,
-        "{\"name\":\"r\",\"tables\":[{\"dataset\":\"visits\",\"as\":\"v\"}],"
-        "\"filters\":[{\"column\":\"v.age\",\"op\":\">=\",\"value\":18}],"
-        "\"group_by\":[{\"column\":\"v.region\",\"keys\":[\"north\",\"south\",\"east\"]}],"
-        "\"aggregates\":[{\"name\":\"n\",\"op\":\"count\"},{\"name\":\"s\",\"op\":\"sum\","
-        "\"column\":\"v.cost\",\"lower\":0,\"upper\":100},{\"name\":\"m\",\"op\":\"mean\","
-        "\"column\":\"v.cost\",\"lower\":0,\"upper\":100}]," HUGE_EPS,
-        0);
+    json_t *doc =
+        run_spec(db,
+                 "{\"name\":\"r\",\"tables\":[{\"dataset\":\"visits\",\"as\":\"v\"}],"
+                 "\"filters\":[{\"column\":\"v.age\",\"op\":\">=\",\"value\":18}],"
+                 "\"group_by\":[{\"column\":\"v.region\",\"keys\":[\"north\",\"south\",\"east\"]}],"
+                 "\"aggregates\":[{\"name\":\"n\",\"op\":\"count\"},{\"name\":\"s\",\"op\":\"sum\","
+                 "\"column\":\"v.cost\",\"lower\":0,\"upper\":100},{\"name\":\"m\",\"op\":\"mean\","
+                 "\"column\":\"v.cost\",\"lower\":0,\"upper\":100}]," HUGE_EPS,
+                 0);
     /* north: 10.5, 20.5, 30, 1000->100 (clamped); south: 100 and NULL; east: nothing;
      * west is not in the domain (and is under 18). */
     assert_int_equal(json_array_size(json_object_get(doc, "groups")), 3);
@@ -251,9 +251,8 @@ static void test_hostile_csv(void **state)
     struct clave_query_db *db = NULL;
     T_OK(clave_query_db_new(&db));
     for (size_t i = 0; i < sizeof(BAD_CSV) / sizeof(BAD_CSV[0]); i++) {
-        clave_status st = clave_query_db_load_csv(db, &FIXTURE_TABLES[0],
-                                                  (const uint8_t *)BAD_CSV[i].csv,
-                                                  strlen(BAD_CSV[i].csv));
+        clave_status st = clave_query_db_load_csv(
+            db, &FIXTURE_TABLES[0], (const uint8_t *)BAD_CSV[i].csv, strlen(BAD_CSV[i].csv));
         if (st == CLAVE_OK || strstr(clave_error_last().detail, BAD_CSV[i].detail) == NULL) {
             fail_msg("csv %zu: %s (%s)", i, clave_status_str(st), clave_error_last().detail);
         }
@@ -304,9 +303,12 @@ static void test_hostile_csv(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_groups_and_filters), cmocka_unit_test(test_join_bounds_units),
-        cmocka_unit_test(test_union_histogram_quantile), cmocka_unit_test(test_min_group_size),
-        cmocka_unit_test(test_run_errors),         cmocka_unit_test(test_hostile_csv),
+        cmocka_unit_test(test_groups_and_filters),
+        cmocka_unit_test(test_join_bounds_units),
+        cmocka_unit_test(test_union_histogram_quantile),
+        cmocka_unit_test(test_min_group_size),
+        cmocka_unit_test(test_run_errors),
+        cmocka_unit_test(test_hostile_csv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 
 #define GOOD                                                                                       \
-    "{\"name\":\"by_region\",\"tables\":[{\"dataset\":\"visits\",\"as\":\"v\"}],"                 \
-    "\"filters\":[{\"column\":\"v.age\",\"op\":\">=\",\"value\":18}],"                              \
-    "\"group_by\":[{\"column\":\"v.region\",\"keys\":[\"north\",\"south\"]}],"                      \
-    "\"aggregates\":[{\"name\":\"n\",\"op\":\"count\"},"                                            \
-    "{\"name\":\"mean_cost\",\"op\":\"mean\",\"column\":\"v.cost\",\"lower\":0,\"upper\":100}],"    \
+    "{\"name\":\"by_region\",\"tables\":[{\"dataset\":\"visits\",\"as\":\"v\"}],"                  \
+    "\"filters\":[{\"column\":\"v.age\",\"op\":\">=\",\"value\":18}],"                             \
+    "\"group_by\":[{\"column\":\"v.region\",\"keys\":[\"north\",\"south\"]}],"                     \
+    "\"aggregates\":[{\"name\":\"n\",\"op\":\"count\"},"                                           \
+    "{\"name\":\"mean_cost\",\"op\":\"mean\",\"column\":\"v.cost\",\"lower\":0,\"upper\":100}],"   \
     "\"privacy\":{\"mechanism\":\"laplace\",\"epsilon\":1}}"
 
 static void test_good(void **state)
@@ -197,8 +197,15 @@ static void test_hostile_names(void **state)
     (void)state;
     struct clave_query_rules rules = fixture_rules(0, 0);
     static const char *const REFS[] = {
-        "v.age\\\" FROM visits; DROP TABLE visits; --", "v.\\\"age\\\"", "v.age; --",
-        "v.age' OR '1'='1", "v.*", "*", "v.", ".age", "v..age",
+        "v.age\\\" FROM visits; DROP TABLE visits; --",
+        "v.\\\"age\\\"",
+        "v.age; --",
+        "v.age' OR '1'='1",
+        "v.*",
+        "*",
+        "v.",
+        ".age",
+        "v..age",
     };
     char spec[1024];
     for (size_t i = 0; i < sizeof(REFS) / sizeof(REFS[0]); i++) {
@@ -209,8 +216,9 @@ static void test_hostile_names(void **state)
                  REFS[i]);
         expect_bad(spec, &rules, "query.aggregates[0].column");
     }
-    const char *nul = "{\"name\":\"x\",\"tables\":[{\"dataset\":\"visits\",\"as\":\"v\"}],"
-                      "\"aggregates\":[{\"name\":\"s\",\"op\":\"sum\",\"column\":\"v.a\\u0000ge\"}]}";
+    const char *nul =
+        "{\"name\":\"x\",\"tables\":[{\"dataset\":\"visits\",\"as\":\"v\"}],"
+        "\"aggregates\":[{\"name\":\"s\",\"op\":\"sum\",\"column\":\"v.a\\u0000ge\"}]}";
     struct clave_query *nq = NULL;
     T_ERR(clave_query_parse(nul, strlen(nul), &rules, &nq), CLAVE_ERR_JSON);
     /* Rules with hostile names are refused (they would be SQL identifiers). */
