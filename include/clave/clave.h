@@ -14,6 +14,7 @@
 #include <clave/contract.h>
 #include <clave/cose.h>
 #include <clave/dp.h>
+#include <clave/query.h>
 #include <clave/crypto.h>
 #include <clave/encoding.h>
 #include <clave/he.h>
