@@ -130,6 +130,16 @@ CLAVE_API void clave_query_cost(const struct clave_query *q, double *epsilon, do
 /** The query's output name (borrowed from `q`). */
 CLAVE_API const char *clave_query_name(const struct clave_query *q);
 
+/**
+ * The datasets `q` reads (each once: a dataset appears in at most one table), in spec order:
+ * the runner debits the budget of each one's owner. Borrowed from `q`; NULL past the end.
+ */
+CLAVE_API size_t clave_query_dataset_count(const struct clave_query *q);
+CLAVE_API const char *clave_query_dataset(const struct clave_query *q, size_t index);
+
+/** "discrete-laplace" or "discrete-gaussian": the mechanism of every aggregate of `q`. */
+CLAVE_API const char *clave_query_mechanism_name(const struct clave_query *q);
+
 /** An in-memory SQLite database holding the loaded tables. Opaque. */
 struct clave_query_db;
 

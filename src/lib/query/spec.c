@@ -389,6 +389,34 @@ const char *clave_query_name(const struct clave_query *q)
     return q != NULL ? q->name : NULL;
 }
 
+size_t clave_query_dataset_count(const struct clave_query *q)
+{
+    size_t n = 0;
+    for (size_t i = 0; q != NULL && i < q->table_count; i++) {
+        n += q->tables[i].dataset_count;
+    }
+    return n;
+}
+
+const char *clave_query_dataset(const struct clave_query *q, size_t index)
+{
+    for (size_t i = 0; q != NULL && i < q->table_count; i++) {
+        if (index < q->tables[i].dataset_count) {
+            return q->tables[i].datasets[index];
+        }
+        index -= q->tables[i].dataset_count;
+    }
+    return NULL;
+}
+
+const char *clave_query_mechanism_name(const struct clave_query *q)
+{
+    if (q == NULL) {
+        return NULL;
+    }
+    return q->mechanism == CLAVE_DP_GAUSSIAN ? "discrete-gaussian" : "discrete-laplace";
+}
+
 const struct clave_query_column *query__column(const struct clave_query *q, struct query_colref r)
 {
     return &q->tables[r.table].columns[r.column];
