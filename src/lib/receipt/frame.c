@@ -17,6 +17,7 @@
 #include "crypto/cose_internal.h"
 #include "crypto/jwk.h"
 
+#include <clave/encoding.h>
 #include <clave/json.h>
 #include <clave/ledger.h>
 #include <stdlib.h>
@@ -50,7 +51,8 @@ static clave_status frame_encode(const uint8_t *payload, size_t payload_len, con
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_writer w;
-    size_t cap = 64 + payload_len + proof_len + sth_len + sizeof(RECEIPT_PROOF_LABEL);
+    /* heads (at most 9 bytes each, 12 of them), the fixed parts, then the variable ones */
+    size_t cap = 128 + SIG_LEN + payload_len + proof_len + sth_len + sizeof(RECEIPT_PROOF_LABEL);
     uint8_t *buf = malloc(cap);
     CLAVE_ENSURE_ALLOC(buf);
     clave_writer_init(&w, buf, cap);
@@ -111,6 +113,8 @@ done:
     return st;
 }
 
+static clave_status proof_is_canonical(const struct receipt_frame *f);
+
 clave_status clave__receipt_frame_parse(const uint8_t *msg, size_t len, struct receipt_frame *f)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
@@ -149,6 +153,9 @@ clave_status clave__receipt_frame_parse(const uint8_t *msg, size_t len, struct r
                              f->sth_json, f->sth_len, &again, &again_len));
     CLAVE_ENSURE(again_len == len && clave_ct_equal(again, msg, len), CLAVE_ERR_FORMAT,
                  "receipt: COSE_Sign1 is not in canonical form");
+    if (f->proof_json != NULL) {
+        CLAVE_CHECK(proof_is_canonical(f));
+    }
     st = CLAVE_OK;
 done:
     free(again);
@@ -173,30 +180,103 @@ done:
     return st;
 }
 
-/* The proof and head must parse, and the proof must be against the head's tree size. */
-static clave_status proof_consistent(const char *proof, size_t proof_len, const char *sth,
-                                     size_t sth_len)
+/* The audit path as a new array of lower-case hex hashes (rejecting anything else). */
+static clave_status canonical_path(json_t *doc, json_t **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
+    json_t *path = NULL;
+    json_t *arr = json_array();
+    CLAVE_ENSURE_ALLOC(arr);
+    CLAVE_CHECK(
+        clave_json_get_array(doc, "proof", "audit_path", true, CLAVE_MERKLE_MAX_PROOF, &path));
+    for (size_t i = 0; i < json_array_size(path); i++) {
+        uint8_t h[CLAVE_MERKLE_HASH_LEN];
+        char hex[2 * CLAVE_MERKLE_HASH_LEN + 1];
+        size_t n = 0;
+        const json_t *item = json_array_get(path, i);
+        CLAVE_ENSURE(json_is_string(item), CLAVE_ERR_JSON, "proof.audit_path[%zu]: not text", i);
+        CLAVE_CHECK(clave_hex_decode(json_string_value(item), json_string_length(item), h,
+                                     sizeof(h), &n));
+        CLAVE_ENSURE(n == sizeof(h), CLAVE_ERR_FORMAT, "proof.audit_path[%zu]: not a hash", i);
+        CLAVE_CHECK(clave_hex_encode(h, sizeof(h), hex, sizeof(hex)));
+        CLAVE_ENSURE(json_array_append_new(arr, json_string(hex)) == 0, CLAVE_ERR_NOMEM,
+                     "out of memory");
+    }
+    *out = arr;
+    arr = NULL;
+    st = CLAVE_OK;
+done:
+    json_decref(arr);
+    return st;
+}
+
+/*
+ * The canonical texts of an inclusion proof and its tree head (the forms clave_ledger_proof_json
+ * and clave_ledger_sth_to_json write), checked to agree on the tree size. Caller frees both.
+ */
+static clave_status canonical_proof(const char *proof, size_t proof_len, const char *sth,
+                                    size_t sth_len, char **proof_out, char **sth_out)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    static const char *const FIELDS[] = {"index", "tree_size", "event", "audit_path", NULL};
     static const struct clave_json_limits LIMITS = {RECEIPT_PROOF_JSON_MAX, 3};
     struct clave_ledger_sth head;
     json_t *doc = NULL;
+    json_t *path = NULL;
+    json_t *canon = NULL;
+    int64_t index = 0;
     int64_t size = 0;
+    const char *event = NULL;
+    *proof_out = NULL;
+    *sth_out = NULL;
     CLAVE_ENSURE(proof != NULL && sth != NULL && proof_len > 0 && sth_len > 0, CLAVE_ERR_ARG,
                  "receipt: proof and tree head are required");
     CLAVE_ENSURE(proof_len <= RECEIPT_PROOF_JSON_MAX && sth_len <= RECEIPT_STH_JSON_MAX,
                  CLAVE_ERR_TOO_LARGE, "receipt: proof or tree head too large");
-    CLAVE_ENSURE(memchr(proof, 0, proof_len) == NULL && memchr(sth, 0, sth_len) == NULL,
-                 CLAVE_ERR_FORMAT, "receipt: proof or tree head holds a NUL");
     CLAVE_CHECK(clave_ledger_sth_from_json(sth, sth_len, &head));
+    CLAVE_CHECK(clave_ledger_sth_to_json(&head, sth_out));
     CLAVE_CHECK(clave_json_parse(proof, proof_len, &LIMITS, "proof", &doc));
+    CLAVE_CHECK(clave_json_only_keys(doc, "proof", FIELDS));
+    CLAVE_CHECK(clave_json_get_int(doc, "proof", "index", true, 0, INT64_MAX, &index));
     CLAVE_CHECK(clave_json_get_int(doc, "proof", "tree_size", true, 1, INT64_MAX, &size));
-    CLAVE_ENSURE((uint64_t)size == head.tree_size, CLAVE_ERR_FORMAT,
-                 "receipt: proof.tree_size %lld is not the tree head's %llu", (long long)size,
-                 (unsigned long long)head.tree_size);
+    CLAVE_CHECK(clave_json_get_string(doc, "proof", "event", true, RECEIPT_PROOF_JSON_MAX, &event));
+    CLAVE_CHECK(canonical_path(doc, &path));
+    CLAVE_ENSURE((uint64_t)size == head.tree_size && index < size, CLAVE_ERR_FORMAT,
+                 "receipt: proof of entry %lld in %lld entries, the tree head has %llu",
+                 (long long)index, (long long)size, (unsigned long long)head.tree_size);
+    canon = json_pack("{s:I, s:I, s:s, s:O}", "index", (json_int_t)index, "tree_size",
+                      (json_int_t)size, "event", event, "audit_path", path);
+    CLAVE_ENSURE_ALLOC(canon);
+    *proof_out = json_dumps(canon, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    CLAVE_ENSURE_ALLOC(*proof_out);
     st = CLAVE_OK;
 done:
+    if (st != CLAVE_OK) {
+        free(*sth_out);
+        *sth_out = NULL;
+    }
+    json_decref(canon);
+    json_decref(path);
     json_decref(doc);
+    return st;
+}
+
+/* An attached proof must be in the canonical form attach_proof writes. */
+static clave_status proof_is_canonical(const struct receipt_frame *f)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    char *proof = NULL;
+    char *sth = NULL;
+    CLAVE_CHECK_CTX(canonical_proof(f->proof_json, f->proof_len, f->sth_json, f->sth_len, &proof,
+                                    &sth),
+                    "receipt: ledger proof: ");
+    CLAVE_ENSURE(strlen(proof) == f->proof_len && clave_ct_equal(proof, f->proof_json, f->proof_len) &&
+                     strlen(sth) == f->sth_len && clave_ct_equal(sth, f->sth_json, f->sth_len),
+                 CLAVE_ERR_FORMAT, "receipt: ledger proof is not in canonical form");
+    st = CLAVE_OK;
+done:
+    free(proof);
+    free(sth);
     return st;
 }
 
@@ -206,15 +286,19 @@ clave_status clave_receipt_attach_proof(const uint8_t *receipt, size_t len, cons
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct receipt_frame f;
+    char *proof = NULL;
+    char *sth = NULL;
     *out = NULL;
     *out_len = 0;
     memset(&f, 0, sizeof(f));
-    CLAVE_CHECK(proof_consistent(proof_json, proof_len, sth_json, sth_len));
+    CLAVE_CHECK(canonical_proof(proof_json, proof_len, sth_json, sth_len, &proof, &sth));
     CLAVE_CHECK(clave__receipt_frame_parse(receipt, len, &f));
-    CLAVE_CHECK(frame_encode(f.payload, f.payload_len, f.signature, proof_json, proof_len,
-                             sth_json, sth_len, out, out_len));
+    CLAVE_CHECK(frame_encode(f.payload, f.payload_len, f.signature, proof, strlen(proof), sth,
+                             strlen(sth), out, out_len));
     st = CLAVE_OK;
 done:
+    free(proof);
+    free(sth);
     clave__receipt_frame_clear(&f);
     return st;
 }
