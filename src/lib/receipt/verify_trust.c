@@ -230,7 +230,7 @@ clave_status clave__receipt_verify_ear(struct verify_state *s)
     doc = json_loads(claims, 0, NULL);
     CLAVE_ENSURE_ALLOC(doc);
     const char *why = ear_problem(doc, s->claims.tee, clave_receipt_issued_at(s->receipt));
-    CLAVE_CHECK(clave__receipt_check(s, "ear.status", why == NULL, "%s (%s)",
+    CLAVE_CHECK(clave__receipt_check(s, "ear.status", why == NULL, "%s (ear.status %s)",
                                      why == NULL ? "the EAR affirms the evidence's TEE" : why,
                                      status));
     st = CLAVE_OK;
