@@ -113,8 +113,8 @@ static uint8_t *attest(const char *dir, const uint8_t *contract_id, struct clave
     char sim[4096];
     check("tee key", clave_jwk_generate(CLAVE_JWK_EC_P256, tee));
     check("tee pub", clave_jwk_export_public(*tee, &pub));
-    json_t *rt = json_pack("{s:s,s:o}", "nonce", "Y2hhbGxlbmdl", "tee-pubkey",
-                           json_loads(pub, 0, NULL));
+    json_t *rt =
+        json_pack("{s:s,s:o}", "nonce", "Y2hhbGxlbmdl", "tee-pubkey", json_loads(pub, 0, NULL));
     *runtime_data = json_dumps(rt, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(rt);
     free(pub);
@@ -139,8 +139,8 @@ static char *broker_ear(const char *dir, const uint8_t *ev, size_t ev_len,
     uint8_t *policy_text = read_file(dir, "policy.json", &policy_len);
     struct clave_attest_policy *policy = NULL;
     struct clave_attest_report *report = NULL;
-    struct clave_attest_options o = {.at_time = now, .endorsement = endorsement,
-                                     .endorsement_len = endorsement_len};
+    struct clave_attest_options o = {
+        .at_time = now, .endorsement = endorsement, .endorsement_len = endorsement_len};
     char *ear = NULL;
     check("policy", clave_attest_policy_parse((const char *)policy_text, policy_len, dir, &policy));
     o.policy = policy;
@@ -248,8 +248,8 @@ int main(int argc, char **argv)
     check("recipient", clave_jwk_generate(CLAVE_JWK_EC_P256, &recipient));
     check("thumbprint", clave_jwk_thumbprint(recipient, thumb));
     size_t thumb_len = 0;
-    check("b64", clave_b64_encode(CLAVE_B64URL, thumb, 32, thumb_hex, sizeof(thumb_hex),
-                                  &thumb_len));
+    check("b64",
+          clave_b64_encode(CLAVE_B64URL, thumb, 32, thumb_hex, sizeof(thumb_hex), &thumb_len));
     struct clave_contract *contract = make_contract(party, thumb_hex);
     dataset[31] = 1; /* the contract's "%064d" of 1 */
     uint8_t *bundle = NULL;
@@ -257,9 +257,9 @@ int main(int argc, char **argv)
     check("bundle", clave_contract_bundle_export(contract, &bundle, &bundle_len));
     write_file(dir, "bundle.cbor", bundle, bundle_len);
     uint8_t *ev = attest(dir, clave_contract_id(contract), &tee, &runtime_data, &ev_len);
-    int n = snprintf(policy, sizeof(policy),
-                     "{\"version\":1,\"tees\":{\"sim-snp\":{\"trusted_roots\":[\"%s/sim/root.pem\"]}}}",
-                     dir);
+    int n = snprintf(
+        policy, sizeof(policy),
+        "{\"version\":1,\"tees\":{\"sim-snp\":{\"trusted_roots\":[\"%s/sim/root.pem\"]}}}", dir);
     write_file(dir, "policy.json", policy, (size_t)n);
     /* The endorsement (VCEK and its intermediate) travels in the receipt. */
     uint8_t *vcek = read_file(dir, "sim/snp-vcek.pem", &vcek_len);
@@ -270,15 +270,14 @@ int main(int argc, char **argv)
     char *ear = broker_ear(dir, ev, ev_len, endorsement, vcek_len + ask_len, ear_key, now);
 
     /* The runner: the result, its receipt, its encryption to the recipient. */
-    check("output hash", clave_hash(CLAVE_HASH_SHA256, (const uint8_t *)RESULT,
-                                    strlen(RESULT), out_hash, sizeof(out_hash)));
+    check("output hash", clave_hash(CLAVE_HASH_SHA256, (const uint8_t *)RESULT, strlen(RESULT),
+                                    out_hash, sizeof(out_hash)));
     check("builder", clave_receipt_builder_new(&b));
     check("contract", clave_receipt_builder_set_contract(b, clave_contract_id(contract)));
     check("kind", clave_receipt_builder_set_kind(b, "query"));
     check("evidence", clave_receipt_builder_set_evidence(b, "snp", ev, ev_len, runtime_data,
                                                          strlen(runtime_data)));
-    check("endorsement",
-          clave_receipt_builder_set_endorsement(b, endorsement, vcek_len + ask_len));
+    check("endorsement", clave_receipt_builder_set_endorsement(b, endorsement, vcek_len + ask_len));
     check("ear", clave_receipt_builder_set_ear(b, ear));
     check("issued_at", clave_receipt_builder_set_issued_at(b, now));
     check("dataset", clave_receipt_builder_add_dataset(b, "wdbc", dataset));

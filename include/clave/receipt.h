@@ -113,8 +113,8 @@ CLAVE_API void clave_receipt_builder_free(struct clave_receipt_builder *b);
 CLAVE_API CLAVE_MUST_USE clave_status clave_receipt_builder_set_contract(
     struct clave_receipt_builder *b, const uint8_t id[CLAVE_RECEIPT_CONTRACT_ID_LEN]);
 /** The computation kind as the runner ran it: "query", "train" or "infer". */
-CLAVE_API CLAVE_MUST_USE clave_status clave_receipt_builder_set_kind(struct clave_receipt_builder *b,
-                                                                     const char *kind);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_receipt_builder_set_kind(struct clave_receipt_builder *b, const char *kind);
 /**
  * The evidence the runner attested with: its format ("snp", "nitro"), the evidence bytes and
  * the runtime-data JSON text exactly as hashed into the report data (the KBS binding:
@@ -132,8 +132,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_receipt_builder_set_ear(struct clave
 /** Issue time (unix seconds); 0 or unset: the time clave_receipt_sign() runs. */
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_receipt_builder_set_issued_at(struct clave_receipt_builder *b, int64_t issued_at);
-CLAVE_API CLAVE_MUST_USE clave_status clave_receipt_builder_add_dataset(
-    struct clave_receipt_builder *b, const char *id, const uint8_t sha256[CLAVE_RECEIPT_SHA256_LEN]);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_receipt_builder_add_dataset(struct clave_receipt_builder *b, const char *id,
+                                  const uint8_t sha256[CLAVE_RECEIPT_SHA256_LEN]);
 CLAVE_API CLAVE_MUST_USE clave_status clave_receipt_builder_add_output(
     struct clave_receipt_builder *b, const char *name,
     const uint8_t sha256[CLAVE_RECEIPT_SHA256_LEN], const char *content_type);
@@ -177,12 +178,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_receipt_payload_hash(
  * @return CLAVE_OK, the errors of clave_receipt_payload_hash(), CLAVE_ERR_JSON, CLAVE_ERR_FORMAT,
  *         CLAVE_ERR_TOO_LARGE, CLAVE_ERR_NOMEM
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_receipt_attach_proof(const uint8_t *receipt,
-                                                                 size_t len, const char *proof_json,
-                                                                 size_t proof_len,
-                                                                 const char *sth_json,
-                                                                 size_t sth_len, uint8_t **out,
-                                                                 size_t *out_len);
+CLAVE_API CLAVE_MUST_USE clave_status clave_receipt_attach_proof(
+    const uint8_t *receipt, size_t len, const char *proof_json, size_t proof_len,
+    const char *sth_json, size_t sth_len, uint8_t **out, size_t *out_len);
 
 /* ---- Parsing (no verification) ---- */
 

@@ -28,18 +28,17 @@ static cbor_item_t *field(const cbor_item_t *map, const char *key)
 static clave_status expect_map(const cbor_item_t *item, size_t entries, const char *where)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    CLAVE_ENSURE(item != NULL && cbor_isa_map(item), CLAVE_ERR_FORMAT, "%s: expected a map",
-                 where);
-    CLAVE_ENSURE(cbor_map_size(item) == entries, CLAVE_ERR_FORMAT,
-                 "%s: %zu entries, expected %zu", where, cbor_map_size(item), entries);
+    CLAVE_ENSURE(item != NULL && cbor_isa_map(item), CLAVE_ERR_FORMAT, "%s: expected a map", where);
+    CLAVE_ENSURE(cbor_map_size(item) == entries, CLAVE_ERR_FORMAT, "%s: %zu entries, expected %zu",
+                 where, cbor_map_size(item), entries);
     st = CLAVE_OK;
 done:
     return st;
 }
 
 /* A text field; `name` applies the name rules, otherwise any UTF-8 up to `max` bytes. */
-static clave_status get_text(const cbor_item_t *map, const char *key, const char *where,
-                             bool name, size_t max, char **out)
+static clave_status get_text(const cbor_item_t *map, const char *key, const char *where, bool name,
+                             size_t max, char **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     const cbor_item_t *v = field(map, key);
@@ -49,8 +48,8 @@ static clave_status get_text(const cbor_item_t *map, const char *key, const char
     const char *s = (const char *)cbor_string_handle(v);
     CLAVE_ENSURE(n > 0 && n <= max, CLAVE_ERR_FORMAT, "%s.%s: %zu bytes (1..%zu)", where, key, n,
                  max);
-    CLAVE_ENSURE(!name || clave__receipt_name_ok(s, n), CLAVE_ERR_FORMAT,
-                 "%s.%s: not a valid name", where, key);
+    CLAVE_ENSURE(!name || clave__receipt_name_ok(s, n), CLAVE_ERR_FORMAT, "%s.%s: not a valid name",
+                 where, key);
     CLAVE_ENSURE(memchr(s, 0, n) == NULL, CLAVE_ERR_FORMAT, "%s.%s: holds a NUL", where, key);
     *out = strndup(s, n);
     CLAVE_ENSURE_ALLOC(*out);
@@ -68,8 +67,8 @@ static clave_status get_bytes(const cbor_item_t *map, const char *key, const cha
     CLAVE_ENSURE(v != NULL && cbor_isa_bytestring(v) && cbor_bytestring_is_definite(v),
                  CLAVE_ERR_FORMAT, "%s.%s: expected a byte string", where, key);
     size_t n = cbor_bytestring_length(v);
-    CLAVE_ENSURE(n >= min && n <= max, CLAVE_ERR_FORMAT, "%s.%s: %zu bytes (%zu..%zu)", where,
-                 key, n, min, max);
+    CLAVE_ENSURE(n >= min && n <= max, CLAVE_ERR_FORMAT, "%s.%s: %zu bytes (%zu..%zu)", where, key,
+                 n, min, max);
     *out = malloc(n + 1);
     CLAVE_ENSURE_ALLOC(*out);
     memcpy(*out, cbor_bytestring_handle(v), n);
@@ -136,8 +135,8 @@ static clave_status get_datasets(const cbor_item_t *map, struct receipt_body *b)
     for (size_t i = 0; i < n; i++, b->dataset_count++) {
         (void)snprintf(where, sizeof(where), "receipt.datasets[%zu]", i);
         CLAVE_CHECK(expect_map(items[i], 2, where));
-        CLAVE_CHECK(get_text(items[i], "id", where, true, CLAVE_RECEIPT_NAME_MAX,
-                             &b->datasets[i].id));
+        CLAVE_CHECK(
+            get_text(items[i], "id", where, true, CLAVE_RECEIPT_NAME_MAX, &b->datasets[i].id));
         CLAVE_CHECK(get_fixed(items[i], "sha256", where, b->datasets[i].sha256, 32));
     }
     st = CLAVE_OK;
@@ -246,8 +245,8 @@ static clave_status get_refs(const cbor_item_t *map, struct receipt_body *b)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     const cbor_item_t *refs = field(map, "reference");
-    CLAVE_ENSURE(refs != NULL && cbor_isa_map(refs) && cbor_map_is_definite(refs),
-                 CLAVE_ERR_FORMAT, "receipt.reference: expected a map");
+    CLAVE_ENSURE(refs != NULL && cbor_isa_map(refs) && cbor_map_is_definite(refs), CLAVE_ERR_FORMAT,
+                 "receipt.reference: expected a map");
     size_t n = cbor_map_size(refs);
     CLAVE_ENSURE(n <= CLAVE_RECEIPT_MAX_REFERENCES, CLAVE_ERR_FORMAT,
                  "receipt.reference: %zu entries (at most %d)", n, CLAVE_RECEIPT_MAX_REFERENCES);
@@ -257,17 +256,17 @@ static clave_status get_refs(const cbor_item_t *map, struct receipt_body *b)
     for (size_t i = 0; i < n; i++, b->ref_count++) {
         const cbor_item_t *k = pairs[i].key;
         const cbor_item_t *v = pairs[i].value;
-        CLAVE_ENSURE(cbor_isa_string(k) && cbor_string_is_definite(k) &&
-                         clave__receipt_name_ok((const char *)cbor_string_handle(k),
-                                                cbor_string_length(k)),
-                     CLAVE_ERR_FORMAT, "receipt.reference: key %zu is not a name", i);
+        CLAVE_ENSURE(
+            cbor_isa_string(k) && cbor_string_is_definite(k) &&
+                clave__receipt_name_ok((const char *)cbor_string_handle(k), cbor_string_length(k)),
+            CLAVE_ERR_FORMAT, "receipt.reference: key %zu is not a name", i);
         CLAVE_ENSURE(cbor_isa_bytestring(v) && cbor_bytestring_is_definite(v) &&
                          cbor_bytestring_length(v) > 0 && cbor_bytestring_length(v) <= 64,
                      CLAVE_ERR_FORMAT, "receipt.reference: value %zu is not 1..64 bytes", i);
-        CLAVE_ENSURE(i == 0 || clave__canon_text_cmp((const uint8_t *)b->refs[i - 1].name,
-                                                     strlen(b->refs[i - 1].name),
-                                                     cbor_string_handle(k),
-                                                     cbor_string_length(k)) < 0,
+        CLAVE_ENSURE(i == 0 ||
+                         clave__canon_text_cmp((const uint8_t *)b->refs[i - 1].name,
+                                               strlen(b->refs[i - 1].name), cbor_string_handle(k),
+                                               cbor_string_length(k)) < 0,
                      CLAVE_ERR_FORMAT, "receipt.reference: keys not in canonical order");
         b->refs[i].name = strndup((const char *)cbor_string_handle(k), cbor_string_length(k));
         b->refs[i].value = malloc(cbor_bytestring_length(v));

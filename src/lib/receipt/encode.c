@@ -123,8 +123,7 @@ static clave_status put_evidence(struct clave_writer *w, const struct receipt_bo
         CLAVE_CHECK(clave__canon_bytes(w, b->endorsement, b->endorsement_len));
     }
     CLAVE_CHECK(clave__canon_key(&m, "runtime_data"));
-    CLAVE_CHECK(
-        clave__canon_bytes(w, (const uint8_t *)b->runtime_data, b->runtime_data_len));
+    CLAVE_CHECK(clave__canon_bytes(w, (const uint8_t *)b->runtime_data, b->runtime_data_len));
     CLAVE_CHECK(clave__canon_map_end(&m));
     st = CLAVE_OK;
 done:

@@ -61,8 +61,8 @@ static clave_status frame_encode(const uint8_t *payload, size_t payload_len, con
     CLAVE_CHECK(put_bstr(&w, CLAVE_CBOR_MAJOR_BYTES, PROTECTED, sizeof(PROTECTED)));
     CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, proof != NULL ? 1 : 0));
     if (proof != NULL) {
-        CLAVE_CHECK(put_bstr(&w, CLAVE_CBOR_MAJOR_TEXT, RECEIPT_PROOF_LABEL,
-                             strlen(RECEIPT_PROOF_LABEL)));
+        CLAVE_CHECK(
+            put_bstr(&w, CLAVE_CBOR_MAJOR_TEXT, RECEIPT_PROOF_LABEL, strlen(RECEIPT_PROOF_LABEL)));
         CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, 2));
         CLAVE_CHECK(put_bstr(&w, CLAVE_CBOR_MAJOR_TEXT, "sth", 3));
         CLAVE_CHECK(put_bstr(&w, CLAVE_CBOR_MAJOR_TEXT, sth, sth_len));
@@ -172,8 +172,8 @@ clave_status clave_receipt_payload_hash(const uint8_t *receipt, size_t len,
     struct receipt_frame f;
     memset(out, 0, CLAVE_RECEIPT_SHA256_LEN);
     CLAVE_CHECK(clave__receipt_frame_parse(receipt, len, &f));
-    CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA256, f.payload, f.payload_len, out,
-                           CLAVE_RECEIPT_SHA256_LEN));
+    CLAVE_CHECK(
+        clave_hash(CLAVE_HASH_SHA256, f.payload, f.payload_len, out, CLAVE_RECEIPT_SHA256_LEN));
     st = CLAVE_OK;
 done:
     clave__receipt_frame_clear(&f);
@@ -195,8 +195,8 @@ static clave_status canonical_path(json_t *doc, json_t **out)
         size_t n = 0;
         const json_t *item = json_array_get(path, i);
         CLAVE_ENSURE(json_is_string(item), CLAVE_ERR_JSON, "proof.audit_path[%zu]: not text", i);
-        CLAVE_CHECK(clave_hex_decode(json_string_value(item), json_string_length(item), h,
-                                     sizeof(h), &n));
+        CLAVE_CHECK(
+            clave_hex_decode(json_string_value(item), json_string_length(item), h, sizeof(h), &n));
         CLAVE_ENSURE(n == sizeof(h), CLAVE_ERR_FORMAT, "proof.audit_path[%zu]: not a hash", i);
         CLAVE_CHECK(clave_hex_encode(h, sizeof(h), hex, sizeof(hex)));
         CLAVE_ENSURE(json_array_append_new(arr, json_string(hex)) == 0, CLAVE_ERR_NOMEM,
@@ -267,10 +267,11 @@ static clave_status proof_is_canonical(const struct receipt_frame *f)
     clave_status st = CLAVE_ERR_INTERNAL;
     char *proof = NULL;
     char *sth = NULL;
-    CLAVE_CHECK_CTX(canonical_proof(f->proof_json, f->proof_len, f->sth_json, f->sth_len, &proof,
-                                    &sth),
-                    "receipt: ledger proof: ");
-    CLAVE_ENSURE(strlen(proof) == f->proof_len && clave_ct_equal(proof, f->proof_json, f->proof_len) &&
+    CLAVE_CHECK_CTX(
+        canonical_proof(f->proof_json, f->proof_len, f->sth_json, f->sth_len, &proof, &sth),
+        "receipt: ledger proof: ");
+    CLAVE_ENSURE(strlen(proof) == f->proof_len &&
+                     clave_ct_equal(proof, f->proof_json, f->proof_len) &&
                      strlen(sth) == f->sth_len && clave_ct_equal(sth, f->sth_json, f->sth_len),
                  CLAVE_ERR_FORMAT, "receipt: ledger proof is not in canonical form");
     st = CLAVE_OK;

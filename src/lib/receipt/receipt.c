@@ -16,9 +16,9 @@
 
 /* Claims that carry workload reference values, whichever the format has. */
 static const char *const REFERENCE_CLAIMS[] = {
-    "measurement", "snp.host_data", "nitro.pcr0", "nitro.pcr1",    "nitro.pcr2",   "nitro.pcr8",
-    "tdx.mrtd",    "tdx.rtmr0",     "tdx.rtmr1",  "tdx.rtmr2",     "tdx.rtmr3",    "sgx.mrenclave",
-    "sgx.mrsigner"};
+    "measurement", "snp.host_data", "nitro.pcr0",  "nitro.pcr1", "nitro.pcr2",
+    "nitro.pcr8",  "tdx.mrtd",      "tdx.rtmr0",   "tdx.rtmr1",  "tdx.rtmr2",
+    "tdx.rtmr3",   "sgx.mrenclave", "sgx.mrsigner"};
 _Static_assert(sizeof(REFERENCE_CLAIMS) / sizeof(REFERENCE_CLAIMS[0]) <=
                    CLAVE_RECEIPT_MAX_REFERENCES,
                "reference claims fit a receipt");

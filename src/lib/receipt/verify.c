@@ -30,8 +30,8 @@ clave_status clave__receipt_check(struct verify_state *s, const char *name, bool
 clave_status clave__receipt_check_error(struct verify_state *s, const char *name, const char *what)
 {
     struct clave_error_info e = clave_error_last();
-    return clave__receipt_check(s, name, false, "%s%s (%s)", what,
-                                e.detail != NULL ? e.detail : "", clave_status_str(e.status));
+    return clave__receipt_check(s, name, false, "%s%s (%s)", what, e.detail != NULL ? e.detail : "",
+                                clave_status_str(e.status));
 }
 
 static clave_status check_signature(struct verify_state *s)
@@ -51,8 +51,8 @@ static clave_status check_signature(struct verify_state *s)
         st = CLAVE_OK;
         goto done;
     }
-    CLAVE_CHECK(clave__receipt_check(s, "receipt.tee_key", true,
-                                     "P-256 tee-pubkey from the runtime data"));
+    CLAVE_CHECK(
+        clave__receipt_check(s, "receipt.tee_key", true, "P-256 tee-pubkey from the runtime data"));
     if (clave__cose_sign1_verify_pkey(s->msg, s->len, key, &opts, &msg) != CLAVE_OK) {
         CLAVE_CHECK(clave__receipt_check(s, "receipt.signature", false,
                                          "ES256 signature does not verify under the TEE key"));
@@ -145,8 +145,8 @@ static clave_status check_attestation(struct verify_state *s)
         size_t n = clave_attest_report_check_count(s->evidence_report);
         CLAVE_CHECK(clave__receipt_check(s, "evidence.attestation", true,
                                          "%zu checks passed at issued_at", n));
-        s->has_claims = clave_kbs_claims_from_report(s->evidence_report, ev, ev_len,
-                                                     &s->claims) == CLAVE_OK;
+        s->has_claims =
+            clave_kbs_claims_from_report(s->evidence_report, ev, ev_len, &s->claims) == CLAVE_OK;
     } else {
         CLAVE_CHECK(clave_attest_report_first_failure(s->evidence_report, &first));
         CLAVE_CHECK(clave__receipt_check(s, "evidence.attestation", false, "%s: %s", first.name,
@@ -231,9 +231,10 @@ static clave_status receipt_claims(struct verify_state *s)
                                          CLAVE_RECEIPT_CONTRACT_ID_LEN));
     CLAVE_CHECK(clave_attest_claim_bytes(s->report, "receipt.hash", clave_receipt_hash(s->receipt),
                                          CLAVE_RECEIPT_SHA256_LEN));
+    CLAVE_CHECK(clave_attest_claim_int(s->report, "receipt.issued_at",
+                                       clave_receipt_issued_at(s->receipt)));
     CLAVE_CHECK(
-        clave_attest_claim_int(s->report, "receipt.issued_at", clave_receipt_issued_at(s->receipt)));
-    CLAVE_CHECK(clave_attest_claim_string(s->report, "receipt.kind", clave_receipt_kind(s->receipt)));
+        clave_attest_claim_string(s->report, "receipt.kind", clave_receipt_kind(s->receipt)));
     st = CLAVE_OK;
 done:
     return st;

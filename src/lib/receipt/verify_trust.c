@@ -60,7 +60,8 @@ static bool snp_matches(const struct clave_contract_workload *w, const struct cl
 }
 
 /* Why the evidence does not fit the contract's workloads, or NULL if it does. */
-static const char *workload_problem(const struct clave_contract *c, const struct clave_kbs_claims *k)
+static const char *workload_problem(const struct clave_contract *c,
+                                    const struct clave_kbs_claims *k)
 {
     enum clave_tee_type tee;
     bool any_type = false;
@@ -163,8 +164,7 @@ clave_status clave__receipt_verify_contract(struct verify_state *s)
     } else {
         const char *why = workload_problem(s->contract, &s->claims);
         CLAVE_CHECK(clave__receipt_check(s, "contract.workload", why == NULL, "%s",
-                                         why == NULL ? "a workload of the contract matches"
-                                                     : why));
+                                         why == NULL ? "a workload of the contract matches" : why));
     }
     CLAVE_CHECK(check_datasets(s));
     st = CLAVE_OK;
@@ -270,9 +270,8 @@ static const char *party_problem(const struct clave_contract *c, const struct cl
     uint64_t delta = 0;
     for (size_t i = 0; i < clave_receipt_debit_count(r); i++) {
         struct clave_receipt_debit d = clave_receipt_debit(r, i);
-        if (strcmp(d.party, party) == 0 &&
-            (__builtin_add_overflow(eps, d.epsilon_micro, &eps) ||
-             __builtin_add_overflow(delta, d.delta_pico, &delta))) {
+        if (strcmp(d.party, party) == 0 && (__builtin_add_overflow(eps, d.epsilon_micro, &eps) ||
+                                            __builtin_add_overflow(delta, d.delta_pico, &delta))) {
             return "debits overflow";
         }
     }
@@ -397,12 +396,11 @@ clave_status clave__receipt_verify_ledger(struct verify_state *s)
         CLAVE_CHECK(clave__receipt_check_error(s, "ledger.inclusion", ""));
         NOT_CHECKED(s, "ledger.entry", "the entry is not included");
     }
-    CLAVE_CHECK(clave__receipt_check(s, "ledger.inclusion", true,
-                                     "the entry is in the signed tree"));
+    CLAVE_CHECK(
+        clave__receipt_check(s, "ledger.inclusion", true, "the entry is in the signed tree"));
     const char *why = entry_problem(s->receipt, proof);
     CLAVE_CHECK(clave__receipt_check(s, "ledger.entry", why == NULL, "%s",
-                                     why == NULL ? "runner.result entry names this receipt"
-                                                 : why));
+                                     why == NULL ? "runner.result entry names this receipt" : why));
     st = CLAVE_OK;
 done:
     return st;

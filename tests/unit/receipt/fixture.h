@@ -45,17 +45,17 @@ struct fixture {
 
 /* What a test may change in the receipt it builds. */
 struct variant {
-    uint8_t measurement;                        /* 0: FIX_MEASUREMENT */
-    const uint8_t *contract_id;                 /* NULL: the fixture's */
-    const uint8_t *evidence_contract_id;        /* bound by the evidence; NULL: contract_id */
-    const char *dataset_id;                     /* NULL: "d1" */
-    uint8_t dataset_hash;                       /* 0: FIX_DATASET_HASH */
-    uint64_t debit_epsilon;                     /* 0: 250000 */
-    const char *runtime_data;                   /* NULL: the fixture's */
-    const struct clave_pkey *ear_key;           /* NULL: the fixture's */
-    bool no_proof;                              /* leave the ledger proof off */
-    const char *entry_type;                     /* NULL: runner.result */
-    bool entry_other_receipt;                   /* the entry names another payload hash */
+    uint8_t measurement;                 /* 0: FIX_MEASUREMENT */
+    const uint8_t *contract_id;          /* NULL: the fixture's */
+    const uint8_t *evidence_contract_id; /* bound by the evidence; NULL: contract_id */
+    const char *dataset_id;              /* NULL: "d1" */
+    uint8_t dataset_hash;                /* 0: FIX_DATASET_HASH */
+    uint64_t debit_epsilon;              /* 0: 250000 */
+    const char *runtime_data;            /* NULL: the fixture's */
+    const struct clave_pkey *ear_key;    /* NULL: the fixture's */
+    bool no_proof;                       /* leave the ledger proof off */
+    const char *entry_type;              /* NULL: runner.result */
+    bool entry_other_receipt;            /* the entry names another payload hash */
 };
 
 static struct clave_pkey *pub_of(const struct clave_pkey *k)
@@ -207,8 +207,8 @@ static uint8_t *fixture_evidence(struct fixture *f, const struct variant *v, con
     struct clave_attest_report *r = NULL;
     struct clave_attest_options o;
     const uint8_t *cid = v->evidence_contract_id != NULL ? v->evidence_contract_id
-                         : v->contract_id != NULL    ? v->contract_id
-                                                     : clave_contract_id(f->contract);
+                         : v->contract_id != NULL        ? v->contract_id
+                                                         : clave_contract_id(f->contract);
     T_OK(clave_hash(CLAVE_HASH_SHA384, (const uint8_t *)f->runtime_data, strlen(f->runtime_data),
                     report_data, 48));
     (void)rd;

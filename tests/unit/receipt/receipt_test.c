@@ -44,11 +44,11 @@ static void test_valid(void **state)
         fail_msg("receipt does not verify: %s", json);
     }
     static const char *const NAMES[] = {
-        "receipt.format",    "receipt.tee_key",   "receipt.signature", "evidence.digest",
+        "receipt.format",       "receipt.tee_key",  "receipt.signature",  "evidence.digest",
         "evidence.attestation", "evidence.binding", "evidence.reference", "contract.bundle",
-        "contract.id",       "contract.active",   "contract.workload", "contract.datasets",
-        "ear.signature",     "ear.status",        "dp.debits",         "ledger.proof",
-        "ledger.sth",        "ledger.inclusion",  "ledger.entry",      "output.counts"};
+        "contract.id",          "contract.active",  "contract.workload",  "contract.datasets",
+        "ear.signature",        "ear.status",       "dp.debits",          "ledger.proof",
+        "ledger.sth",           "ledger.inclusion", "ledger.entry",       "output.counts"};
     assert_int_equal(clave_attest_report_check_count(rep), sizeof(NAMES) / sizeof(NAMES[0]));
     for (size_t i = 0; i < sizeof(NAMES) / sizeof(NAMES[0]); i++) {
         struct clave_attest_check k;
@@ -144,7 +144,8 @@ static void test_tamper_runtime_data(void **state)
     struct fixture *f = *state;
     char *pub = NULL;
     T_OK(clave_jwk_export_public(f->tee_key, &pub));
-    json_t *rt = json_pack("{s:s,s:o}", "nonce", "b3RoZXI=", "tee-pubkey", json_loads(pub, 0, NULL));
+    json_t *rt =
+        json_pack("{s:s,s:o}", "nonce", "b3RoZXI=", "tee-pubkey", json_loads(pub, 0, NULL));
     char *rd = json_dumps(rt, JSON_COMPACT | JSON_SORT_KEYS);
     struct variant v = {.runtime_data = rd};
     expect_first(f, &v, NULL, "evidence.binding");
@@ -259,8 +260,9 @@ static void test_tamper_proof(void **state)
     json_t *pj = json_loads(proof, 0, NULL);
     json_t *path = json_object_get(pj, "audit_path");
     assert_true(json_array_size(path) > 0);
-    json_array_set_new(path, 0, json_string("0000000000000000000000000000000000000000000000000000"
-                                            "000000000000"));
+    json_array_set_new(path, 0,
+                       json_string("0000000000000000000000000000000000000000000000000000"
+                                   "000000000000"));
     char *bad_proof = json_dumps(pj, JSON_COMPACT);
     T_OK(clave_receipt_attach_proof(r, len, bad_proof, strlen(bad_proof), sth_json,
                                     strlen(sth_json), &out, &out_len));
@@ -270,10 +272,11 @@ static void test_tamper_proof(void **state)
     bad = sth;
     bad.tree_size++;
     free(sth_json);
-    T_OK(clave_ledger_sth_sign(f->ledger_key, bad.tree_size, bad.timestamp_ms, bad.root_hash, &bad));
+    T_OK(
+        clave_ledger_sth_sign(f->ledger_key, bad.tree_size, bad.timestamp_ms, bad.root_hash, &bad));
     T_OK(clave_ledger_sth_to_json(&bad, &sth_json));
-    T_ERR(clave_receipt_attach_proof(r, len, proof, strlen(proof), sth_json, strlen(sth_json),
-                                     &out, &out_len),
+    T_ERR(clave_receipt_attach_proof(r, len, proof, strlen(proof), sth_json, strlen(sth_json), &out,
+                                     &out_len),
           CLAVE_ERR_FORMAT);
     free(bad_proof);
     json_decref(pj);
@@ -418,11 +421,11 @@ static void test_encrypt_output(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),         cmocka_unit_test(test_parse_accessors),
-        cmocka_unit_test(test_tamper_fields), cmocka_unit_test(test_tamper_runtime_data),
-        cmocka_unit_test(test_tamper_trust),  cmocka_unit_test(test_revoked),
-        cmocka_unit_test(test_tamper_proof),  cmocka_unit_test(test_tamper_bytes),
-        cmocka_unit_test(test_truncation),    cmocka_unit_test(test_sign_errors),
+        cmocka_unit_test(test_valid),          cmocka_unit_test(test_parse_accessors),
+        cmocka_unit_test(test_tamper_fields),  cmocka_unit_test(test_tamper_runtime_data),
+        cmocka_unit_test(test_tamper_trust),   cmocka_unit_test(test_revoked),
+        cmocka_unit_test(test_tamper_proof),   cmocka_unit_test(test_tamper_bytes),
+        cmocka_unit_test(test_truncation),     cmocka_unit_test(test_sign_errors),
         cmocka_unit_test(test_encrypt_output),
     };
     return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
