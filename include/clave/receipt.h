@@ -112,7 +112,7 @@ CLAVE_API void clave_receipt_builder_free(struct clave_receipt_builder *b);
 /** The contract id (SHA-256 of the contract document, CLAVE_RECEIPT_CONTRACT_ID_LEN bytes). */
 CLAVE_API CLAVE_MUST_USE clave_status clave_receipt_builder_set_contract(
     struct clave_receipt_builder *b, const uint8_t id[CLAVE_RECEIPT_CONTRACT_ID_LEN]);
-/** The computation kind as the runner ran it: "query", "train" or "infer". */
+/** The computation kind as the runner ran it: "query", "train" or "infer" (else CLAVE_ERR_ARG). */
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_receipt_builder_set_kind(struct clave_receipt_builder *b, const char *kind);
 /**

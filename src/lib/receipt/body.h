@@ -104,6 +104,9 @@ void clave__receipt_body_clear(struct receipt_body *b);
 /* Text rules for names: 1..CLAVE_RECEIPT_NAME_MAX bytes of UTF-8 without control characters. */
 bool clave__receipt_name_ok(const char *s, size_t len);
 
+/* "query", "train" or "infer". */
+bool clave__receipt_kind_ok(const char *kind);
+
 /* Reference values of `format` evidence from a report's claims, in canonical name order. */
 clave_status clave__receipt_refs_from_report(const struct clave_attest_report *report,
                                              struct receipt_reference **refs, size_t *count)

@@ -64,6 +64,11 @@ bool clave__receipt_name_ok(const char *s, size_t len)
     return true;
 }
 
+bool clave__receipt_kind_ok(const char *kind)
+{
+    return strcmp(kind, "query") == 0 || strcmp(kind, "train") == 0 || strcmp(kind, "infer") == 0;
+}
+
 /* A checked copy of a name into `*dst` (replacing what was there). */
 static clave_status set_name(char **dst, const char *s, const char *what)
 {
@@ -160,7 +165,10 @@ clave_status clave_receipt_builder_set_contract(struct clave_receipt_builder *b,
 
 clave_status clave_receipt_builder_set_kind(struct clave_receipt_builder *b, const char *kind)
 {
-    return b == NULL ? CLAVE_ERR_ARG : set_name(&b->body.kind, kind, "kind");
+    if (b == NULL || kind == NULL || !clave__receipt_kind_ok(kind)) {
+        return CLAVE_ERR_ARG;
+    }
+    return set_name(&b->body.kind, kind, "kind");
 }
 
 clave_status clave_receipt_builder_set_evidence(struct clave_receipt_builder *b, const char *format,

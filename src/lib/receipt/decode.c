@@ -293,6 +293,8 @@ static clave_status get_all(const cbor_item_t *root, struct receipt_body *b)
     CLAVE_CHECK(get_fixed(root, "contract", "receipt", b->contract, 32));
     b->has_contract = true;
     CLAVE_CHECK(get_text(root, "kind", "receipt", true, CLAVE_RECEIPT_NAME_MAX, &b->kind));
+    CLAVE_ENSURE(clave__receipt_kind_ok(b->kind), CLAVE_ERR_FORMAT,
+                 "receipt.kind: not query, train or infer");
     CLAVE_CHECK(get_datasets(root, b));
     CLAVE_CHECK(get_evidence(root, b));
     CLAVE_CHECK(get_refs(root, b));

@@ -193,7 +193,9 @@ static const char *ear_problem(const json_t *doc, const char *tee, int64_t issue
     if (sub == NULL) {
         return "the EAR has no submod for the evidence's TEE";
     }
-    if (!json_is_integer(iat) || json_integer_value(iat) > issued_at + EAR_SKEW_SECONDS) {
+    /* issued_at >= 0, so the difference cannot overflow */
+    if (!json_is_integer(iat) || (json_integer_value(iat) > issued_at &&
+                                  json_integer_value(iat) - issued_at > EAR_SKEW_SECONDS)) {
         return "the EAR was issued after the receipt";
     }
     const char *status = json_string_value(json_object_get(sub, "ear.status"));

@@ -357,11 +357,17 @@ static void test_sign_errors(void **state)
     T_ERR(clave_receipt_sign(b, f->tee_key, &out, &len), CLAVE_ERR_FORMAT);
     T_ERR(clave_receipt_builder_set_kind(b, ""), CLAVE_ERR_ARG);
     T_ERR(clave_receipt_builder_set_kind(b, "a\nb"), CLAVE_ERR_ARG);
+    T_ERR(clave_receipt_builder_set_kind(b, "fl"), CLAVE_ERR_ARG);
+    T_ERR(clave_receipt_builder_set_ear(b, ""), CLAVE_ERR_ARG);
+    T_ERR(clave_receipt_builder_set_issued_at(b, -1), CLAVE_ERR_ARG);
     uint8_t h[32] = {0};
     for (size_t i = 0; i < CLAVE_RECEIPT_MAX_OUTPUTS; i++) {
         T_OK(clave_receipt_builder_add_output(b, "o", h, "text/plain"));
     }
     T_ERR(clave_receipt_builder_add_output(b, "o", h, "text/plain"), CLAVE_ERR_LIMIT);
+    T_ERR(clave_receipt_builder_add_dataset(b, "d\x01", h), CLAVE_ERR_ARG);
+    T_ERR(clave_receipt_builder_add_debit(b, "1", "a", "", 1, 0), CLAVE_ERR_ARG);
+    T_ERR(clave_receipt_builder_add_dp(b, "o", NULL, 1, 0), CLAVE_ERR_ARG);
     clave_receipt_builder_free(b);
 }
 
