@@ -132,7 +132,8 @@ static clave_status get_datasets(const cbor_item_t *map, struct receipt_body *b)
     CLAVE_CHECK(get_array(map, "datasets", 1, CLAVE_RECEIPT_MAX_DATASETS, &items, &n));
     b->datasets = calloc(n, sizeof(*b->datasets));
     CLAVE_ENSURE_ALLOC(b->datasets);
-    for (size_t i = 0; i < n; i++, b->dataset_count++) {
+    for (size_t i = 0; i < n; i++) {
+        b->dataset_count = i + 1; /* zeroed slot: clear() frees what was read */
         (void)snprintf(where, sizeof(where), "receipt.datasets[%zu]", i);
         CLAVE_CHECK(expect_map(items[i], 2, where));
         CLAVE_CHECK(
@@ -153,7 +154,8 @@ static clave_status get_outputs(const cbor_item_t *map, struct receipt_body *b)
     CLAVE_CHECK(get_array(map, "outputs", 1, CLAVE_RECEIPT_MAX_OUTPUTS, &items, &n));
     b->outputs = calloc(n, sizeof(*b->outputs));
     CLAVE_ENSURE_ALLOC(b->outputs);
-    for (size_t i = 0; i < n; i++, b->output_count++) {
+    for (size_t i = 0; i < n; i++) {
+        b->output_count = i + 1; /* zeroed slot: clear() frees what was read */
         struct receipt_output *o = &b->outputs[i];
         (void)snprintf(where, sizeof(where), "receipt.outputs[%zu]", i);
         CLAVE_CHECK(expect_map(items[i], 3, where));
@@ -176,7 +178,8 @@ static clave_status get_dp(const cbor_item_t *map, struct receipt_body *b)
     CLAVE_CHECK(get_array(map, "dp", 0, CLAVE_RECEIPT_MAX_DP, &items, &n));
     b->dp = calloc(n + 1, sizeof(*b->dp));
     CLAVE_ENSURE_ALLOC(b->dp);
-    for (size_t i = 0; i < n; i++, b->dp_count++) {
+    for (size_t i = 0; i < n; i++) {
+        b->dp_count = i + 1; /* zeroed slot: clear() frees what was read */
         struct receipt_dp *d = &b->dp[i];
         (void)snprintf(where, sizeof(where), "receipt.dp[%zu]", i);
         CLAVE_CHECK(expect_map(items[i], 4, where));
@@ -200,7 +203,8 @@ static clave_status get_debits(const cbor_item_t *map, struct receipt_body *b)
     CLAVE_CHECK(get_array(map, "debits", 0, CLAVE_RECEIPT_MAX_DEBITS, &items, &n));
     b->debits = calloc(n + 1, sizeof(*b->debits));
     CLAVE_ENSURE_ALLOC(b->debits);
-    for (size_t i = 0; i < n; i++, b->debit_count++) {
+    for (size_t i = 0; i < n; i++) {
+        b->debit_count = i + 1; /* zeroed slot: clear() frees what was read */
         struct receipt_debit *d = &b->debits[i];
         (void)snprintf(where, sizeof(where), "receipt.debits[%zu]", i);
         CLAVE_CHECK(expect_map(items[i], 5, where));
@@ -253,7 +257,8 @@ static clave_status get_refs(const cbor_item_t *map, struct receipt_body *b)
     b->refs = calloc(n + 1, sizeof(*b->refs));
     CLAVE_ENSURE_ALLOC(b->refs);
     const struct cbor_pair *pairs = cbor_map_handle(refs);
-    for (size_t i = 0; i < n; i++, b->ref_count++) {
+    for (size_t i = 0; i < n; i++) {
+        b->ref_count = i + 1; /* zeroed slot: clear() frees what was read */
         const cbor_item_t *k = pairs[i].key;
         const cbor_item_t *v = pairs[i].value;
         CLAVE_ENSURE(
