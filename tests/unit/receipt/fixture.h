@@ -141,7 +141,7 @@ static void fixture_ledger(struct fixture *f)
 static int fixture_setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    char policy[2048];
+    char policy[4096];
     char vcek[1200];
     f->dir = t_tempdir();
     f->now = (int64_t)time(NULL);
@@ -161,8 +161,9 @@ static int fixture_setup(void **state)
     free(leaf);
     free(ask);
     (void)snprintf(policy, sizeof(policy),
-                   "{\"version\":1,\"tees\":{\"sim-snp\":{\"trusted_roots\":[\"%s/root.pem\"]}}}",
-                   f->pki);
+                   "{\"version\":1,\"tees\":{\"sim-snp\":{\"trusted_roots\":[\"%s/root.pem\"]},"
+                   "\"sim-nitro\":{\"trusted_roots\":[\"%s/root.pem\"]}}}",
+                   f->pki, f->pki);
     T_OK(clave_attest_policy_parse(policy, strlen(policy), NULL, &f->policy));
     T_OK(clave_pkey_generate(CLAVE_PKEY_ED25519, &f->party_key));
     f->contract = fixture_contract(f, FIX_MEASUREMENT);
