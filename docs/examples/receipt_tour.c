@@ -106,22 +106,16 @@ static struct clave_contract *make_contract(const struct clave_pkey *party, cons
 static uint8_t *attest(const char *dir, const uint8_t *contract_id, struct clave_jwk **tee,
                        char **runtime_data, size_t *ev_len)
 {
-    char *pub = NULL;
     uint8_t rd[64];
     uint8_t m[48];
     uint8_t *ev = NULL;
     char sim[4096];
     check("tee key", clave_jwk_generate(CLAVE_JWK_EC_P256, tee));
-    check("tee pub", clave_jwk_export_public(*tee, &pub));
-    json_t *rt =
-        json_pack("{s:s,s:o}", "nonce", "Y2hhbGxlbmdl", "tee-pubkey", json_loads(pub, 0, NULL));
-    *runtime_data = json_dumps(rt, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(rt);
-    free(pub);
+    /* {"nonce","tee-pubkey"} as the broker hashes it; the nonce is the broker's challenge */
+    check("runtime data", clave_receipt_runtime_data_new("Y2hhbGxlbmdl", *tee, runtime_data));
     /* report data = SHA-384(runtime data) || contract id[0..16] */
-    check("hash", clave_hash(CLAVE_HASH_SHA384, (const uint8_t *)*runtime_data,
-                             strlen(*runtime_data), rd, 48));
-    memcpy(rd + 48, contract_id, 16);
+    check("report data",
+          clave_receipt_report_data(*runtime_data, strlen(*runtime_data), contract_id, rd));
     memset(m, 0xaa, sizeof(m));
     (void)snprintf(sim, sizeof(sim), "%s/sim", dir);
     check("sim init", clave_attest_sim_init(sim));

@@ -95,6 +95,28 @@ struct clave_receipt_reference {
     size_t len;
 };
 
+/* ---- The runtime-data binding (the runner, before it attests) ---- */
+
+/**
+ * The KBS runtime data for `nonce` (the broker's challenge, NUL-terminated) and the public half
+ * of `tee_key` (borrowed): {"nonce": N, "tee-pubkey": JWK} with sorted keys and no whitespace,
+ * exactly the text the broker hashes and the receipt must carry. `*out` is NUL-terminated;
+ * caller frees with free().
+ * @return CLAVE_OK, CLAVE_ERR_ARG, CLAVE_ERR_KEY (an "oct" key), CLAVE_ERR_NOMEM
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_receipt_runtime_data_new(const char *nonce, const struct clave_jwk *tee_key, char **out);
+
+/**
+ * The 64 bytes of report data a runner's evidence must carry: SHA-384 of the runtime data
+ * (`len` bytes, borrowed) followed by the first CLAVE_RECEIPT_BINDING_PREFIX_LEN bytes of the
+ * contract id. What evidence.binding checks.
+ * @return CLAVE_OK, CLAVE_ERR_ARG
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_receipt_report_data(
+    const char *runtime_data, size_t len, const uint8_t contract_id[CLAVE_RECEIPT_CONTRACT_ID_LEN],
+    uint8_t out[64]);
+
 /* ---- Building and signing (the runner) ---- */
 
 struct clave_receipt_builder;

@@ -171,8 +171,7 @@ static clave_status check_binding(struct verify_state *s)
         st = CLAVE_OK;
         goto done;
     }
-    CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA384, (const uint8_t *)rd, rd_len, want, 48));
-    memcpy(want + 48, clave_receipt_contract_id(s->receipt), CLAVE_RECEIPT_BINDING_PREFIX_LEN);
+    CLAVE_CHECK(clave_receipt_report_data(rd, rd_len, clave_receipt_contract_id(s->receipt), want));
     bool ok = clave_attest_report_find_claim(s->evidence_report, "report_data", &c) == CLAVE_OK &&
               c.type == CLAVE_CLAIM_BYTES && c.len == sizeof(want) &&
               clave_ct_equal(c.bytes, want, sizeof(want));

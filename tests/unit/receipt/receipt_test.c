@@ -339,6 +339,32 @@ static void test_truncation(void **state)
     free(r);
 }
 
+/* The binding helpers give what the broker hashes and what evidence.binding expects. */
+static void test_binding(void **state)
+{
+    struct fixture *f = *state;
+    char *rd = NULL;
+    uint8_t want[64];
+    uint8_t got[64];
+    uint8_t kbs[64];
+    T_OK(clave_receipt_runtime_data_new(FIX_NONCE, f->tee_key, &rd));
+    assert_string_equal(rd, f->runtime_data);
+    T_OK(clave_receipt_report_data(rd, strlen(rd), clave_contract_id(f->contract), got));
+    T_OK(clave_hash(CLAVE_HASH_SHA384, (const uint8_t *)rd, strlen(rd), want, 48));
+    memcpy(want + 48, clave_contract_id(f->contract), 16);
+    assert_memory_equal(got, want, 64);
+    /* the first 48 bytes are the broker's binding (include/clave/kbs.h) */
+    json_t *doc = json_loads(rd, 0, NULL);
+    T_OK(clave_kbs_report_data(FIX_NONCE, json_object_get(doc, "tee-pubkey"), kbs));
+    assert_memory_equal(kbs, got, 48);
+    json_decref(doc);
+    T_ERR(clave_receipt_report_data(rd, 0, clave_contract_id(f->contract), got), CLAVE_ERR_ARG);
+    char *none = NULL;
+    T_ERR(clave_receipt_runtime_data_new(NULL, f->tee_key, &none), CLAVE_ERR_ARG);
+    assert_null(none);
+    free(rd);
+}
+
 static void test_sign_errors(void **state)
 {
     struct fixture *f = *state;
@@ -427,12 +453,12 @@ static void test_encrypt_output(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),          cmocka_unit_test(test_parse_accessors),
-        cmocka_unit_test(test_tamper_fields),  cmocka_unit_test(test_tamper_runtime_data),
-        cmocka_unit_test(test_tamper_trust),   cmocka_unit_test(test_revoked),
-        cmocka_unit_test(test_tamper_proof),   cmocka_unit_test(test_tamper_bytes),
-        cmocka_unit_test(test_truncation),     cmocka_unit_test(test_sign_errors),
-        cmocka_unit_test(test_encrypt_output),
+        cmocka_unit_test(test_valid),         cmocka_unit_test(test_parse_accessors),
+        cmocka_unit_test(test_tamper_fields), cmocka_unit_test(test_tamper_runtime_data),
+        cmocka_unit_test(test_tamper_trust),  cmocka_unit_test(test_revoked),
+        cmocka_unit_test(test_tamper_proof),  cmocka_unit_test(test_tamper_bytes),
+        cmocka_unit_test(test_truncation),    cmocka_unit_test(test_sign_errors),
+        cmocka_unit_test(test_binding),       cmocka_unit_test(test_encrypt_output),
     };
     return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }
