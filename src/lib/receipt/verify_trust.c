@@ -102,7 +102,8 @@ static clave_status check_bundle(struct verify_state *s)
         CLAVE_CHECK(clave__receipt_check_error(s, "contract.bundle", ""));
         NOT_CHECKED(s, "contract.id", "the bundle did not verify");
     }
-    CLAVE_CHECK(clave__receipt_check(s, "contract.bundle", true, "%zu signatures verified",
+    CLAVE_CHECK(clave__receipt_check(s, "contract.bundle", true,
+                                     "every approval and revocation verifies (%zu signers)",
                                      clave_contract_signer_count(c)));
     bool same = clave_ct_equal(clave_contract_id(c), clave_receipt_contract_id(s->receipt),
                                CLAVE_CONTRACT_ID_LEN);
