@@ -85,5 +85,6 @@ int cli_login(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_token(int argc, char **argv);
 int cli_mpc(int argc, char **argv);
+int cli_result(int argc, char **argv);
 
 #endif

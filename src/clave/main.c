@@ -19,6 +19,7 @@ static const struct cli_command COMMANDS[] = {
     {"server", "prepare a claved data directory (server init)", cli_server},
     {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},
     {"attest", "verify, inspect, simulate and collect TEE attestation evidence", cli_attest},
+    {"result", "verify result receipts offline; encrypt and decrypt results", cli_result},
     {"kbs", "key broker client: attest (sim evidence) and fetch a key; budget debit", cli_kbs},
     {"login", "log in to a claved server (password + TOTP); caches the session", cli_login},
     {"user", "users on the server: add, list, role", cli_user},
