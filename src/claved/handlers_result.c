@@ -1,58 +1,37 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * POST /kbs/v0/result: an attested runner anchors a result receipt in the audit ledger before it
- * hands the result out. Authorised by the EAR token (Authorization: Bearer); the session must be
- * bound to the contract it names when it is bound at all. The entry ("runner.result": contract,
- * receipt = SHA-256 of the receipt payload, outputs, evidence digest) is appended, a tree head is
- * signed, and the answer carries the entry's inclusion proof under that head: the runner puts
- * both into the receipt, which anyone can then check offline (docs/formats/receipt.md).
+ * POST /kbs/v0/result {"receipt": b64url}: an attested runner anchors its signed result receipt
+ * in the audit ledger before it hands the result out. Authorised by the EAR token (Bearer); the
+ * receipt must carry this session's evidence, name an active contract, and that contract must be
+ * the one the session is bound to (if bound). The entry ("runner.result": contract, receipt =
+ * SHA-256 of the receipt payload, outputs, evidence digest) is appended, a tree head is signed,
+ * and the answer carries the entry's inclusion proof under that head; the runner attaches both
+ * to the receipt, which anyone can then check offline (docs/formats/receipt.md).
  */
 #include "handlers.h"
 #include "kbs.h"
 #include "kbs_db.h"
 
+#include <clave/receipt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define OUTPUTS_MAX 64
 #define OUTPUTS_TEXT_MAX 8192
 
-static bool hex64(const char *s)
+/* "name=sha256,name=sha256" of the receipt's outputs. */
+static bool outputs_text(const struct clave_receipt *r, char *out, size_t cap)
 {
-    if (s == NULL || strlen(s) != 64) {
-        return false;
-    }
-    for (const char *p = s; *p != '\0'; p++) {
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* "name=sha256,name=sha256" from [{"name","sha256"}], validated; false after a 400. */
-static bool outputs_text(struct claved_ctx *ctx, char *out, size_t cap)
-{
-    json_t *a = json_object_get(ctx->body, "outputs");
     size_t used = 0;
     out[0] = '\0';
-    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > OUTPUTS_MAX) {
-        claved_error(ctx, 400, "invalid_field", "body.outputs: 1..64 {name, sha256} objects");
-        return false;
-    }
-    for (size_t i = 0; i < json_array_size(a); i++) {
-        json_t *o = json_array_get(a, i);
-        const char *name = json_string_value(json_object_get(o, "name"));
-        const char *sha = json_string_value(json_object_get(o, "sha256"));
-        if (name == NULL || !claved_valid_name(name) || !hex64(sha)) {
-            claved_error(ctx, 400, "invalid_field",
-                         "body.outputs[]: name [A-Za-z0-9._@-]{1,64}, sha256 64 lower-case hex");
+    for (size_t i = 0; i < clave_receipt_output_count(r); i++) {
+        struct clave_receipt_output o = clave_receipt_output(r, i);
+        char hex[65];
+        if (clave_hex_encode(o.sha256, 32, hex, sizeof(hex)) != CLAVE_OK) {
             return false;
         }
-        int n = snprintf(out + used, cap - used, "%s%s=%s", i > 0 ? "," : "", name, sha);
+        int n = snprintf(out + used, cap - used, "%s%s=%s", i > 0 ? "," : "", o.name, hex);
         if (n < 0 || (size_t)n >= cap - used) {
-            claved_error(ctx, 400, "invalid_field", "body.outputs: too long");
             return false;
         }
         used += (size_t)n;
@@ -101,23 +80,55 @@ static void anchor(struct claved_ctx *ctx, const struct claved_kbs_session *s, c
     free(sth_text);
 }
 
+/* The receipt must be this session's: same evidence, same (bound) contract, still active. */
+static bool acceptable(struct claved_ctx *ctx, const struct claved_kbs_session *s,
+                       const struct clave_receipt *r, const struct clave_contract *c, char *reason,
+                       size_t cap)
+{
+    struct clave_contract_verdict v;
+    clave_contract_status(c, (uint64_t)ctx->now, &v);
+    if (v.state != CLAVE_CONTRACT_ACTIVE) {
+        snprintf(reason, cap, "contract: %s (%.120s)", clave_contract_state_name(v.state),
+                 v.reason);
+        return false;
+    }
+    if (s->claims.has_contract_binding &&
+        !clave_ct_equal(s->claims.contract_binding, clave_contract_id(c), CLAVE_KBS_BINDING_LEN)) {
+        snprintf(reason, cap, "binding: the workload is bound to another contract");
+        return false;
+    }
+    if (!clave_ct_equal(clave_receipt_evidence_sha256(r), s->claims.evidence_sha256, 32)) {
+        snprintf(reason, cap, "receipt: its evidence is not this session's");
+        return false;
+    }
+    return true;
+}
+
 void claved_h_kbs_result(struct claved_ctx *ctx)
 {
     struct claved_kbs_session s;
     struct clave_contract *c = NULL;
-    const char *contract = NULL;
-    const char *receipt = NULL;
+    struct clave_receipt *r = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char contract[65];
+    char receipt[65];
     char outputs[OUTPUTS_TEXT_MAX];
+    char reason[CLAVE_KBS_REASON_MAX];
     if (!claved_kbs_token_session(ctx, &s)) {
         return;
     }
-    if (!claved_body_string(ctx, "contract", true, 64, &contract) ||
-        !claved_body_string(ctx, "receipt", true, 64, &receipt) ||
-        !outputs_text(ctx, outputs, sizeof(outputs))) {
+    if (clave_json_get_b64url(ctx->body, "body", "receipt", true, CLAVE_RECEIPT_MAX_LEN, &bytes,
+                              &len) != CLAVE_OK ||
+        clave_receipt_parse(bytes, len, &r) != CLAVE_OK) {
+        claved_error(ctx, 400, "invalid_field", clave_error_last().detail);
         goto done;
     }
-    if (!hex64(contract) || !hex64(receipt)) {
-        claved_error(ctx, 400, "invalid_field", "body.contract, body.receipt: 64 lower-case hex");
+    if (clave_hex_encode(clave_receipt_contract_id(r), 32, contract, sizeof(contract)) !=
+            CLAVE_OK ||
+        clave_hex_encode(clave_receipt_hash(r), 32, receipt, sizeof(receipt)) != CLAVE_OK ||
+        !outputs_text(r, outputs, sizeof(outputs))) {
+        claved_error(ctx, 400, "invalid_field", "body.receipt: too many or too long outputs");
         goto done;
     }
     clave_status st = claved_kbs_contract_load(ctx->store, contract, &c);
@@ -125,31 +136,17 @@ void claved_h_kbs_result(struct claved_ctx *ctx)
         claved_store_error(ctx, st);
         goto done;
     }
-    struct clave_contract_verdict v;
-    clave_contract_status(c, (uint64_t)ctx->now, &v);
-    if (v.state != CLAVE_CONTRACT_ACTIVE) {
-        char reason[CLAVE_KBS_REASON_MAX];
-        snprintf(reason, sizeof(reason), "contract: %s (%.120s)", clave_contract_state_name(v.state),
-                 v.reason);
+    if (!acceptable(ctx, &s, r, c, reason, sizeof(reason))) {
         struct clave_log_field f[] = {{"contract", contract}, {"reason", reason}};
         if (claved_audit_or_fail(ctx, "kbs.deny", f, 2)) {
             claved_error(ctx, 403, "policy_denied", reason);
         }
         goto done;
     }
-    if (s.claims.has_contract_binding &&
-        !clave_ct_equal(s.claims.contract_binding, clave_contract_id(c), CLAVE_KBS_BINDING_LEN)) {
-        struct clave_log_field f[] = {{"contract", contract},
-                                      {"reason", "binding: the workload is bound to another "
-                                                 "contract"}};
-        if (claved_audit_or_fail(ctx, "kbs.deny", f, 2)) {
-            claved_error(ctx, 403, "policy_denied",
-                         "binding: the workload is bound to another contract");
-        }
-        goto done;
-    }
     anchor(ctx, &s, contract, receipt, outputs);
 done:
+    clave_receipt_free(r);
+    free(bytes);
     clave_contract_free(c);
     claved_kbs_session_clear(&s);
 }

@@ -97,7 +97,7 @@ static const struct schema SCHEMAS[] = {
     {"kbs_auth", {"version", "tee", "extra-params", NULL}},
     {"kbs_attest", {"runtime-data", "tee-evidence", "init-data", NULL}},
     {"kbs_debit", {"contract", "dataset", "party", "epsilon", "delta", "what", NULL}},
-    {"kbs_result", {"contract", "receipt", "outputs", NULL}},
+    {"kbs_result", {"receipt", NULL}},
 };
 
 const char *const *claved_schema_keys(const char *schema)

@@ -186,8 +186,8 @@ static clave_status evidence(struct runner_broker *b, const struct runner_eviden
 {
     if (src->sim_dir == NULL) {
         const char *format = NULL;
-        clave_status st = clave_attest_collect(rd, CLAVE_KBS_REPORT_DATA_LEN, &format,
-                                               &b->evidence, &b->evidence_len);
+        clave_status st = clave_attest_collect(rd, CLAVE_KBS_REPORT_DATA_LEN, &format, &b->evidence,
+                                               &b->evidence_len);
         if (st == CLAVE_OK && strcmp(format, src->format) != 0) {
             fprintf(stderr, "clave-runner: this TEE gives %s evidence, not %s\n", format,
                     src->format);
@@ -196,8 +196,9 @@ static clave_status evidence(struct runner_broker *b, const struct runner_eviden
         snprintf(b->format, sizeof(b->format), "%s", src->format);
         return st;
     }
-    struct clave_attest_sim_input in = {rd, CLAVE_KBS_REPORT_DATA_LEN, src->measurement,
-                                        src->measurement != NULL ? 48 : 0, NULL, 0, 0};
+    struct clave_attest_sim_input in = {
+        rd, CLAVE_KBS_REPORT_DATA_LEN, src->measurement, src->measurement != NULL ? 48 : 0, NULL, 0,
+        0};
     snprintf(b->format, sizeof(b->format), "%s", src->format);
     return clave_attest_sim_evidence(src->sim_dir, src->format, &in, &b->evidence,
                                      &b->evidence_len);
@@ -307,9 +308,9 @@ clave_status runner_broker_debit(struct runner_broker *b, const char *contract_h
                                  const char *dataset, const char *party, double epsilon,
                                  double delta, const char *what, int64_t *debit_id)
 {
-    json_t *req = json_pack("{s:s,s:s,s:s,s:f,s:f,s:s}", "contract", contract_hex, "dataset",
-                            dataset, "party", party, "epsilon", epsilon, "delta", delta, "what",
-                            what);
+    json_t *req =
+        json_pack("{s:s,s:s,s:s,s:f,s:f,s:s}", "contract", contract_hex, "dataset", dataset,
+                  "party", party, "epsilon", epsilon, "delta", delta, "what", what);
     char *body = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (body == NULL) {

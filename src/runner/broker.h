@@ -14,8 +14,8 @@ struct runner_broker;
 
 /* What attestation produced (owned by the broker; valid until runner_broker_close). */
 struct runner_attestation {
-    const char *token;        /* EAR JWT */
-    const uint8_t *evidence;  /* the evidence sent */
+    const char *token;       /* EAR JWT */
+    const uint8_t *evidence; /* the evidence sent */
     size_t evidence_len;
     const char *format;       /* "snp", "nitro", ... */
     const char *runtime_data; /* the runtime-data JSON {nonce, tee-pubkey}, sorted, compact */
@@ -40,7 +40,8 @@ const char *runner_broker_code(const struct runner_broker *b);
 const char *runner_broker_reason(const struct runner_broker *b);
 
 /* auth + attest with the TEE key `tee` (private; its public half goes into the runtime data) and
- * report data bound to `contract_id` (32 bytes). CLAVE_ERR_AUTH when the broker refuses (every call). */
+ * report data bound to `contract_id` (32 bytes). CLAVE_ERR_AUTH when the broker refuses (every
+ * call). */
 clave_status runner_broker_attest(struct runner_broker *b, const struct runner_evidence_source *src,
                                   const struct clave_jwk *tee, const uint8_t *contract_id,
                                   struct runner_attestation *out);

@@ -58,8 +58,8 @@ static bool field(const struct line *l, size_t want, char *buf, size_t cap)
     return false;
 }
 
-static clave_status header_indices(const char *what, const struct line *h,
-                                   const char *const *names, size_t n, size_t *idx)
+static clave_status header_indices(const char *what, const struct line *h, const char *const *names,
+                                   size_t n, size_t *idx)
 {
     char name[FIELD_MAX];
     for (size_t j = 0; j < n; j++) {

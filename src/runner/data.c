@@ -120,8 +120,8 @@ clave_status runner_debit_datasets(struct runner *r, const char *const *datasets
         if (p == NULL || r->debit_count >= RUNNER_DEBITS_MAX) {
             return CLAVE_ERR_STATE;
         }
-        clave_status st = runner_broker_debit(r->broker, r->contract_hex, p->id, p->owner,
-                                              epsilon, delta, what, &d->id);
+        clave_status st = runner_broker_debit(r->broker, r->contract_hex, p->id, p->owner, epsilon,
+                                              delta, what, &d->id);
         if (st != CLAVE_OK) {
             fprintf(stderr, "clave-runner: %s: budget debit for %s refused: HTTP %ld %s: %s\n",
                     what, p->owner, runner_broker_status(r->broker), runner_broker_code(r->broker),
@@ -135,8 +135,8 @@ clave_status runner_debit_datasets(struct runner *r, const char *const *datasets
         d->epsilon = epsilon;
         d->delta = delta;
         r->debit_count++;
-        runner_say(r, "%s: debited epsilon %g, delta %g from %s's budget for %s (debit %lld)",
-                   what, epsilon, delta, p->owner, p->id, (long long)d->id);
+        runner_say(r, "%s: debited epsilon %g, delta %g from %s's budget for %s (debit %lld)", what,
+                   epsilon, delta, p->owner, p->id, (long long)d->id);
     }
     return CLAVE_OK;
 }

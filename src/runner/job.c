@@ -83,8 +83,8 @@ static clave_status parse_features(json_t *f, struct runner_train *t)
     json_object_foreach (f, col, b) {
         struct runner_feature *x = &t->features[t->feature_count++];
         x->column = col;
-        if (!json_is_array(b) || json_array_size(b) != 2 ||
-            !json_is_number(json_array_get(b, 0)) || !json_is_number(json_array_get(b, 1))) {
+        if (!json_is_array(b) || json_array_size(b) != 2 || !json_is_number(json_array_get(b, 0)) ||
+            !json_is_number(json_array_get(b, 1))) {
             return bad("train.features.%s: declared bounds [lower, upper] are required", col);
         }
         x->lower = json_number_value(json_array_get(b, 0));
@@ -108,8 +108,8 @@ static clave_status parse_dp(json_t *dp, struct runner_train *t)
         !number(dp, "clip", &t->dp_clip)) {
         return bad("train.dp: {epsilon, delta, clip} numbers");
     }
-    if (!(t->dp_epsilon > 0 && t->dp_epsilon <= 100) ||
-        !(t->dp_delta > 0 && t->dp_delta < 1e-2) || !(t->dp_clip > 0 && t->dp_clip <= 1e3)) {
+    if (!(t->dp_epsilon > 0 && t->dp_epsilon <= 100) || !(t->dp_delta > 0 && t->dp_delta < 1e-2) ||
+        !(t->dp_clip > 0 && t->dp_clip <= 1e3)) {
         return bad("train.dp: epsilon in (0, 100], delta in (0, 0.01), clip in (0, 1000]");
     }
     return CLAVE_OK;
@@ -157,10 +157,9 @@ static clave_status parse_train_numbers(json_t *o, struct runner_train *t)
 
 static clave_status parse_train(const struct runner_job *job, json_t *o, struct runner_train *t)
 {
-    static const char *const KEYS[] = {"name",       "table",         "label",        "features",
-                                       "model",      "epochs",        "batch_size",   "seed",
-                                       "dp",         "learning_rate", "test_fraction", "baseline",
-                                       "label_bounds", NULL};
+    static const char *const KEYS[] = {
+        "name", "table", "label",         "features",      "model",    "epochs",       "batch_size",
+        "seed", "dp",    "learning_rate", "test_fraction", "baseline", "label_bounds", NULL};
     json_t *dp = json_object_get(o, "dp");
     t->present = true;
     if (clave_json_expect_object(o, "job.train") != CLAVE_OK ||
@@ -170,8 +169,7 @@ static clave_status parse_train(const struct runner_job *job, json_t *o, struct 
     t->name = json_string_value(json_object_get(o, "name"));
     t->table = json_string_value(json_object_get(o, "table"));
     t->label = json_string_value(json_object_get(o, "label"));
-    if (!valid_name(t->name) || runner_job_table(job, t->table) == NULL ||
-        !valid_name(t->label)) {
+    if (!valid_name(t->name) || runner_job_table(job, t->table) == NULL || !valid_name(t->label)) {
         return bad("train: name, table (one of job.tables) and label are required");
     }
     const struct runner_table *tab = runner_job_table(job, t->table);

@@ -78,17 +78,21 @@ static int measure(void)
 
 static int parse(int argc, char **argv, struct runner_opts *o)
 {
-    static const struct option LONG[] = {
-        {"server", required_argument, NULL, 1},    {"cacert", required_argument, NULL, 2},
-        {"bundle", required_argument, NULL, 3},    {"job", required_argument, NULL, 4},
-        {"out", required_argument, NULL, 5},       {"format", required_argument, NULL, 6},
-        {"sim-dir", required_argument, NULL, 7},   {"sim-measurement", required_argument, NULL, 8},
-        {"no-mlock", no_argument, NULL, 9},        {"no-seccomp", no_argument, NULL, 10},
-        {"json", no_argument, NULL, 11},           {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    const char **targets[] = {NULL,     &o->server, &o->cacert,  &o->bundle,
-                              &o->job,  &o->out_dir, &o->format, &o->sim_dir,
-                              &o->sim_measurement};
+    static const struct option LONG[] = {{"server", required_argument, NULL, 1},
+                                         {"cacert", required_argument, NULL, 2},
+                                         {"bundle", required_argument, NULL, 3},
+                                         {"job", required_argument, NULL, 4},
+                                         {"out", required_argument, NULL, 5},
+                                         {"format", required_argument, NULL, 6},
+                                         {"sim-dir", required_argument, NULL, 7},
+                                         {"sim-measurement", required_argument, NULL, 8},
+                                         {"no-mlock", no_argument, NULL, 9},
+                                         {"no-seccomp", no_argument, NULL, 10},
+                                         {"json", no_argument, NULL, 11},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char **targets[] = {NULL,        &o->server, &o->cacert,  &o->bundle,         &o->job,
+                              &o->out_dir, &o->format, &o->sim_dir, &o->sim_measurement};
     int opt = 0;
     o->format = "snp";
     optind = 1;

@@ -74,8 +74,8 @@ static clave_status encrypt_all(struct runner *r, struct sealed_output *so, size
                         clave_error_last().detail);
                 return st;
             }
-            snprintf(o->path, sizeof(o->path), "%s/%s.%s.jwe", r->opts.out_dir,
-                     r->outputs[i].name, rc.party);
+            snprintf(o->path, sizeof(o->path), "%s/%s.%s.jwe", r->opts.out_dir, r->outputs[i].name,
+                     rc.party);
             (*count)++;
         }
     }
@@ -108,11 +108,11 @@ static clave_status build(struct runner *r, struct clave_receipt_builder *b)
     const char *kind = clave_computation_kind_name(clave_contract_computation_kind(r->contract));
     clave_status st = clave_receipt_builder_set_contract(b, clave_contract_id(r->contract));
     st = st == CLAVE_OK ? clave_receipt_builder_set_kind(b, kind) : st;
-    st = st == CLAVE_OK ? clave_receipt_builder_set_evidence(b, r->att.format, r->att.evidence,
-                                                             r->att.evidence_len,
-                                                             r->att.runtime_data,
-                                                             strlen(r->att.runtime_data))
-                        : st;
+    st = st == CLAVE_OK
+             ? clave_receipt_builder_set_evidence(b, r->att.format, r->att.evidence,
+                                                  r->att.evidence_len, r->att.runtime_data,
+                                                  strlen(r->att.runtime_data))
+             : st;
     st = st == CLAVE_OK ? clave_receipt_builder_set_ear(b, r->att.token) : st;
     for (size_t i = 0; st == CLAVE_OK && i < r->plain_count; i++) {
         st = clave_receipt_builder_add_dataset(b, r->plain[i].id, r->plain[i].sealed_sha256);
@@ -141,8 +141,9 @@ static clave_status receipt(struct runner *r, uint8_t **out, size_t *out_len)
     if (st == CLAVE_OK) {
         st = runner_broker_anchor(r->broker, signed_bytes, len, &proof, &sth);
         if (st != CLAVE_OK) {
-            fprintf(stderr, "clave-runner: the coordinator refused to anchor the receipt: HTTP "
-                            "%ld %s: %s\n",
+            fprintf(stderr,
+                    "clave-runner: the coordinator refused to anchor the receipt: HTTP "
+                    "%ld %s: %s\n",
                     runner_broker_status(r->broker), runner_broker_code(r->broker),
                     runner_broker_reason(r->broker));
         }
@@ -167,10 +168,11 @@ static clave_status write_log(struct runner *r, const struct sealed_output *so, 
     }
     for (size_t i = 0; i < r->output_count; i++) {
         char hex[65];
-        (void)clave_hex_encode(r->outputs[i].sha256, 32, hex, sizeof(hex));
-        json_array_append_new(outs, json_pack("{s:s,s:s,s:s}", "name", r->outputs[i].name,
-                                              "sha256", hex, "content_type",
-                                              r->outputs[i].content_type));
+        if (clave_hex_encode(r->outputs[i].sha256, 32, hex, sizeof(hex)) != CLAVE_OK) {
+            abort(); /* the buffers are sized for it */
+        }
+        json_array_append_new(outs, json_pack("{s:s,s:s,s:s}", "name", r->outputs[i].name, "sha256",
+                                              hex, "content_type", r->outputs[i].content_type));
     }
     json_object_set_new(r->log, "contract", json_string(r->contract_hex));
     json_object_set_new(r->log, "outputs", outs);
@@ -211,8 +213,9 @@ clave_status runner_release(struct runner *r)
     st = st == CLAVE_OK ? write_file(path, rc, rc_len) : st;
     st = st == CLAVE_OK ? write_log(r, so, n) : st;
     if (st == CLAVE_OK) {
-        runner_say(r, "released %zu output(s) to %zu recipient(s); receipt anchored in the audit "
-                      "ledger: %s",
+        runner_say(r,
+                   "released %zu output(s) to %zu recipient(s); receipt anchored in the audit "
+                   "ledger: %s",
                    r->output_count, clave_contract_recipient_count(r->contract), path);
     }
     for (size_t i = 0; so != NULL && i < n; i++) {

@@ -92,10 +92,10 @@ clave_status runner_queries_check(struct runner *r)
         }
     }
     if (st == CLAVE_OK && r->query_count > 0) {
-        runner_say(r, "%zu query spec(s) checked against the contract's output rules "
-                      "(columns, min group size %llu)",
-                   r->query_count,
-                   (unsigned long long)clave_contract_min_group_size(r->contract));
+        runner_say(r,
+                   "%zu query spec(s) checked against the contract's output rules "
+                   "(columns, min group size %llu)",
+                   r->query_count, (unsigned long long)clave_contract_min_group_size(r->contract));
     }
     free(s);
     return st;
@@ -136,8 +136,8 @@ static clave_status run_one(struct runner *r, struct clave_query_db *db,
     }
     clave_query_cost(q, &eps, &delta);
     snprintf(name, sizeof(name), "%s.json", clave_query_name(q));
-    clave_status st = runner_debit_datasets(r, datasets, n, name, clave_query_mechanism_name(q),
-                                            eps, delta);
+    clave_status st =
+        runner_debit_datasets(r, datasets, n, name, clave_query_mechanism_name(q), eps, delta);
     if (st == CLAVE_OK) {
         st = clave_query_run(db, q, &result);
         if (st != CLAVE_OK) {

@@ -77,8 +77,10 @@ static clave_status check_contract(struct runner *r)
     if (st != CLAVE_OK) {
         return st;
     }
-    (void)clave_hex_encode(clave_contract_id(r->contract), 32, r->contract_hex,
-                           sizeof(r->contract_hex));
+    if (clave_hex_encode(clave_contract_id(r->contract), 32, r->contract_hex,
+                         sizeof(r->contract_hex)) != CLAVE_OK) {
+        abort(); /* the buffers are sized for it */
+    }
     clave_contract_status(r->contract, (uint64_t)time(NULL), &v);
     if (v.state != CLAVE_CONTRACT_ACTIVE) {
         fprintf(stderr, "clave-runner: contract %.16s… is %s: %s\n", r->contract_hex,
@@ -108,9 +110,11 @@ static clave_status check_job(struct runner *r)
     st = clave_contract_to_json(r->contract, &text);
     spec = st == CLAVE_OK ? json_loads(text, 0, NULL) : NULL;
     free(text);
-    const char *want = json_string_value(
-        json_object_get(json_object_get(json_object_get(spec, "computation"), "spec"), "job_sha256"));
-    (void)clave_hex_encode(r->job.sha256, 32, hex, sizeof(hex));
+    const char *want = json_string_value(json_object_get(
+        json_object_get(json_object_get(spec, "computation"), "spec"), "job_sha256"));
+    if (clave_hex_encode(r->job.sha256, 32, hex, sizeof(hex)) != CLAVE_OK) {
+        abort(); /* the buffers are sized for it */
+    }
     if (kind == NULL || (strcmp(kind, "query") != 0 && strcmp(kind, "train") != 0) ||
         want == NULL || strcmp(want, hex) != 0) {
         fprintf(stderr,
@@ -140,14 +144,13 @@ static clave_status harden(struct runner *r)
     struct runner_sandbox s = {!r->opts.no_mlock, !r->opts.no_seccomp};
     clave_status st = runner_sandbox_enter(&s, &r->sandbox);
     if (st == CLAVE_OK) {
-        json_object_set_new(r->log, "sandbox",
-                            json_pack("{s:b,s:b,s:b,s:b,s:s}", "no_core_dumps",
-                                      r->sandbox.no_core_dumps, "no_new_privs",
-                                      r->sandbox.no_new_privs, "memory_locked",
-                                      r->sandbox.memory_locked, "seccomp", r->sandbox.seccomp,
-                                      "protection", r->opts.sim_dir != NULL
-                                                        ? "simulated TEE: Linux hardening only"
-                                                        : "hardware TEE"));
+        json_object_set_new(
+            r->log, "sandbox",
+            json_pack("{s:b,s:b,s:b,s:b,s:s}", "no_core_dumps", r->sandbox.no_core_dumps,
+                      "no_new_privs", r->sandbox.no_new_privs, "memory_locked",
+                      r->sandbox.memory_locked, "seccomp", r->sandbox.seccomp, "protection",
+                      r->opts.sim_dir != NULL ? "simulated TEE: Linux hardening only"
+                                              : "hardware TEE"));
         runner_say(r, "sandbox: no core dumps, no new privileges%s%s%s",
                    r->sandbox.memory_locked ? ", memory locked" : "",
                    r->sandbox.seccomp ? ", seccomp allowlist" : "",
@@ -162,8 +165,8 @@ static clave_status attest(struct runner *r)
     size_t mlen = 0;
     const uint8_t *measurement = r->measurement;
     if (r->opts.sim_measurement != NULL) {
-        if (clave_hex_decode(r->opts.sim_measurement, strlen(r->opts.sim_measurement), m,
-                             sizeof(m), &mlen) != CLAVE_OK ||
+        if (clave_hex_decode(r->opts.sim_measurement, strlen(r->opts.sim_measurement), m, sizeof(m),
+                             &mlen) != CLAVE_OK ||
             mlen != 48) {
             fprintf(stderr, "clave-runner: --sim-measurement: 96 hex digits\n");
             return CLAVE_ERR_ARG;

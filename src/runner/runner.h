@@ -16,16 +16,16 @@
 
 struct runner_opts {
     const char *server, *cacert, *bundle, *job, *out_dir;
-    const char *format;  /* evidence format: snp (default) or nitro */
-    const char *sim_dir; /* simulated TEE dev keys; NULL: collect from hardware */
+    const char *format;          /* evidence format: snp (default) or nitro */
+    const char *sim_dir;         /* simulated TEE dev keys; NULL: collect from hardware */
     const char *sim_measurement; /* hex; default: SHA-384 of this executable */
     bool no_mlock, no_seccomp, json;
 };
 
 /* A dataset's plaintext, in (locked) memory only. */
 struct runner_plain {
-    const char *id;    /* borrowed from the job */
-    const char *owner; /* party, from the contract */
+    const char *id;               /* borrowed from the job */
+    const char *owner;            /* party, from the contract */
     const uint8_t *sealed_sha256; /* from the contract */
     uint8_t *data;
     size_t len;

@@ -26,8 +26,7 @@ clave_status runner_add_output(struct runner *r, const char *name, const char *c
 }
 
 /* Feature columns in the job's order, then the label, from every dataset of the table. */
-static clave_status gather(struct runner *r, const struct runner_train *t,
-                           struct runner_matrix *m)
+static clave_status gather(struct runner *r, const struct runner_train *t, struct runner_matrix *m)
 {
     const char *names[RUNNER_FEATURES_MAX + 1];
     const struct runner_table *tab = runner_job_table(&r->job, t->table);
@@ -59,8 +58,8 @@ clave_status runner_train_step(struct runner *r)
     const struct runner_table *tab = runner_job_table(&r->job, t->table);
     snprintf(what, sizeof(what), "%s.model", t->name);
     if (st == CLAVE_OK && t->dp) {
-        st = runner_debit_datasets(r, tab->datasets, tab->dataset_count, what, "dp-sgd", eps,
-                                   delta);
+        st =
+            runner_debit_datasets(r, tab->datasets, tab->dataset_count, what, "dp-sgd", eps, delta);
     }
     if (st == CLAVE_OK) {
         runner_say(r, "train %s: %s regression on %zu rows%s", t->name,
@@ -69,8 +68,8 @@ clave_status runner_train_step(struct runner *r)
     }
     runner_matrix_free(&m);
     char name[RUNNER_NAME_MAX + 16];
-    char *metrics = st == CLAVE_OK ? json_dumps(res.metrics, JSON_INDENT(2) | JSON_SORT_KEYS)
-                                   : NULL;
+    char *metrics =
+        st == CLAVE_OK ? json_dumps(res.metrics, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (st == CLAVE_OK && metrics == NULL) {
         st = CLAVE_ERR_NOMEM;
     }

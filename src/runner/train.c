@@ -165,13 +165,12 @@ static clave_status report(const struct runner_train *s, size_t train_rows, size
                           clave_ml_model_kind_name(s->model), "train_rows", (json_int_t)train_rows,
                           "test_rows", (json_int_t)test_rows, "test", fit_json(s, priv));
     if (m != NULL && s->dp) {
-        json_object_set_new(m, "dp",
-                            json_pack("{s:s,s:f,s:f,s:f,s:f,s:I,s:I}", "mechanism",
-                                      "DP-SGD (discrete Gaussian, RDP accountant)", "epsilon",
-                                      priv->epsilon, "delta", s->dp_delta, "noise_multiplier",
-                                      priv->sigma, "clip", s->dp_clip, "epochs",
-                                      (json_int_t)s->epochs, "batch_size",
-                                      (json_int_t)s->batch_size));
+        json_object_set_new(
+            m, "dp",
+            json_pack("{s:s,s:f,s:f,s:f,s:f,s:I,s:I}", "mechanism",
+                      "DP-SGD (discrete Gaussian, RDP accountant)", "epsilon", priv->epsilon,
+                      "delta", s->dp_delta, "noise_multiplier", priv->sigma, "clip", s->dp_clip,
+                      "epochs", (json_int_t)s->epochs, "batch_size", (json_int_t)s->batch_size));
     }
     if (m != NULL && base != NULL) {
         json_object_set_new(m, "baseline_non_private_test", fit_json(s, base));

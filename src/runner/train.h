@@ -14,7 +14,8 @@
 struct runner_train_result {
     uint8_t *model; /* docs/formats/model.md; caller frees */
     size_t model_len;
-    json_t *metrics; /* {rows, train_rows, test_rows, accuracy, auc, loss, dp{...}, baseline{...}} */
+    json_t
+        *metrics; /* {rows, train_rows, test_rows, accuracy, auc, loss, dp{...}, baseline{...}} */
     double epsilon, delta; /* what DP-SGD spent (0, 0 without DP) */
 };
 
