@@ -8,6 +8,9 @@
 #include <string.h>
 
 #define AUC_MAX_ROWS (1u << 24)
+/* Gradients are summed on the grid 2^-12: fine against noise of standard deviation >= 0.1 *
+ * clip, and coarse enough for the sampler at any noise multiplier the accountant picks. */
+#define DP_GRID_BITS 12
 
 void runner_train_cost(const struct runner_train *t, double *epsilon, double *delta)
 {
@@ -129,6 +132,7 @@ static clave_status fit(const struct runner_train *s, const struct clave_ml_data
                                 &out->sigma);
         o.dp_clip = s->dp_clip;
         o.dp_noise_multiplier = out->sigma;
+        o.dp_grid_bits = DP_GRID_BITS;
     }
     if (st == CLAVE_OK) {
         st = clave_ml_trainer_new(out->model, &o, s->seed, NULL, &t);
