@@ -127,7 +127,7 @@ clave_status clave__collab_payload(const struct clave_collab_change *ch, uint8_t
     *len = 0;
     CLAVE_CHECK(clave__collab_change_check(ch));
     clave_writer_init(&w, buf, COLLAB_PAYLOAD_MAX);
-    size_t entries = 7 + (ch->spki != NULL ? 1u : 0u) + (ch->region != NULL ? 1u : 0u);
+    size_t entries = 8 + (ch->spki != NULL ? 1u : 0u) + (ch->region != NULL ? 1u : 0u);
     CLAVE_CHECK(clave__canon_map_begin(&w, entries, &m));
     CLAVE_CHECK(clave__canon_key(&m, "v"));
     CLAVE_CHECK(clave__canon_uint(&w, PAYLOAD_VERSION));
