@@ -153,10 +153,6 @@ static void add_statement(struct claved_ctx *ctx, bool revocation)
         claved_error(ctx, 400, "invalid_field", clave_error_last().detail);
         goto done;
     }
-    /* Approvals need current membership with the same key; any signer may always revoke. */
-    if (!revocation && !claved_collab_check_contract(ctx, c)) {
-        goto done;
-    }
     clave_status st = revocation ? clave_contract_add_revocation(c, party, cose, len)
                                  : clave_contract_add_signature(c, party, cose, len);
     if (st == CLAVE_ERR_EXISTS) {
@@ -167,6 +163,10 @@ static void add_statement(struct claved_ctx *ctx, bool revocation)
         claved_error(ctx, st == CLAVE_ERR_NOT_FOUND ? 403 : 400,
                      st == CLAVE_ERR_NOT_FOUND ? "forbidden" : "invalid_signature",
                      clave_error_last().detail);
+        goto done;
+    }
+    /* Approvals need current membership with the same key; any signer may always revoke. */
+    if (!revocation && !claved_collab_check_contract(ctx, c)) {
         goto done;
     }
     st = claved_kbs_contract_store(ctx->store, c);
