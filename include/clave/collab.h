@@ -54,8 +54,8 @@ struct clave_collab_change {
     const char *collaboration;
     uint64_t seq;
     uint8_t prev[CLAVE_COLLAB_HASH_LEN];
-    const char *party;  /* the subject */
-    const char *signer; /* the member whose key signs */
+    const char *party;   /* the subject */
+    const char *signer;  /* the member whose key signs */
     const uint8_t *spki; /* add, rekey: the subject's (new) key; NULL for remove */
     size_t spki_len;
     const char *region; /* add: optional region tag, else NULL */
@@ -71,8 +71,8 @@ struct clave_collab_statement;
  * reads it. CLAVE_ERR_FORMAT / CLAVE_ERR_CBOR / CLAVE_ERR_TRUNCATED ... for malformed input,
  * with a detail naming the field.
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_collab_statement_peek(
-    const uint8_t *cose, size_t len, struct clave_collab_statement **out);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_collab_statement_peek(const uint8_t *cose, size_t len, struct clave_collab_statement **out);
 
 /** The fields of a decoded statement (pointers borrowed from `s`). */
 CLAVE_API void clave_collab_statement_change(const struct clave_collab_statement *s,
@@ -90,8 +90,8 @@ CLAVE_API const char *clave_collab_op_name(enum clave_collab_op op);
  * validated first (names, key type, op fields). CLAVE_ERR_ARG / CLAVE_ERR_KEY.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_collab_sign(const struct clave_collab_change *change,
-                                                        const struct clave_pkey *key,
-                                                        uint8_t **out, size_t *out_len);
+                                                        const struct clave_pkey *key, uint8_t **out,
+                                                        size_t *out_len);
 
 /**
  * For keys in a token: the exact COSE Sig_structure bytes to sign with `alg`
@@ -105,10 +105,10 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_collab_signing_input(
  * into the statement, and verify it under `signer_spki` (borrowed) before returning it in
  * `*out` (caller frees with free()). CLAVE_ERR_SIGNATURE if it does not verify.
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_collab_assemble(
-    const struct clave_collab_change *change, int64_t alg, const uint8_t *signer_spki,
-    size_t signer_spki_len, const uint8_t *signature, size_t signature_len, uint8_t **out,
-    size_t *out_len);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_collab_assemble(const struct clave_collab_change *change, int64_t alg,
+                      const uint8_t *signer_spki, size_t signer_spki_len, const uint8_t *signature,
+                      size_t signature_len, uint8_t **out, size_t *out_len);
 
 /** A membership history. */
 struct clave_collab;
@@ -163,9 +163,8 @@ CLAVE_API bool clave_collab_key_matches(const struct clave_collab *c, const char
 
 /** Number of statements, and statement `i` (borrowed bytes; CLAVE_ERR_ARG past the end). */
 CLAVE_API size_t clave_collab_statement_count(const struct clave_collab *c);
-CLAVE_API CLAVE_MUST_USE clave_status clave_collab_statement(const struct clave_collab *c,
-                                                             size_t i, const uint8_t **bytes,
-                                                             size_t *len);
+CLAVE_API CLAVE_MUST_USE clave_status clave_collab_statement(const struct clave_collab *c, size_t i,
+                                                             const uint8_t **bytes, size_t *len);
 
 /** True iff `s` is 1..64 characters of [A-Za-z0-9_-] (names of collaborations and parties,
  * region tags: the router's path alphabet). */

@@ -142,7 +142,8 @@ static void print_collab(const json_t *c)
         const char *region = json_string_value(json_object_get(m, "region"));
         printf("    %-20s key sha256 %s%s%s\n", json_string_value(json_object_get(m, "party")),
                json_string_value(json_object_get(m, "spki_sha256")),
-               region != NULL && region[0] != '\0' ? "  region " : "", region != NULL ? region : "");
+               region != NULL && region[0] != '\0' ? "  region " : "",
+               region != NULL ? region : "");
     }
     json_t *statements = json_object_get(c, "statements");
     printf("  statements   %zu\n", json_array_size(statements));
@@ -238,8 +239,8 @@ static int collab_verify(const char *file, bool json)
         struct clave_collab_member m;
         if (clave_collab_member(c, i, &m) == CLAVE_OK) {
             json_array_append_new(members, json_pack("{s:s,s:o,s:s}", "party", m.party, "spki",
-                                                     cli_b64url_json(m.spki, m.spki_len),
-                                                     "region", m.region));
+                                                     cli_b64url_json(m.spki, m.spki_len), "region",
+                                                     m.region));
         }
     }
     if (!json) {
@@ -309,8 +310,7 @@ int cli_collab(int argc, char **argv)
 }
 
 /* The signer's registered key from a GET answer (SPKI, standard base64). */
-static clave_status member_spki(const json_t *collab, const char *party, uint8_t **out,
-                                size_t *len)
+static clave_status member_spki(const json_t *collab, const char *party, uint8_t **out, size_t *len)
 {
     const json_t *m = NULL;
     size_t i = 0;
@@ -325,7 +325,7 @@ static clave_status member_spki(const json_t *collab, const char *party, uint8_t
 
 static clave_status parse_alg(const char *alg, int64_t *out)
 {
-    *out = alg == NULL                  ? 0
+    *out = alg == NULL                 ? 0
            : strcmp(alg, "EdDSA") == 0 ? CLAVE_COSE_ALG_EDDSA
            : strcmp(alg, "ES256") == 0 ? CLAVE_COSE_ALG_ES256
                                        : 0;
@@ -441,8 +441,9 @@ static int party_change(enum clave_collab_op op, const struct collab_args *a)
     ch.signer = a->signer != NULL ? a->signer : a->party;
     ch.region = op == CLAVE_COLLAB_ADD ? a->region : NULL;
     ch.time = a->has_time ? a->time : (uint64_t)time(NULL);
-    clave_status st = prev != NULL ? clave_hex_decode(prev, strlen(prev), ch.prev, sizeof(ch.prev), &n)
-                                   : CLAVE_ERR_FORMAT;
+    clave_status st = prev != NULL
+                          ? clave_hex_decode(prev, strlen(prev), ch.prev, sizeof(ch.prev), &n)
+                          : CLAVE_ERR_FORMAT;
     if (st == CLAVE_OK && op != CLAVE_COLLAB_REMOVE) {
         st = cli_public_spki_load(a->identity_key, spki, &ch.spki_len);
         ch.spki = spki;
@@ -478,9 +479,8 @@ int cli_party(int argc, char **argv)
     static const struct {
         const char *name;
         enum clave_collab_op op;
-    } CHANGES[] = {{"add", CLAVE_COLLAB_ADD},
-                   {"remove", CLAVE_COLLAB_REMOVE},
-                   {"rekey", CLAVE_COLLAB_REKEY}};
+    } CHANGES[] = {
+        {"add", CLAVE_COLLAB_ADD}, {"remove", CLAVE_COLLAB_REMOVE}, {"rekey", CLAVE_COLLAB_REKEY}};
     struct collab_args a;
     json_t *doc = NULL;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -21,5 +21,4 @@ json_t *cli_b64url_json(const uint8_t *bytes, size_t len);
 clave_status cli_json_b64(const json_t *obj, const char *key, enum clave_b64_variant variant,
                           uint8_t **out, size_t *len);
 
-
 #endif

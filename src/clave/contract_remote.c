@@ -48,9 +48,12 @@ struct remote_args {
 static int parse(int argc, char **argv, struct remote_args *a)
 {
     static const struct option OPTS[] = {
-        {"party", required_argument, NULL, 'p'},     {"statement", required_argument, NULL, 's'},
-        {"bundle-out", required_argument, NULL, 'b'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
+        {"party", required_argument, NULL, 'p'},
+        {"statement", required_argument, NULL, 's'},
+        {"bundle-out", required_argument, NULL, 'b'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int opt = 0;
     memset(a, 0, sizeof(*a));
@@ -148,8 +151,8 @@ static int status(const char *id, const struct remote_args *a)
         size_t len = 0;
         snprintf(path, sizeof(path), "/v1/contracts/%s/bundle", id);
         rc = cli_call("contract status", "GET", path, NULL, 200, &b);
-        clave_status st = rc == 0 ? cli_json_b64(b, "bundle", CLAVE_B64URL, &bytes, &len)
-                                  : CLAVE_ERR_IO;
+        clave_status st =
+            rc == 0 ? cli_json_b64(b, "bundle", CLAVE_B64URL, &bytes, &len) : CLAVE_ERR_IO;
         if (rc == 0 && (st != CLAVE_OK || cli_file_write(a->bundle_out, bytes, len) != CLAVE_OK)) {
             rc = cli_fail("contract status", st != CLAVE_OK ? st : CLAVE_ERR_IO);
         }

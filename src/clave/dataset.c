@@ -42,11 +42,16 @@ struct dataset_args {
 static int parse(int argc, char **argv, struct dataset_args *a)
 {
     static const struct option OPTS[] = {
-        {"collab", required_argument, NULL, 'c'}, {"id", required_argument, NULL, 'i'},
-        {"name", required_argument, NULL, 'n'},   {"region", required_argument, NULL, 'r'},
-        {"schema", required_argument, NULL, 's'}, {"owner", required_argument, NULL, 'o'},
-        {"rows", required_argument, NULL, 'R'},   {"part-bytes", required_argument, NULL, 'P'},
-        {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+        {"collab", required_argument, NULL, 'c'},
+        {"id", required_argument, NULL, 'i'},
+        {"name", required_argument, NULL, 'n'},
+        {"region", required_argument, NULL, 'r'},
+        {"schema", required_argument, NULL, 's'},
+        {"owner", required_argument, NULL, 'o'},
+        {"rows", required_argument, NULL, 'R'},
+        {"part-bytes", required_argument, NULL, 'P'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char **slot[128] = {NULL};
@@ -189,8 +194,7 @@ static int upload(const struct dataset_args *a, const char *file)
     struct cli_session s;
     struct cli_response last = {0};
     size_t part = 0;
-    if (a->id == NULL || a->name == NULL || a->region == NULL || a->schema == NULL ||
-        a->rows < 0) {
+    if (a->id == NULL || a->name == NULL || a->region == NULL || a->schema == NULL || a->rows < 0) {
         fprintf(stderr, "clave: upload needs --id, --name, --region, --schema and --rows\n");
         return CLI_USAGE;
     }

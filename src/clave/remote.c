@@ -322,8 +322,7 @@ static clave_status request(const struct cli_session *s, const char *method, con
 clave_status cli_request(const struct cli_session *s, const char *method, const char *path,
                          const char *body, struct cli_response *out)
 {
-    return request(s, method, path, "application/json", body, body != NULL ? strlen(body) : 0,
-                   out);
+    return request(s, method, path, "application/json", body, body != NULL ? strlen(body) : 0, out);
 }
 
 clave_status cli_request_bytes(const struct cli_session *s, const char *method, const char *path,

@@ -15,11 +15,11 @@
 /* Schema v1 of module "collab". Times are Unix seconds. A statement's seq is its index in the
  * collaboration's history; the primary key makes concurrent appends of one seq collide. */
 #define COLLAB_V1(BLOB)                                                                            \
-    "CREATE TABLE collab_collaborations (name TEXT PRIMARY KEY, description TEXT NOT NULL,"       \
+    "CREATE TABLE collab_collaborations (name TEXT PRIMARY KEY, description TEXT NOT NULL,"        \
     " created_by TEXT NOT NULL, created_at BIGINT NOT NULL);"                                      \
     "CREATE TABLE collab_statements (collaboration TEXT NOT NULL"                                  \
     " REFERENCES collab_collaborations(name), seq BIGINT NOT NULL, statement " BLOB " NOT NULL,"   \
-    " created_at BIGINT NOT NULL, PRIMARY KEY (collaboration, seq));"                             \
+    " created_at BIGINT NOT NULL, PRIMARY KEY (collaboration, seq));"                              \
     "CREATE TABLE collab_uploads (collaboration TEXT NOT NULL, id TEXT NOT NULL,"                  \
     " name TEXT NOT NULL, owner_party TEXT NOT NULL, region TEXT NOT NULL,"                        \
     " schema_json TEXT NOT NULL, row_count BIGINT NOT NULL, created_by TEXT NOT NULL,"             \
@@ -101,8 +101,8 @@ clave_status claved_collab_load(struct clave_store *s, const char *name, struct 
     struct clave_collab *c = NULL;
     struct clave_store_param p[] = {PT(name)};
     *out = NULL;
-    CLAVE_CHECK(clave_store_query_one(s, "SELECT 1 FROM collab_collaborations WHERE name = ?", p,
-                                      1, &r));
+    CLAVE_CHECK(
+        clave_store_query_one(s, "SELECT 1 FROM collab_collaborations WHERE name = ?", p, 1, &r));
     clave_store_rows_free(r);
     r = NULL;
     CLAVE_CHECK(clave_collab_new(name, &c));
@@ -168,9 +168,9 @@ clave_status claved_collab_party_exists(struct clave_store *s, const char *name)
 clave_status claved_upload_insert(struct clave_store *s, const struct claved_upload *u,
                                   const char *by, int64_t now)
 {
-    struct clave_store_param p[] = {PT(u->collaboration), PT(u->id),       PT(u->name),
-                                    PT(u->owner_party),   PT(u->region),   PT(u->schema_json),
-                                    PI(u->row_count),     PT(by),          PI(now)};
+    struct clave_store_param p[] = {PT(u->collaboration), PT(u->id),     PT(u->name),
+                                    PT(u->owner_party),   PT(u->region), PT(u->schema_json),
+                                    PI(u->row_count),     PT(by),        PI(now)};
     return clave_store_exec(s,
                             "INSERT INTO collab_uploads (collaboration, id, name, owner_party,"
                             " region, schema_json, row_count, created_by, created_at)"

@@ -112,8 +112,7 @@ bool claved_collab_check_contract(struct claved_ctx *ctx, const struct clave_con
     char msg[160];
     bool ok = true;
     const char *name = clave_contract_collaboration(contract);
-    if (!clave_collab_valid_name(name) ||
-        claved_collab_load(ctx->store, name, &c) != CLAVE_OK) {
+    if (!clave_collab_valid_name(name) || claved_collab_load(ctx->store, name, &c) != CLAVE_OK) {
         claved_error(ctx, 400, "invalid_field",
                      "contract.collaboration: no such collaboration (POST /v1/collaborations)");
         return false;

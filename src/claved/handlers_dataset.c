@@ -176,13 +176,11 @@ static void start_upload(struct claved_ctx *ctx, const struct claved_kbs_dataset
         claved_store_error(ctx, st);
         return;
     }
-    snprintf(put, sizeof(put), "/v1/collaborations/%s/datasets/%s/sealed", d->collaboration,
-             d->id);
+    snprintf(put, sizeof(put), "/v1/collaborations/%s/datasets/%s/sealed", d->collaboration, d->id);
     claved_json(ctx, 202,
                 json_pack("{s:s,s:s,s:s,s:I,s:I}", "collaboration", d->collaboration, "id", d->id,
-                          "upload", put, "max_part_bytes",
-                          (json_int_t)ctx->app->cfg.max_body_bytes, "max_upload_bytes",
-                          (json_int_t)ctx->app->cfg.max_upload_bytes));
+                          "upload", put, "max_part_bytes", (json_int_t)ctx->app->cfg.max_body_bytes,
+                          "max_upload_bytes", (json_int_t)ctx->app->cfg.max_upload_bytes));
 }
 
 void claved_h_datasets_create(struct claved_ctx *ctx)

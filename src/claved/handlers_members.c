@@ -83,8 +83,10 @@ static bool may_submit(struct claved_ctx *ctx, const struct clave_collab_change 
         claved_error(ctx, 403, "forbidden", "owners submit statements signed by their own party");
         return false;
     }
-    if (ch->op == CLAVE_COLLAB_ADD && claved_collab_party_exists(ctx->store, ch->party) != CLAVE_OK) {
-        claved_error(ctx, 400, "invalid_field", "statement.party: no such party (POST /v1/parties)");
+    if (ch->op == CLAVE_COLLAB_ADD &&
+        claved_collab_party_exists(ctx->store, ch->party) != CLAVE_OK) {
+        claved_error(ctx, 400, "invalid_field",
+                     "statement.party: no such party (POST /v1/parties)");
         return false;
     }
     return true;
@@ -127,8 +129,8 @@ void claved_h_collabs_member(struct claved_ctx *ctx)
     uint8_t *cose = NULL;
     size_t len = 0;
     json_t *out = NULL;
-    if (clave_json_get_b64url(ctx->body, "body", "statement", true,
-                              CLAVE_COLLAB_STATEMENT_MAX_LEN, &cose, &len) != CLAVE_OK ||
+    if (clave_json_get_b64url(ctx->body, "body", "statement", true, CLAVE_COLLAB_STATEMENT_MAX_LEN,
+                              &cose, &len) != CLAVE_OK ||
         clave_collab_statement_peek(cose, len, &s) != CLAVE_OK) {
         claved_error(ctx, 400, "invalid_statement", clave_error_last().detail);
         goto done;

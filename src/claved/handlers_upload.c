@@ -144,9 +144,9 @@ static bool complete(struct claved_ctx *ctx, const struct claved_upload *u, int 
     if (st == CLAVE_OK) {
         st = clave_blob_put_fd(blobs, fd, blob, &stored);
     }
-    if (st == CLAVE_OK && (stored != size || clave_hex_decode(blob, CLAVE_BLOB_ID_SIZE - 1,
-                                                             d.sha256, sizeof(d.sha256),
-                                                             &n) != CLAVE_OK)) {
+    if (st == CLAVE_OK &&
+        (stored != size || clave_hex_decode(blob, CLAVE_BLOB_ID_SIZE - 1, d.sha256,
+                                            sizeof(d.sha256), &n) != CLAVE_OK)) {
         st = CLAVE_ERR_IO;
     }
     if (st != CLAVE_OK) {

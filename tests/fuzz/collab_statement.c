@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (clave_reader_remaining(&r) > 0) {
         uint16_t len = 0;
         const uint8_t *stmt = NULL;
-        if (clave_reader_u16be(&r, &len) != CLAVE_OK || clave_reader_view(&r, len, &stmt) != CLAVE_OK) {
+        if (clave_reader_u16be(&r, &len) != CLAVE_OK ||
+            clave_reader_view(&r, len, &stmt) != CLAVE_OK) {
             break;
         }
         if (clave_collab_statement_peek(stmt, len, &s) == CLAVE_OK) {

@@ -27,8 +27,8 @@ clave_status clave__collab_change_check(const struct clave_collab_change *ch)
     __attribute__((warn_unused_result));
 
 /* The canonical CBOR payload of a change into `buf` (COLLAB_PAYLOAD_MAX). */
-clave_status clave__collab_payload(const struct clave_collab_change *ch, uint8_t *buf,
-                                   size_t *len) __attribute__((warn_unused_result));
+clave_status clave__collab_payload(const struct clave_collab_change *ch, uint8_t *buf, size_t *len)
+    __attribute__((warn_unused_result));
 
 /* Decode (and check canonical form of) a payload. */
 clave_status clave__collab_payload_decode(const uint8_t *p, size_t len,

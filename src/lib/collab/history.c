@@ -50,8 +50,7 @@ clave_status clave_collab_new(const char *name, struct clave_collab **out)
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_collab *c = NULL;
     *out = NULL;
-    CLAVE_ENSURE(clave_collab_valid_name(name), CLAVE_ERR_ARG,
-                 "collab: name: [A-Za-z0-9_-]{1,64}");
+    CLAVE_ENSURE(clave_collab_valid_name(name), CLAVE_ERR_ARG, "collab: name: [A-Za-z0-9_-]{1,64}");
     c = calloc(1, sizeof(*c));
     CLAVE_ENSURE_ALLOC(c);
     c->members = calloc(CLAVE_COLLAB_MEMBERS_MAX, sizeof(*c->members));
@@ -130,7 +129,8 @@ static void settle_votes(struct clave_collab *c)
 
 /* The rule checks that need no signature; `*key_of` gets the member whose key verifies (NULL:
  * the statement's own key, for the founding add). */
-static clave_status check_rules(const struct clave_collab *c, const struct clave_collab_statement *s,
+static clave_status check_rules(const struct clave_collab *c,
+                                const struct clave_collab_statement *s,
                                 const struct member **signer)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
@@ -146,8 +146,8 @@ static clave_status check_rules(const struct clave_collab *c, const struct clave
                  "collab: statement %llu does not follow the last one (prev hash)",
                  (unsigned long long)s->seq);
     if (c->statement_count == 0) {
-        CLAVE_ENSURE(s->op == CLAVE_COLLAB_ADD && strcmp(s->party, s->signer) == 0,
-                     CLAVE_ERR_STATE, "collab: the first statement is an add signed by the party");
+        CLAVE_ENSURE(s->op == CLAVE_COLLAB_ADD && strcmp(s->party, s->signer) == 0, CLAVE_ERR_STATE,
+                     "collab: the first statement is an add signed by the party");
         return CLAVE_OK;
     }
     CLAVE_ENSURE(*signer != NULL, CLAVE_ERR_STATE, "collab: signer %s is not a member", s->signer);
@@ -160,8 +160,7 @@ static clave_status check_rules(const struct clave_collab *c, const struct clave
     }
     CLAVE_ENSURE(s->op != CLAVE_COLLAB_REMOVE || subject != *signer || c->member_count > 1,
                  CLAVE_ERR_STATE, "collab: the last member cannot leave");
-    CLAVE_ENSURE(s->op != CLAVE_COLLAB_REMOVE || subject == *signer ||
-                     !voted(subject, s->signer),
+    CLAVE_ENSURE(s->op != CLAVE_COLLAB_REMOVE || subject == *signer || !voted(subject, s->signer),
                  CLAVE_ERR_STATE, "collab: %s already voted to remove %s", s->signer, s->party);
     st = CLAVE_OK;
 done:
@@ -270,8 +269,8 @@ clave_status clave_collab_find(const struct clave_collab *c, const char *party,
     return CLAVE_OK;
 }
 
-bool clave_collab_key_matches(const struct clave_collab *c, const char *party,
-                              const uint8_t *spki, size_t spki_len)
+bool clave_collab_key_matches(const struct clave_collab *c, const char *party, const uint8_t *spki,
+                              size_t spki_len)
 {
     const struct member *m = party != NULL ? find(c, party) : NULL;
     return m != NULL && spki != NULL &&

@@ -293,7 +293,8 @@ clave_status clave__collab_aad(const char *collaboration, const char *signer, ui
     struct clave_writer w;
     static const uint8_t zero = 0;
     clave_writer_init(&w, buf, COLLAB_AAD_MAX);
-    CLAVE_CHECK(clave_writer_bytes(&w, (const uint8_t *)CLAVE_COLLAB_AAD, sizeof(CLAVE_COLLAB_AAD)));
+    CLAVE_CHECK(
+        clave_writer_bytes(&w, (const uint8_t *)CLAVE_COLLAB_AAD, sizeof(CLAVE_COLLAB_AAD)));
     CLAVE_CHECK(clave_writer_bytes(&w, (const uint8_t *)collaboration, strlen(collaboration)));
     CLAVE_CHECK(clave_writer_bytes(&w, &zero, 1));
     CLAVE_CHECK(clave_writer_bytes(&w, (const uint8_t *)signer, strlen(signer)));
