@@ -3,7 +3,8 @@
  * Collaborations and their membership. A collaboration is a name and a description; its members
  * come only from signed statements (include/clave/collab.h), stored in order and replayed (and
  * so re-verified) on every read. The server adds one check the statements cannot carry: who may
- * submit. Admins submit any statement; everyone else only statements signed by their own party.
+ * submit. Admins submit any statement; everyone else only statements signed by their own party,
+ * and the founding statement (seq 0) only the user who created the collaboration.
  * Every accepted statement is in the audit ledger with its SHA-256.
  */
 #include "collab_db.h"
@@ -72,6 +73,19 @@ void claved_h_collabs_get(struct claved_ctx *ctx)
     clave_collab_free(c);
 }
 
+/* Whether the caller created the collaboration (so no one else founds it first). */
+static bool is_creator(struct claved_ctx *ctx, const char *name)
+{
+    json_t *c = NULL;
+    const char *by = NULL;
+    if (claved_collab_json(ctx->store, name, &c) == CLAVE_OK) {
+        by = json_string_value(json_object_get(c, "created_by"));
+    }
+    bool mine = by != NULL && strcmp(by, ctx->who.user_id) == 0;
+    json_decref(c);
+    return mine;
+}
+
 /* Who may submit: admins anything; others only statements their own party signs; the subject of
  * an add must be a tenant party. False after an error reply. */
 static bool may_submit(struct claved_ctx *ctx, const struct clave_collab_change *ch)
@@ -81,6 +95,10 @@ static bool may_submit(struct claved_ctx *ctx, const struct clave_collab_change 
         (claved_collab_party_name(ctx->store, ctx->who.party_id, mine, sizeof(mine)) != CLAVE_OK ||
          strcmp(mine, ch->signer) != 0)) {
         claved_error(ctx, 403, "forbidden", "owners submit statements signed by their own party");
+        return false;
+    }
+    if (ch->seq == 0 && ctx->who.role != CLAVED_ROLE_ADMIN && !is_creator(ctx, ch->collaboration)) {
+        claved_error(ctx, 403, "forbidden", "the founding statement comes from the creator");
         return false;
     }
     if (ch->op == CLAVE_COLLAB_ADD &&

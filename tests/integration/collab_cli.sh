@@ -130,6 +130,14 @@ code=$(api POST /v1/collaborations/acme/members -H 'Content-Type: application/js
 # an owner submits only statements signed by their own party
 CLAVE_CONFIG_DIR=$work/cfg-owner "$clave" login --server "$U" --user alice-owner --password-file owner-pw \
     --cacert data/tls/cert.pem --totp '' >/dev/null
+"$clave" collab create beta >/dev/null
+expect "an owner cannot found a collaboration someone else created (403)" 1 "creator" \
+    env CLAVE_CONFIG_DIR="$work/cfg-owner" "$clave" party add --collab beta --party alice \
+    --identity-key alice.pem --sign-key alice.pem
+expect "an owner founds the collaboration it created" 0 "add alice in gamma" sh -c \
+    "CLAVE_CONFIG_DIR='$work/cfg-owner' '$clave' collab create gamma >/dev/null &&
+     CLAVE_CONFIG_DIR='$work/cfg-owner' '$clave' party add --collab gamma --party alice \
+       --identity-key alice.pem --sign-key alice.pem"
 expect "an owner cannot submit another party's statement (403)" 1 "403" env CLAVE_CONFIG_DIR="$work/cfg-owner" \
     "$clave" party remove --collab acme --party carol --signer bob --sign-key bob.pem
 expect "alice's owner votes carol out" 0 "remove carol in acme" env CLAVE_CONFIG_DIR="$work/cfg-owner" \
@@ -267,7 +275,7 @@ for line in open(sys.argv[1]):
         ev = e
     print(ev.get("type", ""), ev.get("op", ""), ev.get("party", ""), ev.get("statement_sha256", ""))
 PY
-[[ $(grep -c '^collab.member' audit.txt) == 6 ]] && ok "6 membership statements audited" ||
+[[ $(grep -c '^collab.member' audit.txt) == 7 ]] && ok "7 membership statements audited (acme, gamma)" ||
     bad "collab.member entries: $(grep -c '^collab.member' audit.txt)"
 grep -Eq '^collab.member rekey bob [0-9a-f]{64}$' audit.txt && ok "audit entry carries the statement hash" ||
     bad "rekey entry: $(grep rekey audit.txt)"
