@@ -172,6 +172,11 @@ static void start_upload(struct claved_ctx *ctx, const struct claved_kbs_dataset
         return;
     }
     st = claved_upload_insert(ctx->store, &u, ctx->who.user_id, ctx->now);
+    if (st == CLAVE_ERR_EXISTS) {
+        /* A pending upload of this id (interrupted, or abandoned): start it again. */
+        claved_upload_discard(ctx, d->collaboration, d->id);
+        st = claved_upload_insert(ctx->store, &u, ctx->who.user_id, ctx->now);
+    }
     if (st != CLAVE_OK) {
         claved_store_error(ctx, st);
         return;

@@ -14,4 +14,7 @@ bool claved_dataset_broker_entry(struct claved_ctx *ctx, const uint8_t *sealed, 
 void claved_dataset_finish(struct claved_ctx *ctx, const struct claved_kbs_dataset *d,
                            const char *name, const char *schema, int64_t rows, uint64_t size);
 
+/* Forget a pending upload of dataset `id` (its row and spool file), so a new POST restarts it. */
+void claved_upload_discard(struct claved_ctx *ctx, const char *collaboration, const char *id);
+
 #endif

@@ -41,6 +41,15 @@ static bool spool_path(struct claved_ctx *ctx, const char *c, const char *id, ch
     return true;
 }
 
+void claved_upload_discard(struct claved_ctx *ctx, const char *collaboration, const char *id)
+{
+    char path[SPOOL_PATH_MAX];
+    (void)claved_upload_delete(ctx->store, collaboration, id);
+    if (spool_path(ctx, collaboration, id, path)) {
+        (void)unlink(path);
+    }
+}
+
 /* The pending upload, which the caller may feed. False after an error reply. */
 static bool upload_of(struct claved_ctx *ctx, struct claved_upload *u)
 {

@@ -210,6 +210,9 @@ code=$(api PUT '/v1/collaborations/acme/datasets/parts/sealed?offset=100' -H 'Co
 tail -c +101 data.sealed >p2
 code=$(api PUT '/v1/collaborations/acme/datasets/parts/sealed?offset=100&final=1' -H 'Content-Type: application/octet-stream' --data-binary @p2)
 [[ $code == 413 ]] && ok "a part over max_body_bytes: 413" || bad "big part: $code"
+expect "an interrupted upload restarts with a new upload of the same id" 0 "owner alice" \
+    "$clave" dataset upload data.sealed --collab acme --id parts --name p --region eu \
+    --schema schema.json --rows 1 --owner alice --part-bytes 50000
 
 # --- contracts tied to membership
 alice_spki=$(openssl pkey -in alice.pem -pubout -outform DER 2>/dev/null | base64 -w0)
