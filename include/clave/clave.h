@@ -11,6 +11,7 @@
 #include <clave/attest_verify.h>
 #include <clave/ratls.h>
 #include <clave/buf.h>
+#include <clave/collab.h>
 #include <clave/contract.h>
 #include <clave/cose.h>
 #include <clave/dp.h>

@@ -80,6 +80,14 @@ int cli_fl(int argc, char **argv);
 int cli_server(int argc, char **argv);
 int cli_kbs(int argc, char **argv);
 int cli_contract(int argc, char **argv);
+int cli_collab(int argc, char **argv);
+int cli_party(int argc, char **argv);
+int cli_dataset(int argc, char **argv);
+/* clave contract submit|approve|submit-revocation|status: the server verbs (contract_remote.c). */
+bool cli_contract_is_remote(const char *verb);
+int cli_contract_remote(int argc, char **argv);
+/* clave kbs policy show (GET /v1/kbs/policy); argv[0] is "policy". */
+int cli_kbs_policy(int argc, char **argv);
 int cli_attest(int argc, char **argv);
 int cli_login(int argc, char **argv);
 int cli_user(int argc, char **argv);

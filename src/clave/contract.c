@@ -2,8 +2,8 @@
 /*
  * clave contract propose | show | sign | revoke | export | verify | signing-input | assemble
  *
- * Offline commands over files: nothing here talks to a server. Server-facing subcommands add a
- * row to SUBCOMMANDS (and options to contract_args / LONG_OPTIONS when they need new ones).
+ * Offline commands over files: nothing here talks to a server. The server verbs (submit,
+ * approve, submit-revocation, status) are in contract_remote.c.
  */
 #include "cli.h"
 
@@ -30,6 +30,8 @@ static const char CONTRACT_USAGE[] =
     "                             [--revocation-time T] --out TBS.bin\n"
     "       clave contract assemble CONTRACT.cbor --party ID --alg ES256|EdDSA\n"
     "                             [--revocation-time T] --raw-signature SIG.bin --out SIG.cose\n"
+    "       clave contract submit|approve|submit-revocation|status ... (on the server of the\n"
+    "                             cached session: 'clave contract submit --help')\n"
     "\n"
     "propose   turn a JSON description (docs/formats/contract.md) into the canonical CBOR\n"
     "          contract and print its id (SHA-256 of the encoding)\n"
@@ -601,6 +603,9 @@ int cli_contract(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(CONTRACT_USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : 0;
+    }
+    if (cli_contract_is_remote(argv[1])) {
+        return cli_contract_remote(argc - 1, argv + 1);
     }
     for (size_t i = 0; i < sizeof(SUBCOMMANDS) / sizeof(SUBCOMMANDS[0]); i++) {
         if (strcmp(argv[1], SUBCOMMANDS[i].name) == 0) {

@@ -18,6 +18,9 @@ static const struct cli_command COMMANDS[] = {
     {"fl", "federated learning (simulation on one machine)", cli_fl},
     {"server", "prepare a claved data directory (server init)", cli_server},
     {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},
+    {"collab", "collaborations on the server: create, show, list; verify a history", cli_collab},
+    {"party", "signed collaboration membership: add, remove, rekey, list", cli_party},
+    {"dataset", "sealed datasets on the server: upload (streamed), list, show", cli_dataset},
     {"attest", "verify, inspect, simulate and collect TEE attestation evidence", cli_attest},
     {"result", "verify result receipts offline; encrypt and decrypt results", cli_result},
     {"kbs", "key broker client: attest (sim evidence) and fetch a key; budget debit", cli_kbs},
@@ -41,6 +44,10 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : 0;
+    }
+    /* `clave kbs policy` lives in kbs_policy.c (the kbs command table is src/clave/kbs.c). */
+    if (argc >= 3 && strcmp(argv[1], "kbs") == 0 && strcmp(argv[2], "policy") == 0) {
+        return cli_kbs_policy(argc - 2, argv + 2);
     }
     for (size_t i = 0; i < sizeof(COMMANDS) / sizeof(COMMANDS[0]); i++) {
         if (strcmp(argv[1], COMMANDS[i].name) == 0) {

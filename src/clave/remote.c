@@ -244,11 +244,13 @@ static bool set_common(CURL *c, const char *url, struct sink *k, char *errbuf)
            curl_easy_setopt(c, CURLOPT_WRITEDATA, k) == CURLE_OK;
 }
 
-static struct curl_slist *headers_for(const struct cli_session *s, bool has_body)
+static struct curl_slist *headers_for(const struct cli_session *s, const char *content_type)
 {
+    char ct[128];
     struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
-    if (h != NULL && has_body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
+    if (h != NULL && content_type != NULL) {
+        snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+        h = curl_slist_append(h, ct);
     }
     if (h != NULL && s->token != NULL) {
         size_t n = strlen(s->token) + 32;
@@ -289,8 +291,10 @@ static clave_status perform(CURL *c, const char *what, const char *errbuf, struc
     return out->body != NULL ? CLAVE_OK : CLAVE_ERR_NOMEM;
 }
 
-clave_status cli_request(const struct cli_session *s, const char *method, const char *path,
-                         const char *body, struct cli_response *out)
+/* One request with an optional body of `len` bytes of `content_type`. */
+static clave_status request(const struct cli_session *s, const char *method, const char *path,
+                            const char *content_type, const void *body, size_t len,
+                            struct cli_response *out)
 {
     char url[PATH_CAP];
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -298,12 +302,13 @@ clave_status cli_request(const struct cli_session *s, const char *method, const 
     memset(out, 0, sizeof(*out));
     snprintf(url, sizeof(url), "%s%s", s->server, path);
     CURL *c = curl_easy_init();
-    struct curl_slist *h = headers_for(s, body != NULL);
+    struct curl_slist *h = headers_for(s, body != NULL ? content_type : NULL);
     bool ok = c != NULL && h != NULL && set_common(c, url, &k, errbuf) && set_trust(c, s) &&
               curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK &&
               curl_easy_setopt(c, CURLOPT_HTTPHEADER, h) == CURLE_OK;
     if (ok && body != NULL) {
-        ok = curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) == CURLE_OK;
+        ok = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) == CURLE_OK;
     }
     clave_status st = ok ? perform(c, s->server, errbuf, &k, out) : CLAVE_ERR_INTERNAL;
     if (!ok) {
@@ -312,6 +317,21 @@ clave_status cli_request(const struct cli_session *s, const char *method, const 
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return st;
+}
+
+clave_status cli_request(const struct cli_session *s, const char *method, const char *path,
+                         const char *body, struct cli_response *out)
+{
+    return request(s, method, path, "application/json", body, body != NULL ? strlen(body) : 0, out);
+}
+
+clave_status cli_request_bytes(const struct cli_session *s, const char *method, const char *path,
+                               const uint8_t *body, size_t len, struct cli_response *out)
+{
+    /* An empty part still carries a (zero-length) body, so never NULL here. */
+    static const uint8_t EMPTY[1] = {0};
+    return request(s, method, path, "application/octet-stream", body != NULL ? body : EMPTY, len,
+                   out);
 }
 
 void cli_response_free(struct cli_response *r)

@@ -45,6 +45,9 @@ void cli_session_free(struct cli_session *s);
  * set. Any HTTP status is a success here; transport and TLS failures are not. */
 clave_status cli_request(const struct cli_session *s, const char *method, const char *path,
                          const char *body, struct cli_response *out);
+/* The same with `len` raw bytes (borrowed) as application/octet-stream (upload parts). */
+clave_status cli_request_bytes(const struct cli_session *s, const char *method, const char *path,
+                               const uint8_t *body, size_t len, struct cli_response *out);
 void cli_response_free(struct cli_response *r);
 
 /* Connect without verification only to read the server's public key pin (nothing is sent but

@@ -36,6 +36,8 @@ const struct claved_config_key CLAVED_CONFIG_KEYS[] = {
     {"max_header_bytes", U(max_header_bytes), "8192", 512, 1048576, "largest request head"},
     {"max_body_bytes", U(max_body_bytes), "1048576", 1024, 1073741824,
      "largest authenticated request body"},
+    {"max_upload_bytes", U(max_upload_bytes), "1073741824", 1024, 4294967295u,
+     "largest sealed dataset (uploaded in parts of at most max_body_bytes)"},
     {"max_connections", U(max_connections), "1024", 1, 1000000, "open connections, all threads"},
     {"read_timeout_s", U(read_timeout_s), "10", 1, 3600,
      "time to receive a whole request (handshake, head, body)"},

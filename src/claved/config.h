@@ -30,6 +30,7 @@ struct claved_config {
     char *tls_client_ca;
     uint32_t max_header_bytes;
     uint32_t max_body_bytes;
+    uint32_t max_upload_bytes;
     uint32_t max_connections;
     uint32_t read_timeout_s;
     uint32_t idle_timeout_s;

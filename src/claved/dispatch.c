@@ -220,14 +220,19 @@ static int authenticate(struct claved_ctx *ctx, const char **code)
     return authenticate_session(ctx, tok, len, key, code);
 }
 
-static bool is_json(const char *ct)
+static bool content_type_is(const char *ct, const char *want)
 {
-    static const char JSON_CT[] = "application/json";
-    if (ct == NULL || strncasecmp(ct, JSON_CT, sizeof(JSON_CT) - 1) != 0) {
+    size_t n = strlen(want);
+    if (ct == NULL || strncasecmp(ct, want, n) != 0) {
         return false;
     }
-    char next = ct[sizeof(JSON_CT) - 1];
+    char next = ct[n];
     return next == '\0' || next == ';' || next == ' ';
+}
+
+static bool is_json(const char *ct)
+{
+    return content_type_is(ct, "application/json");
 }
 
 /* Returns false after filling an error response. */
@@ -245,6 +250,15 @@ static bool parse_body(struct claved_ctx *ctx, const struct claved_route *route)
     if (req->body_len > limit) {
         claved_error(ctx, 413, "payload_too_large", "request body exceeds the limit");
         return false;
+    }
+    if (strcmp(route->schema, CLAVED_SCHEMA_OCTETS) == 0) {
+        /* Raw bytes for the handler (a part of an upload): bounded above, never parsed here. */
+        if (!content_type_is(req->content_type, "application/octet-stream")) {
+            claved_error(ctx, 415, "unsupported_media_type",
+                         "Content-Type must be application/octet-stream");
+            return false;
+        }
+        return true;
     }
     if (!is_json(req->content_type)) {
         claved_error(ctx, 415, "unsupported_media_type", "Content-Type must be application/json");

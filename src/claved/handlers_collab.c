@@ -2,13 +2,16 @@
 /*
  * Contracts and datasets of a collaboration. Contracts arrive as bundles (canonical CBOR from
  * the contracts library: every statement verified against the declared signer keys); approvals
- * and revocations are added one by one and verified the same way. Datasets arrive sealed: the
+ * and revocations are added one by one and verified the same way. The contract's collaboration
+ * must exist and every signer must be a member whose registered identity key is the contract's
+ * signer key (checked on submission and on every approval). Datasets arrive sealed: the
  * server hashes the sealed bytes itself, keeps them in the blob store, and keeps the DEK only as
  * the JWE the owner wrapped to the broker key (it never sees plaintext or a DEK in the clear).
  */
 #include "handlers.h"
 #include "kbs.h"
 #include "auth_cache.h"
+#include "handlers_collab_common.h"
 #include "kbs_db.h"
 
 #include <clave/blob.h>
@@ -63,6 +66,9 @@ void claved_h_contracts_create(struct claved_ctx *ctx)
                               &bundle, &len) != CLAVE_OK ||
         clave_contract_bundle_parse(bundle, len, &c) != CLAVE_OK) {
         claved_error(ctx, 400, "invalid_field", clave_error_last().detail);
+        goto done;
+    }
+    if (!claved_collab_check_contract(ctx, c)) {
         goto done;
     }
     if (clave_hex_encode(clave_contract_id(c), CLAVE_CONTRACT_ID_LEN, hex, sizeof(hex)) !=
@@ -157,6 +163,10 @@ static void add_statement(struct claved_ctx *ctx, bool revocation)
         claved_error(ctx, st == CLAVE_ERR_NOT_FOUND ? 403 : 400,
                      st == CLAVE_ERR_NOT_FOUND ? "forbidden" : "invalid_signature",
                      clave_error_last().detail);
+        goto done;
+    }
+    /* Approvals need current membership with the same key; any signer may always revoke. */
+    if (!revocation && !claved_collab_check_contract(ctx, c)) {
         goto done;
     }
     st = claved_kbs_contract_store(ctx->store, c);

@@ -31,7 +31,7 @@ clave_status claved_kbs_contract_ids(struct clave_store *s, const char *collabor
 struct claved_kbs_dataset {
     char collaboration[65];
     char id[65];
-    char owner_party[CLAVED_ID_LEN + 1];
+    char owner_party[65]; /* a member party of the collaboration */
     char region[65];
     uint8_t sha256[32];
     char dek_id[33];

@@ -31,12 +31,16 @@ struct claved_route {
     const char *pattern; /* "/v1/users/{id}/role" */
     claved_handler handler;
     enum claved_perm perm;
-    const char *schema; /* request body schema (see claved_schema_keys), NULL for none */
+    const char *schema; /* request body schema (see claved_schema_keys), NULL for none,
+                           CLAVED_SCHEMA_OCTETS for raw application/octet-stream bytes */
     bool offload;       /* run on the worker pool (store access, Argon2); false: the handler
                            needs no store and runs on the loop thread when the caller's
                            credentials are in its cache (else on a worker) */
     const char *summary;
 };
+
+/* The body "schema" of routes that take raw bytes (ctx->req->body) instead of JSON. */
+#define CLAVED_SCHEMA_OCTETS "octets"
 
 extern const struct claved_route CLAVED_ROUTES[];
 extern const size_t CLAVED_ROUTE_COUNT;
@@ -93,5 +97,10 @@ void claved_h_contracts_list(struct claved_ctx *ctx);
 void claved_h_datasets_create(struct claved_ctx *ctx);
 void claved_h_datasets_list(struct claved_ctx *ctx);
 void claved_h_datasets_get(struct claved_ctx *ctx);
+void claved_h_datasets_put_sealed(struct claved_ctx *ctx);
+void claved_h_collabs_create(struct claved_ctx *ctx);
+void claved_h_collabs_list(struct claved_ctx *ctx);
+void claved_h_collabs_get(struct claved_ctx *ctx);
+void claved_h_collabs_member(struct claved_ctx *ctx);
 
 #endif

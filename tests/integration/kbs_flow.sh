@@ -47,6 +47,7 @@ port=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768+)
 U=https://127.0.0.1:$port
 export CLAVE_ARGON2_T_COST=1 CLAVE_ARGON2_M_COST_KIB=64 CLAVE_THREADS=2 CLAVE_WORKERS=2
 export CLAVE_KBS_TRUST_SIM=1 CLAVE_KBS_AUTH_RATE=1000
+export CLAVE_CONFIG_DIR=$work/cfg
 unset CLAVE_PASSWORD CLAVE_TOTP
 
 if [[ ${CLAVE_TEST_STORE:-sqlite} == postgres ]]; then
@@ -88,10 +89,15 @@ api() { # METHOD PATH [BODY-FILE]: prints the status line then the body
     curl "${args[@]}" "$U$2"
 }
 b64url() { base64 -w0 "$1" | tr '+/' '-_' | tr -d '='; }
+"$clave" login --server "$U" --user root --password-file pw --cacert data/tls/cert.pem >/dev/null
 
 # --- parties' identity keys and the datasets
 openssl genpkey -algorithm ed25519 -out alice.pem 2>/dev/null
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out bob.pem 2>/dev/null
+for p in alice bob; do
+    printf '{"name":"%s"}' "$p" >req.json
+    [[ $(api POST /v1/parties req.json) == 201 ]] || bad "party $p: $(cat body.out)"
+done
 spki() { openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | base64 -w0; }
 alice_spki=$(spki alice.pem)
 bob_spki=$(spki bob.pem)
@@ -127,6 +133,11 @@ JSON
 # setup COLLAB REGION NB EXP SIGNERS DATASET-ID DATASET-REGION: contract submitted, dataset uploaded
 setup() {
     local c=$1
+    # the collaboration, alice founding it and adding bob (signed membership statements)
+    "$clave" collab create "$c" >/dev/null || bad "collab create $c"
+    "$clave" party add --collab "$c" --party alice --identity-key alice.pem --sign-key alice.pem >/dev/null &&
+        "$clave" party add --collab "$c" --party bob --identity-key bob.pem --signer alice --sign-key alice.pem >/dev/null ||
+        bad "members of $c"
     contract_json "$c" "$2" "$3" "$4" >"$c.json"
     "$clave" contract propose --spec "$c.json" --out "$c.cbor" >/dev/null
     local sigs=()
@@ -138,7 +149,7 @@ setup() {
     printf '{"bundle":"%s"}' "$(b64url "$c.bundle")" >req.json
     [[ $(api POST /v1/contracts req.json) == 201 ]] || { bad "submit $c: $(cat body.out)"; return; }
     python3 -c 'import json; print(json.load(open("body.out"))["id"])' >"$c.id"
-    printf '{"id":"%s","name":"claims","region":"%s","row_count":2,"schema":{"region":"string","age":"int","count":"int"},"sealed":"%s"}' \
+    printf '{"id":"%s","name":"claims","owner":"alice","region":"%s","row_count":2,"schema":{"region":"string","age":"int","count":"int"},"sealed":"%s"}' \
         "$6" "$7" "$(b64url claims.sealed)" >req.json
     [[ $(api POST "/v1/collaborations/$c/datasets" req.json) == 201 ]] || bad "upload to $c: $(cat body.out)"
 }
@@ -248,7 +259,8 @@ PY
 for want in "kbs.release | released" "measurement: no workload" "debug: the TEE" "nonce: stale" \
     "replay: this evidence" "binding: report data" "contract: revoked" "contract: draft" \
     "contract: expired" "region: us" "dataset: other" "kbs.budget.debit" "kbs.budget.deny" \
-    "contract.submit" "contract.approve" "contract.revoke" "dataset.upload"; do
+    "contract.submit" "contract.approve" "contract.revoke" "dataset.upload" "collab.create" \
+    "collab.member"; do
     grep -q -- "$want" audit.txt && ok "audited: $want" || bad "not in the audit log: $want"
 done
 grep "kbs.deny | debug" audit.txt | grep -Eq '\| [0-9a-f]{64} \|' && ok "denials carry the evidence digest" ||

@@ -7,6 +7,7 @@
  * target that exists); zero unexpected allows is the property that matters.
  */
 #include "common.h"
+#include "collab_db.h"
 #include "kbs_db.h"
 
 enum scope { OWN = 0, OTHER = 1 };
@@ -60,6 +61,11 @@ static const struct expect POLICY[] = {
     {CLAVED_POST, "/v1/collaborations/{c}/datasets", false, A | O, A | O},
     {CLAVED_GET, "/v1/collaborations/{c}/datasets", false, ALL, ALL},
     {CLAVED_GET, "/v1/collaborations/{c}/datasets/{id}", false, ALL, ALL},
+    {CLAVED_PUT, "/v1/collaborations/{c}/datasets/{id}/sealed", false, A | O, A | O},
+    {CLAVED_POST, "/v1/collaborations", false, A | O, A | O},
+    {CLAVED_GET, "/v1/collaborations", false, ALL, ALL},
+    {CLAVED_GET, "/v1/collaborations/{c}", false, ALL, ALL},
+    {CLAVED_POST, "/v1/collaborations/{c}/members", false, A | O, A | O},
     {CLAVED_GET, "/v1/kbs/key", true, ALL, ALL},
     {CLAVED_GET, "/v1/kbs/policy", false, ALL, ALL},
     /* The key broker: open to anyone for the challenge; user credentials never attest. */
@@ -107,6 +113,7 @@ static void add_collab_objects(struct fixture *f, char contract_hex[65])
              "\"expiry\":4000000000}",
              0, 0, spki_b64[1], spki_b64[0], spki_b64[1]);
     T_OK(clave_contract_from_json(json, strlen(json), &c));
+    T_OK(claved_collab_insert(f->app.store, "c1", "", "u_test", 1));
     T_OK(claved_kbs_contract_insert(f->app.store, c, "u_test", 1));
     T_OK(clave_hex_encode(clave_contract_id(c), 32, contract_hex, 65));
     clave_contract_free(c);
@@ -213,7 +220,9 @@ static void instantiate(struct world *w, const struct claved_route *r, int role,
         snprintf(body, bcap, "{\"bundle\":\"AA\"}");
     } else if (strncmp(r->pattern, "/v1/collaborations/{c}", 22) == 0) {
         snprintf(path, cap, "/v1/collaborations/c1%s", r->pattern + 22);
-        if (strstr(path, "{id}") != NULL) {
+        if (strstr(path, "{id}/sealed") != NULL) {
+            snprintf(path, cap, "/v1/collaborations/c1/datasets/d1/sealed?offset=0");
+        } else if (strstr(path, "{id}") != NULL) {
             snprintf(path, cap, "/v1/collaborations/c1/datasets/d1");
         }
         if (r->method == CLAVED_POST) {

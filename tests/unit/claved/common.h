@@ -25,10 +25,21 @@ struct fixture {
 static inline void fixture_init(struct fixture *f)
 {
     struct claved_config cfg;
-    static const char *const TABLES[] = {"api_tokens",   "sessions",          "users",
-                                         "parties",      "ledger_leaves",     "ledger_nodes",
-                                         "ledger_sth",   "kbs_contracts",     "kbs_datasets",
-                                         "kbs_sessions", "kbs_evidence_seen", "schema_migrations"};
+    static const char *const TABLES[] = {"api_tokens",
+                                         "sessions",
+                                         "users",
+                                         "parties",
+                                         "ledger_leaves",
+                                         "ledger_nodes",
+                                         "ledger_sth",
+                                         "kbs_contracts",
+                                         "kbs_datasets",
+                                         "kbs_sessions",
+                                         "kbs_evidence_seen",
+                                         "collab_statements",
+                                         "collab_collaborations",
+                                         "collab_uploads",
+                                         "schema_migrations"};
     const char *pg = getenv("CLAVE_TEST_PG_CONNINFO");
     if (pg != NULL && pg[0] != '\0') {
         t_store_close(t_store_open(TABLES, sizeof(TABLES) / sizeof(TABLES[0])));
