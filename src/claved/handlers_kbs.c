@@ -476,6 +476,28 @@ void claved_h_kbs_key(struct claved_ctx *ctx)
     claved_text(ctx, 200, "application/json", copy, copy != NULL ? strlen(copy) : 0);
 }
 
+void claved_h_kbs_ear_key(struct claved_ctx *ctx)
+{
+    uint8_t der[256];
+    size_t len = 0;
+    char *b64 = NULL;
+    char *pem = NULL;
+    if (clave_pkey_export_spki(ctx->app->kbs->ear_pub, der, sizeof(der), &len) == CLAVE_OK &&
+        clave_b64_encode_alloc(CLAVE_B64_STD, der, len, &b64) == CLAVE_OK) {
+        size_t n = strlen(b64) + 64;
+        pem = malloc(n);
+        if (pem != NULL) {
+            snprintf(pem, n, "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n", b64);
+        }
+    }
+    free(b64);
+    if (pem == NULL) {
+        claved_error(ctx, 500, "internal", "internal error");
+        return;
+    }
+    claved_text(ctx, 200, "application/x-pem-file", pem, strlen(pem));
+}
+
 void claved_h_kbs_policy(struct claved_ctx *ctx)
 {
     const struct claved_config *c = &ctx->app->cfg;

@@ -75,6 +75,8 @@ const struct claved_route CLAVED_ROUTES[] = {
      "One part of a dataset's sealed file (?offset=N; &final=1 on the last part)"},
     {CLAVED_GET, "/v1/kbs/key", claved_h_kbs_key, P(PUBLIC), NULL, false,
      "The broker's public JWK (seal dataset keys to it)"},
+    {CLAVED_GET, "/v1/kbs/ear-key", claved_h_kbs_ear_key, P(PUBLIC), NULL, false,
+     "The public key that signs EAR tokens (PEM; verifies result receipts offline)"},
     {CLAVED_GET, "/v1/kbs/policy", claved_h_kbs_policy, P(COLLAB_READ), NULL, false,
      "The key broker's release policy settings"},
     {CLAVED_POST, "/kbs/v0/auth", claved_h_kbs_auth, P(ATTESTED), "kbs_auth", true,
