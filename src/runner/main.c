@@ -19,6 +19,7 @@ static const char USAGE[] =
     "usage: clave-runner run --server URL --cacert PEM --bundle CONTRACT.bundle --job JOB.json\n"
     "                        --out DIR [--format snp|nitro] [--sim-dir DIR]\n"
     "                        [--sim-measurement HEX] [--no-mlock] [--no-seccomp] [--json]\n"
+    "                        [--hold FILE]\n"
     "       clave-runner measure\n"
     "       clave-runner --help | --version\n"
     "\n"
@@ -36,6 +37,8 @@ static const char USAGE[] =
     "         executable, what `clave-runner measure` prints).\n"
     "         --no-mlock / --no-seccomp: leave memory unlocked / the system-call filter off\n"
     "         (debugging only; the run log records it).\n"
+    "         --hold FILE: tests only: after the datasets are open, wait (at most 60 s) until\n"
+    "         FILE exists, then compute and release (shows what a revocation meanwhile does).\n"
     "measure  Print the simulated measurement of this executable (hex SHA-384), the value a\n"
     "         contract's sim-snp / sim-nitro workload names.\n"
     "\n"
@@ -78,19 +81,14 @@ static int measure(void)
 
 static int parse(int argc, char **argv, struct runner_opts *o)
 {
-    static const struct option LONG[] = {{"server", required_argument, NULL, 1},
-                                         {"cacert", required_argument, NULL, 2},
-                                         {"bundle", required_argument, NULL, 3},
-                                         {"job", required_argument, NULL, 4},
-                                         {"out", required_argument, NULL, 5},
-                                         {"format", required_argument, NULL, 6},
-                                         {"sim-dir", required_argument, NULL, 7},
-                                         {"sim-measurement", required_argument, NULL, 8},
-                                         {"no-mlock", no_argument, NULL, 9},
-                                         {"no-seccomp", no_argument, NULL, 10},
-                                         {"json", no_argument, NULL, 11},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option LONG[] = {
+        {"server", required_argument, NULL, 1},  {"cacert", required_argument, NULL, 2},
+        {"bundle", required_argument, NULL, 3},  {"job", required_argument, NULL, 4},
+        {"out", required_argument, NULL, 5},     {"format", required_argument, NULL, 6},
+        {"sim-dir", required_argument, NULL, 7}, {"sim-measurement", required_argument, NULL, 8},
+        {"no-mlock", no_argument, NULL, 9},      {"no-seccomp", no_argument, NULL, 10},
+        {"json", no_argument, NULL, 11},         {"hold", required_argument, NULL, 12},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     const char **targets[] = {NULL,        &o->server, &o->cacert,  &o->bundle,         &o->job,
                               &o->out_dir, &o->format, &o->sim_dir, &o->sim_measurement};
     int opt = 0;
@@ -105,6 +103,8 @@ static int parse(int argc, char **argv, struct runner_opts *o)
             o->no_seccomp = true;
         } else if (opt == 11) {
             o->json = true;
+        } else if (opt == 12) {
+            o->hold = optarg;
         } else if (opt == 'h') {
             fputs(USAGE, stdout);
             return 0;

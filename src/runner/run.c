@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define FILE_MAX (4u << 20)
 
@@ -215,6 +216,21 @@ bool runner_contract_dataset(const struct runner *r, const char *id,
     return false;
 }
 
+/* Tests only (--hold): wait for a file, so a test can act between key release and results. */
+static clave_status hold(struct runner *r)
+{
+    struct timespec tick = {0, 50 * 1000 * 1000};
+    runner_say(r, "holding until %s exists", r->opts.hold);
+    for (int i = 0; i < 1200; i++) {
+        if (access(r->opts.hold, F_OK) == 0) {
+            return CLAVE_OK;
+        }
+        nanosleep(&tick, NULL);
+    }
+    fprintf(stderr, "clave-runner: --hold: %s did not appear within 60 s\n", r->opts.hold);
+    return CLAVE_ERR_STATE;
+}
+
 clave_status runner_run(struct runner *r)
 {
     double t0 = now_s();
@@ -230,6 +246,7 @@ clave_status runner_run(struct runner *r)
     double t2 = now_s();
     st = st == CLAVE_OK ? runner_fetch_datasets(r) : st;
     phase(r, "fetch_unseal", t2);
+    st = st == CLAVE_OK && r->opts.hold != NULL ? hold(r) : st;
     double t3 = now_s();
     st = st == CLAVE_OK ? runner_queries_run(r) : st;
     phase(r, "query", t3);

@@ -19,6 +19,7 @@ struct runner_opts {
     const char *format;          /* evidence format: snp (default) or nitro */
     const char *sim_dir;         /* simulated TEE dev keys; NULL: collect from hardware */
     const char *sim_measurement; /* hex; default: SHA-384 of this executable */
+    const char *hold;            /* tests: wait for this file after the datasets are open */
     bool no_mlock, no_seccomp, json;
 };
 
