@@ -38,6 +38,8 @@ PACKAGES=(
     dpkg-dev
     # clave-runner: a seccomp system-call allowlist (src/runner/sandbox.c)
     libseccomp-dev
+    # the demo signs a contract with a key inside a SoftHSM2 token (pkcs11-tool)
+    opensc
 )
 
 missing=()
