@@ -99,9 +99,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_kbs_report_data(const char *nonce,
  * then releases to this session only under that contract, and a result receipt proves which
  * contract the attested key served. Errors as clave_kbs_report_data().
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_kbs_report_data_bound(
-    const char *nonce, const json_t *tee_pubkey, const uint8_t *contract_id,
-    uint8_t out[CLAVE_KBS_REPORT_DATA_LEN]);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_kbs_report_data_bound(const char *nonce, const json_t *tee_pubkey, const uint8_t *contract_id,
+                            uint8_t out[CLAVE_KBS_REPORT_DATA_LEN]);
 
 /** What the broker keeps from verified evidence (a transparent value struct). */
 struct clave_kbs_claims {

@@ -352,7 +352,8 @@ static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_data
             continue;
         }
         if (claims->has_contract_binding &&
-            !clave_ct_equal(claims->contract_binding, clave_contract_id(c), CLAVE_KBS_BINDING_LEN)) {
+            !clave_ct_equal(claims->contract_binding, clave_contract_id(c),
+                            CLAVE_KBS_BINDING_LEN)) {
             clave_contract_free(c); /* the workload serves another contract of this collaboration */
             continue;
         }
