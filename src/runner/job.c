@@ -9,6 +9,8 @@
 
 #define JOB_MAX_BYTES (1u << 20)
 
+static clave_status bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static clave_status bad(const char *fmt, ...)
 {
     va_list ap;
