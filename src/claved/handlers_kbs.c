@@ -177,12 +177,21 @@ static int appraise_evidence(struct claved_ctx *ctx, const struct claved_kbs_ses
         return 401;
     }
     struct clave_attest_options o;
+    uint64_t gen = 0;
     memset(&o, 0, sizeof(o));
     o.at_time = ctx->now;
     o.collateral_dir = ctx->app->cfg.kbs_collateral_dir;
     o.policy = k->policy;
-    if (clave_attest_verify(s->tee, ev, len, &o, j->report) != CLAVE_OK ||
-        !clave_attest_report_ok(j->report)) {
+    if (claved_kbs_collateral_check(ctx->app->kbs, false, NULL) != CLAVE_OK) {
+        snprintf(j->reason, sizeof(j->reason), "evidence: collateral: %.150s",
+                 clave_error_last().detail);
+        return 401;
+    }
+    /* A warm cache makes a verification one ECDSA P-384 check (chains, keys, collateral). */
+    o.cache = claved_kbs_cache_take(ctx->app->kbs, &gen);
+    clave_status vst = clave_attest_verify(s->tee, ev, len, &o, j->report);
+    claved_kbs_cache_give(ctx->app->kbs, o.cache, gen);
+    if (vst != CLAVE_OK || !clave_attest_report_ok(j->report)) {
         struct clave_attest_check c = {0};
         if (clave_attest_report_first_failure(j->report, &c) != CLAVE_OK) {
             c.name = NULL;
@@ -323,15 +332,36 @@ static bool attested_session(struct claved_ctx *ctx, struct claved_kbs_session *
     return true;
 }
 
+/*
+ * The session's claims judged against the collateral in force now (re-read if its files
+ * changed): tcb_status from kbs-tcb.json. False with `reason` when the collateral is unusable.
+ */
+static bool current_claims(struct claved_ctx *ctx, const struct clave_kbs_claims *attested,
+                           struct clave_kbs_claims *now, char *detail)
+{
+    if (claved_kbs_collateral_check(ctx->app->kbs, false, NULL) != CLAVE_OK) {
+        snprintf(detail, CLAVE_KBS_REASON_MAX, "collateral: %.150s", clave_error_last().detail);
+        return false;
+    }
+    return claved_kbs_platform_claims(ctx->app->kbs, attested, now, detail);
+}
+
 /* Judge every contract of the collaboration for this dataset; the first that allows wins. */
 static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_dataset *d,
-                            const struct clave_kbs_claims *claims, char *reason, char *contract)
+                            const struct clave_kbs_claims *attested, char *reason, char *contract)
 {
     json_t *ids = NULL;
     bool ok = false;
     char dataset_reason[CLAVE_KBS_REASON_MAX];
+    char platform[CLAVE_KBS_REASON_MAX];
+    struct clave_kbs_claims claims_now;
+    const struct clave_kbs_claims *claims = &claims_now;
     reason[0] = '\0';
     snprintf(dataset_reason, sizeof(dataset_reason), "dataset: %.64s is in no contract", d->id);
+    if (!current_claims(ctx, attested, &claims_now, platform)) {
+        snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: %.180s", platform);
+        return false;
+    }
     if (claved_kbs_contract_ids(ctx->store, d->collaboration, &ids) != CLAVE_OK) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "contract: cannot be read");
         return false;
@@ -348,6 +378,10 @@ static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_data
                                       d->region, ctx->app->cfg.kbs_trust_sim != 0,
                                       claims};
         ok = clave_kbs_appraise(&r, why);
+        if (!ok && strncmp(why, "tcb: status", 11) == 0 && platform[0] != '\0') {
+            snprintf(why, sizeof(why), "tcb: platform %.40s per collateral (%.100s)",
+                     claims->tcb_status, platform);
+        }
         if (ok || strncmp(why, "dataset:", 8) != 0) {
             snprintf(reason, CLAVE_KBS_REASON_MAX, "%s", ok ? "released" : why);
             snprintf(contract, 65, "%s", id);
@@ -451,4 +485,27 @@ void claved_h_kbs_policy(struct claved_ctx *ctx)
                   "reference values match a workload of the contract",
                   "TCB at least the workload's minimum / status accepted",
                   "dataset region allowed by the contract"));
+}
+
+void claved_h_kbs_collateral_refresh(struct claved_ctx *ctx)
+{
+    uint64_t gen = 0;
+    if (ctx->who.role != CLAVED_ROLE_ADMIN) {
+        claved_error(ctx, 403, "forbidden", "only an admin refreshes the collateral");
+        return;
+    }
+    if (claved_kbs_collateral_check(ctx->app->kbs, true, &gen) != CLAVE_OK) {
+        claved_error(ctx, 500, "collateral", clave_error_last().detail);
+        return;
+    }
+    json_t *j = claved_kbs_collateral_json(ctx->app->kbs);
+    const char *err = json_string_value(json_object_get(j, "error"));
+    char g[24];
+    snprintf(g, sizeof(g), "%llu", (unsigned long long)gen);
+    struct clave_log_field f[] = {{"generation", g}, {"error", err != NULL ? err : ""}};
+    if (!claved_audit_or_fail(ctx, "kbs.collateral.refresh", f, 2)) {
+        json_decref(j);
+        return;
+    }
+    claved_json(ctx, 200, j);
 }

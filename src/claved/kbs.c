@@ -145,10 +145,15 @@ clave_status claved_kbs_init(struct claved_app *app)
     struct claved_kbs *k = calloc(1, sizeof(*k));
     CLAVE_ENSURE_ALLOC(k);
     pthread_mutex_init(&k->lock, NULL);
+    pthread_mutex_init(&k->coll_lock, NULL);
+    k->collateral_dir = app->cfg.kbs_collateral_dir;
     app->kbs = k;
     CLAVE_CHECK_CTX(load_broker(k, app->cfg.kbs_broker_key_file), "kbs broker key: ");
     CLAVE_CHECK_CTX(load_ear(k, app->cfg.kbs_ear_key_file), "kbs EAR key: ");
     CLAVE_CHECK(load_policy(k, app->cfg.kbs_attest_policy));
+    CLAVE_CHECK(claved_kbs_collateral_check(k, true, NULL));
+    CLAVE_ENSURE(k->tcb_error[0] == '\0', CLAVE_ERR_FORMAT, "kbs_collateral_dir: %s",
+                 k->tcb_error);
     struct clave_blob_config bc = {app->cfg.blob_dir, (uint64_t)app->cfg.max_body_bytes};
     CLAVE_CHECK_CTX(clave_blob_store_open(&bc, &k->blobs), "blob store: ");
     st = CLAVE_OK;
@@ -168,6 +173,11 @@ void claved_kbs_fini(struct claved_app *app)
     clave_pkey_free(k->ear_pub);
     clave_attest_policy_free(k->policy);
     clave_blob_store_close(k->blobs);
+    for (size_t i = 0; i < k->cache_count; i++) {
+        clave_attest_cache_free(k->caches[i]);
+    }
+    clave_kbs_tcb_collateral_free(k->tcb);
+    pthread_mutex_destroy(&k->coll_lock);
     pthread_mutex_destroy(&k->lock);
     free(k);
     app->kbs = NULL;

@@ -14,6 +14,8 @@
 #include <pthread.h>
 
 #define CLAVED_KBS_RATE_SLOTS 1024
+#define CLAVED_KBS_CACHE_POOL 32           /* idle attestation caches kept (one per worker) */
+#define CLAVED_KBS_TCB_FILE "kbs-tcb.json" /* platform TCB collateral (clave_kbs_tcb_*) */
 
 struct claved_kbs_rate_slot {
     char ip[64];
@@ -31,6 +33,22 @@ struct claved_kbs {
     struct clave_blob_store *blobs;
     pthread_mutex_t lock; /* guards the rate table */
     struct claved_kbs_rate_slot rate[CLAVED_KBS_RATE_SLOTS];
+    /* Collateral (kbs_collateral_dir): what the files looked like when last read, the TCB
+     * collateral from them and a generation bumped at each change (attestation caches of an
+     * older generation are dropped). Guarded by coll_lock. */
+    const char *collateral_dir; /* borrowed from the configuration; "" for none */
+    pthread_mutex_t coll_lock;
+    uint64_t coll_fingerprint;
+    uint64_t coll_generation;
+    int64_t coll_loaded_at;
+    struct clave_kbs_tcb_collateral *tcb; /* NULL: no kbs-tcb.json */
+    char tcb_error[CLAVE_KBS_REASON_MAX]; /* non-empty: kbs-tcb.json unreadable (fail closed) */
+    struct clave_attest_cache *caches[CLAVED_KBS_CACHE_POOL];
+    uint64_t cache_generation[CLAVED_KBS_CACHE_POOL];
+    size_t cache_count;
+    /* Live-session count shared by replicas, re-read from the store at most once a second. */
+    int64_t sessions_live;
+    int64_t sessions_counted_at;
 };
 
 clave_status claved_kbs_init(struct claved_app *app);
@@ -40,5 +58,28 @@ void claved_kbs_fini(struct claved_app *app);
  * *retry_s the seconds to wait. */
 bool claved_kbs_rate_take(struct claved_kbs *k, const char *ip, uint32_t rate, int64_t now_ms,
                           int *retry_s);
+
+/*
+ * Re-read the collateral when a file of kbs_collateral_dir changed (name, inode, size or
+ * modification time; checked on every attestation and release), or always with `force`.
+ * `*generation` (may be NULL) receives the generation in force. Errors: CLAVE_ERR_IO when the
+ * directory cannot be listed.
+ */
+clave_status claved_kbs_collateral_check(struct claved_kbs *k, bool force, uint64_t *generation);
+
+/* A summary of the collateral in force as JSON (new reference): generation, loaded_at, tcb
+ * file present, issued_at, error. */
+json_t *claved_kbs_collateral_json(struct claved_kbs *k);
+
+/* `in` with tcb_status set from the TCB collateral in force (clave_kbs_tcb_collateral_status)
+ * into `out`; `detail` the rule that decided. False (detail set) when kbs-tcb.json exists but
+ * cannot be read: releases fail closed. */
+bool claved_kbs_platform_claims(struct claved_kbs *k, const struct clave_kbs_claims *in,
+                                struct clave_kbs_claims *out, char detail[CLAVE_KBS_REASON_MAX]);
+
+/* An attestation cache of the current collateral generation for one verification (NULL if
+ * none could be made: verify without); give it back afterwards. */
+struct clave_attest_cache *claved_kbs_cache_take(struct claved_kbs *k, uint64_t *generation);
+void claved_kbs_cache_give(struct claved_kbs *k, struct clave_attest_cache *c, uint64_t generation);
 
 #endif
