@@ -77,7 +77,6 @@ void claved_h_kbs_auth(struct claved_ctx *ctx)
     uint8_t raw[32];
     char nonce[CLAVE_KBS_NONCE_TEXT_MAX + 1];
     char sid[CLAVED_KBS_SID_LEN + 1];
-    int64_t live = 0;
     int retry = 0;
     const struct claved_config *cfg = &ctx->app->cfg;
     if (!claved_kbs_rate_take(ctx->app->kbs, ctx->req->client_ip, cfg->kbs_auth_rate,
@@ -93,8 +92,10 @@ void claved_h_kbs_auth(struct claved_ctx *ctx)
                      e.detail);
         return;
     }
-    clave_status st = claved_kbs_session_count(ctx->store, ctx->now, &live);
-    if (st == CLAVE_OK && live >= (int64_t)cfg->kbs_max_sessions) {
+    bool admit = false;
+    clave_status st =
+        claved_kbs_session_admit(ctx->app->kbs, ctx->store, ctx->now, cfg->kbs_max_sessions, &admit);
+    if (st == CLAVE_OK && !admit) {
         claved_error(ctx, 503, "busy", "too many key broker sessions, try again later");
         return;
     }
@@ -346,54 +347,64 @@ static bool current_claims(struct claved_ctx *ctx, const struct clave_kbs_claims
     return claved_kbs_platform_claims(ctx->app->kbs, attested, now, detail);
 }
 
+/* One contract's verdict into reason/contract, or (dataset rule) into dataset_reason. */
+static bool judge(struct claved_ctx *ctx, const struct clave_store_rows *rows, size_t i,
+                  const struct clave_kbs_release *r, const char *platform, char *reason,
+                  char *contract, char *dataset_reason)
+{
+    const char *id = NULL;
+    const uint8_t *b = NULL;
+    size_t n = 0;
+    bool ok = false;
+    char why[CLAVE_KBS_REASON_MAX];
+    if (clave_store_rows_get_text(rows, i, 0, &id) != CLAVE_OK ||
+        clave_store_rows_get_blob(rows, i, 1, &b, &n) != CLAVE_OK ||
+        claved_kbs_contract_appraise(ctx->app->kbs, b, n, r, &ok, why) != CLAVE_OK) {
+        return false;
+    }
+    if (!ok && strncmp(why, "tcb: status", 11) == 0 && platform[0] != '\0') {
+        snprintf(why, sizeof(why), "tcb: platform %.40s per collateral (%.100s)",
+                 r->claims->tcb_status, platform);
+    }
+    if (ok || strncmp(why, "dataset:", 8) != 0) {
+        snprintf(reason, CLAVE_KBS_REASON_MAX, "%s", ok ? "released" : why);
+        snprintf(contract, 65, "%s", id);
+    } else {
+        snprintf(dataset_reason, CLAVE_KBS_REASON_MAX, "%s", why);
+    }
+    return ok;
+}
+
 /* Judge every contract of the collaboration for this dataset; the first that allows wins. */
 static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_dataset *d,
                             const struct clave_kbs_claims *attested, char *reason, char *contract)
 {
-    json_t *ids = NULL;
+    struct clave_store_rows *rows = NULL;
     bool ok = false;
     char dataset_reason[CLAVE_KBS_REASON_MAX];
     char platform[CLAVE_KBS_REASON_MAX];
-    struct clave_kbs_claims claims_now;
-    const struct clave_kbs_claims *claims = &claims_now;
+    struct clave_kbs_claims claims;
     reason[0] = '\0';
     snprintf(dataset_reason, sizeof(dataset_reason), "dataset: %.64s is in no contract", d->id);
-    if (!current_claims(ctx, attested, &claims_now, platform)) {
+    if (!current_claims(ctx, attested, &claims, platform)) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: %.180s", platform);
         return false;
     }
-    if (claved_kbs_contract_ids(ctx->store, d->collaboration, &ids) != CLAVE_OK) {
+    if (claved_kbs_contract_bundles(ctx->store, d->collaboration, &rows) != CLAVE_OK) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "contract: cannot be read");
         return false;
     }
-    for (size_t i = 0; i < json_array_size(ids) && !ok; i++) {
-        const char *id = json_string_value(json_array_get(ids, i));
-        struct clave_contract *c = NULL;
-        char why[CLAVE_KBS_REASON_MAX];
-        if (claved_kbs_contract_load(ctx->store, id, &c) != CLAVE_OK) {
-            continue;
-        }
-        struct clave_kbs_release r = {c,         (uint64_t)ctx->now,
-                                      d->id,     d->sha256,
-                                      d->region, ctx->app->cfg.kbs_trust_sim != 0,
-                                      claims};
-        ok = clave_kbs_appraise(&r, why);
-        if (!ok && strncmp(why, "tcb: status", 11) == 0 && platform[0] != '\0') {
-            snprintf(why, sizeof(why), "tcb: platform %.40s per collateral (%.100s)",
-                     claims->tcb_status, platform);
-        }
-        if (ok || strncmp(why, "dataset:", 8) != 0) {
-            snprintf(reason, CLAVE_KBS_REASON_MAX, "%s", ok ? "released" : why);
-            snprintf(contract, 65, "%s", id);
-        } else {
-            snprintf(dataset_reason, sizeof(dataset_reason), "%s", why);
-        }
-        clave_contract_free(c);
+    struct clave_kbs_release r = {NULL,      (uint64_t)ctx->now,
+                                  d->id,     d->sha256,
+                                  d->region, ctx->app->cfg.kbs_trust_sim != 0,
+                                  &claims};
+    for (size_t i = 0; i < clave_store_rows_count(rows) && !ok; i++) {
+        ok = judge(ctx, rows, i, &r, platform, reason, contract, dataset_reason);
     }
     if (reason[0] == '\0') {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "%s", dataset_reason);
     }
-    json_decref(ids);
+    clave_store_rows_free(rows);
     return ok;
 }
 

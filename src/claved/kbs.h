@@ -16,6 +16,15 @@
 #define CLAVED_KBS_RATE_SLOTS 1024
 #define CLAVED_KBS_CACHE_POOL 32           /* idle attestation caches kept (one per worker) */
 #define CLAVED_KBS_TCB_FILE "kbs-tcb.json" /* platform TCB collateral (clave_kbs_tcb_*) */
+#define CLAVED_KBS_CONTRACT_CACHE 32       /* parsed contract bundles kept */
+
+/* A parsed contract bundle, keyed by the SHA-256 of its stored bytes: a new approval or a
+ * revocation changes the bytes, hence the key, so a stale entry is never used. */
+struct claved_kbs_contract_slot {
+    uint8_t key[32];
+    struct clave_contract *contract; /* NULL: free slot */
+    uint64_t used;                   /* LRU tick */
+};
 
 struct claved_kbs_rate_slot {
     char ip[64];
@@ -46,6 +55,9 @@ struct claved_kbs {
     struct clave_attest_cache *caches[CLAVED_KBS_CACHE_POOL];
     uint64_t cache_generation[CLAVED_KBS_CACHE_POOL];
     size_t cache_count;
+    pthread_mutex_t contract_lock; /* guards contracts[] and contract_tick */
+    struct claved_kbs_contract_slot contracts[CLAVED_KBS_CONTRACT_CACHE];
+    uint64_t contract_tick;
     /* Live-session count shared by replicas, re-read from the store at most once a second. */
     int64_t sessions_live;
     int64_t sessions_counted_at;
@@ -58,6 +70,15 @@ void claved_kbs_fini(struct claved_app *app);
  * *retry_s the seconds to wait. */
 bool claved_kbs_rate_take(struct claved_kbs *k, const char *ip, uint32_t rate, int64_t now_ms,
                           int *retry_s);
+
+/*
+ * Whether one more RCAR session may start under `max` live sessions across replicas. Once a
+ * second (per process) the expired sessions are deleted and the live ones counted in the store;
+ * in between, this process's own new sessions are added to that count. So the bound holds across
+ * replicas to within one second of other replicas' sessions.
+ */
+clave_status claved_kbs_session_admit(struct claved_kbs *k, struct clave_store *s, int64_t now,
+                                      uint32_t max, bool *admit);
 
 /*
  * Re-read the collateral when a file of kbs_collateral_dir changed (name, inode, size or
@@ -76,6 +97,16 @@ json_t *claved_kbs_collateral_json(struct claved_kbs *k);
  * cannot be read: releases fail closed. */
 bool claved_kbs_platform_claims(struct claved_kbs *k, const struct clave_kbs_claims *in,
                                 struct clave_kbs_claims *out, char detail[CLAVE_KBS_REASON_MAX]);
+
+/*
+ * The release policy (clave_kbs_appraise) for `r` under the contract whose stored bundle is
+ * `bundle` (`len` bytes, borrowed; r->contract is ignored). The bundle is parsed and its
+ * signatures verified once per distinct bytes; later calls reuse the parsed contract.
+ * Errors (the bundle does not parse): the contract status, *allowed false.
+ */
+clave_status claved_kbs_contract_appraise(struct claved_kbs *k, const uint8_t *bundle, size_t len,
+                                          const struct clave_kbs_release *r, bool *allowed,
+                                          char reason[CLAVE_KBS_REASON_MAX]);
 
 /* An attestation cache of the current collateral generation for one verification (NULL if
  * none could be made: verify without); give it back afterwards. */
