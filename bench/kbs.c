@@ -227,9 +227,9 @@ static char *attestation(const struct config *cfg, const char *nonce, const char
     if (pk != NULL && clave_kbs_report_data(nonce, pk, rd) == CLAVE_OK &&
         clave_attest_sim_evidence(cfg->sim_dir, "snp", &in, &ev, &evlen) == CLAVE_OK &&
         clave_b64_encode_alloc(CLAVE_B64URL, ev, evlen, &b64) == CLAVE_OK) {
-        json_t *doc = json_pack("{s:{s:s,s:O},s:{s:{s:s,s:s},s:s}}", "runtime-data", "nonce",
-                                nonce, "tee-pubkey", pk, "tee-evidence", "primary_evidence",
-                                "format", "snp", "evidence", b64, "additional_evidence", "");
+        json_t *doc = json_pack("{s:{s:s,s:O},s:{s:{s:s,s:s},s:s}}", "runtime-data", "nonce", nonce,
+                                "tee-pubkey", pk, "tee-evidence", "primary_evidence", "format",
+                                "snp", "evidence", b64, "additional_evidence", "");
         out = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
         json_decref(doc);
     }
@@ -371,8 +371,8 @@ static double proc_cpu(long pid)
     char *p = strrchr(buf, ')'); /* the command name may hold spaces */
     unsigned long ut = 0;
     unsigned long stime = 0;
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-                            &stime) != 2) {
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &stime) != 2) {
         return -1;
     }
     return (double)(ut + stime) / (double)sysconf(_SC_CLK_TCK);
@@ -409,13 +409,17 @@ static const char USAGE[] =
 
 static bool parse_args(int argc, char **argv, struct config *cfg)
 {
-    static const struct option LONG[] = {
-        {"url", required_argument, NULL, 'u'},         {"cacert", required_argument, NULL, 'c'},
-        {"sim-dir", required_argument, NULL, 'd'},     {"measurement", required_argument, NULL, 'm'},
-        {"resource", required_argument, NULL, 'r'},    {"clients", required_argument, NULL, 'n'},
-        {"seconds", required_argument, NULL, 's'},     {"server-pid", required_argument, NULL, 'p'},
-        {"no-openssl", no_argument, NULL, 'O'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option LONG[] = {{"url", required_argument, NULL, 'u'},
+                                         {"cacert", required_argument, NULL, 'c'},
+                                         {"sim-dir", required_argument, NULL, 'd'},
+                                         {"measurement", required_argument, NULL, 'm'},
+                                         {"resource", required_argument, NULL, 'r'},
+                                         {"clients", required_argument, NULL, 'n'},
+                                         {"seconds", required_argument, NULL, 's'},
+                                         {"server-pid", required_argument, NULL, 'p'},
+                                         {"no-openssl", no_argument, NULL, 'O'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     size_t mlen = 0;
     const char *url = NULL;
     const char *m = NULL;
@@ -425,22 +429,41 @@ static bool parse_args(int argc, char **argv, struct config *cfg)
     cfg->openssl = true;
     while ((c = getopt_long(argc, argv, "", LONG, NULL)) != -1) {
         switch (c) {
-        case 'u': url = optarg; break;
-        case 'c': cfg->cacert = optarg; break;
-        case 'd': cfg->sim_dir = optarg; break;
-        case 'm': m = optarg; break;
-        case 'r': cfg->resource = optarg; break;
-        case 'n': cfg->clients = (int)strtol(optarg, NULL, 10); break;
-        case 's': cfg->seconds = strtod(optarg, NULL); break;
-        case 'p': cfg->server_pid = strtol(optarg, NULL, 10); break;
-        case 'O': cfg->openssl = false; break;
-        default: return false;
+        case 'u':
+            url = optarg;
+            break;
+        case 'c':
+            cfg->cacert = optarg;
+            break;
+        case 'd':
+            cfg->sim_dir = optarg;
+            break;
+        case 'm':
+            m = optarg;
+            break;
+        case 'r':
+            cfg->resource = optarg;
+            break;
+        case 'n':
+            cfg->clients = (int)strtol(optarg, NULL, 10);
+            break;
+        case 's':
+            cfg->seconds = strtod(optarg, NULL);
+            break;
+        case 'p':
+            cfg->server_pid = strtol(optarg, NULL, 10);
+            break;
+        case 'O':
+            cfg->openssl = false;
+            break;
+        default:
+            return false;
         }
     }
     return url != NULL && sscanf(url, "https://%63[0-9.]:%d", cfg->host, &cfg->port) == 2 &&
            cfg->cacert != NULL && cfg->sim_dir != NULL && cfg->resource != NULL && m != NULL &&
-           clave_hex_decode(m, strlen(m), cfg->measurement, 48, &mlen) == CLAVE_OK &&
-           mlen == 48 && cfg->clients > 0 && cfg->clients <= 256 && cfg->seconds > 0;
+           clave_hex_decode(m, strlen(m), cfg->measurement, 48, &mlen) == CLAVE_OK && mlen == 48 &&
+           cfg->clients > 0 && cfg->clients <= 256 && cfg->seconds > 0;
 }
 
 static void report(const struct config *cfg, struct worker *w, double wall, double server_cpu,

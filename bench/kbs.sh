@@ -5,7 +5,9 @@
 # dataset, then runs bench_kbs (full RCAR releases: auth + attest with sim SNP evidence +
 # resource) with BENCH_CLIENTS concurrent clients for BENCH_SECONDS. Prints bench_kbs's JSON
 # lines (releases/s, p50/p99, CPU per release, same-run `openssl speed ecdsap384` verify/s).
-# BENCH_PERF=FILE records the server with `perf record -g` during the run.
+# PostgreSQL runs with fsync=on (BENCH_PG_FSYNC=off to compare); SQLite is claved's own
+# (WAL, synchronous=FULL). BENCH_PERF=FILE records the server with `perf record` during the run
+# (BENCH_PERF_ARGS, default -g; e.g. "--call-graph dwarf,16384 -F 499").
 # Usage: bench/kbs.sh BUILD-DIR   (needs curl, openssl, python3; perf for BENCH_PERF)
 set -euo pipefail
 build=$(realpath "${1:?usage: bench/kbs.sh BUILD-DIR}")
@@ -36,6 +38,12 @@ if [[ ${BENCH_STORE:-sqlite} == postgres ]]; then
     pgport=$((40000 + RANDOM % 20000))
     (cd / && bash "$src/tests/testlib/pg_server.sh" start "$pgdir" "$pgport" >/dev/null &&
         bash "$src/tests/testlib/pg_server.sh" createdb "$pgdir" claved_bench "$pgport")
+    # The test fixture runs PostgreSQL with fsync=off; a benchmark measures a durable server.
+    as_pg=()
+    [[ $(id -u) -eq 0 ]] && as_pg=(runuser -u postgres --)
+    "${as_pg[@]}" "${CLAVE_PG_BIN:-/usr/lib/postgresql/15/bin}/pg_ctl" -D "$pgdir/data" -w -t 60 \
+        -l "$pgdir/server.log" restart -o "-k $pgdir -c listen_addresses='' -p $pgport \
+        -c fsync=${BENCH_PG_FSYNC:-on} -c max_connections=50" >/dev/null
     export CLAVE_STORE=postgres CLAVE_PG_CONNINFO="host=$pgdir port=$pgport user=postgres dbname=claved_bench"
 fi
 

@@ -161,8 +161,8 @@ struct clave_kbs_tcb_collateral;
  * members are refused. Caller frees `*out`. Errors name the field: CLAVE_ERR_JSON,
  * CLAVE_ERR_FORMAT, CLAVE_ERR_TOO_LARGE, CLAVE_ERR_ARG, CLAVE_ERR_NOMEM.
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_kbs_tcb_collateral_parse(
-    const char *json, size_t len, struct clave_kbs_tcb_collateral **out);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_kbs_tcb_collateral_parse(const char *json, size_t len, struct clave_kbs_tcb_collateral **out);
 CLAVE_API void clave_kbs_tcb_collateral_free(struct clave_kbs_tcb_collateral *t);
 /** Its `issued_at` (0 when absent). */
 CLAVE_API int64_t clave_kbs_tcb_collateral_issued_at(const struct clave_kbs_tcb_collateral *t);

@@ -420,12 +420,30 @@ static int parse(int argc, char **argv, struct opts *o)
                                          {"resource-server", required_argument, NULL, 23},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char **targets[] = {
-        NULL,          &o->server,      &o->cacert,      &o->resource,      &o->sim_dir,
-        &o->format,    &o->measurement, &o->key,         &o->out,           &o->sealed,
-        &o->plain_out, &o->token_out,   &o->save_attest, &o->replay_attest, &o->token,
-        &o->contract,  &o->dataset,     &o->party,       &o->epsilon,       &o->delta,
-        NULL,          NULL,            &o->attest_server, &o->resource_server};
+    const char **targets[] = {NULL,
+                              &o->server,
+                              &o->cacert,
+                              &o->resource,
+                              &o->sim_dir,
+                              &o->format,
+                              &o->measurement,
+                              &o->key,
+                              &o->out,
+                              &o->sealed,
+                              &o->plain_out,
+                              &o->token_out,
+                              &o->save_attest,
+                              &o->replay_attest,
+                              &o->token,
+                              &o->contract,
+                              &o->dataset,
+                              &o->party,
+                              &o->epsilon,
+                              &o->delta,
+                              NULL,
+                              NULL,
+                              &o->attest_server,
+                              &o->resource_server};
     int opt = 0;
     o->format = "snp";
     optind = 1;

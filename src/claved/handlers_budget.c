@@ -157,9 +157,8 @@ void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
     char platform[CLAVE_KBS_REASON_MAX];
     bool usable = claved_kbs_collateral_check(ctx->app->kbs, false, NULL) == CLAVE_OK &&
                   claved_kbs_platform_claims(ctx->app->kbs, &s.claims, &now, platform);
-    struct clave_kbs_release rel = {c,        (uint64_t)ctx->now, d.id,
-                                    d.sha256, d.region,           ctx->app->cfg.kbs_trust_sim != 0,
-                                    &now};
+    struct clave_kbs_release rel = {
+        c, (uint64_t)ctx->now, d.id, d.sha256, d.region, ctx->app->cfg.kbs_trust_sim != 0, &now};
     if (!usable) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: collateral unusable");
     }

@@ -93,8 +93,8 @@ void claved_h_kbs_auth(struct claved_ctx *ctx)
         return;
     }
     bool admit = false;
-    clave_status st =
-        claved_kbs_session_admit(ctx->app->kbs, ctx->store, ctx->now, cfg->kbs_max_sessions, &admit);
+    clave_status st = claved_kbs_session_admit(ctx->app->kbs, ctx->store, ctx->now,
+                                               cfg->kbs_max_sessions, &admit);
     if (st == CLAVE_OK && !admit) {
         claved_error(ctx, 503, "busy", "too many key broker sessions, try again later");
         return;
@@ -394,9 +394,8 @@ static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_data
         snprintf(reason, CLAVE_KBS_REASON_MAX, "contract: cannot be read");
         return false;
     }
-    struct clave_kbs_release r = {NULL,      (uint64_t)ctx->now,
-                                  d->id,     d->sha256,
-                                  d->region, ctx->app->cfg.kbs_trust_sim != 0,
+    struct clave_kbs_release r = {NULL,      (uint64_t)ctx->now, d->id,
+                                  d->sha256, d->region,          ctx->app->cfg.kbs_trust_sim != 0,
                                   &claims};
     for (size_t i = 0; i < clave_store_rows_count(rows) && !ok; i++) {
         ok = judge(ctx, rows, i, &r, platform, reason, contract, dataset_reason);

@@ -154,8 +154,7 @@ clave_status claved_kbs_init(struct claved_app *app)
     CLAVE_CHECK_CTX(load_ear(k, app->cfg.kbs_ear_key_file), "kbs EAR key: ");
     CLAVE_CHECK(load_policy(k, app->cfg.kbs_attest_policy));
     CLAVE_CHECK(claved_kbs_collateral_check(k, true, NULL));
-    CLAVE_ENSURE(k->tcb_error[0] == '\0', CLAVE_ERR_FORMAT, "kbs_collateral_dir: %s",
-                 k->tcb_error);
+    CLAVE_ENSURE(k->tcb_error[0] == '\0', CLAVE_ERR_FORMAT, "kbs_collateral_dir: %s", k->tcb_error);
     struct clave_blob_config bc = {app->cfg.blob_dir, (uint64_t)app->cfg.max_body_bytes};
     CLAVE_CHECK_CTX(clave_blob_store_open(&bc, &k->blobs), "blob store: ");
     st = CLAVE_OK;

@@ -122,13 +122,12 @@ clave_status claved_kbs_collateral_check(struct claved_kbs *k, bool force, uint6
 json_t *claved_kbs_collateral_json(struct claved_kbs *k)
 {
     pthread_mutex_lock(&k->coll_lock);
-    json_t *j = json_pack("{s:s,s:I,s:I,s:b,s:I,s:s}", "dir",
-                          k->collateral_dir != NULL ? k->collateral_dir : "", "generation",
-                          (json_int_t)k->coll_generation, "loaded_at",
-                          (json_int_t)k->coll_loaded_at, "tcb_file", k->tcb != NULL, "issued_at",
-                          (json_int_t)(k->tcb != NULL ? clave_kbs_tcb_collateral_issued_at(k->tcb)
-                                                      : 0),
-                          "error", k->tcb_error);
+    json_t *j = json_pack(
+        "{s:s,s:I,s:I,s:b,s:I,s:s}", "dir", k->collateral_dir != NULL ? k->collateral_dir : "",
+        "generation", (json_int_t)k->coll_generation, "loaded_at", (json_int_t)k->coll_loaded_at,
+        "tcb_file", k->tcb != NULL, "issued_at",
+        (json_int_t)(k->tcb != NULL ? clave_kbs_tcb_collateral_issued_at(k->tcb) : 0), "error",
+        k->tcb_error);
     pthread_mutex_unlock(&k->coll_lock);
     return j;
 }

@@ -25,8 +25,8 @@ static void tcb_collateral(const uint8_t *data, size_t size)
     c.has_tcb = true;
     c.has_chip_id = true;
     clave_kbs_tcb_collateral_status(t, &c, status, detail);
-    if (status[0] != '\0' && strcmp(status, "UpToDate") != 0 &&
-        strcmp(status, "OutOfDate") != 0 && strcmp(status, "Revoked") != 0) {
+    if (status[0] != '\0' && strcmp(status, "UpToDate") != 0 && strcmp(status, "OutOfDate") != 0 &&
+        strcmp(status, "Revoked") != 0) {
         abort();
     }
     clave_kbs_tcb_collateral_free(t);
@@ -86,8 +86,8 @@ static void tcb_collateral(const uint8_t *data, size_t size)
     c.has_tcb = true;
     c.has_chip_id = true;
     clave_kbs_tcb_collateral_status(t, &c, status, detail);
-    if (status[0] != '\0' && strcmp(status, "UpToDate") != 0 &&
-        strcmp(status, "OutOfDate") != 0 && strcmp(status, "Revoked") != 0) {
+    if (status[0] != '\0' && strcmp(status, "UpToDate") != 0 && strcmp(status, "OutOfDate") != 0 &&
+        strcmp(status, "Revoked") != 0) {
         abort();
     }
     clave_kbs_tcb_collateral_free(t);

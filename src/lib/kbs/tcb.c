@@ -70,9 +70,9 @@ static clave_status parse_revoked(struct clave_kbs_tcb_collateral *t, json_t *li
         CLAVE_ENSURE(hex != NULL && strlen(hex) == 2 * CLAVE_KBS_CHIP_ID_LEN, CLAVE_ERR_FORMAT,
                      "kbs-tcb.snp.revoked_chip_ids[%zu]: expected %d hex characters", i,
                      2 * CLAVE_KBS_CHIP_ID_LEN);
-        CLAVE_CHECK_CTX(clave_hex_decode(hex, strlen(hex), t->revoked[i], CLAVE_KBS_CHIP_ID_LEN,
-                                         &got),
-                        "kbs-tcb.snp.revoked_chip_ids[%zu]: ", i);
+        CLAVE_CHECK_CTX(
+            clave_hex_decode(hex, strlen(hex), t->revoked[i], CLAVE_KBS_CHIP_ID_LEN, &got),
+            "kbs-tcb.snp.revoked_chip_ids[%zu]: ", i);
     }
     t->revoked_count = n;
     st = CLAVE_OK;
@@ -88,8 +88,8 @@ static clave_status parse_snp(struct clave_kbs_tcb_collateral *t, json_t *snp)
     json_t *revoked = NULL;
     CLAVE_CHECK(clave_json_only_keys(snp, "kbs-tcb.snp", KEYS));
     CLAVE_CHECK(clave_json_get_object(snp, "kbs-tcb.snp", "min_tcb", false, &min));
-    CLAVE_CHECK(clave_json_get_array(snp, "kbs-tcb.snp", "revoked_chip_ids", false,
-                                     TCB_REVOKED_MAX, &revoked));
+    CLAVE_CHECK(clave_json_get_array(snp, "kbs-tcb.snp", "revoked_chip_ids", false, TCB_REVOKED_MAX,
+                                     &revoked));
     if (min != NULL) {
         CLAVE_CHECK(parse_min(t, min));
     }

@@ -56,11 +56,10 @@ static void test_statuses(void **state)
     status_of(DOC("{}"), &c, "UpToDate");
     status_of("{\"version\":1}", &c, ""); /* says nothing about SNP */
     /* One component above the platform's, each in turn: OutOfDate. */
-    static const char *const ABOVE[] = {
-        "{\"bootloader\":4,\"tee\":0,\"snp\":8,\"microcode\":115}",
-        "{\"bootloader\":3,\"tee\":1,\"snp\":8,\"microcode\":115}",
-        "{\"bootloader\":3,\"tee\":0,\"snp\":9,\"microcode\":115}",
-        "{\"bootloader\":3,\"tee\":0,\"snp\":8,\"microcode\":116}"};
+    static const char *const ABOVE[] = {"{\"bootloader\":4,\"tee\":0,\"snp\":8,\"microcode\":115}",
+                                        "{\"bootloader\":3,\"tee\":1,\"snp\":8,\"microcode\":115}",
+                                        "{\"bootloader\":3,\"tee\":0,\"snp\":9,\"microcode\":115}",
+                                        "{\"bootloader\":3,\"tee\":0,\"snp\":8,\"microcode\":116}"};
     for (size_t i = 0; i < sizeof(ABOVE) / sizeof(ABOVE[0]); i++) {
         (void)snprintf(doc, sizeof(doc), DOC("{\"min_tcb\":%s}"), ABOVE[i]);
         status_of(doc, &c, "OutOfDate");
@@ -151,8 +150,7 @@ static void test_hostile(void **state)
         "{\"version\":1,\"snp\":{\"revoked_chip_ids\":[7]}}",
     };
     for (size_t i = 0; i < sizeof(BAD) / sizeof(BAD[0]); i++) {
-        assert_int_not_equal(clave_kbs_tcb_collateral_parse(BAD[i], strlen(BAD[i]), &t),
-                             CLAVE_OK);
+        assert_int_not_equal(clave_kbs_tcb_collateral_parse(BAD[i], strlen(BAD[i]), &t), CLAVE_OK);
         assert_null(t);
     }
     /* A chip id of the right length but not hex. */
