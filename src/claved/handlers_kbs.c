@@ -413,8 +413,7 @@ static void release(struct claved_ctx *ctx, const struct claved_kbs_session *s,
     struct clave_secret *dek = NULL;
     struct clave_jwk *tee = NULL;
     char *jwe = NULL;
-    clave_status st =
-        clave_jwe_decrypt(ctx->app->kbs->broker, (const char *)d->wrapped, d->wrapped_len, &dek);
+    clave_status st = claved_kbs_dek(ctx->app->kbs, d->wrapped, d->wrapped_len, &dek);
     if (st == CLAVE_OK) {
         st = clave_jwk_parse(s->tee_pubkey, strlen(s->tee_pubkey), &tee);
     }

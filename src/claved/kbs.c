@@ -148,6 +148,7 @@ clave_status claved_kbs_init(struct claved_app *app)
     pthread_mutex_init(&k->lock, NULL);
     pthread_mutex_init(&k->coll_lock, NULL);
     pthread_mutex_init(&k->contract_lock, NULL);
+    pthread_mutex_init(&k->dek_lock, NULL);
     k->collateral_dir = app->cfg.kbs_collateral_dir;
     app->kbs = k;
     CLAVE_CHECK_CTX(load_broker(k, app->cfg.kbs_broker_key_file), "kbs broker key: ");
@@ -181,6 +182,10 @@ void claved_kbs_fini(struct claved_app *app)
     for (size_t i = 0; i < CLAVED_KBS_CONTRACT_CACHE; i++) {
         clave_contract_free(k->contracts[i].contract);
     }
+    for (size_t i = 0; i < CLAVED_KBS_DEK_CACHE; i++) {
+        clave_secret_free(k->deks[i].dek);
+    }
+    pthread_mutex_destroy(&k->dek_lock);
     pthread_mutex_destroy(&k->contract_lock);
     pthread_mutex_destroy(&k->coll_lock);
     pthread_mutex_destroy(&k->lock);

@@ -17,6 +17,7 @@
 #define CLAVED_KBS_CACHE_POOL 32           /* idle attestation caches kept (one per worker) */
 #define CLAVED_KBS_TCB_FILE "kbs-tcb.json" /* platform TCB collateral (clave_kbs_tcb_*) */
 #define CLAVED_KBS_CONTRACT_CACHE 32       /* parsed contract bundles kept */
+#define CLAVED_KBS_DEK_CACHE 64            /* unwrapped dataset keys kept */
 
 /* A parsed contract bundle, keyed by the SHA-256 of its stored bytes: a new approval or a
  * revocation changes the bytes, hence the key, so a stale entry is never used. */
@@ -30,6 +31,13 @@ struct claved_kbs_rate_slot {
     char ip[64];
     double tokens;
     int64_t last_ms;
+};
+
+/* A dataset key unwrapped from the owner's JWE, keyed by the SHA-256 of that JWE. */
+struct claved_kbs_dek_slot {
+    uint8_t key[32];
+    struct clave_secret *dek; /* NULL: free slot */
+    uint64_t used;            /* LRU tick */
 };
 
 struct claved_kbs {
@@ -58,6 +66,9 @@ struct claved_kbs {
     pthread_mutex_t contract_lock; /* guards contracts[] and contract_tick */
     struct claved_kbs_contract_slot contracts[CLAVED_KBS_CONTRACT_CACHE];
     uint64_t contract_tick;
+    pthread_mutex_t dek_lock; /* guards deks[] and dek_tick */
+    struct claved_kbs_dek_slot deks[CLAVED_KBS_DEK_CACHE];
+    uint64_t dek_tick;
     /* Live-session count shared by replicas, re-read from the store at most once a second. */
     int64_t sessions_live;
     int64_t sessions_counted_at;
@@ -107,6 +118,13 @@ bool claved_kbs_platform_claims(struct claved_kbs *k, const struct clave_kbs_cla
 clave_status claved_kbs_contract_appraise(struct claved_kbs *k, const uint8_t *bundle, size_t len,
                                           const struct clave_kbs_release *r, bool *allowed,
                                           char reason[CLAVE_KBS_REASON_MAX]);
+
+/*
+ * The dataset key inside `wrapped` (the compact JWE to the broker key, `len` bytes, borrowed),
+ * unwrapped once per distinct JWE; `*out` is the caller's copy (clave_secret_free).
+ */
+clave_status claved_kbs_dek(struct claved_kbs *k, const uint8_t *wrapped, size_t len,
+                            struct clave_secret **out);
 
 /* An attestation cache of the current collateral generation for one verification (NULL if
  * none could be made: verify without); give it back afterwards. */

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Parsed contract bundles for the release policy. Parsing a bundle verifies every approval and
- * revocation signature, which cost more than the rest of a release's policy; the bytes are read
- * from the store on every release anyway (so a revocation made through any replica counts at
- * once), and the parsed contract is looked up by their SHA-256.
+ * Per-process caches of the release path, each keyed by the SHA-256 of bytes read from the store
+ * on every release (so what replicas change in the store counts at once):
+ * - parsed contract bundles: parsing verifies every approval and revocation signature, which
+ *   cost more than the rest of a release's policy;
+ * - dataset keys unwrapped from the JWE the owner sealed to the broker key (one ECDH each). The
+ *   broker's private key, which unwraps every one of them, is in memory for the process's life
+ *   anyway; the DEKs are kept in locked, wiped memory (clave_secret).
  */
 #include "kbs.h"
 
@@ -73,5 +76,49 @@ clave_status claved_kbs_contract_appraise(struct claved_kbs *k, const uint8_t *b
     st = CLAVE_OK;
 done:
     clave_contract_free(fresh);
+    return st;
+}
+
+clave_status claved_kbs_dek(struct claved_kbs *k, const uint8_t *wrapped, size_t len,
+                            struct clave_secret **out)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t key[32];
+    struct clave_secret *fresh = NULL;
+    *out = NULL;
+    CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA256, wrapped, len, key, sizeof(key)));
+    pthread_mutex_lock(&k->dek_lock);
+    for (size_t i = 0; i < CLAVED_KBS_DEK_CACHE && *out == NULL; i++) {
+        struct claved_kbs_dek_slot *s = &k->deks[i];
+        if (s->dek != NULL && memcmp(s->key, key, 32) == 0) { // lint:public (a digest)
+            s->used = ++k->dek_tick;
+            st = clave_secret_from(clave_secret_cdata(s->dek), clave_secret_len(s->dek), out);
+            if (st != CLAVE_OK) {
+                *out = NULL;
+            }
+        }
+    }
+    pthread_mutex_unlock(&k->dek_lock);
+    if (*out != NULL) {
+        return CLAVE_OK;
+    }
+    CLAVE_CHECK(clave_jwe_decrypt(k->broker, (const char *)wrapped, len, &fresh));
+    CLAVE_CHECK(clave_secret_from(clave_secret_cdata(fresh), clave_secret_len(fresh), out));
+    pthread_mutex_lock(&k->dek_lock);
+    struct claved_kbs_dek_slot *victim = &k->deks[0];
+    for (size_t i = 1; i < CLAVED_KBS_DEK_CACHE && victim->dek != NULL; i++) {
+        if (k->deks[i].dek == NULL || k->deks[i].used < victim->used) {
+            victim = &k->deks[i];
+        }
+    }
+    clave_secret_free(victim->dek);
+    memcpy(victim->key, key, 32);
+    victim->dek = fresh;
+    victim->used = ++k->dek_tick;
+    fresh = NULL;
+    pthread_mutex_unlock(&k->dek_lock);
+    st = CLAVE_OK;
+done:
+    clave_secret_free(fresh);
     return st;
 }
