@@ -11,27 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void tcb_collateral(const uint8_t *data, size_t size)
-{
-    struct clave_kbs_tcb_collateral *t = NULL;
-    struct clave_kbs_claims c;
-    char status[CLAVE_KBS_TCB_STATUS_MAX];
-    char detail[CLAVE_KBS_REASON_MAX];
-    if (clave_kbs_tcb_collateral_parse((const char *)data, size, &t) != CLAVE_OK) {
-        return;
-    }
-    memset(&c, 0, sizeof(c));
-    memcpy(c.tee, "snp", 4);
-    c.has_tcb = true;
-    c.has_chip_id = true;
-    clave_kbs_tcb_collateral_status(t, &c, status, detail);
-    if (status[0] != '\0' && strcmp(status, "UpToDate") != 0 && strcmp(status, "OutOfDate") != 0 &&
-        strcmp(status, "Revoked") != 0) {
-        abort();
-    }
-    clave_kbs_tcb_collateral_free(t);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void attestation(const uint8_t *data, size_t size)
