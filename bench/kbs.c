@@ -6,12 +6,13 @@
  * threads, each on its own keep-alive TLS connection, run releases back to back for S seconds.
  * Prints JSON lines: releases/s, p50/p99/max latency of a whole release, the server's and the
  * client's CPU time per release, and `openssl speed -seconds 3 ecdsap384` verify/s measured in
- * the same run before the load (one evidence verification is one ECDSA P-384 verification).
+ * the same run before the load (one evidence verification is one ECDSA P-384 verification), and
+ * how many cores the rest of the machine used meanwhile (it is shared).
  * bench/kbs.sh sets up a server, a contract and a dataset, and runs this.
  *
  *   usage: bench_kbs --url https://127.0.0.1:PORT --cacert PEM --sim-dir DIR
  *                    --measurement HEX --resource REPO/dataset/TAG
- *                    [--clients N] [--seconds S] [--server-pid PID] [--no-openssl]
+ *                    [--clients N] [--seconds S] [--server-pid PID]... [--no-openssl]
  */
 #include <clave/clave.h>
 
@@ -32,6 +33,7 @@
 
 #define RESP_MAX (256u * 1024u)
 #define COOKIE_MAX 128
+#define MAX_PIDS 64
 
 struct config {
     char host[64];
@@ -40,7 +42,8 @@ struct config {
     uint8_t measurement[48];
     int clients;
     double seconds;
-    long server_pid;
+    long server_pid[MAX_PIDS]; /* claved, and the PostgreSQL processes serving it */
+    size_t server_pids;
     bool openssl;
 };
 
@@ -378,6 +381,37 @@ static double proc_cpu(long pid)
     return (double)(ut + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* CPU seconds of every server process, or -1 if none is given or one vanished. */
+static double server_cpu(const struct config *cfg)
+{
+    double sum = 0;
+    for (size_t i = 0; i < cfg->server_pids; i++) {
+        double c = proc_cpu(cfg->server_pid[i]);
+        if (c < 0) {
+            return -1;
+        }
+        sum += c;
+    }
+    return cfg->server_pids > 0 ? sum : -1;
+}
+
+/* Busy CPU seconds of the whole machine (/proc/stat: all but idle and iowait). */
+static double machine_busy(void)
+{
+    unsigned long long v[8] = {0};
+    FILE *f = fopen("/proc/stat", "r");
+    int n = f != NULL ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+                               &v[2], &v[3], &v[4], &v[5], &v[6], &v[7])
+                      : 0;
+    if (f != NULL) {
+        fclose(f);
+    }
+    if (n != 8) {
+        return -1;
+    }
+    return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static double self_cpu(void)
 {
     struct rusage ru;
@@ -405,7 +439,7 @@ static double pct(const double *v, size_t n, double p)
 static const char USAGE[] =
     "usage: bench_kbs --url https://127.0.0.1:PORT --cacert PEM --sim-dir DIR\n"
     "                 --measurement HEX --resource REPO/dataset/TAG\n"
-    "                 [--clients N] [--seconds S] [--server-pid PID] [--no-openssl]\n";
+    "                 [--clients N] [--seconds S] [--server-pid PID]... [--no-openssl]\n";
 
 static bool parse_args(int argc, char **argv, struct config *cfg)
 {
@@ -451,7 +485,9 @@ static bool parse_args(int argc, char **argv, struct config *cfg)
             cfg->seconds = strtod(optarg, NULL);
             break;
         case 'p':
-            cfg->server_pid = strtol(optarg, NULL, 10);
+            if (cfg->server_pids < MAX_PIDS) {
+                cfg->server_pid[cfg->server_pids++] = strtol(optarg, NULL, 10);
+            }
             break;
         case 'O':
             cfg->openssl = false;
@@ -518,8 +554,9 @@ int main(int argc, char **argv)
     if (w == NULL) {
         return 1;
     }
-    double s0 = cfg.server_pid > 0 ? proc_cpu(cfg.server_pid) : -1;
+    double s0 = server_cpu(&cfg);
     double c0 = self_cpu();
+    double m0 = machine_busy();
     double t0 = mono();
     for (int i = 0; i < cfg.clients; i++) {
         w[i].cfg = &cfg;
@@ -532,8 +569,15 @@ int main(int argc, char **argv)
         pthread_join(w[i].thread, NULL);
     }
     double wall = mono() - t0;
-    double s1 = cfg.server_pid > 0 ? proc_cpu(cfg.server_pid) : -1;
-    report(&cfg, w, wall, s0 >= 0 && s1 >= 0 ? s1 - s0 : -1, self_cpu() - c0, speed);
+    double s1 = server_cpu(&cfg);
+    double c1 = self_cpu() - c0;
+    double sc = s0 >= 0 && s1 >= 0 ? s1 - s0 : -1;
+    double m1 = machine_busy();
+    report(&cfg, w, wall, sc, c1, speed);
+    /* What the rest of the (shared) machine used meanwhile, in cores. */
+    printf("{\"bench\":\"kbs\",\"machine_busy_cores\":%.2f,\"other_processes_cores\":%.2f}\n",
+           m0 >= 0 && m1 >= 0 ? (m1 - m0) / wall : -1,
+           m0 >= 0 && m1 >= 0 && sc >= 0 ? (m1 - m0 - sc - c1) / wall : -1);
     size_t total = 0;
     for (int i = 0; i < cfg.clients; i++) {
         total += w[i].count;

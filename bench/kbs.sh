@@ -41,9 +41,9 @@ if [[ ${BENCH_STORE:-sqlite} == postgres ]]; then
     # The test fixture runs PostgreSQL with fsync=off; a benchmark measures a durable server.
     as_pg=()
     [[ $(id -u) -eq 0 ]] && as_pg=(runuser -u postgres --)
-    "${as_pg[@]}" "${CLAVE_PG_BIN:-/usr/lib/postgresql/15/bin}/pg_ctl" -D "$pgdir/data" -w -t 60 \
+    (cd / && "${as_pg[@]}" "${CLAVE_PG_BIN:-/usr/lib/postgresql/15/bin}/pg_ctl" -D "$pgdir/data" -w -t 60 \
         -l "$pgdir/server.log" restart -o "-k $pgdir -c listen_addresses='' -p $pgport \
-        -c fsync=${BENCH_PG_FSYNC:-on} -c max_connections=50" >/dev/null
+        -c fsync=${BENCH_PG_FSYNC:-on} -c max_connections=50" >/dev/null)
     export CLAVE_STORE=postgres CLAVE_PG_CONNINFO="host=$pgdir port=$pgport user=postgres dbname=claved_bench"
 fi
 
@@ -95,10 +95,14 @@ printf '{"id":"d1","name":"d1","region":"eu","row_count":1,"schema":{"x":"int"},
 args=(--url "$U" --cacert data/tls/cert.pem --sim-dir sim --measurement "$M"
     --resource bench/dataset/d1 --server-pid "$pid")
 "$build/bench_kbs" "${args[@]}" --clients 2 --seconds 1 --no-openssl >/dev/null # warm-up
+if [[ -n "$pgdir" ]]; then # the PostgreSQL backends serving claved count as server CPU
+    pm=$(head -1 "$pgdir/data/postmaster.pid")
+    for p in $pm $(ps --ppid "$pm" -o pid=); do args+=(--server-pid "$p"); done
+fi
 if [[ -n ${BENCH_PERF:-} ]]; then
     perf record ${BENCH_PERF_ARGS:--g} -o "$BENCH_PERF" -p "$pid" -- sleep "$((SECONDS_RUN + 4))" 2>/dev/null &
     perfpid=$!
 fi
-"$build/bench_kbs" "${args[@]}" --clients "$CLIENTS" --seconds "$SECONDS_RUN"
+${BENCH_CLIENT_WRAP:-} "$build/bench_kbs" "${args[@]}" --clients "$CLIENTS" --seconds "$SECONDS_RUN"
 [[ -n ${BENCH_PERF:-} ]] && wait "$perfpid"
 echo "{\"bench\":\"kbs\",\"store\":\"${BENCH_STORE:-sqlite}\",\"server_threads\":$CLAVE_THREADS,\"server_workers\":$CLAVE_WORKERS,\"cores\":$(nproc),\"openssl\":\"$(openssl version | cut -d' ' -f2)\"}"
