@@ -103,6 +103,13 @@ expect "collateral removed: released again" 0 "released" kbs_fetch "$port" --res
 code=$(curl -s "${CA[@]}" -o body.out -w '%{http_code}' -X POST "$U/v1/kbs/collateral/refresh")
 [[ $code == 401 ]] && ok "refresh without credentials: 401" || bad "anonymous refresh: $code"
 
+# --- certificates are collateral too: a change retires the attestation caches
+mv sim/snp-vcek.pem vcek.away
+expect "VCEK removed from the collateral: attestation fails (no stale cache)" 1 "HTTP 401.*evidence" \
+    kbs_fetch "$port" --resource strict/dataset/d1
+mv vcek.away sim/snp-vcek.pem
+expect "VCEK back: released" 0 "released" kbs_fetch "$port" --resource strict/dataset/d1
+
 # --- a broken file at start-up: claved refuses to start
 printf 'not json\n' >sim/kbs-tcb.json
 kill -TERM "${kbs_pids[0]}"
