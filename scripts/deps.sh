@@ -22,6 +22,8 @@ PACKAGES=(
     curl
     # bench/api.sh: load generator and the nginx baseline
     wrk nginx
+    # bench/kbs.sh BENCH_PERF=FILE: profile claved under load (perf record)
+    linux-perf
     # tests
     libcmocka-dev softhsm2 time
     # TPM 2.0: a software TPM and tpm2-tools for tests/integration/tpm2_swtpm.sh (real quotes)

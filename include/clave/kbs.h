@@ -41,6 +41,7 @@ extern "C" {
 #define CLAVE_KBS_REASON_MAX 192
 #define CLAVE_KBS_TCB_STATUS_MAX 48
 #define CLAVE_KBS_BINDING_LEN 16 /* report data bytes 48..63: contract id prefix, or zeros */
+#define CLAVE_KBS_CHIP_ID_LEN 64 /* SNP CHIP_ID */
 
 /** The `Request` payload of POST /kbs/v0/auth. */
 struct clave_kbs_auth_request {
@@ -122,6 +123,8 @@ struct clave_kbs_claims {
      * may release to it. */
     uint8_t contract_binding[CLAVE_KBS_BINDING_LEN];
     bool has_contract_binding;
+    uint8_t chip_id[CLAVE_KBS_CHIP_ID_LEN]; /* SNP CHIP_ID (all zero under a VLEK / MASK_CHIP_ID) */
+    bool has_chip_id;
 };
 
 /**
@@ -160,6 +163,37 @@ struct clave_kbs_release {
  */
 CLAVE_API bool clave_kbs_appraise(const struct clave_kbs_release *r,
                                   char reason[CLAVE_KBS_REASON_MAX]);
+
+/**
+ * Platform TCB collateral (docs/kbs.md "Collateral refresh"): the operator's statement of which
+ * SEV-SNP platforms are out of date (REPORTED_TCB below `snp.min_tcb`) or revoked (CHIP_ID in
+ * `snp.revoked_chip_ids`), as a JSON document {"version": 1, "issued_at", "snp": {...}}. Opaque,
+ * immutable once parsed.
+ */
+struct clave_kbs_tcb_collateral;
+
+/**
+ * Parse the collateral document (`len` bytes, borrowed; at most 1 MiB, 65536 chip ids). Unknown
+ * members are refused. Caller frees `*out`. Errors name the field: CLAVE_ERR_JSON,
+ * CLAVE_ERR_FORMAT, CLAVE_ERR_TOO_LARGE, CLAVE_ERR_ARG, CLAVE_ERR_NOMEM.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_kbs_tcb_collateral_parse(const char *json, size_t len, struct clave_kbs_tcb_collateral **out);
+CLAVE_API void clave_kbs_tcb_collateral_free(struct clave_kbs_tcb_collateral *t);
+/** Its `issued_at` (0 when absent). */
+CLAVE_API int64_t clave_kbs_tcb_collateral_issued_at(const struct clave_kbs_tcb_collateral *t);
+
+/**
+ * The platform status of `claims` under `t` (NULL allowed): "Revoked", "OutOfDate" or
+ * "UpToDate" for SNP claims ("snp", "sim-snp") when `t` has an "snp" member, with `detail` the
+ * rule that decided; empty strings otherwise (the collateral says nothing about this platform).
+ * The broker puts the status into the claims' `tcb_status` before clave_kbs_appraise(), so the
+ * contract's `tcb_statuses` decide. Thread-safe (read-only).
+ */
+CLAVE_API void clave_kbs_tcb_collateral_status(const struct clave_kbs_tcb_collateral *t,
+                                               const struct clave_kbs_claims *claims,
+                                               char status[CLAVE_KBS_TCB_STATUS_MAX],
+                                               char detail[CLAVE_KBS_REASON_MAX]);
 
 /** Parse a resource path tail "<repository>/<type>/<tag>" check: 1..64 of [A-Za-z0-9._-]. */
 CLAVE_API bool clave_kbs_valid_path_part(const char *s);

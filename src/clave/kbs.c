@@ -21,6 +21,7 @@ static const char USAGE[] =
     "                       [--key ec|rsa] [--out KEY.hex] [--sealed FILE --plain-out FILE]\n"
     "                       [--token-out FILE] [--save-attest FILE] [--replay-attest FILE]\n"
     "                       [--stale-nonce] [--wrong-binding]\n"
+    "                       [--attest-server URL] [--resource-server URL]\n"
     "       clave kbs debit --server URL --cacert PEM --token FILE --contract ID\n"
     "                       --dataset ID --party ID --epsilon E [--delta D]\n"
     "\n"
@@ -31,6 +32,8 @@ static const char USAGE[] =
     "        the key (hex) to --out, and with --sealed unseals FILE with it into --plain-out.\n"
     "        Test knobs: --stale-nonce (answer an earlier challenge), --wrong-binding (flip a\n"
     "        report-data bit), --save-attest / --replay-attest (the attestation body).\n"
+    "        Replicas: --attest-server / --resource-server send those steps to another claved\n"
+    "        sharing the store (the session cookie goes along).\n"
     "debit   debit a DP budget with the EAR token fetch wrote (--token-out).\n"
     "\n"
     "Exit status: 0 success; 1 refused (the HTTP status and reason are printed); 2 usage.\n";
@@ -39,6 +42,7 @@ struct opts {
     const char *server, *cacert, *resource, *sim_dir, *format, *measurement, *key, *out;
     const char *sealed, *plain_out, *token_out, *save_attest, *replay_attest, *token;
     const char *contract, *dataset, *party, *epsilon, *delta;
+    const char *attest_server, *resource_server;
     bool stale, wrong_binding;
 };
 
@@ -245,8 +249,10 @@ static int resource(struct http *h, const struct opts *o, const struct clave_jwk
     struct clave_secret *dek = NULL;
     char hex[129];
     int rc = CLI_FAILED;
+    struct opts ro = *o;
+    ro.server = o->resource_server != NULL ? o->resource_server : o->server;
     snprintf(path, sizeof(path), "/kbs/v0/resource/%s", o->resource);
-    if (call(h, o, "GET", path, NULL, NULL) != CLAVE_OK) {
+    if (call(h, &ro, "GET", path, NULL, NULL) != CLAVE_OK) {
         return CLI_FAILED;
     }
     if (h->status != 200) {
@@ -305,7 +311,9 @@ static int attest(struct http *h, const struct opts *o, const struct clave_jwk *
         free(body);
         return CLI_FAILED;
     }
-    clave_status st = call(h, o, "POST", "/kbs/v0/attest", body, NULL);
+    struct opts at = *o;
+    at.server = o->attest_server != NULL ? o->attest_server : o->server;
+    clave_status st = call(h, &at, "POST", "/kbs/v0/attest", body, NULL);
     free(body);
     if (st != CLAVE_OK) {
         return CLI_FAILED;
@@ -408,18 +416,39 @@ static int parse(int argc, char **argv, struct opts *o)
                                          {"delta", required_argument, NULL, 19},
                                          {"stale-nonce", no_argument, NULL, 20},
                                          {"wrong-binding", no_argument, NULL, 21},
+                                         {"attest-server", required_argument, NULL, 22},
+                                         {"resource-server", required_argument, NULL, 23},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char **targets[] = {
-        NULL,          &o->server,      &o->cacert,      &o->resource,      &o->sim_dir,
-        &o->format,    &o->measurement, &o->key,         &o->out,           &o->sealed,
-        &o->plain_out, &o->token_out,   &o->save_attest, &o->replay_attest, &o->token,
-        &o->contract,  &o->dataset,     &o->party,       &o->epsilon,       &o->delta};
+    const char **targets[] = {NULL,
+                              &o->server,
+                              &o->cacert,
+                              &o->resource,
+                              &o->sim_dir,
+                              &o->format,
+                              &o->measurement,
+                              &o->key,
+                              &o->out,
+                              &o->sealed,
+                              &o->plain_out,
+                              &o->token_out,
+                              &o->save_attest,
+                              &o->replay_attest,
+                              &o->token,
+                              &o->contract,
+                              &o->dataset,
+                              &o->party,
+                              &o->epsilon,
+                              &o->delta,
+                              NULL,
+                              NULL,
+                              &o->attest_server,
+                              &o->resource_server};
     int opt = 0;
     o->format = "snp";
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", LONG, NULL)) != -1) {
-        if (opt >= 1 && opt <= 19) {
+        if ((opt >= 1 && opt <= 19) || opt == 22 || opt == 23) {
             *targets[opt] = optarg;
         } else if (opt == 20) {
             o->stale = true;

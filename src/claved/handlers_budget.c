@@ -152,10 +152,17 @@ void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
         claved_store_error(ctx, st);
         goto done;
     }
-    struct clave_kbs_release rel = {c,        (uint64_t)ctx->now, d.id,
-                                    d.sha256, d.region,           ctx->app->cfg.kbs_trust_sim != 0,
-                                    &s.claims};
-    if (!clave_kbs_appraise(&rel, reason)) {
+    /* The platform's TCB status under the collateral in force now, as for a release. */
+    struct clave_kbs_claims now;
+    char platform[CLAVE_KBS_REASON_MAX];
+    bool usable = claved_kbs_collateral_check(ctx->app->kbs, false, NULL) == CLAVE_OK &&
+                  claved_kbs_platform_claims(ctx->app->kbs, &s.claims, &now, platform);
+    struct clave_kbs_release rel = {
+        c, (uint64_t)ctx->now, d.id, d.sha256, d.region, ctx->app->cfg.kbs_trust_sim != 0, &now};
+    if (!usable) {
+        snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: collateral unusable");
+    }
+    if (!usable || !clave_kbs_appraise(&rel, reason)) {
         struct clave_log_field f[] = {{"contract", r.contract}, {"reason", reason}};
         if (claved_audit_or_fail(ctx, "kbs.budget.deny", f, 2)) {
             claved_error(ctx, 403, "policy_denied", reason);

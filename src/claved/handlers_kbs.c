@@ -79,7 +79,6 @@ void claved_h_kbs_auth(struct claved_ctx *ctx)
     uint8_t raw[32];
     char nonce[CLAVE_KBS_NONCE_TEXT_MAX + 1];
     char sid[CLAVED_KBS_SID_LEN + 1];
-    int64_t live = 0;
     int retry = 0;
     const struct claved_config *cfg = &ctx->app->cfg;
     if (!claved_kbs_rate_take(ctx->app->kbs, ctx->req->client_ip, cfg->kbs_auth_rate,
@@ -95,8 +94,10 @@ void claved_h_kbs_auth(struct claved_ctx *ctx)
                      e.detail);
         return;
     }
-    clave_status st = claved_kbs_session_count(ctx->store, ctx->now, &live);
-    if (st == CLAVE_OK && live >= (int64_t)cfg->kbs_max_sessions) {
+    bool admit = false;
+    clave_status st = claved_kbs_session_admit(ctx->app->kbs, ctx->store, ctx->now,
+                                               cfg->kbs_max_sessions, &admit);
+    if (st == CLAVE_OK && !admit) {
         claved_error(ctx, 503, "busy", "too many key broker sessions, try again later");
         return;
     }
@@ -179,12 +180,21 @@ static int appraise_evidence(struct claved_ctx *ctx, const struct claved_kbs_ses
         return 401;
     }
     struct clave_attest_options o;
+    uint64_t gen = 0;
     memset(&o, 0, sizeof(o));
     o.at_time = ctx->now;
     o.collateral_dir = ctx->app->cfg.kbs_collateral_dir;
     o.policy = k->policy;
-    if (clave_attest_verify(s->tee, ev, len, &o, j->report) != CLAVE_OK ||
-        !clave_attest_report_ok(j->report)) {
+    if (claved_kbs_collateral_check(ctx->app->kbs, false, NULL) != CLAVE_OK) {
+        snprintf(j->reason, sizeof(j->reason), "evidence: collateral: %.150s",
+                 clave_error_last().detail);
+        return 401;
+    }
+    /* A warm cache makes a verification one ECDSA P-384 check (chains, keys, collateral). */
+    o.cache = claved_kbs_cache_take(ctx->app->kbs, &gen);
+    clave_status vst = clave_attest_verify(s->tee, ev, len, &o, j->report);
+    claved_kbs_cache_give(ctx->app->kbs, o.cache, gen);
+    if (vst != CLAVE_OK || !clave_attest_report_ok(j->report)) {
         struct clave_attest_check c = {0};
         if (clave_attest_report_first_failure(j->report, &c) != CLAVE_OK) {
             c.name = NULL;
@@ -331,49 +341,79 @@ static bool attested_session(struct claved_ctx *ctx, struct claved_kbs_session *
     return true;
 }
 
+/*
+ * The session's claims judged against the collateral in force now (re-read if its files
+ * changed): tcb_status from kbs-tcb.json. False with `reason` when the collateral is unusable.
+ */
+static bool current_claims(struct claved_ctx *ctx, const struct clave_kbs_claims *attested,
+                           struct clave_kbs_claims *now, char *detail)
+{
+    if (claved_kbs_collateral_check(ctx->app->kbs, false, NULL) != CLAVE_OK) {
+        snprintf(detail, CLAVE_KBS_REASON_MAX, "collateral: %.150s", clave_error_last().detail);
+        return false;
+    }
+    return claved_kbs_platform_claims(ctx->app->kbs, attested, now, detail);
+}
+
+/* One contract's verdict into reason/contract, or (dataset rule) into dataset_reason. */
+static bool judge(struct claved_ctx *ctx, const struct clave_store_rows *rows, size_t i,
+                  const struct clave_kbs_release *r, const char *platform, char *reason,
+                  char *contract, char *dataset_reason)
+{
+    const char *id = NULL;
+    const uint8_t *b = NULL;
+    size_t n = 0;
+    bool ok = false;
+    char why[CLAVE_KBS_REASON_MAX];
+    if (clave_store_rows_get_text(rows, i, 0, &id) != CLAVE_OK ||
+        clave_store_rows_get_blob(rows, i, 1, &b, &n) != CLAVE_OK ||
+        claved_kbs_contract_appraise(ctx->app->kbs, b, n, r, &ok, why) != CLAVE_OK) {
+        return false;
+    }
+    if (!ok && strncmp(why, "tcb: status", 11) == 0 && platform[0] != '\0') {
+        snprintf(why, sizeof(why), "tcb: platform %.40s per collateral (%.100s)",
+                 r->claims->tcb_status, platform);
+    }
+    /* A contract that does not name the dataset, or that the workload is not bound to, is not
+     * the one to explain a denial by. */
+    if (ok || (strncmp(why, "dataset:", 8) != 0 && strncmp(why, "binding:", 8) != 0)) {
+        snprintf(reason, CLAVE_KBS_REASON_MAX, "%s", ok ? "released" : why);
+        snprintf(contract, 65, "%s", id);
+    } else {
+        snprintf(dataset_reason, CLAVE_KBS_REASON_MAX, "%s", why);
+    }
+    return ok;
+}
+
 /* Judge every contract of the collaboration for this dataset; the first that allows wins. */
 static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_dataset *d,
-                            const struct clave_kbs_claims *claims, char *reason, char *contract)
+                            const struct clave_kbs_claims *attested, char *reason, char *contract)
 {
-    json_t *ids = NULL;
+    struct clave_store_rows *rows = NULL;
     bool ok = false;
     char dataset_reason[CLAVE_KBS_REASON_MAX];
+    char platform[CLAVE_KBS_REASON_MAX];
+    struct clave_kbs_claims claims;
     reason[0] = '\0';
     snprintf(dataset_reason, sizeof(dataset_reason), "dataset: %.64s is in no contract", d->id);
-    if (claved_kbs_contract_ids(ctx->store, d->collaboration, &ids) != CLAVE_OK) {
+    if (!current_claims(ctx, attested, &claims, platform)) {
+        snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: %.180s", platform);
+        return false;
+    }
+    if (claved_kbs_contract_bundles(ctx->store, d->collaboration, &rows) != CLAVE_OK) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "contract: cannot be read");
         return false;
     }
-    for (size_t i = 0; i < json_array_size(ids) && !ok; i++) {
-        const char *id = json_string_value(json_array_get(ids, i));
-        struct clave_contract *c = NULL;
-        char why[CLAVE_KBS_REASON_MAX];
-        if (claved_kbs_contract_load(ctx->store, id, &c) != CLAVE_OK) {
-            continue;
-        }
-        if (claims->has_contract_binding &&
-            !clave_ct_equal(claims->contract_binding, clave_contract_id(c),
-                            CLAVE_KBS_BINDING_LEN)) {
-            clave_contract_free(c); /* the workload serves another contract of this collaboration */
-            continue;
-        }
-        struct clave_kbs_release r = {c,         (uint64_t)ctx->now,
-                                      d->id,     d->sha256,
-                                      d->region, ctx->app->cfg.kbs_trust_sim != 0,
-                                      claims};
-        ok = clave_kbs_appraise(&r, why);
-        if (ok || strncmp(why, "dataset:", 8) != 0) {
-            snprintf(reason, CLAVE_KBS_REASON_MAX, "%s", ok ? "released" : why);
-            snprintf(contract, 65, "%s", id);
-        } else {
-            snprintf(dataset_reason, sizeof(dataset_reason), "%s", why);
-        }
-        clave_contract_free(c);
+    struct clave_kbs_release r = {NULL,      (uint64_t)ctx->now, d->id,
+                                  d->sha256, d->region,          ctx->app->cfg.kbs_trust_sim != 0,
+                                  &claims};
+    for (size_t i = 0; i < clave_store_rows_count(rows) && !ok; i++) {
+        ok = judge(ctx, rows, i, &r, platform, reason, contract, dataset_reason);
     }
     if (reason[0] == '\0') {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "%s", dataset_reason);
     }
-    json_decref(ids);
+    clave_store_rows_free(rows);
     return ok;
 }
 
@@ -383,8 +423,7 @@ static void release(struct claved_ctx *ctx, const struct claved_kbs_session *s,
     struct clave_secret *dek = NULL;
     struct clave_jwk *tee = NULL;
     char *jwe = NULL;
-    clave_status st =
-        clave_jwe_decrypt(ctx->app->kbs->broker, (const char *)d->wrapped, d->wrapped_len, &dek);
+    clave_status st = claved_kbs_dek(ctx->app->kbs, d->wrapped, d->wrapped_len, &dek);
     if (st == CLAVE_OK) {
         st = clave_jwk_parse(s->tee_pubkey, strlen(s->tee_pubkey), &tee);
     }
@@ -516,4 +555,27 @@ void claved_h_kbs_policy(struct claved_ctx *ctx)
                   "reference values match a workload of the contract",
                   "TCB at least the workload's minimum / status accepted",
                   "dataset region allowed by the contract"));
+}
+
+void claved_h_kbs_collateral_refresh(struct claved_ctx *ctx)
+{
+    uint64_t gen = 0;
+    if (ctx->who.role != CLAVED_ROLE_ADMIN) {
+        claved_error(ctx, 403, "forbidden", "only an admin refreshes the collateral");
+        return;
+    }
+    if (claved_kbs_collateral_check(ctx->app->kbs, true, &gen) != CLAVE_OK) {
+        claved_error(ctx, 500, "collateral", clave_error_last().detail);
+        return;
+    }
+    json_t *j = claved_kbs_collateral_json(ctx->app->kbs);
+    const char *err = json_string_value(json_object_get(j, "error"));
+    char g[24];
+    snprintf(g, sizeof(g), "%llu", (unsigned long long)gen);
+    struct clave_log_field f[] = {{"generation", g}, {"error", err != NULL ? err : ""}};
+    if (!claved_audit_or_fail(ctx, "kbs.collateral.refresh", f, 2)) {
+        json_decref(j);
+        return;
+    }
+    claved_json(ctx, 200, j);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Key broker keys (created on first start), attestation policy, rate limiter. */
 #include "kbs.h"
+#include "kbs_db.h"
 
 #include "core/check.h"
 
@@ -145,10 +146,16 @@ clave_status claved_kbs_init(struct claved_app *app)
     struct claved_kbs *k = calloc(1, sizeof(*k));
     CLAVE_ENSURE_ALLOC(k);
     pthread_mutex_init(&k->lock, NULL);
+    pthread_mutex_init(&k->coll_lock, NULL);
+    pthread_mutex_init(&k->contract_lock, NULL);
+    pthread_mutex_init(&k->dek_lock, NULL);
+    k->collateral_dir = app->cfg.kbs_collateral_dir;
     app->kbs = k;
     CLAVE_CHECK_CTX(load_broker(k, app->cfg.kbs_broker_key_file), "kbs broker key: ");
     CLAVE_CHECK_CTX(load_ear(k, app->cfg.kbs_ear_key_file), "kbs EAR key: ");
     CLAVE_CHECK(load_policy(k, app->cfg.kbs_attest_policy));
+    CLAVE_CHECK(claved_kbs_collateral_check(k, true, NULL));
+    CLAVE_ENSURE(k->tcb_error[0] == '\0', CLAVE_ERR_FORMAT, "kbs_collateral_dir: %s", k->tcb_error);
     struct clave_blob_config bc = {app->cfg.blob_dir, (uint64_t)app->cfg.max_body_bytes};
     CLAVE_CHECK_CTX(clave_blob_store_open(&bc, &k->blobs), "blob store: ");
     st = CLAVE_OK;
@@ -168,6 +175,19 @@ void claved_kbs_fini(struct claved_app *app)
     clave_pkey_free(k->ear_pub);
     clave_attest_policy_free(k->policy);
     clave_blob_store_close(k->blobs);
+    for (size_t i = 0; i < k->cache_count; i++) {
+        clave_attest_cache_free(k->caches[i]);
+    }
+    clave_kbs_tcb_collateral_free(k->tcb);
+    for (size_t i = 0; i < CLAVED_KBS_CONTRACT_CACHE; i++) {
+        clave_contract_free(k->contracts[i].contract);
+    }
+    for (size_t i = 0; i < CLAVED_KBS_DEK_CACHE; i++) {
+        clave_secret_free(k->deks[i].dek);
+    }
+    pthread_mutex_destroy(&k->dek_lock);
+    pthread_mutex_destroy(&k->contract_lock);
+    pthread_mutex_destroy(&k->coll_lock);
     pthread_mutex_destroy(&k->lock);
     free(k);
     app->kbs = NULL;
@@ -206,4 +226,33 @@ bool claved_kbs_rate_take(struct claved_kbs *k, const char *ip, uint32_t rate, i
     pthread_mutex_unlock(&k->lock);
     *retry_s = ok ? 0 : 1;
     return ok;
+}
+
+clave_status claved_kbs_session_admit(struct claved_kbs *k, struct clave_store *s, int64_t now,
+                                      uint32_t max, bool *admit)
+{
+    clave_status st = CLAVE_OK;
+    int64_t live = 0;
+    *admit = false;
+    pthread_mutex_lock(&k->lock);
+    bool stale = k->sessions_counted_at != now;
+    pthread_mutex_unlock(&k->lock);
+    if (stale) { /* outside the lock: a store round trip */
+        st = claved_kbs_session_purge(s, now);
+        st = st == CLAVE_OK ? claved_kbs_session_count(s, now, &live) : st;
+        if (st != CLAVE_OK) {
+            return st;
+        }
+    }
+    pthread_mutex_lock(&k->lock);
+    if (stale) {
+        k->sessions_live = live;
+        k->sessions_counted_at = now;
+    }
+    if (k->sessions_live < (int64_t)max) {
+        k->sessions_live++;
+        *admit = true;
+    }
+    pthread_mutex_unlock(&k->lock);
+    return st;
 }

@@ -15,11 +15,30 @@
 
 #define CLAVED_KBS_RATE_SLOTS 1024
 #define CLAVED_KBS_SEALED_MAX ((size_t)1 << 30) /* largest sealed blob served to a runner */
+#define CLAVED_KBS_CACHE_POOL 32                /* idle attestation caches kept (one per worker) */
+#define CLAVED_KBS_TCB_FILE "kbs-tcb.json"      /* platform TCB collateral (clave_kbs_tcb_*) */
+#define CLAVED_KBS_CONTRACT_CACHE 32            /* parsed contract bundles kept */
+#define CLAVED_KBS_DEK_CACHE 64                 /* unwrapped dataset keys kept */
+
+/* A parsed contract bundle, keyed by the SHA-256 of its stored bytes: a new approval or a
+ * revocation changes the bytes, hence the key, so a stale entry is never used. */
+struct claved_kbs_contract_slot {
+    uint8_t key[32];
+    struct clave_contract *contract; /* NULL: free slot */
+    uint64_t used;                   /* LRU tick */
+};
 
 struct claved_kbs_rate_slot {
     char ip[64];
     double tokens;
     int64_t last_ms;
+};
+
+/* A dataset key unwrapped from the owner's JWE, keyed by the SHA-256 of that JWE. */
+struct claved_kbs_dek_slot {
+    uint8_t key[32];
+    struct clave_secret *dek; /* NULL: free slot */
+    uint64_t used;            /* LRU tick */
 };
 
 struct claved_kbs {
@@ -32,6 +51,28 @@ struct claved_kbs {
     struct clave_blob_store *blobs;
     pthread_mutex_t lock; /* guards the rate table */
     struct claved_kbs_rate_slot rate[CLAVED_KBS_RATE_SLOTS];
+    /* Collateral (kbs_collateral_dir): what the files looked like when last read, the TCB
+     * collateral from them and a generation bumped at each change (attestation caches of an
+     * older generation are dropped). Guarded by coll_lock. */
+    const char *collateral_dir; /* borrowed from the configuration; "" for none */
+    pthread_mutex_t coll_lock;
+    uint64_t coll_fingerprint;
+    uint64_t coll_generation;
+    int64_t coll_loaded_at;
+    struct clave_kbs_tcb_collateral *tcb; /* NULL: no kbs-tcb.json */
+    char tcb_error[CLAVE_KBS_REASON_MAX]; /* non-empty: kbs-tcb.json unreadable (fail closed) */
+    struct clave_attest_cache *caches[CLAVED_KBS_CACHE_POOL];
+    uint64_t cache_generation[CLAVED_KBS_CACHE_POOL];
+    size_t cache_count;
+    pthread_mutex_t contract_lock; /* guards contracts[] and contract_tick */
+    struct claved_kbs_contract_slot contracts[CLAVED_KBS_CONTRACT_CACHE];
+    uint64_t contract_tick;
+    pthread_mutex_t dek_lock; /* guards deks[] and dek_tick */
+    struct claved_kbs_dek_slot deks[CLAVED_KBS_DEK_CACHE];
+    uint64_t dek_tick;
+    /* Live-session count shared by replicas, re-read from the store at most once a second. */
+    int64_t sessions_live;
+    int64_t sessions_counted_at;
 };
 
 clave_status claved_kbs_init(struct claved_app *app);
@@ -41,5 +82,54 @@ void claved_kbs_fini(struct claved_app *app);
  * *retry_s the seconds to wait. */
 bool claved_kbs_rate_take(struct claved_kbs *k, const char *ip, uint32_t rate, int64_t now_ms,
                           int *retry_s);
+
+/*
+ * Whether one more RCAR session may start under `max` live sessions across replicas. Once a
+ * second (per process) the expired sessions are deleted and the live ones counted in the store;
+ * in between, this process's own new sessions are added to that count. So the bound holds across
+ * replicas to within one second of other replicas' sessions.
+ */
+clave_status claved_kbs_session_admit(struct claved_kbs *k, struct clave_store *s, int64_t now,
+                                      uint32_t max, bool *admit);
+
+/*
+ * Re-read the collateral when a file of kbs_collateral_dir changed (name, inode, size or
+ * modification time; checked on every attestation and release), or always with `force`.
+ * `*generation` (may be NULL) receives the generation in force. Errors: CLAVE_ERR_IO when the
+ * directory cannot be listed.
+ */
+clave_status claved_kbs_collateral_check(struct claved_kbs *k, bool force, uint64_t *generation);
+
+/* A summary of the collateral in force as JSON (new reference): generation, loaded_at, tcb
+ * file present, issued_at, error. */
+json_t *claved_kbs_collateral_json(struct claved_kbs *k);
+
+/* `in` with tcb_status set from the TCB collateral in force (clave_kbs_tcb_collateral_status)
+ * into `out`; `detail` the rule that decided. False (detail set) when kbs-tcb.json exists but
+ * cannot be read: releases fail closed. */
+bool claved_kbs_platform_claims(struct claved_kbs *k, const struct clave_kbs_claims *in,
+                                struct clave_kbs_claims *out, char detail[CLAVE_KBS_REASON_MAX]);
+
+/*
+ * The release policy (clave_kbs_appraise) for `r` under the contract whose stored bundle is
+ * `bundle` (`len` bytes, borrowed; r->contract is ignored). The bundle is parsed and its
+ * signatures verified once per distinct bytes; later calls reuse the parsed contract.
+ * Errors (the bundle does not parse): the contract status, *allowed false.
+ */
+clave_status claved_kbs_contract_appraise(struct claved_kbs *k, const uint8_t *bundle, size_t len,
+                                          const struct clave_kbs_release *r, bool *allowed,
+                                          char reason[CLAVE_KBS_REASON_MAX]);
+
+/*
+ * The dataset key inside `wrapped` (the compact JWE to the broker key, `len` bytes, borrowed),
+ * unwrapped once per distinct JWE; `*out` is the caller's copy (clave_secret_free).
+ */
+clave_status claved_kbs_dek(struct claved_kbs *k, const uint8_t *wrapped, size_t len,
+                            struct clave_secret **out);
+
+/* An attestation cache of the current collateral generation for one verification (NULL if
+ * none could be made: verify without); give it back afterwards. */
+struct clave_attest_cache *claved_kbs_cache_take(struct claved_kbs *k, uint64_t *generation);
+void claved_kbs_cache_give(struct claved_kbs *k, struct clave_attest_cache *c, uint64_t generation);
 
 #endif

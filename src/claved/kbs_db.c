@@ -127,6 +127,16 @@ done:
     return st;
 }
 
+clave_status claved_kbs_contract_bundles(struct clave_store *s, const char *collaboration,
+                                         struct clave_store_rows **out)
+{
+    struct clave_store_param p[] = {PT(collaboration)};
+    return clave_store_query(s,
+                             "SELECT id, bundle FROM kbs_contracts WHERE collaboration = ?"
+                             " ORDER BY created_at, id LIMIT 64",
+                             p, 1, out);
+}
+
 clave_status claved_kbs_dataset_insert(struct clave_store *s, const struct claved_kbs_dataset *d,
                                        const char *name, const char *schema_json, int64_t row_count,
                                        uint64_t size, int64_t now)
@@ -280,16 +290,15 @@ done:
     return st;
 }
 
+clave_status claved_kbs_session_purge(struct clave_store *s, int64_t now)
+{
+    struct clave_store_param d[] = {PI(now)};
+    return clave_store_exec(s, "DELETE FROM kbs_sessions WHERE expires_at <= ?", d, 1, NULL);
+}
+
 clave_status claved_kbs_session_insert(struct clave_store *s, const char *sid, const char *nonce,
                                        const char *tee, int64_t now, int64_t exp)
 {
-    struct clave_store_param d[] = {PI(now)};
-    /* Expired sessions go first, so the table stays bounded by kbs_max_sessions. */
-    clave_status st =
-        clave_store_exec(s, "DELETE FROM kbs_sessions WHERE expires_at <= ?", d, 1, NULL);
-    if (st != CLAVE_OK) {
-        return st;
-    }
     struct clave_store_param p[] = {PT(sid), PT(nonce), PT(tee), PI(now), PI(exp)};
     return clave_store_exec(s,
                             "INSERT INTO kbs_sessions (id, nonce, tee, created_at, expires_at)"

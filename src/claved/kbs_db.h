@@ -27,6 +27,11 @@ clave_status claved_kbs_contract_store(struct clave_store *s, const struct clave
 clave_status claved_kbs_contract_ids(struct clave_store *s, const char *collaboration,
                                      json_t **out);
 
+/* The collaboration's contracts, oldest first, in one query: rows of (id TEXT, bundle BLOB);
+ * caller frees with clave_store_rows_free. */
+clave_status claved_kbs_contract_bundles(struct clave_store *s, const char *collaboration,
+                                         struct clave_store_rows **out);
+
 /* ---- datasets ---- */
 struct claved_kbs_dataset {
     char collaboration[65];
@@ -50,6 +55,8 @@ clave_status claved_kbs_dataset_json(struct clave_store *s, const char *collabor
 
 /* ---- sessions ---- */
 clave_status claved_kbs_session_count(struct clave_store *s, int64_t now, int64_t *count);
+/* Delete the expired sessions. */
+clave_status claved_kbs_session_purge(struct clave_store *s, int64_t now);
 clave_status claved_kbs_session_insert(struct clave_store *s, const char *sid, const char *nonce,
                                        const char *tee, int64_t now, int64_t exp);
 struct claved_kbs_session {

@@ -79,6 +79,8 @@ const struct claved_route CLAVED_ROUTES[] = {
      "The public key that signs EAR tokens (PEM; verifies result receipts offline)"},
     {CLAVED_GET, "/v1/kbs/policy", claved_h_kbs_policy, P(COLLAB_READ), NULL, false,
      "The key broker's release policy settings"},
+    {CLAVED_POST, "/v1/kbs/collateral/refresh", claved_h_kbs_collateral_refresh, P(PARTIES_WRITE),
+     NULL, true, "Re-read kbs_collateral_dir now (admin)"},
     {CLAVED_POST, "/kbs/v0/auth", claved_h_kbs_auth, P(ATTESTED), "kbs_auth", true,
      "RCAR Request: returns the Challenge and a kbs-session-id cookie"},
     {CLAVED_POST, "/kbs/v0/attest", claved_h_kbs_attest, P(ATTESTED), "kbs_attest", true,

@@ -89,6 +89,7 @@ void claved_h_kbs_result(struct claved_ctx *ctx);
 void claved_h_kbs_ear_key(struct claved_ctx *ctx);
 void claved_h_kbs_key(struct claved_ctx *ctx);
 void claved_h_kbs_policy(struct claved_ctx *ctx);
+void claved_h_kbs_collateral_refresh(struct claved_ctx *ctx);
 void claved_h_contracts_create(struct claved_ctx *ctx);
 void claved_h_contracts_get(struct claved_ctx *ctx);
 void claved_h_contracts_bundle(struct claved_ctx *ctx);

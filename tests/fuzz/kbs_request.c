@@ -4,7 +4,8 @@
  * the RCAR Request of POST /kbs/v0/auth and the Attestation of POST /kbs/v0/attest, and as the
  * claims JSON sessions keep in the store. Whatever the attestation parser accepts must expose a
  * nonce, a public TEE key and non-empty evidence, and its report data must be recomputable from
- * them; accepted claims must survive a JSON round trip unchanged.
+ * them; accepted claims must survive a JSON round trip unchanged. Also the platform TCB
+ * collateral (kbs-tcb.json): whatever parses yields one of the three statuses for SNP claims.
  */
 #include <clave/clave.h>
 #include <stdlib.h>
@@ -50,6 +51,27 @@ static void claims(const uint8_t *data, size_t size)
     json_decref(j);
 }
 
+static void tcb_collateral(const uint8_t *data, size_t size)
+{
+    struct clave_kbs_tcb_collateral *t = NULL;
+    struct clave_kbs_claims c;
+    char status[CLAVE_KBS_TCB_STATUS_MAX];
+    char detail[CLAVE_KBS_REASON_MAX];
+    if (clave_kbs_tcb_collateral_parse((const char *)data, size, &t) != CLAVE_OK) {
+        return;
+    }
+    memset(&c, 0, sizeof(c));
+    memcpy(c.tee, "snp", 4);
+    c.has_tcb = true;
+    c.has_chip_id = true;
+    clave_kbs_tcb_collateral_status(t, &c, status, detail);
+    if (status[0] != '\0' && strcmp(status, "UpToDate") != 0 && strcmp(status, "OutOfDate") != 0 &&
+        strcmp(status, "Revoked") != 0) {
+        abort();
+    }
+    clave_kbs_tcb_collateral_free(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct clave_kbs_auth_request r;
@@ -59,5 +81,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     attestation(data, size);
     claims(data, size);
+    tcb_collateral(data, size);
     return 0;
 }

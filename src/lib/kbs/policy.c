@@ -43,6 +43,7 @@ static void snp_claims(const struct clave_attest_report *r, struct clave_kbs_cla
 {
     bool ok = true;
     (void)claim_bytes(r, "snp.host_data", out->host_data, 32, &out->has_host_data);
+    (void)claim_bytes(r, "snp.chip_id", out->chip_id, CLAVE_KBS_CHIP_ID_LEN, &out->has_chip_id);
     out->reported_tcb.bootloader = tcb_part(claim_int(r, "snp.reported_tcb.bootloader", &ok));
     out->reported_tcb.tee = tcb_part(claim_int(r, "snp.reported_tcb.tee", &ok));
     out->reported_tcb.snp = tcb_part(claim_int(r, "snp.reported_tcb.snp", &ok));
@@ -121,6 +122,9 @@ clave_status clave_kbs_claims_to_json(const struct clave_kbs_claims *c, json_t *
     if (c->has_contract_binding) {
         CLAVE_CHECK(put_hex(o, "contract_binding", c->contract_binding, CLAVE_KBS_BINDING_LEN));
     }
+    if (c->has_chip_id) {
+        CLAVE_CHECK(put_hex(o, "chip_id", c->chip_id, CLAVE_KBS_CHIP_ID_LEN));
+    }
     *out = o;
     o = NULL;
     st = CLAVE_OK;
@@ -171,6 +175,7 @@ clave_status clave_kbs_claims_from_json(const json_t *j, struct clave_kbs_claims
     CLAVE_CHECK(opt_hex(j, "host_data", out->host_data, 32, &out->has_host_data));
     CLAVE_CHECK(opt_hex(j, "contract_binding", out->contract_binding, CLAVE_KBS_BINDING_LEN,
                         &out->has_contract_binding));
+    CLAVE_CHECK(opt_hex(j, "chip_id", out->chip_id, CLAVE_KBS_CHIP_ID_LEN, &out->has_chip_id));
     st = CLAVE_OK;
 done:
     return st;

@@ -68,6 +68,7 @@ static const struct expect POLICY[] = {
     {CLAVED_POST, "/v1/collaborations/{c}/members", false, A | O, A | O},
     {CLAVED_GET, "/v1/kbs/key", true, ALL, ALL},
     {CLAVED_GET, "/v1/kbs/policy", false, ALL, ALL},
+    {CLAVED_POST, "/v1/kbs/collateral/refresh", false, A, A},
     /* The key broker: open to anyone for the challenge; user credentials never attest. */
     {CLAVED_POST, "/kbs/v0/auth", true, ALL, ALL},
     {CLAVED_POST, "/kbs/v0/attest", false, 0, 0},
