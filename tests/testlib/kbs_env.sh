@@ -93,6 +93,16 @@ kbs_collab() {
  "regions": ["eu"], "signers": [{"party": "alice", "spki": "$spki"}],
  "not_before": 1700000000, "expiry": 4000000000}
 JSON
+    # the tenant party alice and the collaboration, alice its founding member (self-signed)
+    printf '{"name":"alice"}' >"$work/req.json"
+    kbs_api "$1" "$2" POST /v1/parties "$work/req.json" >/dev/null
+    [[ -f $work/cfg/credentials.json ]] ||
+        CLAVE_CONFIG_DIR=$work/cfg "$clave" login --server "https://127.0.0.1:$1" --user root \
+            --password-file "$work/pw" --cacert "$work/data/tls/cert.pem" >/dev/null
+    CLAVE_CONFIG_DIR=$work/cfg "$clave" collab create "$c" >/dev/null &&
+        CLAVE_CONFIG_DIR=$work/cfg "$clave" party add --collab "$c" --party alice \
+            --identity-key "$work/alice.pem" --sign-key "$work/alice.pem" >/dev/null ||
+        { echo "collaboration $c could not be set up" >&2; exit 1; }
     "$clave" contract propose --spec "$work/$c.json" --out "$work/$c.cbor" >/dev/null
     "$clave" contract sign "$work/$c.cbor" --key "$work/alice.pem" --party alice --out "$work/$c.alice.cose" >/dev/null
     "$clave" contract export "$work/$c.cbor" --signature "alice=$work/$c.alice.cose" --out "$work/$c.bundle" >/dev/null
@@ -100,7 +110,7 @@ JSON
     [[ $(kbs_api "$1" "$2" POST /v1/contracts "$work/req.json") == 201 ]] ||
         { echo "contract $c: $(cat "$work/body.out")" >&2; exit 1; }
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/body.out" >"$work/$c.id"
-    printf '{"id":"d1","name":"d1","region":"eu","row_count":1,"schema":{"x":"int","y":"int"},"sealed":"%s"}' \
+    printf '{"id":"d1","name":"d1","owner":"alice","region":"eu","row_count":1,"schema":{"x":"int","y":"int"},"sealed":"%s"}' \
         "$(kbs_b64url "$work/$c.sealed")" >"$work/req.json"
     [[ $(kbs_api "$1" "$2" POST "/v1/collaborations/$c/datasets" "$work/req.json") == 201 ]] ||
         { echo "dataset $c: $(cat "$work/body.out")" >&2; exit 1; }

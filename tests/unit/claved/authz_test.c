@@ -67,6 +67,7 @@ static const struct expect POLICY[] = {
     {CLAVED_GET, "/v1/collaborations/{c}", false, ALL, ALL},
     {CLAVED_POST, "/v1/collaborations/{c}/members", false, A | O, A | O},
     {CLAVED_GET, "/v1/kbs/key", true, ALL, ALL},
+    {CLAVED_GET, "/v1/kbs/ear-key", true, ALL, ALL},
     {CLAVED_GET, "/v1/kbs/policy", false, ALL, ALL},
     {CLAVED_POST, "/v1/kbs/collateral/refresh", false, A, A},
     /* The key broker: open to anyone for the challenge; user credentials never attest. */
@@ -74,6 +75,7 @@ static const struct expect POLICY[] = {
     {CLAVED_POST, "/kbs/v0/attest", false, 0, 0},
     {CLAVED_GET, "/kbs/v0/resource/{repository}/{type}/{tag}", false, 0, 0},
     {CLAVED_POST, "/kbs/v0/budget/debit", false, 0, 0},
+    {CLAVED_POST, "/kbs/v0/result", false, 0, 0},
 };
 
 struct world {
@@ -235,6 +237,8 @@ static void instantiate(struct world *w, const struct claved_route *r, int role,
         snprintf(path, cap, "/kbs/v0/resource/c1/dataset/d1");
     } else if (strcmp(r->pattern, "/kbs/v0/attest") == 0) {
         snprintf(body, bcap, "{\"runtime-data\":{},\"tee-evidence\":{}}");
+    } else if (strcmp(r->pattern, "/kbs/v0/result") == 0) {
+        snprintf(body, bcap, "{\"receipt\":\"AAAA\"}");
     } else if (strcmp(r->pattern, "/kbs/v0/budget/debit") == 0) {
         snprintf(body, bcap,
                  "{\"contract\":\"%s\",\"dataset\":\"d1\",\"party\":\"a\","
