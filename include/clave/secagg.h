@@ -253,6 +253,8 @@ struct clave_secagg_sim_report {
     double bytes_received_per_client;    /* mean bytes a client received */
     double server_close_wall_seconds[4]; /* wall time of the server closing each round (the
                                             unmasking runs on 2 threads: CPU > wall) */
+    uint64_t server_mask_streams;        /* dim-word mask streams the server expanded: one self-mask
+                                            per survivor, one per (dropped, surviving neighbour) pair */
 };
 
 /**

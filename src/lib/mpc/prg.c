@@ -70,6 +70,23 @@ PRG_TARGETS static void sub_words(uint64_t *restrict acc, const uint64_t *restri
     }
 }
 
+PRG_TARGETS void clave__words_add_le(uint64_t *restrict acc, const uint8_t *restrict src, size_t n)
+{
+    size_t k = 0;
+    for (; k + PRG_LANES <= n; k += PRG_LANES) {
+        lanes_t a, b;
+        memcpy(&a, acc + k, sizeof(a));
+        memcpy(&b, src + k * sizeof(uint64_t), sizeof(b));
+        a += b;
+        memcpy(acc + k, &a, sizeof(a));
+    }
+    for (; k < n; k++) {
+        uint64_t w = 0;
+        memcpy(&w, src + k * sizeof(uint64_t), sizeof(w));
+        acc[k] += w;
+    }
+}
+
 clave_status clave__prg_new(const uint8_t *seed, size_t seed_len, const char *label,
                             const uint8_t *ctx, size_t ctx_len, struct clave__prg **out)
 {

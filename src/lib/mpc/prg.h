@@ -33,6 +33,9 @@ clave_status clave__prg_accumulate(struct clave__prg *prg, uint64_t *acc, size_t
 clave_status clave__prg_accumulate_many(struct clave__prg *const *prgs, const int *signs,
                                         size_t count, uint64_t *acc, size_t len);
 
+/* acc[k] += the k-th u64le word of `src` (any alignment), vectorised like the mask additions. */
+void clave__words_add_le(uint64_t *acc, const uint8_t *src, size_t n);
+
 void clave__prg_free(struct clave__prg *prg);
 
 #endif
