@@ -79,12 +79,14 @@ CLAVE_API void clave_mpc_node_set_cert_hook(struct clave_mpc_node *node, clave_m
 
 /** What one session did (for the caller's log). */
 struct clave_mpc_session_info {
-    char session_hex[33];   /* the client's session id, or "" if none arrived */
-    char compute[16];       /* "mean", or "" */
-    size_t values;          /* input length */
-    uint32_t rounds;        /* protocol rounds run */
-    double compute_seconds; /* wall time of the computation proper (after key agreement, before
-                               the result is sent) */
+    char session_hex[33];       /* the client's session id, or "" if none arrived */
+    char compute[16];           /* "mean", or "" */
+    size_t values;              /* input length */
+    uint32_t rounds;            /* protocol rounds run */
+    double compute_seconds;     /* wall time of the computation proper (after key agreement, before
+                                   the result is sent) */
+    double compute_cpu_seconds; /* CPU time of the calling thread over the same span (user +
+                                   system: TLS, hashing, PRSS, arithmetic, socket copies) */
 };
 
 /**

@@ -203,6 +203,7 @@ clave_status clave_mpc_node_serve_one(struct clave_mpc_node *node,
         info->values = s->a.shares.len;
         info->rounds = s->party.step;
         info->compute_seconds = s->compute_seconds;
+        info->compute_cpu_seconds = s->compute_cpu_seconds;
     }
     if (st != CLAVE_OK) {
         char reason[MPC_ABORT_TEXT_MAX + 1];

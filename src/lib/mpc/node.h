@@ -31,6 +31,7 @@ struct mpc_session {
     struct clave_mpc_prss *prss;
     struct mpc_party party;
     double compute_seconds;
+    double compute_cpu_seconds;
 };
 
 /* Load inputs, agree on keys and the request with the neighbours, compute, and send the
