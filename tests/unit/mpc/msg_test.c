@@ -264,10 +264,11 @@ static void test_upload(void **state)
     T_ERR(clave__mpc_share_load(dir, "up", 2, &in), CLAVE_ERR_NOT_FOUND); /* nothing partial */
     T_OK(clave__mpc_share_load(dir, "up", 1, &in));
     clave__mpc_vec_free(&in.shares);
-    T_ERR(clave__mpc_share_files("bad/name", values, 4, 0, files, lens), CLAVE_ERR_ARG);
     for (int i = 0; i < 3; i++) {
         free(files[i]);
     }
+    T_ERR(clave__mpc_share_files("bad/name", values, 4, 0, files, lens), CLAVE_ERR_ARG);
+    assert_null(files[0]);
     free(payload);
     t_rmtree(dir);
     free(dir);
