@@ -148,6 +148,16 @@ static const char *log2_json(double v, char *buf, size_t cap)
     return buf;
 }
 
+/* "<= 2^-41.3", or "= 0" when the event is impossible. */
+static const char *bound_text(double v, char *buf, size_t cap)
+{
+    if (isinf(v)) {
+        return "= 0";
+    }
+    snprintf(buf, cap, "<= 2^%.1f", v);
+    return buf;
+}
+
 static void print_report(const struct secagg_args *a, const struct clave_secagg_params *p,
                          const double risk[2], const struct clave_secagg_sim_report *r)
 {
@@ -179,10 +189,11 @@ static void print_report(const struct secagg_args *a, const struct clave_secagg_
     }
     printf("clients %u, dim %u, dropout %.2f, degree %u, threshold %u\n", p->client_count, p->dim,
            a->dropout, p->degree, p->share_threshold);
-    printf("sized for: %.0f %% corrupt clients, %.0f %% dropouts, %s server; "
-           "P[insecure] <= 2^%.1f, P[abort] <= 2^%.1f\n",
+    char t0[40], t1[40];
+    printf("sized for: %.0f %% corrupt clients, %.0f %% dropouts, %s server; P[insecure] %s, "
+           "P[abort] %s\n",
            100 * a->corrupt, 100 * a->dropout, a->semi_malicious ? "semi-malicious" : "semi-honest",
-           risk[0], risk[1]);
+           bound_text(risk[0], t0, sizeof(t0)), bound_text(risk[1], t1, sizeof(t1)));
     printf("status: %s; survivors %u; aggregate %s\n", clave_status_str(r->status), r->survivors,
            r->correct ? "exact" : "NOT exact");
     static const char *const ROUND[] = {"advertise", "share keys", "masked input", "unmask"};

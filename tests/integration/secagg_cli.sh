@@ -39,7 +39,9 @@ expect_rc "abort below threshold" 1 "secagg session aborted" \
     "$clave" secagg simulate --clients 30 --dim 100 --dropout 0.3 --degree 29 --threshold 25
 expect_rc "semi-malicious sizing" 0 '"adversary":"semi-malicious"' \
     "$clave" secagg simulate --clients 40 --dim 100 --dropout 0.1 --semi-malicious --json
-expect_rc "risk bounds printed" 0 "P\[insecure\] <= 2^" \
+expect_rc "risk bounds printed" 0 "P\[insecure\] <= 2^-[0-9]" \
+    "$clave" secagg simulate --clients 200 --dim 100 --dropout 0.1 --corrupt 0.1
+expect_rc "impossible event printed as 0" 0 "P\[insecure\] = 0" \
     "$clave" secagg simulate --clients 40 --dim 100 --dropout 0.1 --corrupt 0.1
 expect_rc "infeasible threat refused" 1 "no degree is safe" \
     "$clave" secagg simulate --clients 40 --dim 100 --dropout 0.4 --corrupt 0.3 --semi-malicious
