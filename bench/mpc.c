@@ -1,39 +1,51 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bench/mpc: three MPC nodes as threads of this process, linked by real TLS 1.3 sockets over
- * loopback (P-256 certificates made here, pinned as in production), and a client thread asking
- * them to compute. One JSON line per session: the slowest node's compute time (after key
- * agreement, before the result is sent: the rounds plus the final replica check) and the
- * client's wall time for the whole session (connections, share-file loading, result).
+ * bench/mpc: three MPC node processes (forked from this one), linked by real TLS 1.3 sockets over
+ * loopback (P-256 certificates made here, pinned as in production), and this process as the
+ * client asking them to compute. One JSON line per session: the slowest node's compute wall time
+ * (after key agreement, before the result is sent: the rounds plus the final replica check),
+ * each node's CPU time over the same span (the machine is shared: CPU time is the stable
+ * measure; three nodes on two cores also share the CPUs with each other), and the client's wall
+ * time for the whole session (connections, share-file loading, result).
  *   - mul: N elementwise products of 64-bit shared integers (one word per product per node);
  *   - dot: a dot product of two DOT-element vectors (one word per node in total);
  *   - lt:  LT comparisons (A2B sign extraction, 8 rounds).
+ * mul and dot run REPEATS times each, lt once.
  *
- *   usage: bench_mpc [N [DOT [LT]]]   (defaults: 4194304, 1000000, 262144)
+ *   usage: bench_mpc [N [DOT [LT [REPEATS]]]]   (defaults: 4194304, 1000000, 262144, 3)
  */
 #include <clave/clave.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PATH_CAP 512
-#define SESSIONS 3
+#define MAX_SESSIONS 64
 
 struct bench {
     char dir[64];
     char fp[4][65]; /* nodes 0..2, client */
     int base_port;
-    struct clave_mpc_session_info info[3][SESSIONS];
-    clave_status st[3];
+    int sessions;
+    struct clave_mpc_session_info info[3][MAX_SESSIONS];
+    pid_t pid[3];
+    int pipe_fd[3]; /* node i's session infos, written when it has served every session */
 };
+
+static int atoi_safe(const char *s)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    return end != s && *end == '\0' && v > 0 && v < 1000 ? (int)v : -1;
+}
 
 static double now(void)
 {
@@ -115,26 +127,74 @@ static int write_configs(const struct bench *b)
     return 0;
 }
 
-struct node_job {
-    struct bench *b;
-    int id;
-};
-
-static void *node_main(void *arg)
+/* A node process: serve every session, then report the session infos on `fd`. */
+static void node_process(struct bench *b, int id, int fd)
 {
-    struct node_job *j = arg;
     char path[PATH_CAP];
     struct clave_mpc_node *node = NULL;
-    snprintf(path, sizeof(path), "%s/node%d.json", j->b->dir, j->id);
-    j->b->st[j->id] = clave_mpc_node_new(path, &node);
-    for (int s = 0; j->b->st[j->id] == CLAVE_OK && s < SESSIONS; s++) {
-        j->b->st[j->id] = clave_mpc_node_serve_one(node, &j->b->info[j->id][s]);
+    clave_status st = CLAVE_OK;
+    snprintf(path, sizeof(path), "%s/node%d.json", b->dir, id);
+    st = clave_mpc_node_new(path, &node);
+    for (int s = 0; st == CLAVE_OK && s < b->sessions; s++) {
+        st = clave_mpc_node_serve_one(node, &b->info[id][s]);
     }
-    if (j->b->st[j->id] != CLAVE_OK) {
-        fprintf(stderr, "bench_mpc: node %d: %s\n", j->id, clave_error_last().detail);
+    if (st != CLAVE_OK) {
+        fprintf(stderr, "bench_mpc: node %d: %s\n", id, clave_error_last().detail);
     }
     clave_mpc_node_free(node);
-    return NULL;
+    size_t len = sizeof(b->info[id][0]) * (size_t)b->sessions;
+    const uint8_t *p = (const uint8_t *)b->info[id];
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n <= 0) {
+            break;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    close(fd);
+    _exit(st == CLAVE_OK ? 0 : 1);
+}
+
+static int start_nodes(struct bench *b)
+{
+    for (int i = 0; i < 3; i++) {
+        int fds[2];
+        if (pipe(fds) != 0) {
+            return 1;
+        }
+        fflush(NULL);
+        b->pid[i] = fork();
+        if (b->pid[i] < 0) {
+            return 1;
+        }
+        if (b->pid[i] == 0) {
+            close(fds[0]);
+            node_process(b, i, fds[1]);
+        }
+        close(fds[1]);
+        b->pipe_fd[i] = fds[0];
+    }
+    return 0;
+}
+
+/* Collect the nodes' session infos and exit statuses. */
+static int join_nodes(struct bench *b)
+{
+    int rc = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t want = sizeof(b->info[i][0]) * (size_t)b->sessions, got = 0;
+        uint8_t *p = (uint8_t *)b->info[i];
+        ssize_t n = 0;
+        while (got < want && (n = read(b->pipe_fd[i], p + got, want - got)) > 0) {
+            got += (size_t)n;
+        }
+        close(b->pipe_fd[i]);
+        int status = 0;
+        rc |= waitpid(b->pid[i], &status, 0) != b->pid[i] || !WIFEXITED(status) ||
+              WEXITSTATUS(status) != 0 || got != want;
+    }
+    return rc;
 }
 
 static int share_random(const struct bench *b, const char *name, size_t n)
@@ -149,31 +209,44 @@ static int share_random(const struct bench *b, const char *name, size_t n)
     return rc;
 }
 
-static int session(struct bench *b, struct clave_mpc_client *c, int s, enum clave_mpc_compute op,
-                   const char *in_a, const char *in_b, size_t n)
+struct job {
+    enum clave_mpc_compute op;
+    const char *a;
+    const char *b;
+    size_t n;
+};
+
+static int session(struct clave_mpc_client *c, const struct job *j, double *wall)
 {
     struct clave_mpc_output out;
     double t0 = now();
-    clave_status st = clave_mpc_client_run(c, op, in_a, in_b, &out);
-    double wall = now() - t0;
+    clave_status st = clave_mpc_client_run(c, j->op, j->a, j->b, &out);
+    *wall = now() - t0;
     if (st != CLAVE_OK) {
-        fprintf(stderr, "bench_mpc: %s: %s\n", clave_mpc_compute_name(op),
+        fprintf(stderr, "bench_mpc: %s: %s\n", clave_mpc_compute_name(j->op),
                 clave_error_last().detail);
         return 1;
     }
     clave_mpc_output_free(&out);
-    usleep(100000); /* let the node threads record their session info */
-    double compute = 0;
-    for (int i = 0; i < 3; i++) {
-        compute = b->info[i][s].compute_seconds > compute ? b->info[i][s].compute_seconds : compute;
-    }
-    printf("{\"bench\":\"mpc\",\"transport\":\"tls1.3-loopback\",\"op\":\"%s\",\"n\":%zu,"
-           "\"rounds\":%u,\"compute_seconds\":%.4f,\"%s\":%.0f,\"session_seconds\":%.4f}\n",
-           clave_mpc_compute_name(op), n, b->info[0][s].rounds, compute,
-           op == CLAVE_MPC_DOT ? "elements_per_second" : "ops_per_second", (double)n / compute,
-           wall);
-    fflush(stdout);
     return 0;
+}
+
+static void report(const struct bench *b, int s, const struct job *j, double wall)
+{
+    double compute = 0, cpu_max = 0, cpu[3];
+    for (int i = 0; i < 3; i++) {
+        const struct clave_mpc_session_info *in = &b->info[i][s];
+        compute = in->compute_seconds > compute ? in->compute_seconds : compute;
+        cpu[i] = in->compute_cpu_seconds;
+        cpu_max = cpu[i] > cpu_max ? cpu[i] : cpu_max;
+    }
+    printf("{\"bench\":\"mpc\",\"transport\":\"tls1.3-loopback\",\"nodes\":\"3 processes\","
+           "\"op\":\"%s\",\"n\":%zu,\"rounds\":%u,\"compute_wall_s\":%.4f,"
+           "\"node_cpu_s\":[%.4f,%.4f,%.4f],\"%s_per_wall_s\":%.0f,\"%s_per_node_cpu_s\":%.0f,"
+           "\"session_wall_s\":%.4f}\n",
+           clave_mpc_compute_name(j->op), j->n, b->info[0][s].rounds, compute, cpu[0], cpu[1],
+           cpu[2], j->op == CLAVE_MPC_DOT ? "elements" : "ops", (double)j->n / compute,
+           j->op == CLAVE_MPC_DOT ? "elements" : "ops", (double)j->n / cpu_max, wall);
 }
 
 int main(int argc, char **argv)
@@ -182,16 +255,29 @@ int main(int argc, char **argv)
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 4194304;
     size_t dot = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000000;
     size_t lt = argc > 3 ? strtoul(argv[3], NULL, 10) : 262144;
-    pthread_t t[3];
-    struct node_job jobs[3];
+    int repeats = argc > 4 ? atoi_safe(argv[4]) : 3;
+    struct job jobs[MAX_SESSIONS];
+    double wall[MAX_SESSIONS];
     struct clave_mpc_client *c = NULL;
-    int rc = 1;
+    int rc = 0, count = 0;
+    if (repeats < 1 || 2 * repeats + 1 > MAX_SESSIONS) {
+        fprintf(stderr, "usage: bench_mpc [N [DOT [LT [REPEATS]]]]\n");
+        return 2;
+    }
+    for (int r = 0; r < repeats; r++) {
+        jobs[count++] = (struct job){CLAVE_MPC_MUL, "a", "b", n};
+    }
+    for (int r = 0; r < repeats; r++) {
+        jobs[count++] = (struct job){CLAVE_MPC_DOT, "da", "db", dot};
+    }
+    jobs[count++] = (struct job){CLAVE_MPC_LT, "la", "lb", lt};
+    b.sessions = count;
     signal(SIGPIPE, SIG_IGN);
     snprintf(b.dir, sizeof(b.dir), "/tmp/bench_mpc.XXXXXX");
     if (mkdtemp(b.dir) == NULL) {
         return 1;
     }
-    b.base_port = 30000 + (int)(getpid() % 20000);
+    b.base_port = 20000 + 3 * (int)(getpid() % 4000); /* below the ephemeral range (32768) */
     const char *names[4] = {"node0", "node1", "node2", "client"};
     for (int i = 0; i < 4; i++) {
         if (make_cert(&b, names[i], b.fp[i]) != 0) {
@@ -201,27 +287,25 @@ int main(int argc, char **argv)
     }
     if (write_configs(&b) != 0 || share_random(&b, "a", n) || share_random(&b, "b", n) ||
         share_random(&b, "da", dot) || share_random(&b, "db", dot) || share_random(&b, "la", lt) ||
-        share_random(&b, "lb", lt)) {
+        share_random(&b, "lb", lt) || start_nodes(&b) != 0) {
         fprintf(stderr, "bench_mpc: setup failed: %s\n", clave_error_last().detail);
         return 1;
-    }
-    for (int i = 0; i < 3; i++) {
-        jobs[i] = (struct node_job){&b, i};
-        pthread_create(&t[i], NULL, node_main, &jobs[i]);
     }
     usleep(300000);
     char path[PATH_CAP];
     snprintf(path, sizeof(path), "%s/client.json", b.dir);
-    if (clave_mpc_client_new(path, &c) == CLAVE_OK &&
-        session(&b, c, 0, CLAVE_MPC_MUL, "a", "b", n) == 0 &&
-        session(&b, c, 1, CLAVE_MPC_DOT, "da", "db", dot) == 0 &&
-        session(&b, c, 2, CLAVE_MPC_LT, "la", "lb", lt) == 0) {
-        rc = 0;
-    }
-    for (int i = 0; i < 3; i++) {
-        pthread_join(t[i], NULL);
+    rc = clave_mpc_client_new(path, &c) != CLAVE_OK;
+    for (int s = 0; rc == 0 && s < count; s++) {
+        rc = session(c, &jobs[s], &wall[s]);
     }
     clave_mpc_client_free(c);
+    for (int i = 0; rc != 0 && i < 3; i++) {
+        kill(b.pid[i], SIGTERM); /* nodes still waiting for sessions that will not come */
+    }
+    rc |= join_nodes(&b);
+    for (int s = 0; rc == 0 && s < count; s++) {
+        report(&b, s, &jobs[s], wall[s]);
+    }
     char cmd[PATH_CAP + 16];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", b.dir);
     if (system(cmd) != 0) {

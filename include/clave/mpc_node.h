@@ -79,12 +79,14 @@ CLAVE_API void clave_mpc_node_set_cert_hook(struct clave_mpc_node *node, clave_m
 
 /** What one session did (for the caller's log). */
 struct clave_mpc_session_info {
-    char session_hex[33];   /* the client's session id, or "" if none arrived */
-    char compute[16];       /* "mean", or "" */
-    size_t values;          /* input length */
-    uint32_t rounds;        /* protocol rounds run */
-    double compute_seconds; /* wall time of the computation proper (after key agreement, before
-                               the result is sent) */
+    char session_hex[33];       /* the client's session id, or "" if none arrived */
+    char compute[16];           /* "mean", or "" */
+    size_t values;              /* input length */
+    uint32_t rounds;            /* protocol rounds run */
+    double compute_seconds;     /* wall time of the computation proper (after key agreement, before
+                                   the result is sent) */
+    double compute_cpu_seconds; /* CPU time of the calling thread over the same span (user +
+                                   system: TLS, hashing, PRSS, arithmetic, socket copies) */
 };
 
 /**
@@ -131,6 +133,24 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_mpc_client_run(struct clave_mpc_clie
                                                            enum clave_mpc_compute compute,
                                                            const char *input_a, const char *input_b,
                                                            struct clave_mpc_output *out);
+
+/**
+ * Split `count` (1..CLAVE_MPC_NODE_MAX_VALUES) fixed-point values (encoded with `frac_bits`)
+ * into replicated shares and send node i its share file over the same pinned, mutually
+ * authenticated TLS 1.3 link as clave_mpc_client_run (the client's certificate must be in each
+ * node's "clients"). Node i checks the file and stores it as `name`.node<i>.share in its inputs
+ * directory, replacing an older input of that name. Nothing is written locally. The nodes are
+ * contacted in order 0, 1, 2: if one refuses or is unreachable, the earlier ones keep their new
+ * file, which a computation cannot mix with older files on the others (the three files share a
+ * fresh dataset id, compared by the nodes before computing); upload again.
+ * @return CLAVE_OK, CLAVE_ERR_ARG (name, count, frac_bits), CLAVE_ERR_IO (a node unreachable or
+ *         refusing: the detail names it and its reason), CLAVE_ERR_CERT, CLAVE_ERR_RANDOM,
+ *         CLAVE_ERR_NOMEM
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_mpc_client_share(struct clave_mpc_client *client,
+                                                             const char *name,
+                                                             const uint64_t *values, size_t count,
+                                                             unsigned frac_bits);
 
 /** Free an output's values (and wipe them). */
 CLAVE_API void clave_mpc_output_free(struct clave_mpc_output *out);

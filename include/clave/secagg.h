@@ -54,17 +54,60 @@ struct clave_secagg_params {
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_secagg_params_check(const struct clave_secagg_params *p);
 
+/** Who the parameters must withstand (Bell et al. 2020): a server that follows the protocol
+ * (semi-honest) or one that may also lie about which clients dropped out (semi-malicious). */
+enum clave_secagg_adversary {
+    CLAVE_SECAGG_SEMI_HONEST = 0,
+    CLAVE_SECAGG_SEMI_MALICIOUS = 1,
+};
+
+/** The threat a session is sized for. */
+struct clave_secagg_threat {
+    double corrupt; /* gamma: fraction of clients colluding with the server, [0, 1) */
+    double dropout; /* delta: fraction of clients that may drop out in total, [0, 1) */
+    enum clave_secagg_adversary adversary;
+};
+
+#define CLAVE_SECAGG_SECURITY_BITS 40     /* sigma: P[insecure] <= 2^-40 */
+#define CLAVE_SECAGG_CORRECTNESS_BITS 20  /* eta: P[a client cannot be unmasked] <= 2^-20 */
+#define CLAVE_SECAGG_DEFAULT_CORRUPT 0.05 /* gamma used by clave_secagg_params_suggest */
+
 /**
- * Parameters for n clients of which a fraction `dropout` (0 <= dropout < 1) may drop: the share
- * threshold is a strict majority of a neighbourhood (floor(k/2) + 1), and the degree k is the
- * smallest even value for which the probability that some client keeps fewer than threshold
- * surviving neighbours is below 2^-10 (exact binomial tail, union bound over the n clients),
- * capped at n - 1. min_clients = threshold. Fresh random session id and graph seed.
- * @return CLAVE_OK, CLAVE_ERR_ARG, CLAVE_ERR_RANDOM
+ * Degree k and Shamir threshold t for n clients under `threat` (borrowed), as in Bell et al.
+ * 2020: the smallest even k for which (a) some client having enough corrupt neighbours to
+ * learn both of its secrets, and (b) the honest surviving clients' graph being disconnected,
+ * each have probability below 2^-(CLAVE_SECAGG_SECURITY_BITS + 1), with t the smallest
+ * threshold >= 2 meeting (a), and (c) some client keeping fewer than t surviving neighbours has
+ * probability below 2^-CLAVE_SECAGG_CORRECTNESS_BITS (union bounds over the n clients, exact
+ * hypergeometric tails). Falls back to the complete graph (k = n - 1) when no sparse degree
+ * works. min_clients = n - floor(dropout n) for a sparse graph (the bound assumes no more
+ * dropouts), t for the complete graph. Fresh random session id and graph seed.
+ * @return CLAVE_OK; CLAVE_ERR_ARG for n outside 3..CLAVE_SECAGG_MAX_CLIENTS, fractions outside
+ *         [0, 1), corrupt + dropout > 0.9 (semi-honest) or corrupt + 2 dropout > 0.9
+ *         (semi-malicious), or no feasible degree; CLAVE_ERR_RANDOM. Thread-safe.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_secagg_params_for(uint32_t client_count, const struct clave_secagg_threat *threat,
+                        uint32_t dim, struct clave_secagg_params *out);
+
+/**
+ * clave_secagg_params_for with a semi-honest server colluding with up to
+ * CLAVE_SECAGG_DEFAULT_CORRUPT of the clients and up to `dropout` of them dropping out.
+ * @return as clave_secagg_params_for
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_params_suggest(uint32_t client_count,
                                                                   double dropout, uint32_t dim,
                                                                   struct clave_secagg_params *out);
+
+/**
+ * log2 of the union bounds for `p` under `threat` (both borrowed): *log2_insecure for events
+ * (a) + (b) of clave_secagg_params_for, *log2_abort for event (c). -INFINITY when an event is
+ * impossible, 0 when the bound is vacuous.
+ * @return CLAVE_OK, CLAVE_ERR_ARG (inconsistent parameters or threat). Thread-safe.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_params_risk(
+    const struct clave_secagg_params *p, const struct clave_secagg_threat *threat,
+    double *log2_insecure, double *log2_abort);
 
 /**
  * The neighbours of client `id` in ascending order into `out` (capacity `cap` >= degree).
@@ -210,6 +253,8 @@ struct clave_secagg_sim_report {
     double bytes_received_per_client;    /* mean bytes a client received */
     double server_close_wall_seconds[4]; /* wall time of the server closing each round (the
                                             unmasking runs on 2 threads: CPU > wall) */
+    uint64_t server_mask_streams;        /* dim-word mask streams the server expanded: one self-mask
+                                            per survivor, one per (dropped, surviving neighbour) pair */
 };
 
 /**

@@ -24,7 +24,7 @@ static const char MPC_USAGE[] =
     "\n"
     "commands:\n"
     "  node    run a node (serves sessions)\n"
-    "  share   split a CSV column into three share files, one per node\n"
+    "  share   split a CSV column into shares: three files, or sent to the nodes\n"
     "  run     ask the three nodes to compute; the result is opened only here\n"
     "\n"
     "Run 'clave mpc COMMAND --help' for a command's options.\n";
@@ -39,13 +39,17 @@ static const char NODE_USAGE[] =
     "gets no output. Exit status with --sessions: 0 if the last session succeeded, else 1.\n";
 
 static const char SHARE_USAGE[] =
-    "usage: clave mpc share --csv FILE --column C --out DIR [--name NAME] [--frac-bits F]\n"
-    "                       [--no-header]\n"
+    "usage: clave mpc share --csv FILE --column C (--out DIR | --nodes CONFIG) [--name NAME]\n"
+    "                       [--frac-bits F] [--no-header]\n"
     "\n"
     "Read the numeric column C (header name or 1-based number) of FILE, encode each value in\n"
-    "fixed point with F fractional bits (default 12), split it into replicated shares and write\n"
-    "DIR/NAME.node0.share, .node1.share and .node2.share (NAME defaults to C). Deliver file i\n"
-    "to node i only (its 'inputs' directory): any two files together reveal the column.\n";
+    "fixed point with F fractional bits (default 12) and split it into replicated shares\n"
+    "(NAME defaults to C). With --out, write DIR/NAME.node0.share, .node1.share and\n"
+    ".node2.share: deliver file i to node i only (its 'inputs' directory); any two files\n"
+    "together reveal the column. With --nodes, send each node its share over the pinned,\n"
+    "mutually authenticated TLS 1.3 link described by CONFIG (the client configuration of\n"
+    "'clave mpc run': cert, key, timeout_ms, nodes); each node checks the file and stores it in\n"
+    "its inputs directory, and nothing is written here. Give both to do both.\n";
 
 static const char RUN_USAGE[] =
     "usage: clave mpc run --config FILE --op OP --input A [--input2 B] [--json]\n"
@@ -61,6 +65,7 @@ struct opts {
     const char *csv;
     const char *column;
     const char *out;
+    const char *nodes;
     const char *name;
     const char *op;
     const char *input_a;
@@ -92,6 +97,7 @@ static int parse(int argc, char **argv, const char *usage, struct opts *o)
         {"csv", required_argument, NULL, 'f'},
         {"column", required_argument, NULL, 'k'},
         {"out", required_argument, NULL, 'o'},
+        {"nodes", required_argument, NULL, 'N'},
         {"name", required_argument, NULL, 'n'},
         {"frac-bits", required_argument, NULL, 'b'},
         {"no-header", no_argument, NULL, 'H'},
@@ -122,6 +128,9 @@ static int parse(int argc, char **argv, const char *usage, struct opts *o)
             break;
         case 'o':
             o->out = optarg;
+            break;
+        case 'N':
+            o->nodes = optarg;
             break;
         case 'n':
             o->name = optarg;
@@ -204,6 +213,20 @@ static int node(int argc, char **argv)
     return st == CLAVE_OK ? 0 : CLI_FAILED;
 }
 
+/* Send the encoded column to the nodes named in the client configuration `config`. */
+static clave_status send_shares(const char *config, const char *name, const uint64_t *values,
+                                size_t count, unsigned frac)
+{
+    struct clave_mpc_client *client = NULL;
+    signal(SIGPIPE, SIG_IGN);
+    clave_status st = clave_mpc_client_new(config, &client);
+    if (st == CLAVE_OK) {
+        st = clave_mpc_client_share(client, name, values, count, frac);
+    }
+    clave_mpc_client_free(client);
+    return st;
+}
+
 static int share(int argc, char **argv)
 {
     struct opts o;
@@ -214,14 +237,16 @@ static int share(int argc, char **argv)
     if (rc != 0) {
         return rc;
     }
-    if (o.csv == NULL || o.column == NULL || o.out == NULL) {
-        fprintf(stderr, "clave mpc share: --csv, --column and --out are required\n%s", SHARE_USAGE);
+    if (o.csv == NULL || o.column == NULL || (o.out == NULL && o.nodes == NULL)) {
+        fprintf(stderr, "clave mpc share: --csv, --column and --out or --nodes are required\n%s",
+                SHARE_USAGE);
         return CLI_USAGE;
     }
-    if (mkdir(o.out, 0700) != 0 && errno != EEXIST) {
+    if (o.out != NULL && mkdir(o.out, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "clave mpc share: cannot create %s: %s\n", o.out, strerror(errno));
         return CLI_FAILED;
     }
+    const char *name = o.name != NULL ? o.name : o.column;
     clave_status st = cli_he_csv_column(o.csv, o.column, !o.no_header, &values, &count);
     if (st == CLAVE_OK && (encoded = calloc(count, sizeof(uint64_t))) == NULL) {
         st = CLAVE_ERR_NOMEM;
@@ -229,13 +254,21 @@ static int share(int argc, char **argv)
     for (size_t k = 0; st == CLAVE_OK && k < count; k++) {
         st = clave_mpc_fixed_encode(values[k], (unsigned)o.frac, &encoded[k]);
     }
-    if (st == CLAVE_OK) {
-        st = clave_mpc_share_write(o.out, o.name != NULL ? o.name : o.column, encoded, count,
-                                   (unsigned)o.frac);
+    if (st == CLAVE_OK && o.out != NULL) {
+        st = clave_mpc_share_write(o.out, name, encoded, count, (unsigned)o.frac);
+        if (st == CLAVE_OK) {
+            printf("shared %zu values of '%s' into %s/%s.node{0,1,2}.share (%lu fractional "
+                   "bits)\n",
+                   count, o.column, o.out, name, o.frac);
+        }
     }
-    if (st == CLAVE_OK) {
-        printf("shared %zu values of '%s' into %s/%s.node{0,1,2}.share (%lu fractional bits)\n",
-               count, o.column, o.out, o.name != NULL ? o.name : o.column, o.frac);
+    if (st == CLAVE_OK && o.nodes != NULL) {
+        st = send_shares(o.nodes, name, encoded, count, (unsigned)o.frac);
+        if (st == CLAVE_OK) {
+            printf("sent %zu values of '%s' as input '%s' to nodes 0, 1 and 2 (%lu fractional "
+                   "bits)\n",
+                   count, o.column, name, o.frac);
+        }
     }
     if (encoded != NULL) {
         clave_wipe(encoded, count * sizeof(uint64_t));

@@ -4,20 +4,27 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char SECAGG_USAGE[] =
     "usage: clave secagg simulate [--clients N] [--dim D] [--dropout F] [--stage STAGE]\n"
-    "                             [--degree K] [--threshold T] [--json]\n"
+    "                             [--corrupt G] [--semi-malicious] [--degree K] [--threshold T]\n"
+    "                             [--json]\n"
     "\n"
     "Run secure aggregation (Bonawitz et al. 2017 over the SecAgg+ graph, docs/secagg.md) among\n"
     "N in-process clients holding D-element vectors in Z_2^64, with a fraction F of the clients\n"
     "dropping out before STAGE: share (ShareKeys), masked (MaskedInputCollection, the default and\n"
     "the costliest for the server), unmask (Unmasking) or spread (F/3 before each). Prints CPU\n"
     "time per round for the server and per client, bytes per client, and whether the aggregate\n"
-    "equals the plain sum. Degree and threshold default to clave_secagg_params_suggest().\n"
-    "Defaults: --clients 100 --dim 10000 --dropout 0.\n"
+    "equals the plain sum. Degree and threshold default to clave_secagg_params_for(): the\n"
+    "SecAgg+ sizing of Bell et al. 2020 for a server colluding with a fraction G of the clients\n"
+    "(default 0.05), semi-honest, or semi-malicious (it may lie about who dropped out), with\n"
+    "security 2^-40 and abort probability 2^-20; the report states both bounds.\n"
+    "--degree K alone sets the threshold to K/2 + 1.\n"
+    "Defaults: --clients 100 --dim 10000 --dropout 0 --corrupt 0.05.\n"
     "Exit status: 0 if the aggregate is exact, 1 if the session aborted or was wrong.\n";
 
 struct secagg_args {
@@ -27,8 +34,22 @@ struct secagg_args {
     int stage; /* 0..2, or 3 for spread */
     unsigned long degree;
     unsigned long threshold;
+    double corrupt;
+    bool semi_malicious;
     bool json;
 };
+
+static bool parse_fraction(const char *s, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !(v >= 0.0 && v < 1.0)) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
 
 static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
 {
@@ -63,14 +84,16 @@ static int parse_args(int argc, char **argv, struct secagg_args *a)
         {"stage", required_argument, NULL, 's'},
         {"degree", required_argument, NULL, 'k'},
         {"threshold", required_argument, NULL, 't'},
+        {"corrupt", required_argument, NULL, 'c'},
+        {"semi-malicious", no_argument, NULL, 'm'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt = 0;
-    char *end = NULL;
     bool ok = true;
-    *a = (struct secagg_args){.clients = 100, .dim = 10000, .stage = 1};
+    *a = (struct secagg_args){
+        .clients = 100, .dim = 10000, .stage = 1, .corrupt = CLAVE_SECAGG_DEFAULT_CORRUPT};
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", LONG_OPTIONS, NULL)) != -1 && ok) {
         switch (opt) {
@@ -81,10 +104,13 @@ static int parse_args(int argc, char **argv, struct secagg_args *a)
             ok = parse_ulong(optarg, CLAVE_SECAGG_MAX_DIM, &a->dim);
             break;
         case 'f':
-            errno = 0;
-            a->dropout = strtod(optarg, &end);
-            ok = errno == 0 && end != optarg && *end == '\0' && a->dropout >= 0.0 &&
-                 a->dropout < 1.0;
+            ok = parse_fraction(optarg, &a->dropout);
+            break;
+        case 'c':
+            ok = parse_fraction(optarg, &a->corrupt);
+            break;
+        case 'm':
+            a->semi_malicious = true;
             break;
         case 's':
             ok = parse_stage(optarg, &a->stage);
@@ -112,23 +138,48 @@ static int parse_args(int argc, char **argv, struct secagg_args *a)
     return 0;
 }
 
+/* A log2 bound as a JSON number, or null when the event is impossible. */
+static const char *log2_json(double v, char *buf, size_t cap)
+{
+    if (isinf(v)) {
+        return "null";
+    }
+    snprintf(buf, cap, "%.1f", v);
+    return buf;
+}
+
+/* "<= 2^-41.3", or "= 0" when the event is impossible. */
+static const char *bound_text(double v, char *buf, size_t cap)
+{
+    if (isinf(v)) {
+        return "= 0";
+    }
+    snprintf(buf, cap, "<= 2^%.1f", v);
+    return buf;
+}
+
 static void print_report(const struct secagg_args *a, const struct clave_secagg_params *p,
-                         const struct clave_secagg_sim_report *r)
+                         const double risk[2], const struct clave_secagg_sim_report *r)
 {
     double server = 0.0;
     double client = 0.0;
+    char b0[32], b1[32];
     for (int i = 0; i < 4; i++) {
         server += r->server_seconds[i];
         client += r->client_seconds[i];
     }
     if (a->json) {
-        printf("{\"clients\":%u,\"dim\":%u,\"dropout\":%.3f,\"degree\":%u,\"threshold\":%u,"
-               "\"status\":\"%s\",\"correct\":%s,\"survivors\":%u,"
+        printf("{\"clients\":%u,\"dim\":%u,\"dropout\":%.3f,\"corrupt\":%.3f,"
+               "\"adversary\":\"%s\",\"degree\":%u,\"threshold\":%u,"
+               "\"log2_insecure\":%s,\"log2_abort\":%s,\"status\":\"%s\",\"correct\":%s,"
+               "\"survivors\":%u,"
                "\"server_seconds\":[%.6f,%.6f,%.6f,%.6f],\"server_total\":%.6f,"
                "\"client_seconds\":[%.6f,%.6f,%.6f,%.6f],\"client_mean_total\":%.6f,"
                "\"client_max_total\":%.6f,\"bytes_sent_per_client\":%.0f,"
                "\"bytes_received_per_client\":%.0f}\n",
-               p->client_count, p->dim, a->dropout, p->degree, p->share_threshold,
+               p->client_count, p->dim, a->dropout, a->corrupt,
+               a->semi_malicious ? "semi-malicious" : "semi-honest", p->degree, p->share_threshold,
+               log2_json(risk[0], b0, sizeof(b0)), log2_json(risk[1], b1, sizeof(b1)),
                clave_status_str(r->status), r->correct ? "true" : "false", r->survivors,
                r->server_seconds[0], r->server_seconds[1], r->server_seconds[2],
                r->server_seconds[3], server, r->client_seconds[0], r->client_seconds[1],
@@ -138,6 +189,11 @@ static void print_report(const struct secagg_args *a, const struct clave_secagg_
     }
     printf("clients %u, dim %u, dropout %.2f, degree %u, threshold %u\n", p->client_count, p->dim,
            a->dropout, p->degree, p->share_threshold);
+    char t0[40], t1[40];
+    printf("sized for: %.0f %% corrupt clients, %.0f %% dropouts, %s server; P[insecure] %s, "
+           "P[abort] %s\n",
+           100 * a->corrupt, 100 * a->dropout, a->semi_malicious ? "semi-malicious" : "semi-honest",
+           bound_text(risk[0], t0, sizeof(t0)), bound_text(risk[1], t1, sizeof(t1)));
     printf("status: %s; survivors %u; aggregate %s\n", clave_status_str(r->status), r->survivors,
            r->correct ? "exact" : "NOT exact");
     static const char *const ROUND[] = {"advertise", "share keys", "masked input", "unmask"};
@@ -151,38 +207,53 @@ static void print_report(const struct secagg_args *a, const struct clave_secagg_
            r->bytes_received_per_client);
 }
 
+/* Parameters from the threat (or the command line), and their risk bounds. */
+static int choose_params(const struct secagg_args *a, struct clave_secagg_params *p, double risk[2])
+{
+    struct clave_secagg_threat t = {.corrupt = a->corrupt,
+                                    .dropout = a->dropout,
+                                    .adversary = a->semi_malicious ? CLAVE_SECAGG_SEMI_MALICIOUS
+                                                                   : CLAVE_SECAGG_SEMI_HONEST};
+    clave_status st = clave_secagg_params_for((uint32_t)a->clients, &t, (uint32_t)a->dim, p);
+    if (st != CLAVE_OK) {
+        return cli_fail("secagg parameters", st);
+    }
+    if (a->degree != 0) {
+        p->degree = (uint32_t)a->degree;
+        p->share_threshold = (uint32_t)a->degree / 2 + 1;
+        p->min_clients = p->share_threshold;
+    }
+    if (a->threshold != 0) {
+        p->share_threshold = (uint32_t)a->threshold;
+        p->min_clients = (uint32_t)a->threshold;
+    }
+    st = clave_secagg_params_risk(p, &t, &risk[0], &risk[1]);
+    return st == CLAVE_OK ? 0 : cli_fail("secagg parameters", st);
+}
+
 static int simulate(int argc, char **argv)
 {
     struct secagg_args a;
     struct clave_secagg_sim_opts o;
     struct clave_secagg_sim_report r;
+    double risk[2] = {0.0, 0.0};
     int rc = parse_args(argc, argv, &a);
     if (rc != 0) {
         return rc;
     }
     memset(&o, 0, sizeof(o));
-    clave_status st =
-        clave_secagg_params_suggest((uint32_t)a.clients, a.dropout, (uint32_t)a.dim, &o.params);
-    if (st != CLAVE_OK) {
-        return cli_fail("secagg parameters", st);
-    }
-    if (a.degree != 0) {
-        o.params.degree = (uint32_t)a.degree;
-        o.params.share_threshold = (uint32_t)a.degree / 2 + 1;
-        o.params.min_clients = o.params.share_threshold;
-    }
-    if (a.threshold != 0) {
-        o.params.share_threshold = (uint32_t)a.threshold;
-        o.params.min_clients = (uint32_t)a.threshold;
+    rc = choose_params(&a, &o.params, risk);
+    if (rc != 0) {
+        return rc;
     }
     for (int i = 0; i < CLAVE_SECAGG_STAGES; i++) {
         o.dropout[i] = a.stage == 3 ? a.dropout / 3 : (a.stage == i ? a.dropout : 0.0);
     }
-    st = clave_secagg_simulate(&o, &r);
+    clave_status st = clave_secagg_simulate(&o, &r);
     if (st != CLAVE_OK) {
         return cli_fail("secagg simulate", st);
     }
-    print_report(&a, &o.params, &r);
+    print_report(&a, &o.params, risk, &r);
     if (r.status != CLAVE_OK) {
         return cli_fail("secagg session aborted", r.status);
     }

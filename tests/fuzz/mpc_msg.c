@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz every MPC wire decoder (docs/formats/mpc.md): the 32-byte header (against a fixed
- * expectation and against "anything"), RUN, RESULT and ABORT payloads, and share files. Every
- * decoder sees every input. Invariants: a failed decode writes nothing; a header, RUN payload or
- * share file that decodes re-encodes to the same bytes.
+ * expectation and against "anything"), RUN, RESULT, ABORT and UPLOAD payloads, and share files.
+ * Every decoder sees every input. Invariants: a failed decode writes nothing; a header, RUN payload
+ * or share file that decodes re-encodes to the same bytes.
  */
 #include "mpc/msg.h"
 #include "mpc/sharefile.h"
@@ -83,6 +83,25 @@ static void fuzz_share(const uint8_t *data, size_t size)
     clave__mpc_vec_free(&in.shares);
 }
 
+/* UPLOAD: the file it carries must lie inside the input, right after the name. */
+static void fuzz_upload(const uint8_t *data, size_t size)
+{
+    char name[MPC_NAME_MAX + 1];
+    const uint8_t *file = NULL;
+    size_t file_len = 0;
+    if (clave__mpc_upload_decode(data, size, name, &file, &file_len) != CLAVE_OK) {
+        if (file != NULL || name[0] != '\0') {
+            abort();
+        }
+        return;
+    }
+    if (file != data + 1 + strlen(name) || file_len == 0 || file + file_len != data + size ||
+        !clave__mpc_name_valid(name, strlen(name))) {
+        abort();
+    }
+    fuzz_share(file, file_len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct mpc_result res;
@@ -100,5 +119,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     fuzz_share(data, size);
+    fuzz_upload(data, size);
     return 0;
 }

@@ -34,9 +34,19 @@ expect_rc "no dropout, sparse graph: exact" 0 "aggregate exact" \
     "$clave" secagg simulate --clients 60 --dim 200 --degree 30
 expect_rc "json line" 0 '"correct":true' \
     "$clave" secagg simulate --clients 20 --dim 100 --dropout 0.1 --json
-# Threshold 25 of 29 neighbours: 30 % dropout leaves 21 clients, the session must abort.
+# Complete graph, threshold 25 of 29 neighbours: 30 % dropout leaves 21 clients, the session must abort.
 expect_rc "abort below threshold" 1 "secagg session aborted" \
-    "$clave" secagg simulate --clients 30 --dim 100 --dropout 0.3 --threshold 25
+    "$clave" secagg simulate --clients 30 --dim 100 --dropout 0.3 --degree 29 --threshold 25
+expect_rc "semi-malicious sizing" 0 '"adversary":"semi-malicious"' \
+    "$clave" secagg simulate --clients 40 --dim 100 --dropout 0.1 --semi-malicious --json
+expect_rc "risk bounds printed" 0 "P\[insecure\] <= 2^-[0-9]" \
+    "$clave" secagg simulate --clients 200 --dim 100 --dropout 0.1 --corrupt 0.1
+expect_rc "impossible event printed as 0" 0 "P\[insecure\] = 0" \
+    "$clave" secagg simulate --clients 40 --dim 100 --dropout 0.1 --corrupt 0.1
+expect_rc "infeasible threat refused" 1 "no degree is safe" \
+    "$clave" secagg simulate --clients 40 --dim 100 --dropout 0.4 --corrupt 0.3 --semi-malicious
+expect_rc "corrupt fraction out of range" 2 "invalid arguments" \
+    "$clave" secagg simulate --clients 40 --dim 100 --corrupt 1.5
 
 echo "secagg_cli: $passed passed, $failed failed"
 ((failed == 0))

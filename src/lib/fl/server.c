@@ -17,7 +17,8 @@
 #include <time.h>
 
 #define FL_SELECT_LABEL "clave fl v1 select"
-#define FL_SECAGG_DROPOUT 0.3 /* SecAgg+ graphs are sized for up to 30 % dropouts */
+#define FL_SECAGG_DROPOUT 0.3      /* SecAgg+ graphs are sized for at least 30 % dropouts */
+#define FL_SECAGG_DROPOUT_MAX 0.85 /* corrupt (5 %) + dropout <= 0.9 (clave_secagg_params_for) */
 
 clave_status clave_fl_server_new(const struct clave_fl_config *cfg,
                                  const struct clave_pkey *const *directory,
@@ -159,8 +160,12 @@ static clave_status start_secagg(struct clave_fl_server *s)
     clave_status st = CLAVE_ERR_INTERNAL;
     uint32_t m = s->cfg.clients_per_round;
     struct clave_secagg_params *p = &s->sa_params;
-    CLAVE_CHECK(
-        clave_secagg_params_suggest(m, FL_SECAGG_DROPOUT, (uint32_t)(s->dim + FL_EXTRA_WORDS), p));
+    /* Size the SecAgg+ graph for the dropouts this round tolerates (at least 30 %): its security
+     * bound holds only while no more clients drop than it was sized for. */
+    double dropout = (double)(m - s->cfg.min_clients) / m;
+    dropout = dropout > FL_SECAGG_DROPOUT ? dropout : FL_SECAGG_DROPOUT;
+    dropout = dropout < FL_SECAGG_DROPOUT_MAX ? dropout : FL_SECAGG_DROPOUT_MAX;
+    CLAVE_CHECK(clave_secagg_params_suggest(m, dropout, (uint32_t)(s->dim + FL_EXTRA_WORDS), p));
     p->min_clients = p->min_clients > s->cfg.min_clients ? p->min_clients : s->cfg.min_clients;
     CLAVE_CHECK(fl__secagg_session(s->session, s->round, p->session_id));
     for (uint32_t i = 0; i < m; i++) {

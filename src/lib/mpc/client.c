@@ -7,6 +7,7 @@
 #include "core/check.h"
 #include "mpc/config.h"
 #include "mpc/proto.h"
+#include "mpc/sharefile.h"
 
 #include <clave/crypto.h>
 #include <clave/mpc_node.h>
@@ -202,6 +203,91 @@ done:
         if (rep[i].payload != NULL) {
             clave_wipe(rep[i].payload, rep[i].len);
             free(rep[i].payload);
+        }
+    }
+    return st;
+}
+
+/* Connect to node i and check that the certificate there is node i's. */
+static clave_status connect_node(struct clave_mpc_client *c, unsigned i, struct mpc_link *l)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    clave__mpc_link_init(l, i);
+    CLAVE_CHECK_CTX(clave__mpc_connect(c->cfg.peers[i].address, c->cfg.timeout_ms, &l->fd),
+                    "node %u", i);
+    CLAVE_CHECK(clave__mpc_link_tls(l, c->ctx, false, c->cfg.timeout_ms));
+    CLAVE_ENSURE(l->party == i, CLAVE_ERR_CERT,
+                 "mpc client: the certificate at node %u's address belongs to %s", i, l->name);
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+/* UPLOAD of node i's file, then STORED (or the node's ABORT reason). */
+static clave_status upload_one(struct clave_mpc_client *c, unsigned i, const char *name,
+                               const uint8_t *file, size_t file_len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct mpc_link l;
+    uint8_t session[MPC_SESSION_ID_LEN];
+    uint8_t head[MPC_MSG_HEADER_LEN + 1 + MPC_NAME_MAX];
+    uint8_t *reply = NULL;
+    char reason[MPC_ABORT_TEXT_MAX + 1];
+    size_t name_len = strlen(name);
+    struct mpc_header h = {.op = MPC_OP_UPLOAD,
+                           .sender = MPC_SENDER_CLIENT,
+                           .payload_len = (uint32_t)(1 + name_len + file_len)};
+    struct mpc_expect want = {.op = MPC_OP_STORED,
+                              .alt_op = MPC_OP_ABORT,
+                              .sender = (uint8_t)i,
+                              .session = session,
+                              .any_step = true,
+                              .payload_len = SIZE_MAX,
+                              .max_payload = MPC_ABORT_TEXT_MAX};
+    clave__mpc_link_init(&l, i);
+    CLAVE_CHECK(clave_random(session, sizeof(session)));
+    memcpy(h.session, session, sizeof(session));
+    clave__mpc_header_encode(&h, head);
+    head[MPC_MSG_HEADER_LEN] = (uint8_t)name_len;
+    memcpy(head + MPC_MSG_HEADER_LEN + 1, name, name_len);
+    struct mpc_send msg = {.msg = head,
+                           .msg_len = MPC_MSG_HEADER_LEN + 1 + name_len,
+                           .tail = file,
+                           .tail_len = file_len};
+    CLAVE_CHECK(connect_node(c, i, &l));
+    CLAVE_CHECK(clave__mpc_exchange2(&l, &msg, NULL, NULL, NULL, 0, NULL, NULL, c->cfg.timeout_ms));
+    CLAVE_CHECK(
+        clave__mpc_exchange(NULL, NULL, 0, &l, &want, NULL, 0, &reply, &h, c->cfg.timeout_ms));
+    if (h.op == MPC_OP_ABORT) {
+        CLAVE_CHECK_CTX(clave__mpc_abort_decode(reply, h.payload_len, reason), "%s", l.name);
+        CLAVE_RAISE(CLAVE_ERR_IO, "mpc: %s refused the upload: %s", l.name, reason);
+    }
+    CLAVE_ENSURE(h.payload_len == 0, CLAVE_ERR_FORMAT, "mpc: %s sent a %u-byte STORED", l.name,
+                 h.payload_len);
+    st = CLAVE_OK;
+done:
+    free(reply);
+    clave__mpc_link_close(&l);
+    return st;
+}
+
+clave_status clave_mpc_client_share(struct clave_mpc_client *client, const char *name,
+                                    const uint64_t *values, size_t count, unsigned frac_bits)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t *files[3] = {NULL, NULL, NULL};
+    size_t lens[3] = {0, 0, 0};
+    CLAVE_ENSURE(client != NULL, CLAVE_ERR_ARG, "mpc client: NULL client");
+    CLAVE_CHECK(clave__mpc_share_files(name, values, count, frac_bits, files, lens));
+    for (unsigned i = 0; i < 3; i++) {
+        CLAVE_CHECK(upload_one(client, i, name, files[i], lens[i]));
+    }
+    st = CLAVE_OK;
+done:
+    for (unsigned i = 0; i < 3; i++) {
+        if (files[i] != NULL) {
+            clave_wipe(files[i], lens[i]);
+            free(files[i]);
         }
     }
     return st;

@@ -160,6 +160,27 @@ done:
     return st;
 }
 
+clave_status clave__mpc_upload_decode(const uint8_t *buf, size_t len, char name[MPC_NAME_MAX + 1],
+                                      const uint8_t **file, size_t *file_len)
+{
+    /* name: u8 length (1..64) + bytes | share file: the rest (at least 1 byte) */
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_reader r;
+    char got[MPC_NAME_MAX + 1];
+    name[0] = '\0';
+    *file = NULL;
+    *file_len = 0;
+    clave_reader_init(&r, buf, len);
+    CLAVE_CHECK_CTX(read_name(&r, true, got), "mpc upload");
+    CLAVE_ENSURE(r.pos < r.len, CLAVE_ERR_FORMAT, "mpc upload: no share file");
+    memcpy(name, got, sizeof(got));
+    *file = buf + r.pos;
+    *file_len = r.len - r.pos;
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 size_t clave__mpc_result_len(size_t count)
 {
     return 8 + count * sizeof(uint64_t) + MPC_DIGEST_LEN;

@@ -28,18 +28,20 @@
 #define MPC_MSG_MAX_PAYLOAD (2 * MPC_MAX_ELEMS * sizeof(uint64_t) + 64)
 
 enum mpc_op {
-    MPC_OP_HELLO = 1,  /* dialling node -> accepting node: session id, no payload */
-    MPC_OP_KEY = 2,    /* node i -> node i-1: PRSS key k_i || request digest */
-    MPC_OP_DIGEST = 3, /* node i -> node i+1: request digest */
-    MPC_OP_MUL = 4,    /* node i -> node i-1: resharing of products (u64le vector) */
-    MPC_OP_TRUNC = 5,  /* node 0 -> node 2: masked truncated component (u64le vector) */
-    MPC_OP_AND = 6,    /* node i -> node i-1: resharing of boolean ANDs (u64le vector) */
-    MPC_OP_RUN = 7,    /* client -> node: the request */
-    MPC_OP_RESULT = 8, /* node -> client: own output component and hash of the next one */
-    MPC_OP_ABORT = 9,  /* node -> client: why the session was aborted (text) */
-    MPC_OP_CHECK = 10, /* node i -> node i-1: SHA-256 of everything i sent to i-1 */
+    MPC_OP_HELLO = 1,   /* dialling node -> accepting node: session id, no payload */
+    MPC_OP_KEY = 2,     /* node i -> node i-1: PRSS key k_i || request digest */
+    MPC_OP_DIGEST = 3,  /* node i -> node i+1: request digest */
+    MPC_OP_MUL = 4,     /* node i -> node i-1: resharing of products (u64le vector) */
+    MPC_OP_TRUNC = 5,   /* node 0 -> node 2: masked truncated component (u64le vector) */
+    MPC_OP_AND = 6,     /* node i -> node i-1: resharing of boolean ANDs (u64le vector) */
+    MPC_OP_RUN = 7,     /* client -> node: the request */
+    MPC_OP_RESULT = 8,  /* node -> client: own output component and hash of the next one */
+    MPC_OP_ABORT = 9,   /* node -> client: why the session was aborted (text) */
+    MPC_OP_CHECK = 10,  /* node i -> node i-1: SHA-256 of everything i sent to i-1 */
+    MPC_OP_UPLOAD = 11, /* client -> node: name and that node's share file, to store */
+    MPC_OP_STORED = 12, /* node -> client: the upload is stored (no payload) */
 };
-#define MPC_OP_LAST MPC_OP_CHECK
+#define MPC_OP_LAST MPC_OP_STORED
 
 /* Computations a client may request (RUN payload). */
 enum mpc_compute {
@@ -111,6 +113,12 @@ clave_status clave__mpc_result_decode(const uint8_t *buf, size_t len, struct mpc
  * NUL-terminated copy. */
 clave_status clave__mpc_abort_decode(const uint8_t *buf, size_t len,
                                      char out[MPC_ABORT_TEXT_MAX + 1]);
+
+/* UPLOAD payload: name (u8 length + bytes) | share file bytes (docs/formats/mpc.md). The name
+ * is checked here; `*file` points into `buf`. The share file is checked by the node that
+ * stores it (clave__mpc_share_store). */
+clave_status clave__mpc_upload_decode(const uint8_t *buf, size_t len, char name[MPC_NAME_MAX + 1],
+                                      const uint8_t **file, size_t *file_len);
 
 /* Input names: 1..MPC_NAME_MAX of [A-Za-z0-9_.-], not starting with '.'. */
 bool clave__mpc_name_valid(const char *name, size_t len);

@@ -54,19 +54,30 @@ void clave_mpc_node_free(struct clave_mpc_node *node)
     free(node);
 }
 
-/* The first message on a fresh connection: RUN from the client, HELLO from a lower node. */
+/* The first message on a fresh connection: RUN or UPLOAD from the client, HELLO from a lower
+ * node. An UPLOAD may be as large as a share file: only a pinned client can send one. */
 static clave_status first_message(struct mpc_session *s, struct mpc_link *l)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct mpc_header h;
+    uint8_t *payload = NULL;
     bool client = l->party == MPC_PARTY_CLIENT;
     struct mpc_expect want = {.op = client ? MPC_OP_RUN : MPC_OP_HELLO,
+                              .alt_op = client ? MPC_OP_UPLOAD : 0,
                               .sender = (uint8_t)l->party,
                               .payload_len = SIZE_MAX,
-                              .max_payload = client ? MPC_RUN_PAYLOAD_MAX : 0};
-    CLAVE_CHECK(clave__mpc_exchange(NULL, NULL, 0, l, &want, s->run_payload, sizeof(s->run_payload),
-                                    NULL, &h, s->node->cfg.timeout_ms));
-    if (client) {
+                              .max_payload = client ? MPC_UPLOAD_PAYLOAD_MAX : 0};
+    CLAVE_CHECK(clave__mpc_exchange(NULL, NULL, 0, l, &want, NULL, 0, &payload, &h,
+                                    s->node->cfg.timeout_ms));
+    if (client && h.op == MPC_OP_UPLOAD) {
+        s->upload = payload;
+        s->upload_len = h.payload_len;
+        payload = NULL;
+        memcpy(s->session, h.session, MPC_SESSION_ID_LEN);
+    } else if (client) {
+        CLAVE_ENSURE(h.payload_len <= sizeof(s->run_payload), CLAVE_ERR_TOO_LARGE,
+                     "mpc node: %u-byte request", h.payload_len);
+        memcpy(s->run_payload, payload, h.payload_len);
         CLAVE_CHECK(clave__mpc_run_decode(s->run_payload, h.payload_len, &s->run));
         s->run_len = h.payload_len;
         memcpy(s->session, h.session, MPC_SESSION_ID_LEN);
@@ -75,11 +86,15 @@ static clave_status first_message(struct mpc_session *s, struct mpc_link *l)
     }
     st = CLAVE_OK;
 done:
+    free(payload);
     return st;
 }
 
 static bool setup_complete(const struct mpc_session *s)
 {
+    if (s->upload != NULL) {
+        return true; /* an upload needs no other node */
+    }
     for (unsigned j = 0; j < s->node->cfg.id; j++) {
         if (s->links[j].fd < 0) {
             return false;
@@ -149,6 +164,14 @@ static clave_status setup(struct mpc_session *s)
             deadline = clave__mpc_now_ms() + (uint64_t)cfg->timeout_ms;
         }
     }
+    if (s->upload != NULL) {
+        CLAVE_ENSURE(s->links[0].fd < 0 && s->links[1].fd < 0 && s->links[2].fd < 0,
+                     CLAVE_ERR_STATE,
+                     "mpc node: an upload arrived while nodes were setting up "
+                     "a computation (retry)");
+        st = CLAVE_OK;
+        goto done;
+    }
     for (unsigned j = 0; j < cfg->id; j++) {
         CLAVE_ENSURE(memcmp(s->hello_session[j], s->session, // lint:public
                             MPC_SESSION_ID_LEN) == 0,
@@ -166,6 +189,10 @@ static void session_close(struct mpc_session *s)
 {
     for (int i = 0; i < 4; i++) {
         clave__mpc_link_close(&s->links[i]);
+    }
+    if (s->upload != NULL) {
+        clave_wipe(s->upload, s->upload_len);
+        free(s->upload);
     }
     clave__mpc_vec_free(&s->a.shares);
     clave__mpc_vec_free(&s->b.shares);
@@ -193,16 +220,18 @@ clave_status clave_mpc_node_serve_one(struct clave_mpc_node *node,
                              sizeof(info->session_hex)) != CLAVE_OK) {
             info->session_hex[0] = '\0';
         }
-        const char *name = clave__mpc_compute_name(s->run.compute);
+        const char *name = s->upload != NULL ? "upload" : clave__mpc_compute_name(s->run.compute);
         snprintf(info->compute, sizeof(info->compute), "%s", name == NULL ? "" : name);
     }
+    size_t stored = 0;
     if (st == CLAVE_OK) {
-        st = clave__mpc_session_run(s);
+        st = s->upload != NULL ? clave__mpc_session_store(s, &stored) : clave__mpc_session_run(s);
     }
     if (info != NULL) {
-        info->values = s->a.shares.len;
+        info->values = s->upload != NULL ? stored : s->a.shares.len;
         info->rounds = s->party.step;
         info->compute_seconds = s->compute_seconds;
+        info->compute_cpu_seconds = s->compute_cpu_seconds;
     }
     if (st != CLAVE_OK) {
         char reason[MPC_ABORT_TEXT_MAX + 1];

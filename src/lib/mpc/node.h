@@ -26,16 +26,22 @@ struct mpc_session {
     uint8_t run_payload[MPC_RUN_PAYLOAD_MAX];
     size_t run_len;
     struct mpc_run run;
+    uint8_t *upload; /* an UPLOAD payload instead of RUN: this session only stores it */
+    size_t upload_len;
     struct mpc_input a;
     struct mpc_input b;
     struct clave_mpc_prss *prss;
     struct mpc_party party;
     double compute_seconds;
+    double compute_cpu_seconds;
 };
 
 /* Load inputs, agree on keys and the request with the neighbours, compute, and send the
  * output shares to the client. */
 clave_status clave__mpc_session_run(struct mpc_session *s);
+
+/* Store the session's UPLOAD in the inputs directory and answer STORED (upload.c). */
+clave_status clave__mpc_session_store(struct mpc_session *s, size_t *count);
 
 /* Send an ABORT with `reason` to the client (best effort). */
 void clave__mpc_session_abort(struct mpc_session *s, const char *reason);

@@ -25,6 +25,17 @@ clave_status clave__prg_fill(struct clave__prg *prg, uint64_t *out, size_t len);
 /* acc[k] += sign * next word, for sign +1 or -1 (mod 2^64). */
 clave_status clave__prg_accumulate(struct clave__prg *prg, uint64_t *acc, size_t len, int sign);
 
+/*
+ * acc[k] += sum_i signs[i] * (next word of prgs[i]) for `count` streams (signs +1 or -1), in one
+ * pass over `acc`: chunk by chunk, every stream's keystream for the chunk is generated into an
+ * L1-sized buffer and added while the accumulator's chunk stays in cache.
+ */
+clave_status clave__prg_accumulate_many(struct clave__prg *const *prgs, const int *signs,
+                                        size_t count, uint64_t *acc, size_t len);
+
+/* acc[k] += the k-th u64le word of `src` (any alignment), vectorised like the mask additions. */
+void clave__words_add_le(uint64_t *acc, const uint8_t *src, size_t n);
+
 void clave__prg_free(struct clave__prg *prg);
 
 #endif

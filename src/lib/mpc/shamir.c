@@ -85,20 +85,51 @@ done:
     return st;
 }
 
-/* Lagrange basis of the points xs[0..t) evaluated at `at`: lambda[i] = prod_{j != i} (at - x_j) /
- * (x_i - x_j). The points are distinct, so every denominator is invertible. */
-static void lagrange_at(const uint64_t *xs, size_t t, uint64_t at, uint64_t *lambda)
+/* v[i] = v[i]^-1 for n nonzero elements with one inversion (Montgomery's trick): prefix
+ * products forward, one Fermat inversion, then peel the prefixes off backwards. */
+static void batch_inverse(uint64_t *v, size_t n, uint64_t *prefix)
+{
+    uint64_t acc = 1;
+    for (size_t i = 0; i < n; i++) {
+        prefix[i] = acc;
+        acc = fp_mul(acc, v[i]);
+    }
+    acc = fp_inv(acc);
+    for (size_t i = n; i-- > 0;) {
+        uint64_t inv = fp_mul(acc, prefix[i]);
+        acc = fp_mul(acc, v[i]);
+        v[i] = inv;
+    }
+}
+
+/* Barycentric weights w[i] = 1 / prod_{j != i} (x_i - x_j): they do not depend on the point of
+ * evaluation, so they are computed once per set of points. */
+static void weights(const uint64_t *xs, size_t t, uint64_t *w, uint64_t *scratch)
 {
     for (size_t i = 0; i < t; i++) {
-        uint64_t num = 1;
         uint64_t den = 1;
         for (size_t j = 0; j < t; j++) {
-            if (j != i) {
-                num = fp_mul(num, fp_sub(at, xs[j]));
-                den = fp_mul(den, fp_sub(xs[i], xs[j]));
-            }
+            den = j == i ? den : fp_mul(den, fp_sub(xs[i], xs[j]));
         }
-        lambda[i] = fp_mul(num, fp_inv(den));
+        w[i] = den;
+    }
+    batch_inverse(w, t, scratch);
+}
+
+/* Lagrange basis of the points xs[0..t) at `at` (distinct from every point): lambda[i] =
+ * w[i] * prod_j (at - x_j) / (at - x_i). The points are distinct and nonzero, so every
+ * denominator is invertible. */
+static void lagrange_at(const uint64_t *xs, const uint64_t *w, size_t t, uint64_t at,
+                        uint64_t *lambda, uint64_t *scratch)
+{
+    uint64_t all = 1;
+    for (size_t i = 0; i < t; i++) {
+        lambda[i] = fp_sub(at, xs[i]);
+        all = fp_mul(all, lambda[i]);
+    }
+    batch_inverse(lambda, t, scratch);
+    for (size_t i = 0; i < t; i++) {
+        lambda[i] = fp_mul(fp_mul(all, w[i]), lambda[i]);
     }
 }
 
@@ -129,14 +160,17 @@ clave_status clave_mpc_shamir_combine(const uint64_t *xs, const uint64_t *shares
     for (size_t i = 0; i < total; i++) {
         CLAVE_ENSURE(shares[i] < FP_P, CLAVE_ERR_FORMAT, "shamir: share value not below p");
     }
-    lambda = malloc(threshold * sizeof(uint64_t));
+    lambda = malloc(3 * threshold * sizeof(uint64_t)); /* lambda, weights, scratch */
     CLAVE_ENSURE_ALLOC(lambda);
-    lagrange_at(xs, threshold, 0, lambda);
+    uint64_t *w = lambda + threshold;
+    uint64_t *scratch = w + threshold;
+    weights(xs, threshold, w, scratch);
+    lagrange_at(xs, w, threshold, 0, lambda, scratch);
     for (size_t k = 0; k < count; k++) {
         secrets[k] = interpolate(lambda, shares, threshold, count, k);
     }
     for (size_t e = threshold; e < share_count; e++) {
-        lagrange_at(xs, threshold, xs[e], lambda);
+        lagrange_at(xs, w, threshold, xs[e], lambda, scratch);
         for (size_t k = 0; k < count; k++) {
             CLAVE_ENSURE(interpolate(lambda, shares, threshold, count, k) == shares[e * count + k],
                          CLAVE_ERR_TAMPERED, "shamir: share %zu is inconsistent with the others",

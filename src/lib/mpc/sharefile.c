@@ -13,8 +13,6 @@
 #include <string.h>
 
 #define SHARE_VERSION 1
-#define SHARE_FIXED_LEN 28 /* magic .. count */
-#define SHARE_MAX_FILE (SHARE_FIXED_LEN + 1 + MPC_NAME_MAX + 16 * MPC_MAX_ELEMS)
 
 _Static_assert(CLAVE_MPC_NODE_MAX_VALUES == MPC_MAX_ELEMS, "mpc: one limit for input columns");
 _Static_assert(CLAVE_MPC_NAME_MAX == MPC_NAME_MAX, "mpc: one limit for input names");
@@ -26,7 +24,7 @@ clave_status clave__mpc_share_encode(unsigned node, const char *name,
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_writer w;
-    size_t cap = SHARE_FIXED_LEN + 1 + MPC_NAME_MAX + 16 * count;
+    size_t cap = MPC_SHARE_FIXED_LEN + 1 + MPC_NAME_MAX + 16 * count;
     uint8_t *buf = NULL;
     *out = NULL;
     *out_len = 0;
@@ -124,7 +122,7 @@ clave_status clave__mpc_share_load(const char *dir, const char *name, unsigned n
     size_t len = 0;
     memset(out, 0, sizeof(*out));
     CLAVE_CHECK(share_path(dir, name, node, path));
-    CLAVE_CHECK(clave__file_read(path, SHARE_MAX_FILE, &buf, &len));
+    CLAVE_CHECK(clave__file_read(path, MPC_SHARE_FILE_MAX, &buf, &len));
     CLAVE_CHECK_CTX(clave__mpc_share_decode((const uint8_t *)buf, len, node, name, out), "%s",
                     path);
     st = CLAVE_OK;
@@ -136,17 +134,36 @@ done:
     return st;
 }
 
-clave_status clave_mpc_share_write(const char *dir, const char *name, const uint64_t *values,
-                                   size_t count, unsigned frac_bits)
+clave_status clave__mpc_share_store(const char *dir, const char *name, unsigned node,
+                                    const uint8_t *buf, size_t len, size_t *count)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    char path[MPC_SHARE_PATH_MAX];
+    struct mpc_input in;
+    memset(&in, 0, sizeof(in));
+    *count = 0;
+    CLAVE_CHECK(share_path(dir, name, node, path));
+    CLAVE_CHECK(clave__mpc_share_decode(buf, len, node, name, &in));
+    CLAVE_CHECK_CTX(clave__file_write_atomic(path, buf, len, false), "mpc upload");
+    *count = in.shares.len;
+    st = CLAVE_OK;
+done:
+    clave__mpc_vec_free(&in.shares);
+    return st;
+}
+
+clave_status clave__mpc_share_files(const char *name, const uint64_t *values, size_t count,
+                                    unsigned frac_bits, uint8_t *files[3], size_t lens[3])
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     uint64_t *comp[3] = {NULL, NULL, NULL};
     uint8_t dataset[MPC_DATASET_ID_LEN];
-    uint8_t *file = NULL;
-    size_t file_len = 0;
-    char path[MPC_SHARE_PATH_MAX];
-    CLAVE_ENSURE(dir != NULL && name != NULL && values != NULL, CLAVE_ERR_ARG,
-                 "mpc share: NULL argument");
+    for (int i = 0; i < 3; i++) {
+        files[i] = NULL;
+        lens[i] = 0;
+    }
+    CLAVE_ENSURE(name != NULL && values != NULL && clave__mpc_name_valid(name, strlen(name)),
+                 CLAVE_ERR_ARG, "mpc share: invalid input name (use 1..64 of A-Z a-z 0-9 _ . -)");
     CLAVE_ENSURE(count >= 1 && count <= MPC_MAX_ELEMS && frac_bits <= 48, CLAVE_ERR_ARG,
                  "mpc share: %zu values, %u fractional bits", count, frac_bits);
     for (int i = 0; i < 3; i++) {
@@ -156,24 +173,45 @@ clave_status clave_mpc_share_write(const char *dir, const char *name, const uint
     CLAVE_CHECK(clave_mpc_rss_share(values, count, comp));
     CLAVE_CHECK(clave_random(dataset, sizeof(dataset)));
     for (unsigned node = 0; node < 3; node++) {
-        CLAVE_CHECK(share_path(dir, name, node, path));
         CLAVE_CHECK(clave__mpc_share_encode(node, name, dataset, frac_bits, comp[node],
-                                            comp[(node + 1) % 3], count, &file, &file_len));
-        CLAVE_CHECK(clave__file_write_atomic(path, file, file_len, false));
-        clave_wipe(file, file_len);
-        free(file);
-        file = NULL;
+                                            comp[(node + 1) % 3], count, &files[node],
+                                            &lens[node]));
     }
     st = CLAVE_OK;
 done:
-    if (file != NULL) {
-        clave_wipe(file, file_len);
-        free(file);
-    }
     for (int i = 0; i < 3; i++) {
         if (comp[i] != NULL) {
             clave_wipe(comp[i], count * sizeof(uint64_t));
             free(comp[i]);
+        }
+        if (st != CLAVE_OK && files[i] != NULL) {
+            clave_wipe(files[i], lens[i]);
+            free(files[i]);
+            files[i] = NULL;
+        }
+    }
+    return st;
+}
+
+clave_status clave_mpc_share_write(const char *dir, const char *name, const uint64_t *values,
+                                   size_t count, unsigned frac_bits)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t *files[3] = {NULL, NULL, NULL};
+    size_t lens[3] = {0, 0, 0};
+    char path[MPC_SHARE_PATH_MAX];
+    CLAVE_ENSURE(dir != NULL, CLAVE_ERR_ARG, "mpc share: NULL directory");
+    CLAVE_CHECK(clave__mpc_share_files(name, values, count, frac_bits, files, lens));
+    for (unsigned node = 0; node < 3; node++) {
+        CLAVE_CHECK(share_path(dir, name, node, path));
+        CLAVE_CHECK(clave__file_write_atomic(path, files[node], lens[node], false));
+    }
+    st = CLAVE_OK;
+done:
+    for (int i = 0; i < 3; i++) {
+        if (files[i] != NULL) {
+            clave_wipe(files[i], lens[i]);
+            free(files[i]);
         }
     }
     return st;

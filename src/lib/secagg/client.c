@@ -317,20 +317,40 @@ done:
     return st;
 }
 
-/* y = x + PRG(b_u) + sum over held neighbours v of (u > v ? +1 : -1) PRG(s_uv). */
+/* y = x + PRG(b_u) + sum over held neighbours v of (u > v ? +1 : -1) PRG(s_uv), the streams
+ * added in batches (one pass over y per SA_STREAM_BATCH streams). */
 static clave_status mask_input(struct clave_secagg_client *c, const uint64_t *input, uint64_t *y)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
+    struct sa_streams batch = {.acc = y, .dim = c->p.dim};
+    struct clave__prg *prg = NULL;
+    struct clave__prg *taken = NULL; /* handed to the batch, which owns it from then on */
+    EVP_PKEY_CTX *derive = NULL;
+    EVP_PKEY *peer = NULL;
     memcpy(y, input, (size_t)c->p.dim * sizeof(uint64_t));
-    CLAVE_CHECK(clave__sa_self_mask(&c->p, clave_secret_cdata(c->secret) + SEC_B, c->id, 1, y));
+    CLAVE_CHECK(clave__sa_self_prg(&c->p, clave_secret_cdata(c->secret) + SEC_B, c->id, &prg));
+    taken = prg;
+    prg = NULL;
+    CLAVE_CHECK(clave__sa_streams_add(&batch, taken, 1));
+    CLAVE_CHECK(clave__sa_derive_ctx(c->s_key, &derive));
     for (size_t i = 0; i < c->held_count; i++) {
         const struct sa_keys *k = find_nbr(c, c->held[i]);
         CLAVE_ENSURE(k != NULL, CLAVE_ERR_INTERNAL, "secagg: held share of unknown client");
-        CLAVE_CHECK(
-            clave__sa_pair_mask(&c->p, c->s_key, k->s_pk, c->id, k->id, c->id > k->id ? 1 : -1, y));
+        CLAVE_CHECK(clave__sa_x25519_public(k->s_pk, &peer));
+        CLAVE_CHECK(clave__sa_pair_prg(&c->p, derive, peer, c->id, k->id, &prg));
+        EVP_PKEY_free(peer);
+        peer = NULL;
+        taken = prg;
+        prg = NULL;
+        CLAVE_CHECK(clave__sa_streams_add(&batch, taken, c->id > k->id ? 1 : -1));
     }
+    CLAVE_CHECK(clave__sa_streams_flush(&batch));
     st = CLAVE_OK;
 done:
+    clave__sa_streams_clear(&batch);
+    clave__prg_free(prg);
+    EVP_PKEY_free(peer);
+    EVP_PKEY_CTX_free(derive);
     return st;
 }
 

@@ -6,13 +6,11 @@
 #include "mpc/prg.h"
 
 #include <clave/crypto.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define GRAPH_LABEL "clave secagg v1 graph"
 #define GRAPH_BATCH 512
-#define SUGGEST_LOG2_FAILURE (-10.0) /* union-bound failure probability per session: 2^-10 */
 
 clave_status clave_secagg_params_check(const struct clave_secagg_params *p)
 {
@@ -30,51 +28,6 @@ clave_status clave_secagg_params_check(const struct clave_secagg_params *p)
                  "secagg: min_clients %u outside 1..%u", p->min_clients, p->client_count);
     CLAVE_ENSURE(p->dim >= 1 && p->dim <= CLAVE_SECAGG_MAX_DIM, CLAVE_ERR_ARG,
                  "secagg: dim %u outside 1..%u", p->dim, CLAVE_SECAGG_MAX_DIM);
-    st = CLAVE_OK;
-done:
-    return st;
-}
-
-/* log2 of P[Binomial(k, q) < t], the chance a client keeps fewer than t of k neighbours. */
-static double log2_tail(uint32_t k, uint32_t t, double dropout)
-{
-    if (dropout <= 0.0) {
-        return -INFINITY;
-    }
-    double q = 1.0 - dropout;
-    double sum = 0.0;
-    for (uint32_t i = 0; i < t; i++) {
-        double lc = lgamma((double)k + 1) - lgamma((double)i + 1) - lgamma((double)(k - i) + 1);
-        sum += exp(lc + i * log(q) + (k - i) * log(dropout));
-    }
-    return log2(sum);
-}
-
-clave_status clave_secagg_params_suggest(uint32_t client_count, double dropout, uint32_t dim,
-                                         struct clave_secagg_params *out)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    memset(out, 0, sizeof(*out));
-    CLAVE_ENSURE(client_count >= 3 && client_count <= CLAVE_SECAGG_MAX_CLIENTS, CLAVE_ERR_ARG,
-                 "secagg: %u clients (need 3..%d)", client_count, CLAVE_SECAGG_MAX_CLIENTS);
-    CLAVE_ENSURE(dropout >= 0.0 && dropout < 1.0, CLAVE_ERR_ARG, "secagg: dropout outside [0,1)");
-    uint32_t k = 2 * (uint32_t)ceil(log2((double)client_count)); /* SecAgg+: O(log n) */
-    k = k < 4 ? 4 : k;
-    while (k < client_count - 1 &&
-           log2_tail(k, k / 2 + 1, dropout) + log2((double)client_count) > SUGGEST_LOG2_FAILURE) {
-        k += 2;
-    }
-    if (k >= client_count - 1) {
-        k = client_count - 1;
-    }
-    out->client_count = client_count;
-    out->degree = k;
-    out->share_threshold = k / 2 + 1;
-    out->min_clients = out->share_threshold;
-    out->dim = dim;
-    CLAVE_CHECK(clave_random(out->session_id, sizeof(out->session_id)));
-    CLAVE_CHECK(clave_random(out->graph_seed, sizeof(out->graph_seed)));
-    CLAVE_CHECK(clave_secagg_params_check(out));
     st = CLAVE_OK;
 done:
     return st;

@@ -9,6 +9,10 @@
 
 #include <clave/secagg.h>
 #include <clave/sign.h>
+#include <openssl/evp.h>
+
+#include "mpc/prg.h"
+#include "secagg/msg.h"
 
 #define SA_AEAD_KEY_LEN 32
 
@@ -17,14 +21,42 @@ clave_status clave__sa_share_key(const struct clave_secagg_params *p, const stru
                                  const uint8_t peer_c_pk[32], uint32_t a, uint32_t b,
                                  uint8_t key[SA_AEAD_KEY_LEN]);
 
-/* acc += sign * PRG(s_ab), where s_ab = X25519(s_sk, peer_s_pk) for clients a and b. */
-clave_status clave__sa_pair_mask(const struct clave_secagg_params *p, const struct clave_pkey *s_sk,
-                                 const uint8_t peer_s_pk[32], uint32_t a, uint32_t b, int sign,
-                                 uint64_t *acc);
+/* An EVP X25519 public key for a raw one (caller frees with EVP_PKEY_free). */
+clave_status clave__sa_x25519_public(const uint8_t pk[SA_PK_LEN], EVP_PKEY **out);
 
-/* acc += sign * PRG(b_u) for client u's 32-byte self-mask seed. */
-clave_status clave__sa_self_mask(const struct clave_secagg_params *p, const uint8_t seed[32],
-                                 uint32_t u, int sign, uint64_t *acc);
+/* A derivation context holding the X25519 private key `priv` (caller frees). */
+clave_status clave__sa_derive_ctx(const struct clave_pkey *priv, EVP_PKEY_CTX **out);
+
+/* The pairwise mask stream of clients a and b: PRG(HKDF(X25519(derive's key, peer))). */
+clave_status clave__sa_pair_prg(const struct clave_secagg_params *p, EVP_PKEY_CTX *derive,
+                                EVP_PKEY *peer, uint32_t a, uint32_t b, struct clave__prg **out);
+
+/* Client u's self-mask stream PRG(b_u) for its 32-byte seed. */
+clave_status clave__sa_self_prg(const struct clave_secagg_params *p, const uint8_t seed[32],
+                                uint32_t u, struct clave__prg **out);
+
+/*
+ * Mask streams added to one accumulator (`dim` words) in batches: each batch of up to
+ * SA_STREAM_BATCH streams costs one pass over the accumulator, chunk by chunk
+ * (clave__prg_accumulate_many), instead of one pass per stream.
+ */
+#define SA_STREAM_BATCH 64
+struct sa_streams {
+    struct clave__prg *prg[SA_STREAM_BATCH];
+    int sign[SA_STREAM_BATCH];
+    size_t count;
+    uint64_t *acc;
+    size_t dim;
+};
+
+/* Take ownership of `prg` (added with `sign`, +1 or -1); a full batch is flushed. */
+clave_status clave__sa_streams_add(struct sa_streams *b, struct clave__prg *prg, int sign);
+
+/* Add the pending streams to the accumulator and free them. */
+clave_status clave__sa_streams_flush(struct sa_streams *b);
+
+/* Free the pending streams without adding them. */
+void clave__sa_streams_clear(struct sa_streams *b);
 
 /* Nonce of the share ciphertext from `from` to `to`: from || to || 0000 (each direction of a
  * pair key is used exactly once per session). */

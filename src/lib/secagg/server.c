@@ -6,6 +6,7 @@
  * memory does not grow with the number of clients times the dimension.
  */
 #include "core/check.h"
+#include "mpc/prg.h"
 #include "secagg/masks.h"
 #include "secagg/server_internal.h"
 
@@ -116,11 +117,7 @@ done:
 
 static void accept_masked(struct clave_secagg_server *s, const struct sa_msg *m)
 {
-    for (size_t k = 0; k < s->p.dim; k++) {
-        uint64_t w = 0;
-        memcpy(&w, m->vector + 8 * k, 8); /* little-endian on the wire and in memory */
-        s->sum[k] += w;
-    }
+    clave__words_add_le(s->sum, m->vector, s->p.dim); /* little-endian on the wire and in memory */
 }
 
 /* Unmask entries: one per neighbour whose shares the sender holds (U2), of the right kind. */

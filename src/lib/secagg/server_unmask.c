@@ -58,12 +58,16 @@ done:
     return st;
 }
 
-/* A dropped client's pairwise masks with its surviving neighbours, removed from `acc`. */
-static clave_status remove_pair_masks(const struct clave_secagg_server *s, uint32_t u,
-                                      const uint8_t sk[32], uint32_t *nbrs, uint64_t *acc)
+/* A dropped client's pairwise masks with its surviving neighbours, queued for removal. Masks
+ * between two dropped clients never entered the sum and are not expanded. */
+static clave_status remove_pair_masks(const struct clave_secagg_server *s, EVP_PKEY *const *peers,
+                                      uint32_t u, const uint8_t sk[32], uint32_t *nbrs,
+                                      struct sa_streams *batch)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_pkey *key = NULL;
+    EVP_PKEY_CTX *derive = NULL;
+    struct clave__prg *prg = NULL;
     uint8_t pk[SA_PK_LEN];
     size_t pk_len = 0;
     CLAVE_CHECK(clave_pkey_from_raw_private(CLAVE_PKEY_X25519, sk, SA_SECRET_LEN, &key));
@@ -71,21 +75,38 @@ static clave_status remove_pair_masks(const struct clave_secagg_server *s, uint3
     CLAVE_ENSURE(memcmp(pk, s->keys[u - 1].s_pk, SA_PK_LEN) == 0, // lint:public
                  CLAVE_ERR_TAMPERED,
                  "secagg server: client %u: reconstructed key does not match its advertisement", u);
+    CLAVE_CHECK(clave__sa_derive_ctx(key, &derive));
     size_t count = clave__sa_server_nbrs_into(s, u, IN_U3, nbrs);
     for (size_t i = 0; i < count; i++) {
         uint32_t v = nbrs[i];
-        CLAVE_CHECK(
-            clave__sa_pair_mask(&s->p, key, s->keys[v - 1].s_pk, u, v, v > u ? -1 : 1, acc));
+        CLAVE_CHECK(clave__sa_pair_prg(&s->p, derive, peers[v - 1], u, v, &prg));
+        struct clave__prg *taken = prg;
+        prg = NULL;
+        CLAVE_CHECK(clave__sa_streams_add(batch, taken, v > u ? -1 : 1));
     }
     st = CLAVE_OK;
 done:
+    clave__prg_free(prg);
+    EVP_PKEY_CTX_free(derive);
     clave_pkey_free(key);
+    return st;
+}
+
+static clave_status remove_self_mask(const struct clave_secagg_server *s, uint32_t u,
+                                     const uint8_t seed[32], struct sa_streams *batch)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave__prg *prg = NULL;
+    CLAVE_CHECK(clave__sa_self_prg(&s->p, seed, u, &prg));
+    st = clave__sa_streams_add(batch, prg, -1);
+done:
     return st;
 }
 
 struct worker {
     const struct clave_secagg_server *s;
     const uint8_t (*secrets)[SA_SECRET_LEN]; /* per client, reconstructed (U2 members) */
+    EVP_PKEY *const *peers;                  /* per client in U3: its s^PK (shared, read-only) */
     unsigned index;
     uint64_t *acc; /* this worker's accumulator (the sum itself for worker 0) */
     uint32_t *nbrs;
@@ -93,11 +114,13 @@ struct worker {
     char detail[DETAIL_MAX];
 };
 
-/* Clients u with (u - 1) % threads == index: self-mask of survivors, pair masks of dropouts. */
+/* Clients u with (u - 1) % threads == index: self-mask of survivors, pair masks of dropouts,
+ * all expanded in batches into the worker's accumulator. */
 static void *work(void *arg)
 {
     struct worker *w = arg;
     const struct clave_secagg_server *s = w->s;
+    struct sa_streams batch = {.acc = w->acc, .dim = s->p.dim};
     w->st = CLAVE_OK;
     for (uint32_t u = w->index + 1; u <= s->p.client_count && w->st == CLAVE_OK;
          u += SA_UNMASK_THREADS) {
@@ -105,13 +128,33 @@ static void *work(void *arg)
         if ((m & IN_U2) == 0) {
             continue; /* never shared: in nobody's masks */
         }
-        w->st = (m & IN_U3) != 0 ? clave__sa_self_mask(&s->p, w->secrets[u - 1], u, -1, w->acc)
-                                 : remove_pair_masks(s, u, w->secrets[u - 1], w->nbrs, w->acc);
+        w->st = (m & IN_U3) != 0
+                    ? remove_self_mask(s, u, w->secrets[u - 1], &batch)
+                    : remove_pair_masks(s, w->peers, u, w->secrets[u - 1], w->nbrs, &batch);
     }
+    if (w->st == CLAVE_OK) {
+        w->st = clave__sa_streams_flush(&batch);
+    }
+    clave__sa_streams_clear(&batch);
     if (w->st != CLAVE_OK) {
         snprintf(w->detail, sizeof(w->detail), "%s", clave_error_last().detail);
     }
     return NULL;
+}
+
+/* EVP keys for the advertised s^PK of every survivor, built once and shared by the workers
+ * (read-only; OpenSSL reference-counts them atomically). */
+static clave_status load_peers(const struct clave_secagg_server *s, EVP_PKEY **peers)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    for (uint32_t v = 1; v <= s->p.client_count; v++) {
+        if ((s->member[v - 1] & IN_U3) != 0) {
+            CLAVE_CHECK(clave__sa_x25519_public(s->keys[v - 1].s_pk, &peers[v - 1]));
+        }
+    }
+    st = CLAVE_OK;
+done:
+    return st;
 }
 
 static clave_status reconstruct_all(struct clave_secagg_server *s, uint8_t (*secrets)[32])
@@ -135,12 +178,16 @@ clave_status clave__sa_server_unmask(struct clave_secagg_server *s)
     pthread_t t[SA_UNMASK_THREADS];
     bool started[SA_UNMASK_THREADS] = {false};
     uint8_t(*secrets)[SA_SECRET_LEN] = calloc(s->p.client_count, SA_SECRET_LEN);
+    EVP_PKEY **peers = calloc(s->p.client_count, sizeof(EVP_PKEY *));
     memset(w, 0, sizeof(w));
-    CLAVE_ENSURE_ALLOC(secrets);
+    CLAVE_ENSURE(secrets != NULL && peers != NULL, CLAVE_ERR_NOMEM, "out of memory");
     CLAVE_CHECK(reconstruct_all(s, secrets));
+    CLAVE_CHECK(load_peers(s, peers));
     for (unsigned i = 0; i < SA_UNMASK_THREADS; i++) {
-        w[i] = (struct worker){
-            .s = s, .secrets = (const uint8_t(*)[SA_SECRET_LEN])secrets, .index = i};
+        w[i] = (struct worker){.s = s,
+                               .secrets = (const uint8_t(*)[SA_SECRET_LEN])secrets,
+                               .peers = peers,
+                               .index = i};
         w[i].acc = i == 0 ? s->sum : calloc(dim, sizeof(uint64_t));
         w[i].nbrs = calloc(s->p.degree + 1, sizeof(uint32_t));
         CLAVE_ENSURE(w[i].acc != NULL && w[i].nbrs != NULL, CLAVE_ERR_NOMEM, "out of memory");
@@ -178,5 +225,9 @@ done:
         clave_wipe(secrets, (size_t)s->p.client_count * SA_SECRET_LEN);
         free(secrets);
     }
+    for (uint32_t v = 0; peers != NULL && v < s->p.client_count; v++) {
+        EVP_PKEY_free(peers[v]);
+    }
+    free(peers);
     return st;
 }

@@ -27,6 +27,8 @@ struct sim {
     struct clave_secagg_client **clients;
     struct clave_secagg_server *server;
     uint8_t *active;
+    uint8_t *shared; /* active after ShareKeys (U2) */
+    uint8_t *masked; /* active after MaskedInputCollection (U3) */
     double *client_total;
     uint64_t *input;
     uint64_t *expected;
@@ -90,11 +92,14 @@ static clave_status setup(struct sim *s)
     s->ids = calloc(s->n, sizeof(*s->ids));
     s->clients = calloc(s->n, sizeof(*s->clients));
     s->active = calloc(s->n, 1);
+    s->shared = calloc(s->n, 1);
+    s->masked = calloc(s->n, 1);
     s->client_total = calloc(s->n, sizeof(double));
     s->input = calloc(dim, sizeof(uint64_t));
     s->expected = calloc(dim, sizeof(uint64_t));
-    CLAVE_ENSURE(s->ids != NULL && s->clients != NULL && s->active != NULL &&
-                     s->client_total != NULL && s->input != NULL && s->expected != NULL,
+    CLAVE_ENSURE(s->ids != NULL && s->clients != NULL && s->active != NULL && s->shared != NULL &&
+                     s->masked != NULL && s->client_total != NULL && s->input != NULL &&
+                     s->expected != NULL,
                  CLAVE_ERR_NOMEM, "out of memory");
     if (s->o->dropout_seed != NULL) {
         memcpy(seed, s->o->dropout_seed, sizeof(seed));
@@ -199,9 +204,34 @@ static void teardown(struct sim *s)
     free(s->clients);
     free(s->ids);
     free(s->active);
+    free(s->shared);
+    free(s->masked);
     free(s->client_total);
     free(s->input);
     free(s->expected);
+}
+
+/* Streams the server expands when it unmasks: survivors' self-masks, and each dropped client's
+ * pairwise masks with its surviving neighbours (pairs of two dropped clients never entered the
+ * sum). 0 if the session did not reach the end. */
+static uint64_t mask_streams(const struct sim *s)
+{
+    const struct clave_secagg_params *p = &s->o->params;
+    uint64_t streams = 0;
+    uint32_t *nbrs = calloc(p->degree + 1, sizeof(uint32_t));
+    for (uint32_t u = 1; nbrs != NULL && u <= s->n; u++) {
+        size_t count = 0;
+        if (s->masked[u - 1]) {
+            streams++;
+        } else if (s->shared[u - 1] &&
+                   clave_secagg_neighbours(p, u, nbrs, p->degree + 1, &count) == CLAVE_OK) {
+            for (size_t i = 0; i < count; i++) {
+                streams += s->masked[nbrs[i] - 1];
+            }
+        }
+    }
+    free(nbrs);
+    return streams;
 }
 
 static void finish(struct sim *s)
@@ -218,6 +248,7 @@ static void finish(struct sim *s)
         rep->client_total_max =
             s->client_total[i] > rep->client_total_max ? s->client_total[i] : rep->client_total_max;
     }
+    rep->server_mask_streams = rep->status == CLAVE_OK ? mask_streams(s) : 0;
     rep->bytes_sent_per_client = (double)s->bytes_sent / s->n;
     rep->bytes_received_per_client = (double)s->bytes_received / s->n;
 }
@@ -243,6 +274,9 @@ clave_status clave_secagg_simulate(const struct clave_secagg_sim_opts *opts,
             CLAVE_CHECK(drop_some(&s, opts->dropout[r - 2]));
         }
         report->status = run_round(&s, r);
+        if (r == 2 || r == 3) {
+            memcpy(r == 2 ? s.shared : s.masked, s.active, s.n);
+        }
     }
     finish(&s);
     st = CLAVE_OK;

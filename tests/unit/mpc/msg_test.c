@@ -218,12 +218,72 @@ static void test_share_write_and_load(void **state)
     free(dir);
 }
 
+/* UPLOAD payloads: name then a share file; the node stores only a file that decodes for it and
+ * for that name, and a store never leaves a partial file. */
+static void test_upload(void **state)
+{
+    (void)state;
+    char *dir = t_tempdir();
+    uint64_t values[4] = {1, 2, 3, 4};
+    uint8_t *files[3] = {NULL, NULL, NULL};
+    size_t lens[3] = {0, 0, 0};
+    char name[MPC_NAME_MAX + 1];
+    const uint8_t *file = NULL;
+    size_t file_len = 0, count = 0;
+    T_OK(clave__mpc_share_files("up", values, 4, 0, files, lens));
+    uint8_t *payload = malloc(3 + lens[1]);
+    assert_non_null(payload);
+    payload[0] = 2;
+    memcpy(payload + 1, "up", 2);
+    memcpy(payload + 3, files[1], lens[1]);
+    T_OK(clave__mpc_upload_decode(payload, 3 + lens[1], name, &file, &file_len));
+    assert_string_equal(name, "up");
+    assert_int_equal(file_len, lens[1]);
+    for (size_t cut = 0; cut <= 3; cut++) { /* no name, short name, or no file */
+        assert_int_not_equal(clave__mpc_upload_decode(payload, cut, name, &file, &file_len),
+                             CLAVE_OK);
+        assert_null(file);
+        assert_string_equal(name, "");
+    }
+    payload[1] = '.'; /* ".p": names may not start with a dot */
+    T_ERR(clave__mpc_upload_decode(payload, 3 + lens[1], name, &file, &file_len), CLAVE_ERR_FORMAT);
+    payload[1] = 'u';
+    payload[0] = MPC_NAME_MAX + 1;
+    assert_int_not_equal(clave__mpc_upload_decode(payload, 3 + lens[1], name, &file, &file_len),
+                         CLAVE_OK);
+    T_OK(clave__mpc_share_store(dir, "up", 1, files[1], lens[1], &count));
+    assert_int_equal(count, 4);
+    T_ERR(clave__mpc_share_store(dir, "up", 2, files[1], lens[1], &count), CLAVE_ERR_FORMAT);
+    T_ERR(clave__mpc_share_store(dir, "other", 1, files[1], lens[1], &count), CLAVE_ERR_FORMAT);
+    T_ERR(clave__mpc_share_store(dir, "../up", 1, files[1], lens[1], &count), CLAVE_ERR_ARG);
+    for (size_t cut = 0; cut < lens[2]; cut += 7) {
+        assert_int_not_equal(clave__mpc_share_store(dir, "up", 2, files[2], cut, &count), CLAVE_OK);
+        assert_int_equal(count, 0);
+    }
+    struct mpc_input in;
+    T_ERR(clave__mpc_share_load(dir, "up", 2, &in), CLAVE_ERR_NOT_FOUND); /* nothing partial */
+    T_OK(clave__mpc_share_load(dir, "up", 1, &in));
+    clave__mpc_vec_free(&in.shares);
+    for (int i = 0; i < 3; i++) {
+        free(files[i]);
+    }
+    T_ERR(clave__mpc_share_files("bad/name", values, 4, 0, files, lens), CLAVE_ERR_ARG);
+    assert_null(files[0]);
+    free(payload);
+    t_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_round_trip), cmocka_unit_test(test_header_wrong_fields),
-        cmocka_unit_test(test_run_codec),         cmocka_unit_test(test_result_and_abort),
-        cmocka_unit_test(test_share_file),        cmocka_unit_test(test_share_write_and_load),
+        cmocka_unit_test(test_header_round_trip),
+        cmocka_unit_test(test_header_wrong_fields),
+        cmocka_unit_test(test_run_codec),
+        cmocka_unit_test(test_result_and_abort),
+        cmocka_unit_test(test_share_file),
+        cmocka_unit_test(test_share_write_and_load),
+        cmocka_unit_test(test_upload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,9 +101,9 @@ static void test_params(void **state)
     struct clave_secagg_params p;
     T_OK(clave_secagg_params_suggest(500, 0.3, 10, &p));
     assert_true(p.degree % 2 == 0 && p.degree < 499);
-    assert_int_equal(p.share_threshold, p.degree / 2 + 1);
+    assert_int_equal(p.min_clients, 350); /* the bound assumes at most 150 dropouts */
     T_OK(clave_secagg_params_suggest(20, 0.3, 10, &p));
-    assert_int_equal(p.degree, 19);
+    assert_true(p.degree <= 19 && p.share_threshold >= 2);
     T_ERR(clave_secagg_params_suggest(2, 0.3, 10, &p), CLAVE_ERR_ARG);
     T_ERR(clave_secagg_params_suggest(100, 1.0, 10, &p), CLAVE_ERR_ARG);
     struct clave_secagg_sim_opts o = opts_for(7, 3); /* odd degree below n - 1 */
@@ -116,6 +116,58 @@ static void test_params(void **state)
     o = opts_for(8, 5);
     o.params.min_clients = N + 1;
     T_ERR(clave_secagg_params_check(&o.params), CLAVE_ERR_ARG);
+}
+
+/* Bell et al. sizing: every suggestion meets its own bounds, and the next smaller even degree
+ * meets them with no threshold (the degree is the smallest). Values cross-checked against an
+ * independent Python transcription of the same bounds: n = 500, gamma = 0.05 gives (k, t) =
+ * (14, 13), (32, 17), (58, 20) at 0 %, 10 %, 30 % dropout (semi-honest). */
+static void check_minimal(uint32_t n, const struct clave_secagg_threat *t, uint32_t k_want,
+                          uint32_t t_want)
+{
+    struct clave_secagg_params p;
+    double insecure = 0, abort_p = 0;
+    T_OK(clave_secagg_params_for(n, t, 10, &p));
+    assert_int_equal(p.degree, k_want);
+    assert_int_equal(p.share_threshold, t_want);
+    T_OK(clave_secagg_params_risk(&p, t, &insecure, &abort_p));
+    assert_true(insecure <= -CLAVE_SECAGG_SECURITY_BITS);
+    assert_true(abort_p <= -CLAVE_SECAGG_CORRECTNESS_BITS);
+    p.degree -= 2;
+    for (p.share_threshold = 2; p.degree >= 2 && p.share_threshold <= p.degree;
+         p.share_threshold++) {
+        p.min_clients = 1;
+        T_OK(clave_secagg_params_risk(&p, t, &insecure, &abort_p));
+        assert_true(insecure > -CLAVE_SECAGG_SECURITY_BITS - 1 ||
+                    abort_p > -CLAVE_SECAGG_CORRECTNESS_BITS);
+    }
+}
+
+static void test_params_bell(void **state)
+{
+    (void)state;
+    struct clave_secagg_threat t = {0.05, 0.0, CLAVE_SECAGG_SEMI_HONEST};
+    check_minimal(500, &t, 14, 13);
+    t.dropout = 0.1;
+    check_minimal(500, &t, 32, 17);
+    t.dropout = 0.3;
+    check_minimal(500, &t, 58, 20);
+    t.adversary = CLAVE_SECAGG_SEMI_MALICIOUS; /* the server may lie about dropouts */
+    check_minimal(500, &t, 212, 119);
+    struct clave_secagg_params p;
+    t.corrupt = 0.4; /* gamma + 2 delta > 0.9: infeasible */
+    T_ERR(clave_secagg_params_for(500, &t, 10, &p), CLAVE_ERR_ARG);
+    t.adversary = (enum clave_secagg_adversary)7;
+    t.corrupt = 0.0;
+    T_ERR(clave_secagg_params_for(500, &t, 10, &p), CLAVE_ERR_ARG);
+    t = (struct clave_secagg_threat){-0.1, 0.1, CLAVE_SECAGG_SEMI_HONEST};
+    T_ERR(clave_secagg_params_for(500, &t, 10, &p), CLAVE_ERR_ARG);
+    t = (struct clave_secagg_threat){0.05, 0.3, CLAVE_SECAGG_SEMI_HONEST};
+    T_OK(clave_secagg_params_for(10, &t, 10, &p)); /* small n: sparse or complete, still safe */
+    double insecure = 0, abort_p = 0;
+    T_OK(clave_secagg_params_risk(&p, &t, &insecure, &abort_p));
+    assert_true(insecure <= -CLAVE_SECAGG_SECURITY_BITS &&
+                abort_p <= -CLAVE_SECAGG_CORRECTNESS_BITS);
 }
 
 static void test_graph(void **state)
@@ -158,7 +210,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_dropout),      cmocka_unit_test(test_dropouts_each_stage),
         cmocka_unit_test(test_dropouts_spread), cmocka_unit_test(test_abort_below_threshold),
-        cmocka_unit_test(test_params),          cmocka_unit_test(test_graph),
+        cmocka_unit_test(test_params),          cmocka_unit_test(test_params_bell),
+        cmocka_unit_test(test_graph),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
