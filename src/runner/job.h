@@ -57,6 +57,9 @@ struct runner_job {
 clave_status runner_job_parse(const uint8_t *data, size_t len, struct runner_job *out);
 void runner_job_clear(struct runner_job *job);
 
+/* Parse errors are printed on stderr, naming the field; `on` silences them (fuzzing). */
+void runner_job_quiet(bool on);
+
 /* The table named `name`, or NULL. */
 const struct runner_table *runner_job_table(const struct runner_job *job, const char *name);
 

@@ -44,7 +44,19 @@ static void test_good(void **state)
                     "\"aggregates\":[{\"name\":\"n\",\"op\":\"count\"}],"
                     "\"privacy\":{\"epsilon\":1}}";
     q = fixture_parse(j, &rules);
+    /* the datasets a query reads (each owner's budget is debited) and its mechanism */
+    assert_int_equal(clave_query_dataset_count(q), 2);
+    assert_string_equal(clave_query_dataset(q, 0), "visits");
+    assert_string_equal(clave_query_dataset(q, 1), "people");
+    assert_null(clave_query_dataset(q, 2));
+    assert_string_equal(clave_query_mechanism_name(q), "discrete-laplace");
     clave_query_free(q);
+    q = fixture_parse(g, &rules);
+    assert_int_equal(clave_query_dataset_count(q), 2);
+    assert_string_equal(clave_query_dataset(q, 1), "visits-b");
+    assert_string_equal(clave_query_mechanism_name(q), "discrete-gaussian");
+    clave_query_free(q);
+    assert_int_equal(clave_query_dataset_count(NULL), 0);
     clave_query_free(NULL);
 }
 
