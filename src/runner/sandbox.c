@@ -48,7 +48,7 @@ static const char *const ALLOWED[] = {
     "setpriority", "mincore", "timerfd_create", "timerfd_settime", "mbind", "get_mempolicy",
     "set_mempolicy",
     /* x86-64 also has the pre-*at forms; glibc still calls some of them */
-    "mkdir", "rename", "unlink", "open", "stat", "lstat", "pipe", "dup2",
+    "mkdir", "rename", "unlink", "open", "stat", "lstat", "pipe", "dup2", "getdents",
 };
 /* clang-format on */
 
