@@ -177,6 +177,9 @@ static clave_status write_log(struct runner *r, const struct sealed_output *so, 
     json_object_set_new(r->log, "contract", json_string(r->contract_hex));
     json_object_set_new(r->log, "outputs", outs);
     json_object_set_new(r->log, "files", files);
+    json_t *phases = json_object_get(r->log, "phases_s");
+    json_object_set_new(phases, "release", json_real(runner_now() - r->release_started));
+    json_object_set_new(phases, "total", json_real(runner_now() - r->started));
     char *text = json_dumps(r->log, JSON_INDENT(2) | JSON_SORT_KEYS);
     char path[1024];
     snprintf(path, sizeof(path), "%s/run.json", r->opts.out_dir);

@@ -51,7 +51,7 @@ static clave_status read_small(const char *path, uint8_t **out, size_t *len)
     return CLAVE_OK;
 }
 
-static double now_s(void)
+double runner_now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -61,7 +61,7 @@ static double now_s(void)
 static void phase(struct runner *r, const char *name, double started)
 {
     json_t *p = json_object_get(r->log, "phases_s");
-    json_object_set_new(p, name, json_real(now_s() - started));
+    json_object_set_new(p, name, json_real(runner_now() - started));
 }
 
 /* The contract: a bundle whose every statement verifies, active now, approving this job. */
@@ -233,32 +233,33 @@ static clave_status hold(struct runner *r)
 
 clave_status runner_run(struct runner *r)
 {
-    double t0 = now_s();
+    double t0 = runner_now();
+    r->started = t0;
     r->log = json_pack("{s:s,s:{}}", "runner", "clave-runner 0.1.0", "phases_s");
     clave_status st = r->log != NULL ? harden(r) : CLAVE_ERR_NOMEM;
     st = st == CLAVE_OK ? check_contract(r) : st;
     st = st == CLAVE_OK ? check_job(r) : st;
     st = st == CLAVE_OK ? runner_queries_check(r) : st;
     phase(r, "check", t0);
-    double t1 = now_s();
+    double t1 = runner_now();
     st = st == CLAVE_OK ? attest(r) : st;
     phase(r, "attest", t1);
-    double t2 = now_s();
+    double t2 = runner_now();
     st = st == CLAVE_OK ? runner_fetch_datasets(r) : st;
     phase(r, "fetch_unseal", t2);
     st = st == CLAVE_OK && r->opts.hold != NULL ? hold(r) : st;
-    double t3 = now_s();
+    double t3 = runner_now();
     st = st == CLAVE_OK ? runner_queries_run(r) : st;
     phase(r, "query", t3);
-    double t4 = now_s();
+    double t4 = runner_now();
     if (st == CLAVE_OK && r->job.train.present) {
         st = runner_train_step(r);
     }
     phase(r, "train", t4);
-    double t5 = now_s();
+    double t5 = runner_now();
+    r->release_started = t5;
     st = st == CLAVE_OK ? runner_release(r) : st;
-    phase(r, "release", t5);
-    phase(r, "total", t0);
+
     if (st != CLAVE_OK) {
         fprintf(stderr, "clave-runner: stopped; nothing was released\n");
     }

@@ -68,9 +68,13 @@ struct runner {
     struct runner_debit debits[RUNNER_DEBITS_MAX];
     size_t debit_count;
     json_t *log; /* the public run log (run.json): phases, timings, sizes, hashes, debits */
+    double started, release_started; /* monotonic seconds (runner_now) */
 };
 
 /* Narrative line on stderr (the host sees it: never data, only what happened). */
+/* Monotonic seconds. */
+double runner_now(void);
+
 void runner_say(const struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Phases (run.c, data.c, query.c, output.c). Each prints its own error. */
