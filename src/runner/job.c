@@ -206,9 +206,41 @@ static clave_status parse_train(const struct runner_job *job, json_t *o, struct 
     return st;
 }
 
+static clave_status parse_infer(const struct runner_job *job, json_t *o, struct runner_infer *in)
+{
+    static const char *const KEYS[] = {"name", "table", "id_column", NULL};
+    if (clave_json_expect_object(o, "job.infer") != CLAVE_OK ||
+        clave_json_only_keys(o, "job.infer", KEYS) != CLAVE_OK) {
+        return bad("infer: an object {name, table, id_column}");
+    }
+    in->present = true;
+    in->name = json_string_value(json_object_get(o, "name"));
+    in->table = json_string_value(json_object_get(o, "table"));
+    in->id_column = json_string_value(json_object_get(o, "id_column"));
+    const struct runner_table *t = runner_job_table(job, in->table);
+    if (!job->train.present) {
+        return bad("infer: applies the model of job.train, which is missing");
+    }
+    if (!valid_name(in->name) || t == NULL || in->id_column == NULL ||
+        json_object_get(t->schema, in->id_column) == NULL) {
+        return bad(
+            "infer: name, table (one of job.tables) and id_column (its column) are required");
+    }
+    if (strcmp(in->table, job->train.table) == 0 || strcmp(in->name, job->train.name) == 0) {
+        return bad("infer: the inputs are another table than train's, the output another name");
+    }
+    for (size_t i = 0; i < job->train.feature_count; i++) {
+        if (json_object_get(t->schema, job->train.features[i].column) == NULL) {
+            return bad("infer.table: %s lacks the feature %s", in->table,
+                       job->train.features[i].column);
+        }
+    }
+    return CLAVE_OK;
+}
+
 static clave_status parse_doc(struct runner_job *job)
 {
-    static const char *const KEYS[] = {"version", "tables", "queries", "train", NULL};
+    static const char *const KEYS[] = {"version", "tables", "queries", "train", "infer", NULL};
     int64_t version = 0;
     json_t *tables = json_object_get(job->doc, "tables");
     json_t *train = json_object_get(job->doc, "train");
@@ -217,7 +249,7 @@ static clave_status parse_doc(struct runner_job *job)
     if (clave_json_expect_object(job->doc, "job") != CLAVE_OK ||
         clave_json_only_keys(job->doc, "job", KEYS) != CLAVE_OK ||
         clave_json_get_int(job->doc, "job", "version", true, 1, 1, &version) != CLAVE_OK) {
-        return bad("version: 1, and only version, tables, queries, train");
+        return bad("version: 1, and only version, tables, queries, train, infer");
     }
     if (!json_is_object(tables) || json_object_size(tables) == 0 ||
         json_object_size(tables) > RUNNER_TABLES_MAX) {
@@ -237,7 +269,9 @@ static clave_status parse_doc(struct runner_job *job)
     if (json_array_size(job->queries) == 0 && train == NULL) {
         return bad("queries/train: a job computes something");
     }
-    return train != NULL ? parse_train(job, train, &job->train) : CLAVE_OK;
+    clave_status st = train != NULL ? parse_train(job, train, &job->train) : CLAVE_OK;
+    json_t *infer = json_object_get(job->doc, "infer");
+    return st == CLAVE_OK && infer != NULL ? parse_infer(job, infer, &job->infer) : st;
 }
 
 clave_status runner_job_parse(const uint8_t *data, size_t len, struct runner_job *out)

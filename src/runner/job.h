@@ -44,6 +44,15 @@ struct runner_train {
     bool baseline; /* also train without DP and release only its test metrics */
 };
 
+/* Apply the model `train` produced in this run to a table of sealed inputs (rows of the train
+ * features plus an id column) that a recipient uploaded; predictions go to the recipients. */
+struct runner_infer {
+    bool present;
+    const char *name;      /* output name */
+    const char *table;     /* the inputs */
+    const char *id_column; /* copied to each prediction row */
+};
+
 struct runner_job {
     json_t *doc;
     uint8_t sha256[32];
@@ -51,6 +60,7 @@ struct runner_job {
     size_t table_count;
     json_t *queries; /* array of query specs (borrowed from doc), possibly empty */
     struct runner_train train;
+    struct runner_infer infer;
 };
 
 /* Parse and validate a job (untrusted bytes). Errors name the field (printed to stderr). */

@@ -240,6 +240,7 @@ clave_status runner_run(struct runner *r)
     st = st == CLAVE_OK ? check_contract(r) : st;
     st = st == CLAVE_OK ? check_job(r) : st;
     st = st == CLAVE_OK ? runner_queries_check(r) : st;
+    st = st == CLAVE_OK ? runner_infer_check(r) : st;
     phase(r, "check", t0);
     double t1 = runner_now();
     st = st == CLAVE_OK ? attest(r) : st;
@@ -254,6 +255,9 @@ clave_status runner_run(struct runner *r)
     double t4 = runner_now();
     if (st == CLAVE_OK && r->job.train.present) {
         st = runner_train_step(r);
+    }
+    if (st == CLAVE_OK && r->job.infer.present) {
+        st = runner_infer_step(r);
     }
     phase(r, "train", t4);
     double t5 = runner_now();

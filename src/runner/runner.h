@@ -84,6 +84,8 @@ clave_status runner_fetch_datasets(struct runner *r);
 bool runner_contract_dataset(const struct runner *r, const char *id,
                              struct clave_contract_dataset *out);
 clave_status runner_train_step(struct runner *r);
+clave_status runner_infer_check(struct runner *r);
+clave_status runner_infer_step(struct runner *r);
 const struct runner_plain *runner_plain_of(const struct runner *r, const char *dataset);
 clave_status runner_queries_check(struct runner *r);
 clave_status runner_queries_run(struct runner *r);

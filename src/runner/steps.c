@@ -87,3 +87,115 @@ clave_status runner_train_step(struct runner *r)
     runner_train_result_clear(&res);
     return st;
 }
+
+/* The inputs of `infer` belong to recipients: predictions about a party's rows go only to
+ * parties that receive results anyway, so no data owner's rows leave without their signature on
+ * a contract naming them as recipient. Checked before attestation. */
+clave_status runner_infer_check(struct runner *r)
+{
+    const struct runner_infer *in = &r->job.infer;
+    const struct runner_table *tab = in->present ? runner_job_table(&r->job, in->table) : NULL;
+    for (size_t i = 0; tab != NULL && i < tab->dataset_count; i++) {
+        struct clave_contract_dataset d;
+        bool recipient = false;
+        if (!runner_contract_dataset(r, tab->datasets[i], &d)) {
+            return CLAVE_ERR_STATE;
+        }
+        for (size_t k = 0; k < clave_contract_recipient_count(r->contract); k++) {
+            recipient =
+                recipient || strcmp(clave_contract_recipient(r->contract, k).party, d.owner) == 0;
+        }
+        if (!recipient) {
+            fprintf(stderr,
+                    "clave-runner: job.infer: dataset %s belongs to %s, which is not a recipient "
+                    "of the contract\n",
+                    d.id, d.owner);
+            return CLAVE_ERR_STATE;
+        }
+    }
+    return CLAVE_OK;
+}
+
+static const struct runner_output *output_named(const struct runner *r, const char *name)
+{
+    for (size_t i = 0; i < r->output_count; i++) {
+        if (strcmp(r->outputs[i].name, name) == 0) {
+            return &r->outputs[i];
+        }
+    }
+    return NULL;
+}
+
+/* "id,prediction" lines for every input row. */
+static char *predictions_csv(const struct runner_matrix *ids, const double *p, size_t rows)
+{
+    size_t cap = 32 + rows * 64;
+    char *text = malloc(cap);
+    size_t used = 0;
+    if (text == NULL) {
+        return NULL;
+    }
+    used += (size_t)snprintf(text, cap, "id,prediction\n");
+    for (size_t i = 0; i < rows && used < cap; i++) {
+        int n = snprintf(text + used, cap - used, "%.17g,%.6f\n", ids->v[i], p[i]);
+        if (n < 0 || (size_t)n >= cap - used) {
+            free(text);
+            return NULL;
+        }
+        used += (size_t)n;
+    }
+    return text;
+}
+
+clave_status runner_infer_step(struct runner *r)
+{
+    const struct runner_train *t = &r->job.train;
+    const struct runner_infer *in = &r->job.infer;
+    const struct runner_table *tab = runner_job_table(&r->job, in->table);
+    const char *names[RUNNER_FEATURES_MAX];
+    const char *id_name[] = {in->id_column};
+    struct runner_matrix x = {0};
+    struct runner_matrix ids = {0};
+    char model_name[RUNNER_NAME_MAX + 16];
+    snprintf(model_name, sizeof(model_name), "%s.model", t->name);
+    const struct runner_output *model = output_named(r, model_name);
+    for (size_t i = 0; i < t->feature_count; i++) {
+        names[i] = t->features[i].column;
+    }
+    clave_status st = model != NULL ? CLAVE_OK : CLAVE_ERR_STATE;
+    for (size_t i = 0; st == CLAVE_OK && i < tab->dataset_count; i++) {
+        const struct runner_plain *p = runner_plain_of(r, tab->datasets[i]);
+        st = p != NULL ? runner_columns_append(p->id, (const char *)p->data, p->len, names,
+                                               t->feature_count, TRAIN_ROWS_MAX, &x)
+                       : CLAVE_ERR_STATE;
+        st = st == CLAVE_OK ? runner_columns_append(p->id, (const char *)p->data, p->len, id_name,
+                                                    1, TRAIN_ROWS_MAX, &ids)
+                            : st;
+    }
+    double *pred = st == CLAVE_OK ? calloc(x.rows + 1, sizeof(double)) : NULL;
+    if (st == CLAVE_OK && pred == NULL) {
+        st = CLAVE_ERR_NOMEM;
+    }
+    st = st == CLAVE_OK ? runner_train_predict(t, model->data, model->len, &x, pred) : st;
+    char *csv = st == CLAVE_OK ? predictions_csv(&ids, pred, x.rows) : NULL;
+    if (st == CLAVE_OK && csv == NULL) {
+        st = CLAVE_ERR_NOMEM;
+    }
+    if (st == CLAVE_OK) {
+        char name[RUNNER_NAME_MAX + 16];
+        snprintf(name, sizeof(name), "%s.csv", in->name);
+        runner_say(r, "infer %s: the model %s applied to %zu input row(s) of %s", in->name,
+                   model_name, x.rows, in->table);
+        st = runner_add_output(r, name, "text/csv", (uint8_t *)csv, strlen(csv));
+    } else {
+        fprintf(stderr, "clave-runner: infer %s: failed\n", in->name);
+        free(csv);
+    }
+    if (pred != NULL) {
+        clave_wipe(pred, (x.rows + 1) * sizeof(double));
+    }
+    free(pred);
+    runner_matrix_free(&x);
+    runner_matrix_free(&ids);
+    return st;
+}

@@ -18,6 +18,12 @@ void runner_train_cost(const struct runner_train *t, double *epsilon, double *de
     *delta = t->dp ? t->dp_delta : 0.0;
 }
 
+static double scaled(const struct runner_feature *f, double v)
+{
+    double c = v < f->lower ? f->lower : (v > f->upper ? f->upper : v);
+    return (c - f->lower) / (f->upper - f->lower);
+}
+
 /* Clamp and scale features with the declared bounds; labels checked (logistic: 0/1). */
 static clave_status prepare(const struct runner_train *s, const struct runner_matrix *m,
                             struct clave_ml_dataset **out)
@@ -29,10 +35,7 @@ static clave_status prepare(const struct runner_train *s, const struct runner_ma
     for (size_t r = 0; st == CLAVE_OK && r < m->rows; r++) {
         const double *row = m->v + r * m->width;
         for (size_t j = 0; j < f; j++) {
-            double lo = s->features[j].lower;
-            double hi = s->features[j].upper;
-            double v = row[j] < lo ? lo : (row[j] > hi ? hi : row[j]);
-            x[r * f + j] = (v - lo) / (hi - lo);
+            x[r * f + j] = scaled(&s->features[j], row[j]);
         }
         double label = row[f];
         if (s->model == CLAVE_ML_LOGISTIC && label != 0.0 && label != 1.0) {
@@ -229,4 +232,30 @@ void runner_train_result_clear(struct runner_train_result *r)
     free(r->model);
     json_decref(r->metrics);
     memset(r, 0, sizeof(*r));
+}
+
+clave_status runner_train_predict(const struct runner_train *spec, const uint8_t *model,
+                                  size_t model_len, const struct runner_matrix *inputs, double *out)
+{
+    struct clave_ml_model *m = NULL;
+    size_t f = spec->feature_count;
+    if (inputs->width != f || inputs->rows == 0) {
+        return CLAVE_ERR_ARG;
+    }
+    double *x = calloc(inputs->rows * f, sizeof(double));
+    clave_status st = x != NULL ? clave_ml_model_load(model, model_len, &m) : CLAVE_ERR_NOMEM;
+    for (size_t r = 0; st == CLAVE_OK && r < inputs->rows; r++) {
+        for (size_t j = 0; j < f; j++) {
+            x[r * f + j] = scaled(&spec->features[j], inputs->v[r * f + j]);
+        }
+    }
+    if (st == CLAVE_OK) {
+        st = clave_ml_model_predict(m, x, inputs->rows, out);
+    }
+    if (x != NULL) {
+        clave_wipe(x, inputs->rows * f * sizeof(double));
+    }
+    free(x);
+    clave_ml_model_free(m);
+    return st;
 }

@@ -28,4 +28,10 @@ clave_status runner_train_run(const struct runner_train *spec, const struct runn
 
 void runner_train_result_clear(struct runner_train_result *r);
 
+/* Apply a model saved by runner_train_run to `inputs` (feature columns in spec order), scaled
+ * with the same declared bounds: out[i] is P(y = 1) (logistic) or the prediction (linear). */
+clave_status runner_train_predict(const struct runner_train *spec, const uint8_t *model,
+                                  size_t model_len, const struct runner_matrix *inputs,
+                                  double *out);
+
 #endif

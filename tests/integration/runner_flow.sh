@@ -166,6 +166,47 @@ cr_sign_submit tamper "$H" >/dev/null
 expect "tampered sealed dataset: refused" 1 "hospital-t: cannot be unsealed" cr_run tamper "$work/job-t.json" "$work/out-t"
 nothing_in "$work/out-t" && ok "tampered dataset: nothing released" || bad "out-t has files"
 
+# infer: the model trained in the run applied to sealed inputs a recipient uploaded
+python3 - "$job" "$work/part1.csv" "$work/job-infer.json" "$work/requests.csv" "$work/requests.schema" "$work/requests.labels" <<'PY'
+import csv, json, sys
+job = json.load(open(sys.argv[1]))
+feats = list(job["train"]["features"])
+rows = list(csv.DictReader(open(sys.argv[2])))[:20]
+with open(sys.argv[4], "w") as f:
+    f.write(",".join(["id"] + feats) + "\n")
+    for r in rows:
+        f.write(",".join([r["id"]] + [r[c] for c in feats]) + "\n")
+open(sys.argv[6], "w").write("\n".join(r["id"] + "," + r["malignant"] for r in rows) + "\n")
+schema = {"id": "int", **{c: "float" for c in feats}}
+json.dump(schema, open(sys.argv[5], "w"))
+job.pop("queries")
+job["tables"]["requests"] = {"datasets": ["requests"], "schema": schema}
+job["infer"] = {"name": "predictions", "table": "requests", "id_column": "id"}
+json.dump(job, open(sys.argv[3], "w"))
+PY
+rsha=$(cr_seal_upload wdbc requests hospital-a "$work/requests.csv" "$work/requests.schema")
+cr_contract_json wdbc 12 "$work/job-infer.json" "$M" 5 "$dsets requests=hospital-a=$rsha" "$H" hospital-a "$cols" 10 >"$work/infer.json"
+cr_sign_submit infer "$H" >/dev/null
+expect "infer: the trained model applied to the recipient's sealed inputs" 0 "infer predictions" \
+    cr_run infer "$work/job-infer.json" "$work/out-infer"
+"$clave" result decrypt --key "$work/hospital-a-results.pem" --in "$work/out-infer/predictions.csv.hospital-a.jwe" \
+    --out "$work/predictions.csv" >/dev/null 2>&1 || true
+python3 - "$work/predictions.csv" "$work/requests.labels" <<'PY' && ok "infer: 20 predictions, probabilities, mostly right" || bad "predictions: $(head -c 300 "$work/predictions.csv")"
+import sys
+pred = dict(l.split(",") for l in open(sys.argv[1]).read().split()[1:])
+labels = dict(l.split(",") for l in open(sys.argv[2]).read().split())
+assert len(pred) == 20 and set(pred) == set(labels)
+assert all(0.0 <= float(p) <= 1.0 for p in pred.values())
+right = sum((float(pred[i]) >= 0.5) == (labels[i] == "1") for i in labels)
+assert right >= 15, right
+PY
+expect "receipt of the infer run verifies" 0 "receipt: verified" cr_verify infer "$work/out-infer" \
+    --output "predictions.csv=$work/predictions.csv"
+cr_contract_json wdbc 13 "$work/job-infer.json" "$M" 5 "$dsets requests=hospital-b=$rsha" "$H" hospital-a "$cols" 10 >"$work/infer-b.json"
+cr_sign_submit infer-b "$H" >/dev/null
+expect "infer: inputs of a party that is not a recipient are refused before attestation" 1 "not a recipient" \
+    cr_run infer-b "$work/job-infer.json" "$work/out-infer-b"
+
 # query specs checked before any key is asked for: a disallowed column, missing bounds
 python3 - "$job" "$work/job-col.json" "$work/job-bounds.json" <<'PY'
 import json, sys
