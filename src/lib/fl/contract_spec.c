@@ -136,10 +136,12 @@ static clave_status rewrite(json_t *root, uint32_t *inputs, uint32_t *timeout)
     CLAVE_CHECK(clave_json_get_int(model, "spec.model", "inputs", true, 1, CLAVE_ML_MAX_WIDTH, &v));
     *inputs = (uint32_t)v;
     CLAVE_ENSURE(json_object_del(model, "inputs") == 0, CLAVE_ERR_INTERNAL, "fl: spec.model");
-    v = CLAVE_FL_DEFAULT_ROUND_TIMEOUT_S;
-    CLAVE_CHECK(clave_json_get_int(root, "spec", "round_timeout_s", false, 1,
-                                   CLAVE_FL_MAX_ROUND_TIMEOUT_S, &v));
-    *timeout = (uint32_t)v;
+    *timeout = CLAVE_FL_DEFAULT_ROUND_TIMEOUT_S;
+    if (json_object_get(root, "round_timeout_s") != NULL) {
+        CLAVE_CHECK(clave_json_get_int(root, "spec", "round_timeout_s", true, 1,
+                                       CLAVE_FL_MAX_ROUND_TIMEOUT_S, &v));
+        *timeout = (uint32_t)v;
+    }
     (void)json_object_del(root, "round_timeout_s");
     data = json_object_get(root, "data");
     if (data == NULL) {
