@@ -328,8 +328,8 @@ struct clave_fl_contract_spec {
  * learning_rate: ...").
  * @return CLAVE_OK, CLAVE_ERR_JSON, CLAVE_ERR_ARG, CLAVE_ERR_CBOR/FORMAT/LIMIT (bad CBOR)
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_fl_contract_spec_parse(
-    const uint8_t *spec, size_t len, struct clave_fl_contract_spec *out);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_fl_contract_spec_parse(const uint8_t *spec, size_t len, struct clave_fl_contract_spec *out);
 
 /**
  * Peek at the header of an FL message (untrusted bytes, docs/formats/fl.md): its sender or

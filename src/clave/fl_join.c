@@ -62,9 +62,12 @@ static void sleep_ms(long ms)
 static int parse_args(int argc, char **argv, struct join *j)
 {
     static const struct option LONG_OPTIONS[] = {
-        {"contract", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'},           {"out", required_argument, NULL, 'o'},
-        {"wait", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
+        {"contract", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
+        {"out", required_argument, NULL, 'o'},
+        {"wait", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt = 0;
@@ -134,9 +137,9 @@ static int load_contract(struct join *j)
     snprintf(path, sizeof(path), "/v1/contracts/%s/bundle", j->contract);
     int rc = get_json(j, "fl join: contract", path, 200, &doc);
     const char *b64 = rc == 0 ? json_string_value(json_object_get(doc, "bundle")) : NULL;
-    clave_status st = b64 == NULL ? CLAVE_ERR_FORMAT
-                                  : clave_b64_decode_alloc(CLAVE_B64URL, b64, strlen(b64), &bundle,
-                                                           &len);
+    clave_status st = b64 == NULL
+                          ? CLAVE_ERR_FORMAT
+                          : clave_b64_decode_alloc(CLAVE_B64URL, b64, strlen(b64), &bundle, &len);
     if (rc == 0 && st == CLAVE_OK) {
         st = clave_contract_bundle_parse(bundle, len, &c);
     }
@@ -244,9 +247,9 @@ static int take_directory(struct join *j, const json_t *doc)
         const char *b64 = json_string_value(json_object_get(json_array_get(dir, i), "public_key"));
         uint8_t *raw = NULL;
         size_t len = 0;
-        clave_status st = b64 == NULL ? CLAVE_ERR_FORMAT
-                                      : clave_b64_decode_alloc(CLAVE_B64URL, b64, strlen(b64),
-                                                               &raw, &len);
+        clave_status st = b64 == NULL
+                              ? CLAVE_ERR_FORMAT
+                              : clave_b64_decode_alloc(CLAVE_B64URL, b64, strlen(b64), &raw, &len);
         if (st == CLAVE_OK) {
             st = clave_pkey_from_raw_public(CLAVE_PKEY_ED25519, raw, len, &j->dir[i]);
         }

@@ -125,8 +125,7 @@ struct claved_fl_fed *claved_fl_find(struct claved_fl *fl, const char *contract)
 }
 
 clave_status claved_fl_create(struct claved_fl *fl, const char *contract,
-                              const struct clave_fl_contract_spec *spec,
-                              struct claved_fl_fed **out)
+                              const struct clave_fl_contract_spec *spec, struct claved_fl_fed **out)
 {
     uint32_t n = spec->run.cfg.clients;
     *out = NULL;
@@ -215,7 +214,8 @@ clave_status claved_fl_join(struct claved_ctx *ctx, struct claved_fl_fed *f, con
         }
     }
     struct fl_client *c = &f->clients[f->joined];
-    clave_status st = clave_pkey_from_raw_public(CLAVE_PKEY_ED25519, key, CLAVED_FL_KEY_LEN, &c->pkey);
+    clave_status st =
+        clave_pkey_from_raw_public(CLAVE_PKEY_ED25519, key, CLAVED_FL_KEY_LEN, &c->pkey);
     if (st != CLAVE_OK) {
         return st;
     }
@@ -283,10 +283,13 @@ static bool record_round(struct claved_ctx *ctx, struct claved_fl_fed *f)
     snprintf(clients, sizeof(clients), "%u/%u", r.reported, r.selected);
     snprintf(rejected, sizeof(rejected), "%u", r.rejected);
     snprintf(eps, sizeof(eps), "%.6f", r.epsilon);
-    struct clave_log_field fields[] = {
-        {"contract", f->contract},        {"round", round}, {"clients", clients},
-        {"rejected", rejected},           {"aborted", r.aborted ? "true" : "false"},
-        {"model_sha256", hex},            {"epsilon", eps}};
+    struct clave_log_field fields[] = {{"contract", f->contract},
+                                       {"round", round},
+                                       {"clients", clients},
+                                       {"rejected", rejected},
+                                       {"aborted", r.aborted ? "true" : "false"},
+                                       {"model_sha256", hex},
+                                       {"epsilon", eps}};
     return audit(ctx, f, "fl.round", fields, sizeof(fields) / sizeof(fields[0]));
 }
 
@@ -462,8 +465,8 @@ static const char *state_name(enum claved_fl_state s)
 
 static const char *phase_name(const struct claved_fl_fed *f)
 {
-    static const char *const NAMES[] = {"idle",         "train",  "share-keys", "masked-input",
-                                        "unmask",       "eval",   "done"};
+    static const char *const NAMES[] = {"idle",   "train", "share-keys", "masked-input",
+                                        "unmask", "eval",  "done"};
     if (f->server == NULL) {
         return "idle";
     }
@@ -474,14 +477,13 @@ static const char *phase_name(const struct claved_fl_fed *f)
 static json_t *row_json(const struct fl_row *row)
 {
     const struct clave_fl_round_report *r = &row->r;
-    json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:b,s:o,s:o,s:o,s:I,s:f,s:f,s:f,s:b}", "round",
-                          (json_int_t)r->round, "selected", (json_int_t)r->selected, "reported",
-                          (json_int_t)r->reported, "rejected", (json_int_t)r->rejected, "aborted",
-                          r->aborted, "train_loss", number_or_null(r->train_loss), "eval_loss",
-                          number_or_null(r->eval_loss), "accuracy",
-                          number_or_null(r->eval_accuracy), "eval_examples",
-                          (json_int_t)r->eval_examples, "epsilon", r->epsilon, "delta", r->delta,
-                          "seconds", row->seconds, "final", row->final);
+    json_t *o = json_pack(
+        "{s:I,s:I,s:I,s:I,s:b,s:o,s:o,s:o,s:I,s:f,s:f,s:f,s:b}", "round", (json_int_t)r->round,
+        "selected", (json_int_t)r->selected, "reported", (json_int_t)r->reported, "rejected",
+        (json_int_t)r->rejected, "aborted", r->aborted, "train_loss", number_or_null(r->train_loss),
+        "eval_loss", number_or_null(r->eval_loss), "accuracy", number_or_null(r->eval_accuracy),
+        "eval_examples", (json_int_t)r->eval_examples, "epsilon", r->epsilon, "delta", r->delta,
+        "seconds", row->seconds, "final", row->final);
     return o;
 }
 

@@ -22,8 +22,8 @@
 enum claved_fl_state {
     CLAVED_FL_JOINING = 0, /* waiting for `clients` joins */
     CLAVED_FL_RUNNING = 1,
-    CLAVED_FL_DONE = 2,    /* all rounds run, the budget spent, or the contract no longer active */
-    CLAVED_FL_FAILED = 3,  /* an internal error or an unrecordable round: stopped */
+    CLAVED_FL_DONE = 2,   /* all rounds run, the budget spent, or the contract no longer active */
+    CLAVED_FL_FAILED = 3, /* an internal error or an unrecordable round: stopped */
 };
 
 struct claved_fl;

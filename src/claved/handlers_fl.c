@@ -84,8 +84,7 @@ static bool load_contract(struct claved_ctx *ctx, struct clave_contract **c,
     }
     const uint8_t *cbor = clave_contract_computation_spec(*c, &len);
     if (clave_fl_contract_spec_parse(cbor, len, spec) != CLAVE_OK) {
-        snprintf(msg, sizeof(msg), "contract.computation.spec: %.200s",
-                 clave_error_last().detail);
+        snprintf(msg, sizeof(msg), "contract.computation.spec: %.200s", clave_error_last().detail);
         claved_error(ctx, 409, "invalid_spec", msg);
         return false;
     }
@@ -124,7 +123,8 @@ static bool member_fed(struct claved_ctx *ctx, char *party, size_t cap, struct c
 {
     struct clave_contract *c = NULL;
     struct clave_fl_contract_spec spec;
-    bool ok = load_contract(ctx, &c, &spec) && member(ctx, c, party, cap) && open_fed(ctx, &spec, f);
+    bool ok =
+        load_contract(ctx, &c, &spec) && member(ctx, c, party, cap) && open_fed(ctx, &spec, f);
     clave_contract_free(c);
     return ok;
 }
@@ -154,9 +154,9 @@ void claved_h_fl_join(struct claved_ctx *ctx)
     clave_status st = claved_fl_join(ctx, f, party, key, &id);
     if (st == CLAVE_OK) {
         const struct clave_fl_config *cfg = &claved_fl_spec(f)->run.cfg;
-        claved_json(ctx, 201, json_pack("{s:I,s:I,s:I}", "client", (json_int_t)id, "clients",
-                                        (json_int_t)cfg->clients, "rounds",
-                                        (json_int_t)cfg->rounds));
+        claved_json(ctx, 201,
+                    json_pack("{s:I,s:I,s:I}", "client", (json_int_t)id, "clients",
+                              (json_int_t)cfg->clients, "rounds", (json_int_t)cfg->rounds));
     } else if (st == CLAVE_ERR_LIMIT) {
         claved_error(ctx, 409, "federation_full", "every client slot of this federation is taken");
     } else if (st == CLAVE_ERR_EXISTS) {

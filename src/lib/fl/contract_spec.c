@@ -21,20 +21,36 @@
 
 #define DECIMAL_MAX 32
 
-static const char *const TOP_KEYS[] = {
-    "name",          "seed",         "model",      "local",      "data",
-    "clients",       "clients_per_round", "min_clients", "rounds", "strategy",
-    "server_lr",     "aggregation",  "trim_fraction", "protection", "fixed_point_bits",
-    "update_bound",  "dp",           "eval_every", "round_timeout_s", NULL};
+static const char *const TOP_KEYS[] = {"name",
+                                       "seed",
+                                       "model",
+                                       "local",
+                                       "data",
+                                       "clients",
+                                       "clients_per_round",
+                                       "min_clients",
+                                       "rounds",
+                                       "strategy",
+                                       "server_lr",
+                                       "aggregation",
+                                       "trim_fraction",
+                                       "protection",
+                                       "fixed_point_bits",
+                                       "update_bound",
+                                       "dp",
+                                       "eval_every",
+                                       "round_timeout_s",
+                                       NULL};
 static const char *const MODEL_KEYS[] = {"kind", "inputs", "classes", "hidden", NULL};
 static const char *const DATA_KEYS[] = {"header", "test_fraction", "standardize", "rows", NULL};
-static const char *const DP_KEYS[] = {"mode", "clip", "noise_multiplier", "delta", "epsilon_budget",
-                                      NULL};
+static const char *const DP_KEYS[] = {"mode",  "clip",           "noise_multiplier",
+                                      "delta", "epsilon_budget", NULL};
 /* Keys whose value is a decimal number (a string in the contract, a JSON number here). */
-static const char *const DECIMAL_KEYS[] = {
-    "learning_rate", "momentum", "prox_mu",      "weight_decay",  "dp_clip",
-    "dp_noise_multiplier", "test_fraction", "server_lr", "trim_fraction", "update_bound",
-    "clip",          "noise_multiplier", "delta", "epsilon_budget", NULL};
+static const char *const DECIMAL_KEYS[] = {"learning_rate", "momentum",       "prox_mu",
+                                           "weight_decay",  "dp_clip",        "dp_noise_multiplier",
+                                           "test_fraction", "server_lr",      "trim_fraction",
+                                           "update_bound",  "clip",           "noise_multiplier",
+                                           "delta",         "epsilon_budget", NULL};
 
 static bool is_decimal_key(const char *key)
 {

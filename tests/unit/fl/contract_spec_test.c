@@ -104,8 +104,8 @@ static void test_refused(void **state)
     assert_int_equal(s.round_timeout_s, CLAVE_FL_DEFAULT_ROUND_TIMEOUT_S);
     buf[n] = 0;
     assert_int_not_equal(clave_fl_contract_spec_parse(buf, n + 1, &s), CLAVE_OK); /* trailing */
-    static const uint8_t FLOAT[] = {0xa1, 0x61, 'x', 0xfb, 0x3f, 0xb9, 0x99, 0x99,
-                                    0x99, 0x99, 0x99, 0x9a}; /* {"x": 0.1} as a float */
+    static const uint8_t FLOAT[] = {0xa1, 0x61, 'x',  0xfb, 0x3f, 0xb9,
+                                    0x99, 0x99, 0x99, 0x99, 0x99, 0x9a}; /* {"x": 0.1} as a float */
     assert_int_not_equal(clave_fl_contract_spec_parse(FLOAT, sizeof(FLOAT), &s), CLAVE_OK);
 }
 
