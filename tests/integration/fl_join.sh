@@ -292,5 +292,10 @@ grep -q '^fl.join' audit.txt && grep -q '^fl.start' audit.txt && ok "fl.join and
 kill "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 pid=""
+if grep -l "Sanitizer\|runtime error" server.log join-*.out >sanitizer.txt 2>/dev/null; then
+    bad "sanitizer reports in: $(tr '\n' ' ' <sanitizer.txt)"
+else
+    ok "no sanitizer report from claved or the clients"
+fi
 echo "fl_join: $passed passed, $failed failed"
 ((failed == 0))
