@@ -307,6 +307,39 @@ struct clave_fl_run_spec {
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_run_spec_parse(const char *text, size_t len,
                                                               struct clave_fl_run_spec *run);
 
+/* ---- FL contracts (computation kind "fl", run by the coordinator) --------------------------- */
+
+#define CLAVE_FL_DEFAULT_ROUND_TIMEOUT_S 30u
+#define CLAVE_FL_MAX_ROUND_TIMEOUT_S 3600u
+
+/** What an FL contract's computation.spec says (docs/fl.md "FL contracts"). */
+struct clave_fl_contract_spec {
+    struct clave_fl_run_spec run; /* cfg (model.inputs included), name, data header,
+                                     test_fraction, standardize, rows, eval_every; no data path,
+                                     ledger or simulated faults */
+    uint32_t round_timeout_s;     /* a phase closes after this many seconds without all answers */
+};
+
+/**
+ * Parse the canonical CBOR `computation.spec` of an FL contract (borrowed; a JSON-model map
+ * without floats: decimals as strings such as "0.05"), and check the federation
+ * (clave_fl_config_check). Contracts require protection "secagg" (the coordinator must see only
+ * masked updates) and DP mode "none" or "distributed". Errors name the field ("spec.local.
+ * learning_rate: ...").
+ * @return CLAVE_OK, CLAVE_ERR_JSON, CLAVE_ERR_ARG, CLAVE_ERR_CBOR/FORMAT/LIMIT (bad CBOR)
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_fl_contract_spec_parse(const uint8_t *spec, size_t len, struct clave_fl_contract_spec *out);
+
+/**
+ * Peek at the header of an FL message (untrusted bytes, docs/formats/fl.md): its sender or
+ * addressee `client` and `round`. Only the 32-byte header is read and checked (magic, version,
+ * type, reserved, client id range); the body is left to clave_fl_server_receive.
+ * @return CLAVE_OK, CLAVE_ERR_TRUNCATED, CLAVE_ERR_FORMAT, CLAVE_ERR_UNSUPPORTED, CLAVE_ERR_ARG
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_message_peek(const uint8_t *msg, size_t len,
+                                                            uint32_t *client, uint32_t *round);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,8 +3,8 @@
  * clave fl run: a whole federated-learning simulation on one machine (N clients and the
  * aggregator in this process, or with --processes one process per client behind a socketpair,
  * exchanging the encoded messages of docs/formats/fl.md), with per-round progress lines. `clave fl
- * join` / `clave fl status` need the coordinator's FL contract routes and a network transport,
- * which do not exist yet: they are not offered.
+ * join` / `clave fl status` (fl_join.c, fl_status.c) run a client of an FL contract over the
+ * coordinator.
  */
 #include "fl_cli.h"
 
@@ -18,6 +18,8 @@
 
 static const char FL_USAGE[] =
     "usage: clave fl run --config FILE [--processes] [--json] [--out MODEL]\n"
+    "       clave fl join --contract ID --data FILE [--json] [--out MODEL] [--wait SECONDS]\n"
+    "       clave fl status --contract ID [--json]\n"
     "\n"
     "Run a federated-learning simulation on this machine (docs/fl.md): the clients and the\n"
     "aggregator of FILE's federation run in this process (or, with --processes, each client in\n"
@@ -33,8 +35,8 @@ static const char FL_USAGE[] =
     "  --out MODEL    write the final model (docs/formats/model.md)\n"
     "\n"
     "Training stops early when the DP budget (dp.epsilon_budget, or the ledger's) is spent.\n"
-    "clave fl join / status (clients in separate processes over TLS) need the coordinator and\n"
-    "are not available yet.\n";
+    "clave fl join runs one client of an FL contract over the coordinator, clave fl status\n"
+    "shows the coordinator's view (see their --help).\n";
 
 struct fl_args {
     const char *config;
@@ -273,6 +275,8 @@ static int fl_run(int argc, char **argv)
 
 static const struct cli_command FL_COMMANDS[] = {
     {"run", "run a federated-learning simulation on this machine", fl_run},
+    {"join", "run one client of an FL contract over the coordinator", fl_join},
+    {"status", "the coordinator's view of an FL contract's federation", fl_status},
 };
 
 int cli_fl(int argc, char **argv)

@@ -30,4 +30,12 @@ clave_status fl_proc_round(struct fl_proc *p, bool evaluate, struct clave_fl_rou
                            double *seconds, double *secagg_seconds);
 struct clave_ml_model *fl_proc_model(struct fl_proc *p);
 
+/* clave fl join (fl_join.c) and clave fl status (fl_status.c), over the coordinator. */
+int fl_join(int argc, char **argv);
+int fl_status(int argc, char **argv);
+/* `id` is 64 lowercase hex digits (else prints why). */
+bool fl_cli_contract_ok(const char *id);
+/* One round of the coordinator's history (a status "history" row) as text or a JSON line. */
+void fl_cli_print_row(const json_t *row, json_int_t rounds, bool json);
+
 #endif

@@ -15,7 +15,7 @@ static const struct cli_command COMMANDS[] = {
     {"dp", "differential privacy: accountants, noisy queries, budget ledger", cli_dp},
     {"mpc", "three-node secret-shared compute (node, share, run)", cli_mpc},
     {"secagg", "secure aggregation of client vectors (simulation)", cli_secagg},
-    {"fl", "federated learning (simulation on one machine)", cli_fl},
+    {"fl", "federated learning: simulation, clients of FL contracts, status", cli_fl},
     {"server", "prepare a claved data directory (server init)", cli_server},
     {"contract", "propose, sign, revoke, bundle and verify multi-party contracts", cli_contract},
     {"collab", "collaborations on the server: create, show, list; verify a history", cli_collab},

@@ -5,6 +5,7 @@
 #include "auth_cache.h"
 #include "core/check.h"
 #include "db.h"
+#include "fl_coord.h"
 #include "kbs.h"
 #include "kbs_db.h"
 #include "collab_db.h"
@@ -215,6 +216,7 @@ clave_status claved_app_init(struct claved_app *app, struct claved_config *cfg, 
     CLAVE_CHECK(clave_password_hash(&ap, "dummy", 5, app->dummy_hash, sizeof(app->dummy_hash)));
     CLAVE_CHECK(open_store(app));
     CLAVE_CHECK(claved_kbs_init(app));
+    CLAVE_CHECK(claved_fl_new(&app->fl));
     CLAVE_CHECK_CTX(bootstrap(app), "bootstrap: ");
     CLAVE_CHECK_CTX(first_checkpoint(app), "audit checkpoint: ");
     st = CLAVE_OK;
@@ -225,6 +227,7 @@ done:
 void claved_app_fini(struct claved_app *app)
 {
     claved_kbs_fini(app);
+    claved_fl_free(app->fl);
     clave_ledger_free(app->ledger);
     clave_store_close(app->store);
     clave_pkey_free(app->audit_key);

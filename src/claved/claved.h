@@ -44,6 +44,7 @@ enum claved_role {
 struct claved_metrics;
 struct claved_auth_cache;
 struct claved_kbs;
+struct claved_fl;
 struct claved_app {
     struct claved_config cfg;
     struct clave_log *log;
@@ -58,6 +59,7 @@ struct claved_app {
     atomic_uint_fast64_t auth_generation;     /* bumped by every revocation (auth_cache.h) */
     char dummy_hash[CLAVE_PASSWORD_HASH_MAX]; /* verified for unknown users: equal timing */
     struct claved_kbs *kbs;                   /* key broker keys, policy, rate limiter (kbs.h) */
+    struct claved_fl *fl;                     /* federations of FL contracts (fl_coord.h) */
 };
 
 /* One request, already read completely (evhttp enforces the header and body limits). */

@@ -73,6 +73,19 @@ const struct claved_route CLAVED_ROUTES[] = {
     {CLAVED_PUT, "/v1/collaborations/{c}/datasets/{id}/sealed", claved_h_datasets_put_sealed,
      P(COLLAB_WRITE), CLAVED_SCHEMA_OCTETS, true,
      "One part of a dataset's sealed file (?offset=N; &final=1 on the last part)"},
+    {CLAVED_POST, "/v1/fl/{contract}/clients", claved_h_fl_join, P(COLLAB_READ), "fl_join", true,
+     "Join an FL contract's federation as a client of the caller's (member) party"},
+    {CLAVED_GET, "/v1/fl/{contract}/clients", claved_h_fl_clients, P(COLLAB_READ), NULL, true,
+     "The federation's clients and their Ed25519 keys (the SecAgg+ directory)"},
+    {CLAVED_GET, "/v1/fl/{contract}/clients/{id}/message", claved_h_fl_message_get, P(COLLAB_READ),
+     NULL, true, "The FL message waiting for this client (octets), or 202 (wait) / 410 (finished)"},
+    {CLAVED_POST, "/v1/fl/{contract}/clients/{id}/message", claved_h_fl_message_post,
+     P(COLLAB_READ), CLAVED_SCHEMA_OCTETS, true,
+     "This client's answer for the current phase (an FL message, octets)"},
+    {CLAVED_GET, "/v1/fl/{contract}/model", claved_h_fl_model, P(COLLAB_READ), NULL, true,
+     "The federation's current global model (docs/formats/model.md)"},
+    {CLAVED_GET, "/v1/fl/{contract}/status", claved_h_fl_status, P(COLLAB_READ), NULL, true,
+     "The federation: state, round, phase, per-round history"},
     {CLAVED_GET, "/v1/kbs/key", claved_h_kbs_key, P(PUBLIC), NULL, false,
      "The broker's public JWK (seal dataset keys to it)"},
     {CLAVED_GET, "/v1/kbs/ear-key", claved_h_kbs_ear_key, P(PUBLIC), NULL, false,
@@ -115,6 +128,7 @@ static const struct schema SCHEMAS[] = {
     {"kbs_attest", {"runtime-data", "tee-evidence", "init-data", NULL}},
     {"kbs_debit", {"contract", "dataset", "party", "epsilon", "delta", "what", NULL}},
     {"kbs_result", {"receipt", NULL}},
+    {"fl_join", {"public_key", NULL}},
 };
 
 const char *const *claved_schema_keys(const char *schema)

@@ -104,5 +104,11 @@ void claved_h_collabs_create(struct claved_ctx *ctx);
 void claved_h_collabs_list(struct claved_ctx *ctx);
 void claved_h_collabs_get(struct claved_ctx *ctx);
 void claved_h_collabs_member(struct claved_ctx *ctx);
+void claved_h_fl_join(struct claved_ctx *ctx);
+void claved_h_fl_clients(struct claved_ctx *ctx);
+void claved_h_fl_message_get(struct claved_ctx *ctx);
+void claved_h_fl_message_post(struct claved_ctx *ctx);
+void claved_h_fl_model(struct claved_ctx *ctx);
+void claved_h_fl_status(struct claved_ctx *ctx);
 
 #endif

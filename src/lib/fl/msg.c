@@ -331,3 +331,19 @@ clave_status fl__secagg_session(const uint8_t *session, uint32_t round, uint8_t 
 done:
     return st;
 }
+
+clave_status clave_fl_message_peek(const uint8_t *msg, size_t len, uint32_t *client,
+                                   uint32_t *round)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct fl_header h;
+    CLAVE_ENSURE(client != NULL && round != NULL, CLAVE_ERR_ARG, "fl: NULL argument");
+    *client = 0;
+    *round = 0;
+    CLAVE_CHECK(fl__msg_header(msg, len, &h));
+    *client = h.client;
+    *round = h.round;
+    st = CLAVE_OK;
+done:
+    return st;
+}

@@ -66,6 +66,16 @@ static const struct expect POLICY[] = {
     {CLAVED_GET, "/v1/collaborations", false, ALL, ALL},
     {CLAVED_GET, "/v1/collaborations/{c}", false, ALL, ALL},
     {CLAVED_POST, "/v1/collaborations/{c}/members", false, A | O, A | O},
+    /* FL federations: any user's route; the handler requires the caller's party to be a member
+     * (tested in tests/integration/fl_join.sh). The fixture's contract is not of kind fl (409:
+     * past authorisation); auditors never join; without a federation a client id is 404, and
+     * the message POST stops at its content type (415). */
+    {CLAVED_POST, "/v1/fl/{contract}/clients", false, A | O | N, A | O | N},
+    {CLAVED_GET, "/v1/fl/{contract}/clients", false, ALL, ALL},
+    {CLAVED_GET, "/v1/fl/{contract}/clients/{id}/message", false, 0, 0},
+    {CLAVED_POST, "/v1/fl/{contract}/clients/{id}/message", false, ALL, ALL},
+    {CLAVED_GET, "/v1/fl/{contract}/model", false, ALL, ALL},
+    {CLAVED_GET, "/v1/fl/{contract}/status", false, ALL, ALL},
     {CLAVED_GET, "/v1/kbs/key", true, ALL, ALL},
     {CLAVED_GET, "/v1/kbs/ear-key", true, ALL, ALL},
     {CLAVED_GET, "/v1/kbs/policy", false, ALL, ALL},
@@ -218,6 +228,15 @@ static void instantiate(struct world *w, const struct claved_route *r, int role,
         snprintf(path, cap, "/v1/contracts/%s%s", w->contract, r->pattern + 18);
         if (r->method == CLAVED_POST) {
             snprintf(body, bcap, "{\"party\":\"a\",\"statement\":\"AA\"}");
+        }
+    } else if (strncmp(r->pattern, "/v1/fl/{contract}", 17) == 0) {
+        snprintf(path, cap, "/v1/fl/%s%s", w->contract, r->pattern + 17);
+        if (strstr(path, "{id}") != NULL) {
+            snprintf(path, cap, "/v1/fl/%s/clients/1/message", w->contract);
+        }
+        if (strcmp(r->pattern, "/v1/fl/{contract}/clients") == 0 && r->method == CLAVED_POST) {
+            snprintf(body, bcap, "{\"public_key\":\"%s\"}",
+                     "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
         }
     } else if (strcmp(r->pattern, "/v1/contracts") == 0) {
         snprintf(body, bcap, "{\"bundle\":\"AA\"}");

@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * clave fl join: one FL client of the caller's party for an FL contract run by the coordinator
+ * (docs/fl.md "Over the coordinator"). It verifies the contract bundle itself (active, kind fl)
+ * and reads the federation from it, loads its local CSV, joins with a fresh Ed25519 key, waits
+ * for the directory of all clients, then polls for messages, answers each with
+ * clave_fl_client_handle (local training, SecAgg+ steps, evaluation) and prints one line per
+ * finished round, until the federation ends.
+ */
+#include "fl_cli.h"
+
+#include "remote.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define JOIN_DEFAULT_POLL_MS 50
+#define JOIN_DEFAULT_WAIT_S 600
+#define PATH_LEN 160
+
+static const char JOIN_USAGE[] =
+    "usage: clave fl join --contract ID --data FILE [--json] [--out MODEL] [--wait SECONDS]\n"
+    "\n"
+    "Run one federated-learning client of your party for FL contract ID on the coordinator of\n"
+    "the current session (docs/fl.md \"Over the coordinator\"). The contract (fetched and\n"
+    "verified here: all approvals, kind fl) says the model, rounds and protection; FILE is this\n"
+    "party's own CSV in the schema the contract names (default: the sklearn header), split into\n"
+    "training and held-out rows here. FILE never leaves this process: the coordinator only sees\n"
+    "SecAgg+ messages (masked updates) and the evaluation counts. One line per round: clients\n"
+    "reporting/selected, rejected messages, training loss, federated-evaluation accuracy, epsilon\n"
+    "spent, round time.\n"
+    "\n"
+    "  --contract ID     the contract id (64 hex digits)\n"
+    "  --data FILE       this party's training data (CSV)\n"
+    "  --json            JSON lines instead of text\n"
+    "  --out MODEL       write the final global model (docs/formats/model.md)\n"
+    "  --wait SECONDS    give up when the federation has not started by then (default 600)\n";
+
+struct join {
+    const char *contract, *data, *out;
+    bool json;
+    long wait_s;
+    struct cli_session s;
+    struct clave_fl_contract_spec spec;
+    struct fl_cli_data d;
+    struct clave_pkey *identity;
+    struct clave_pkey **dir;
+    uint32_t id;
+    struct clave_fl_client *client;
+    json_int_t printed;
+    uint8_t last[32]; /* SHA-256 of the last message handled */
+};
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int parse_args(int argc, char **argv, struct join *j)
+{
+    static const struct option LONG_OPTIONS[] = {
+        {"contract", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
+        {"out", required_argument, NULL, 'o'},
+        {"wait", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt = 0;
+    char *end = NULL;
+    j->wait_s = JOIN_DEFAULT_WAIT_S;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", LONG_OPTIONS, NULL)) != -1) {
+        if (opt == 'c') {
+            j->contract = optarg;
+        } else if (opt == 'd') {
+            j->data = optarg;
+        } else if (opt == 'j') {
+            j->json = true;
+        } else if (opt == 'o') {
+            j->out = optarg;
+        } else if (opt == 'w') {
+            j->wait_s = strtol(optarg, &end, 10);
+            if (*end != '\0' || j->wait_s < 1 || j->wait_s > 86400) {
+                fprintf(stderr, "clave fl join: --wait: 1..86400 seconds\n");
+                return CLI_USAGE;
+            }
+        } else if (opt == 'h') {
+            fputs(JOIN_USAGE, stdout);
+            return 0;
+        } else {
+            fputs(JOIN_USAGE, stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (j->contract == NULL || j->data == NULL || optind != argc) {
+        fputs(JOIN_USAGE, stderr);
+        return CLI_USAGE;
+    }
+    return fl_cli_contract_ok(j->contract) ? -1 : CLI_USAGE;
+}
+
+/* GET a JSON document; `want` the expected status. */
+static int get_json(struct join *j, const char *what, const char *path, long want, json_t **out)
+{
+    struct cli_response r = {0};
+    int rc = CLI_FAILED;
+    *out = NULL;
+    clave_status st = cli_request(&j->s, "GET", path, NULL, &r);
+    if (st != CLAVE_OK) {
+        rc = cli_fail(what, st);
+    } else if (r.status != want) {
+        rc = cli_http_fail(what, &r);
+    } else if ((*out = json_loadb(r.body, r.len, 0, NULL)) != NULL) {
+        rc = 0;
+    } else {
+        rc = cli_fail(what, CLAVE_ERR_FORMAT);
+    }
+    cli_response_free(&r);
+    return rc;
+}
+
+/* The contract, verified here (not taken from the coordinator's word): bundle signatures, this
+ * id, active now, kind fl, a valid spec. */
+static int load_contract(struct join *j)
+{
+    char path[PATH_LEN], hex[65];
+    json_t *doc = NULL;
+    uint8_t *bundle = NULL;
+    size_t len = 0, spec_len = 0;
+    struct clave_contract *c = NULL;
+    struct clave_contract_verdict v;
+    snprintf(path, sizeof(path), "/v1/contracts/%s/bundle", j->contract);
+    int rc = get_json(j, "fl join: contract", path, 200, &doc);
+    const char *b64 = rc == 0 ? json_string_value(json_object_get(doc, "bundle")) : NULL;
+    clave_status st = b64 == NULL
+                          ? CLAVE_ERR_FORMAT
+                          : clave_b64_decode_alloc(CLAVE_B64URL, b64, strlen(b64), &bundle, &len);
+    if (rc == 0 && st == CLAVE_OK) {
+        st = clave_contract_bundle_parse(bundle, len, &c);
+    }
+    if (rc == 0 && st == CLAVE_OK) {
+        st = clave_hex_encode(clave_contract_id(c), CLAVE_CONTRACT_ID_LEN, hex, sizeof(hex));
+        clave_contract_status(c, (uint64_t)time(NULL), &v);
+        if (st == CLAVE_OK && strcmp(hex, j->contract) != 0) {
+            fprintf(stderr, "clave fl join: the coordinator sent another contract\n");
+            rc = CLI_FAILED;
+        } else if (st == CLAVE_OK && v.state != CLAVE_CONTRACT_ACTIVE) {
+            fprintf(stderr, "clave fl join: the contract is %s (%s)\n",
+                    clave_contract_state_name(v.state), v.reason);
+            rc = CLI_FAILED;
+        } else if (st == CLAVE_OK && clave_contract_computation_kind(c) != CLAVE_COMPUTATION_FL) {
+            fprintf(stderr, "clave fl join: the contract's computation is not \"fl\"\n");
+            rc = CLI_FAILED;
+        } else if (st == CLAVE_OK) {
+            const uint8_t *spec = clave_contract_computation_spec(c, &spec_len);
+            st = clave_fl_contract_spec_parse(spec, spec_len, &j->spec);
+        }
+    }
+    if (rc == 0 && st != CLAVE_OK) {
+        rc = cli_fail("fl join: contract", st);
+    }
+    clave_contract_free(c);
+    free(bundle);
+    json_decref(doc);
+    return rc;
+}
+
+/* This party's rows: split off the held-out part, standardise locally, as one client. */
+static int load_data(struct join *j)
+{
+    struct clave_fl_run_spec run = j->spec.run;
+    run.cfg.clients = 1;
+    run.alpha = 0.0;
+    if (strlen(j->data) >= sizeof(run.data_path)) {
+        fprintf(stderr, "clave fl join: --data: path too long\n");
+        return CLI_USAGE;
+    }
+    memcpy(run.data_path, j->data, strlen(j->data) + 1);
+    clave_status st = fl_cli_load(&run, &j->d);
+    if (st != CLAVE_OK) {
+        return cli_fail(j->data, st);
+    }
+    if (run.cfg.model.inputs != j->spec.run.cfg.model.inputs) {
+        fprintf(stderr, "clave fl join: %s has %u features, the contract's model %u\n", j->data,
+                run.cfg.model.inputs, j->spec.run.cfg.model.inputs);
+        return CLI_FAILED;
+    }
+    return 0;
+}
+
+static int join_federation(struct join *j)
+{
+    uint8_t raw[32];
+    size_t raw_len = 0;
+    char *b64 = NULL, path[PATH_LEN];
+    struct cli_response r = {0};
+    int rc = CLI_FAILED;
+    clave_status st = clave_pkey_generate(CLAVE_PKEY_ED25519, &j->identity);
+    if (st == CLAVE_OK) {
+        st = clave_pkey_export_raw_public(j->identity, raw, sizeof(raw), &raw_len);
+    }
+    if (st == CLAVE_OK) {
+        st = clave_b64_encode_alloc(CLAVE_B64URL, raw, raw_len, &b64);
+    }
+    json_t *body = st == CLAVE_OK ? json_pack("{s:s}", "public_key", b64) : NULL;
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    snprintf(path, sizeof(path), "/v1/fl/%s/clients", j->contract);
+    if (text == NULL) {
+        rc = cli_fail("fl join", st != CLAVE_OK ? st : CLAVE_ERR_NOMEM);
+    } else if ((st = cli_request(&j->s, "POST", path, text, &r)) != CLAVE_OK) {
+        rc = cli_fail("fl join", st);
+    } else if (r.status != 201) {
+        rc = cli_http_fail("fl join", &r);
+    } else {
+        json_t *doc = json_loadb(r.body, r.len, 0, NULL);
+        json_int_t id = json_integer_value(json_object_get(doc, "client"));
+        json_decref(doc);
+        if (id >= 1 && id <= (json_int_t)j->spec.run.cfg.clients) {
+            j->id = (uint32_t)id;
+            rc = 0;
+        } else {
+            rc = cli_fail("fl join", CLAVE_ERR_FORMAT);
+        }
+    }
+    cli_response_free(&r);
+    free(text);
+    json_decref(body);
+    free(b64);
+    return rc;
+}
+
+/* The directory of every client's key, once all have joined. */
+static int take_directory(struct join *j, const json_t *doc)
+{
+    uint32_t n = j->spec.run.cfg.clients;
+    const json_t *dir = json_object_get(doc, "directory");
+    j->dir = calloc(n, sizeof(*j->dir));
+    if (j->dir == NULL || json_array_size(dir) != n) {
+        return cli_fail("fl join: directory", j->dir == NULL ? CLAVE_ERR_NOMEM : CLAVE_ERR_FORMAT);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const char *b64 = json_string_value(json_object_get(json_array_get(dir, i), "public_key"));
+        uint8_t *raw = NULL;
+        size_t len = 0;
+        clave_status st = b64 == NULL
+                              ? CLAVE_ERR_FORMAT
+                              : clave_b64_decode_alloc(CLAVE_B64URL, b64, strlen(b64), &raw, &len);
+        if (st == CLAVE_OK) {
+            st = clave_pkey_from_raw_public(CLAVE_PKEY_ED25519, raw, len, &j->dir[i]);
+        }
+        free(raw);
+        if (st != CLAVE_OK) {
+            return cli_fail("fl join: directory", st);
+        }
+    }
+    return 0;
+}
+
+static int wait_directory(struct join *j)
+{
+    char path[PATH_LEN];
+    time_t until = time(NULL) + j->wait_s;
+    snprintf(path, sizeof(path), "/v1/fl/%s/clients", j->contract);
+    for (;;) {
+        json_t *doc = NULL;
+        int rc = get_json(j, "fl join: clients", path, 200, &doc);
+        if (rc != 0) {
+            return rc;
+        }
+        json_int_t joined = json_integer_value(json_object_get(doc, "joined"));
+        if (joined == (json_int_t)j->spec.run.cfg.clients) {
+            rc = take_directory(j, doc);
+            json_decref(doc);
+            return rc;
+        }
+        json_decref(doc);
+        if (time(NULL) > until) {
+            fprintf(stderr, "clave fl join: %lld of %u clients joined after %lds; giving up\n",
+                    (long long)joined, j->spec.run.cfg.clients, j->wait_s);
+            return CLI_FAILED;
+        }
+        sleep_ms(200);
+    }
+}
+
+/* Print the rounds the coordinator finished since the last call. */
+static int progress(struct join *j, json_t **status)
+{
+    char path[PATH_LEN];
+    json_t *doc = NULL;
+    snprintf(path, sizeof(path), "/v1/fl/%s/status", j->contract);
+    int rc = get_json(j, "fl join: status", path, 200, &doc);
+    const json_t *history = rc == 0 ? json_object_get(doc, "history") : NULL;
+    for (size_t i = (size_t)j->printed; i < json_array_size(history); i++) {
+        const json_t *row = json_array_get(history, i);
+        if (!json_is_true(json_object_get(row, "final"))) {
+            break;
+        }
+        fl_cli_print_row(row, (json_int_t)j->spec.run.cfg.rounds, j->json);
+        j->printed = (json_int_t)i + 1;
+    }
+    if (status != NULL) {
+        *status = doc;
+    } else {
+        json_decref(doc);
+    }
+    return rc;
+}
+
+/* Handle one message (unless it is the one handled last) and post the answer. */
+static void answer(struct join *j, const uint8_t *msg, size_t len)
+{
+    uint8_t sha[32], *out = NULL;
+    size_t out_len = 0;
+    char path[PATH_LEN];
+    struct cli_response r = {0};
+    if (clave_hash(CLAVE_HASH_SHA256, msg, len, sha, sizeof(sha)) != CLAVE_OK ||
+        clave_ct_equal(sha, j->last, sizeof(sha))) {
+        return;
+    }
+    memcpy(j->last, sha, sizeof(sha));
+    clave_status st = clave_fl_client_handle(j->client, msg, len, &out, &out_len);
+    if (st != CLAVE_OK) {
+        fprintf(stderr, "clave fl join: message refused: %s (%s)\n", clave_status_str(st),
+                clave_error_last().detail);
+        return;
+    }
+    snprintf(path, sizeof(path), "/v1/fl/%s/clients/%u/message", j->contract, j->id);
+    st = cli_request_bytes(&j->s, "POST", path, out, out_len, &r);
+    if (st == CLAVE_OK && r.status != 202) {
+        (void)cli_http_fail("fl join: answer", &r); /* late: out of this round, not fatal */
+    }
+    cli_response_free(&r);
+    free(out);
+}
+
+/* Poll for messages until the coordinator says the federation is over (410). */
+static int follow(struct join *j)
+{
+    char path[PATH_LEN];
+    time_t next_status = 0;
+    snprintf(path, sizeof(path), "/v1/fl/%s/clients/%u/message", j->contract, j->id);
+    for (;;) {
+        struct cli_response r = {0};
+        clave_status st = cli_request(&j->s, "GET", path, NULL, &r);
+        if (st != CLAVE_OK) {
+            return cli_fail("fl join: message", st);
+        }
+        long status = r.status;
+        if (status == 200) {
+            answer(j, (const uint8_t *)r.body, r.len);
+        } else if (status != 202 && status != 410) {
+            int rc = cli_http_fail("fl join: message", &r);
+            cli_response_free(&r);
+            return rc;
+        }
+        cli_response_free(&r);
+        if (status == 410) {
+            return 0;
+        }
+        if (time(NULL) >= next_status) {
+            (void)progress(j, NULL);
+            next_status = time(NULL) + 1;
+        }
+        if (status == 202) {
+            sleep_ms(JOIN_DEFAULT_POLL_MS);
+        }
+    }
+}
+
+static int finish(struct join *j)
+{
+    json_t *doc = NULL;
+    int rc = progress(j, &doc);
+    const char *state = json_string_value(json_object_get(doc, "state"));
+    const char *reason = json_string_value(json_object_get(doc, "reason"));
+    if (rc == 0 && !j->json) {
+        printf("federation %s: %s\n", state != NULL ? state : "?", reason != NULL ? reason : "");
+    } else if (rc == 0) {
+        printf("{\"state\":\"%s\"}\n", state != NULL ? state : "?");
+    }
+    rc = rc == 0 && state != NULL && strcmp(state, "done") == 0 ? 0 : CLI_FAILED;
+    json_decref(doc);
+    if (rc == 0 && j->out != NULL) {
+        char path[PATH_LEN];
+        struct cli_response r = {0};
+        snprintf(path, sizeof(path), "/v1/fl/%s/model", j->contract);
+        clave_status st = cli_request(&j->s, "GET", path, NULL, &r);
+        FILE *f = st == CLAVE_OK && r.status == 200 ? fopen(j->out, "wb") : NULL;
+        bool ok = f != NULL && fwrite(r.body, 1, r.len, f) == r.len;
+        ok = (f != NULL && fclose(f) == 0) && ok;
+        if (!ok) {
+            fprintf(stderr, "clave fl join: cannot save the model to %s\n", j->out);
+            rc = CLI_FAILED;
+        }
+        cli_response_free(&r);
+    }
+    return rc;
+}
+
+int fl_join(int argc, char **argv)
+{
+    struct join j;
+    memset(&j, 0, sizeof(j));
+    int rc = parse_args(argc, argv, &j);
+    if (rc >= 0) {
+        return rc;
+    }
+    if (cli_session_load(&j.s) != CLAVE_OK) {
+        return CLI_FAILED;
+    }
+    if ((rc = load_contract(&j)) == 0 && (rc = load_data(&j)) == 0 &&
+        (rc = join_federation(&j)) == 0) {
+        if (!j.json) {
+            printf("fl %s: client %u of %u, %zu training rows; waiting for the others\n",
+                   j.spec.run.name, j.id, j.spec.run.cfg.clients,
+                   clave_ml_dataset_rows(j.d.train[0]));
+            fflush(stdout);
+        }
+        rc = wait_directory(&j);
+    }
+    if (rc == 0) {
+        clave_status st = clave_fl_client_new(&j.spec.run.cfg, j.id, j.identity,
+                                              (const struct clave_pkey *const *)j.dir, j.d.train[0],
+                                              j.d.test[0], &j.client);
+        rc = st == CLAVE_OK ? follow(&j) : cli_fail("fl join: client", st);
+    }
+    if (rc == 0) {
+        rc = finish(&j);
+    }
+    clave_fl_client_free(j.client);
+    for (uint32_t i = 0; j.dir != NULL && i < j.spec.run.cfg.clients; i++) {
+        clave_pkey_free(j.dir[i]);
+    }
+    free(j.dir);
+    clave_pkey_free(j.identity);
+    fl_cli_data_free(&j.d);
+    cli_session_free(&j.s);
+    return rc;
+}
