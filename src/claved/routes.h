@@ -104,5 +104,8 @@ void claved_h_collabs_create(struct claved_ctx *ctx);
 void claved_h_collabs_list(struct claved_ctx *ctx);
 void claved_h_collabs_get(struct claved_ctx *ctx);
 void claved_h_collabs_member(struct claved_ctx *ctx);
+void claved_h_recipients_register(struct claved_ctx *ctx);
+void claved_h_recipients_list(struct claved_ctx *ctx);
+void claved_h_recipients_party(struct claved_ctx *ctx);
 
 #endif
