@@ -164,6 +164,52 @@ struct clave_kbs_release {
 CLAVE_API bool clave_kbs_appraise(const struct clave_kbs_release *r,
                                   char reason[CLAVE_KBS_REASON_MAX]);
 
+/** The inputs of a recipient-key release decision (all borrowed). */
+struct clave_kbs_recipient_release {
+    const struct clave_contract *contract; /* with its approvals and revocations */
+    uint64_t now;                          /* unix seconds */
+    const char *party;                     /* the recipient party whose keys are asked for */
+    bool trust_sim;                        /* server policy: sim-* evidence may be accepted */
+    const struct clave_kbs_claims *claims;
+};
+
+/**
+ * The policy for handing an attested workload a recipient's registered public keys (the
+ * resource <collaboration>/recipient/<party>), in this order: the workload's contract binding
+ * (if any) names this contract; the contract is active at `now`; `party` is one of its
+ * recipients ("recipient: P is not a recipient of the contract"); then the workload rules of
+ * clave_kbs_appraise() (TEE type, sim trust, debug, reference values, TCB minimum and status).
+ * The dataset and region rules do not apply. Returns true to release; false with `reason`.
+ * Thread-safe (read-only).
+ */
+CLAVE_API bool clave_kbs_appraise_recipient(const struct clave_kbs_recipient_release *r,
+                                            char reason[CLAVE_KBS_REASON_MAX]);
+
+/**
+ * Whether `key` (borrowed) is the key `contract` names for recipient `party`: its RFC 7638
+ * thumbprint equals the recipient's `jwk_thumbprint`, or, for a recipient named by SPKI, equals
+ * the thumbprint of that SPKI's key (the same public key). False when `party` is not a
+ * recipient, or the SPKI is not an encryption key type. Thread-safe.
+ */
+CLAVE_API bool clave_kbs_recipient_key_named(const struct clave_contract *contract,
+                                             const char *party, const struct clave_jwk *key);
+
+/** Largest recipient JWK text accepted (an RSA-8192 public key is about 1.5 KiB). */
+#define CLAVE_KBS_RECIPIENT_JWK_MAX 8192
+
+/**
+ * Parse a recipient's public key for registration: a JWK (`len` bytes of JSON, borrowed, at
+ * most CLAVE_KBS_RECIPIENT_JWK_MAX) of kty EC (P-256, P-384), OKP (X25519) or RSA, with no
+ * private member (d, p, q, dp, dq, qi, oth, k). Writes its RFC 7638 thumbprint to `thumbprint`
+ * and its canonical public JSON (clave_jwk_export_public, caller frees with free()) to
+ * `*public_json`. Errors name the member: CLAVE_ERR_JSON, CLAVE_ERR_TOO_LARGE, CLAVE_ERR_KEY
+ * (private member, Ed25519/oct, invalid key), CLAVE_ERR_UNSUPPORTED, CLAVE_ERR_ENCODING,
+ * CLAVE_ERR_NOMEM.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_kbs_recipient_key_parse(const char *json, size_t len,
+                                                                    uint8_t thumbprint[32],
+                                                                    char **public_json);
+
 /**
  * Platform TCB collateral (docs/kbs.md "Collateral refresh"): the operator's statement of which
  * SEV-SNP platforms are out of date (REPORTED_TCB below `snp.min_tcb`) or revoked (CHIP_ID in

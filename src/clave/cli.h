@@ -83,6 +83,7 @@ int cli_contract(int argc, char **argv);
 int cli_collab(int argc, char **argv);
 int cli_party(int argc, char **argv);
 int cli_dataset(int argc, char **argv);
+int cli_recipient(int argc, char **argv);
 /* clave contract submit|approve|submit-revocation|status: the server verbs (contract_remote.c). */
 bool cli_contract_is_remote(const char *verb);
 int cli_contract_remote(int argc, char **argv);

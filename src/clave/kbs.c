@@ -19,6 +19,7 @@ static const char USAGE[] =
     "usage: clave kbs fetch --server URL --cacert PEM --resource REPO/TYPE/TAG\n"
     "                       --sim-dir DIR [--format snp|nitro] [--measurement HEX]\n"
     "                       [--key ec|rsa] [--out KEY.hex] [--sealed FILE --plain-out FILE]\n"
+    "                       [--raw-out FILE]\n"
     "                       [--token-out FILE] [--save-attest FILE] [--replay-attest FILE]\n"
     "                       [--stale-nonce] [--wrong-binding]\n"
     "                       [--attest-server URL] [--resource-server URL]\n"
@@ -32,6 +33,8 @@ static const char USAGE[] =
     "        the key (hex) to --out, and with --sealed unseals FILE with it into --plain-out.\n"
     "        Test knobs: --stale-nonce (answer an earlier challenge), --wrong-binding (flip a\n"
     "        report-data bit), --save-attest / --replay-attest (the attestation body).\n"
+    "        --raw-out FILE: the resource is not a JWE (a sealed blob, recipient keys\n"
+    "        {\"keys\": [JWK, ...]}): write the answer as received to FILE, decrypt nothing.\n"
     "        Replicas: --attest-server / --resource-server send those steps to another claved\n"
     "        sharing the store (the session cookie goes along).\n"
     "debit   debit a DP budget with the EAR token fetch wrote (--token-out).\n"
@@ -42,7 +45,7 @@ struct opts {
     const char *server, *cacert, *resource, *sim_dir, *format, *measurement, *key, *out;
     const char *sealed, *plain_out, *token_out, *save_attest, *replay_attest, *token;
     const char *contract, *dataset, *party, *epsilon, *delta;
-    const char *attest_server, *resource_server;
+    const char *attest_server, *resource_server, *raw_out;
     bool stale, wrong_binding;
 };
 
@@ -258,6 +261,13 @@ static int resource(struct http *h, const struct opts *o, const struct clave_jwk
     if (h->status != 200) {
         return refused("resource", h);
     }
+    if (o->raw_out != NULL) {
+        if (write_file(o->raw_out, h->body, h->len) != CLAVE_OK) {
+            return cli_fail("kbs fetch: --raw-out", CLAVE_ERR_IO);
+        }
+        printf("released %s (%zu bytes)\n", o->resource, h->len);
+        return 0;
+    }
     clave_status st = clave_jwe_decrypt(tee, h->body, h->len, &dek);
     if (st != CLAVE_OK) {
         return cli_fail("kbs fetch: decrypt the resource", st);
@@ -334,7 +344,8 @@ static int fetch(const struct opts *o)
     struct clave_jwk *tee = NULL;
     int rc = CLI_FAILED;
     if (o->server == NULL || o->cacert == NULL || o->resource == NULL || o->sim_dir == NULL ||
-        (o->sealed != NULL) != (o->plain_out != NULL)) {
+        (o->sealed != NULL) != (o->plain_out != NULL) ||
+        (o->raw_out != NULL && (o->sealed != NULL || o->out != NULL))) {
         fputs(USAGE, stderr);
         return CLI_USAGE;
     }
@@ -418,6 +429,7 @@ static int parse(int argc, char **argv, struct opts *o)
                                          {"wrong-binding", no_argument, NULL, 21},
                                          {"attest-server", required_argument, NULL, 22},
                                          {"resource-server", required_argument, NULL, 23},
+                                         {"raw-out", required_argument, NULL, 24},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char **targets[] = {NULL,
@@ -443,12 +455,13 @@ static int parse(int argc, char **argv, struct opts *o)
                               NULL,
                               NULL,
                               &o->attest_server,
-                              &o->resource_server};
+                              &o->resource_server,
+                              &o->raw_out};
     int opt = 0;
     o->format = "snp";
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", LONG, NULL)) != -1) {
-        if ((opt >= 1 && opt <= 19) || opt == 22 || opt == 23) {
+        if ((opt >= 1 && opt <= 19) || (opt >= 22 && opt <= 24)) {
             *targets[opt] = optarg;
         } else if (opt == 20) {
             o->stale = true;

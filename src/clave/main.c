@@ -21,6 +21,7 @@ static const struct cli_command COMMANDS[] = {
     {"collab", "collaborations on the server: create, show, list; verify a history", cli_collab},
     {"party", "signed collaboration membership: add, remove, rekey, list", cli_party},
     {"dataset", "sealed datasets on the server: upload (streamed), list, show", cli_dataset},
+    {"recipient", "result recipients' public keys on the server: register, list", cli_recipient},
     {"attest", "verify, inspect, simulate and collect TEE attestation evidence", cli_attest},
     {"result", "verify result receipts offline; encrypt and decrypt results", cli_result},
     {"kbs", "key broker client: attest (sim evidence) and fetch a key; budget debit", cli_kbs},

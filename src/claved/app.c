@@ -9,6 +9,7 @@
 #include "kbs.h"
 #include "kbs_db.h"
 #include "collab_db.h"
+#include "recipient_db.h"
 #include "metrics.h"
 #include "routes.h"
 
@@ -144,6 +145,7 @@ static clave_status open_store(struct claved_app *app)
     CLAVE_CHECK_CTX(claved_db_migrate(app->store), "migrations: ");
     CLAVE_CHECK_CTX(claved_kbs_db_migrate(app->store), "kbs migrations: ");
     CLAVE_CHECK_CTX(claved_collab_db_migrate(app->store), "collab migrations: ");
+    CLAVE_CHECK_CTX(claved_recipient_db_migrate(app->store), "recipient migrations: ");
     CLAVE_CHECK_CTX(clave_ledger_open(app->store, &app->ledger), "audit ledger: ");
     st = CLAVE_OK;
 done:

@@ -5,6 +5,7 @@
  * reason and the evidence digest) before the response.
  */
 #include "handlers.h"
+#include "handlers_kbs.h"
 #include "kbs.h"
 #include "kbs_db.h"
 
@@ -47,7 +48,7 @@ static void set_cookie(struct claved_ctx *ctx, const char *sid)
 }
 
 /* Audit a broker decision; answers 503 itself when the ledger fails (then returns false). */
-static bool kbs_audit(struct claved_ctx *ctx, const char *event, const char *reason,
+bool claved_kbs_audit(struct claved_ctx *ctx, const char *event, const char *reason,
                       const uint8_t *evidence_sha256, const char *resource, const char *contract)
 {
     char ev[65] = "";
@@ -65,10 +66,10 @@ static bool kbs_audit(struct claved_ctx *ctx, const char *event, const char *rea
     return claved_audit_or_fail(ctx, event, f, 5);
 }
 
-static void deny(struct claved_ctx *ctx, int status, const char *code, const char *reason,
-                 const uint8_t *evidence_sha256, const char *resource, const char *contract)
+void claved_kbs_deny(struct claved_ctx *ctx, int status, const char *code, const char *reason,
+                     const uint8_t *evidence_sha256, const char *resource, const char *contract)
 {
-    if (kbs_audit(ctx, "kbs.deny", reason, evidence_sha256, resource, contract)) {
+    if (claved_kbs_audit(ctx, "kbs.deny", reason, evidence_sha256, resource, contract)) {
         claved_error(ctx, status, code, reason);
     }
 }
@@ -253,14 +254,15 @@ static void attest_finish(struct claved_ctx *ctx, const char *sid, struct attest
                                        claims, th_hex, j->ev_hex, ctx->now);
     }
     if (st == CLAVE_ERR_EXISTS) {
-        deny(ctx, 401, "attestation_failed", "replay: this evidence was presented before",
-             j->evidence_sha256, NULL, NULL);
+        claved_kbs_deny(ctx, 401, "attestation_failed",
+                        "replay: this evidence was presented before", j->evidence_sha256, NULL,
+                        NULL);
     } else if (st == CLAVE_ERR_NOT_FOUND) {
-        deny(ctx, 401, "attestation_failed", "session: already attested or expired",
-             j->evidence_sha256, NULL, NULL);
+        claved_kbs_deny(ctx, 401, "attestation_failed", "session: already attested or expired",
+                        j->evidence_sha256, NULL, NULL);
     } else if (st != CLAVE_OK) {
         claved_store_error(ctx, st);
-    } else if (kbs_audit(ctx, "kbs.attest", j->claims.tee, j->evidence_sha256, NULL, NULL)) {
+    } else if (claved_kbs_audit(ctx, "kbs.attest", j->claims.tee, j->evidence_sha256, NULL, NULL)) {
         set_cookie(ctx, sid);
         claved_json(ctx, 200, json_pack("{s:s}", "token", jwt));
     }
@@ -280,7 +282,8 @@ void claved_h_kbs_attest(struct claved_ctx *ctx)
         return;
     }
     if (s.attested) {
-        deny(ctx, 401, "attestation_failed", "session: already attested", NULL, NULL, NULL);
+        claved_kbs_deny(ctx, 401, "attestation_failed", "session: already attested", NULL, NULL,
+                        NULL);
         goto done;
     }
     if (clave_kbs_parse_attestation((const char *)ctx->req->body, ctx->req->body_len, &j.a) !=
@@ -298,7 +301,7 @@ void claved_h_kbs_attest(struct claved_ctx *ctx)
     }
     int status = appraise_evidence(ctx, &s, &j);
     if (status != 0) {
-        deny(ctx, status, "attestation_failed", j.reason, j.evidence_sha256, NULL, NULL);
+        claved_kbs_deny(ctx, status, "attestation_failed", j.reason, j.evidence_sha256, NULL, NULL);
         goto done;
     }
     attest_finish(ctx, sid, &j);
@@ -345,8 +348,8 @@ static bool attested_session(struct claved_ctx *ctx, struct claved_kbs_session *
  * The session's claims judged against the collateral in force now (re-read if its files
  * changed): tcb_status from kbs-tcb.json. False with `reason` when the collateral is unusable.
  */
-static bool current_claims(struct claved_ctx *ctx, const struct clave_kbs_claims *attested,
-                           struct clave_kbs_claims *now, char *detail)
+bool claved_kbs_current_claims(struct claved_ctx *ctx, const struct clave_kbs_claims *attested,
+                               struct clave_kbs_claims *now, char *detail)
 {
     if (claved_kbs_collateral_check(ctx->app->kbs, false, NULL) != CLAVE_OK) {
         snprintf(detail, CLAVE_KBS_REASON_MAX, "collateral: %.150s", clave_error_last().detail);
@@ -396,7 +399,7 @@ static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_data
     struct clave_kbs_claims claims;
     reason[0] = '\0';
     snprintf(dataset_reason, sizeof(dataset_reason), "dataset: %.64s is in no contract", d->id);
-    if (!current_claims(ctx, attested, &claims, platform)) {
+    if (!claved_kbs_current_claims(ctx, attested, &claims, platform)) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: %.180s", platform);
         return false;
     }
@@ -433,10 +436,11 @@ static void release(struct claved_ctx *ctx, const struct claved_kbs_session *s,
                                CLAVE_JWE_FLATTENED, &jwe);
     }
     if (st != CLAVE_OK) {
-        deny(ctx, 500, "internal", "the dataset key could not be unwrapped or re-wrapped",
-             s->claims.evidence_sha256, resource, contract);
-    } else if (kbs_audit(ctx, "kbs.release", "released", s->claims.evidence_sha256, resource,
-                         contract)) {
+        claved_kbs_deny(ctx, 500, "internal",
+                        "the dataset key could not be unwrapped or re-wrapped",
+                        s->claims.evidence_sha256, resource, contract);
+    } else if (claved_kbs_audit(ctx, "kbs.release", "released", s->claims.evidence_sha256, resource,
+                                contract)) {
         claved_text(ctx, 200, "application/json", jwe, strlen(jwe));
         jwe = NULL;
     }
@@ -459,12 +463,13 @@ static void send_sealed(struct claved_ctx *ctx, const struct claved_kbs_session 
         st = clave_blob_get_buf(ctx->app->kbs->blobs, id, CLAVED_KBS_SEALED_MAX, &blob, &len);
     }
     if (st != CLAVE_OK) {
-        deny(ctx, st == CLAVE_ERR_TOO_LARGE ? 413 : 500, "internal",
-             st == CLAVE_ERR_TOO_LARGE ? "the sealed blob is larger than this server serves"
-                                       : "the sealed blob could not be read",
-             s->claims.evidence_sha256, resource, contract);
-    } else if (kbs_audit(ctx, "kbs.sealed", "released", s->claims.evidence_sha256, resource,
-                         contract)) {
+        claved_kbs_deny(ctx, st == CLAVE_ERR_TOO_LARGE ? 413 : 500, "internal",
+                        st == CLAVE_ERR_TOO_LARGE
+                            ? "the sealed blob is larger than this server serves"
+                            : "the sealed blob could not be read",
+                        s->claims.evidence_sha256, resource, contract);
+    } else if (claved_kbs_audit(ctx, "kbs.sealed", "released", s->claims.evidence_sha256, resource,
+                                contract)) {
         claved_text(ctx, 200, "application/octet-stream", (char *)blob, len);
         blob = NULL;
     }
@@ -490,16 +495,23 @@ void claved_h_kbs_resource(struct claved_ctx *ctx)
     }
     snprintf(resource, sizeof(resource), "%s/%s/%s", ctx->params[0], ctx->params[1],
              ctx->params[2]);
+    if (strcmp(ctx->params[1], "recipient") == 0) {
+        claved_kbs_recipient_resource(ctx, &s, resource);
+        claved_kbs_session_clear(&s);
+        return;
+    }
     bool sealed = strcmp(ctx->params[1], "sealed") == 0;
     clave_status st = sealed || strcmp(ctx->params[1], "dataset") == 0
                           ? claved_kbs_dataset_get(ctx->store, ctx->params[0], ctx->params[2], &d)
                           : CLAVE_ERR_NOT_FOUND;
     if (st == CLAVE_ERR_NOT_FOUND) {
-        deny(ctx, 404, "not_found", "no such resource", s.claims.evidence_sha256, resource, NULL);
+        claved_kbs_deny(ctx, 404, "not_found", "no such resource", s.claims.evidence_sha256,
+                        resource, NULL);
     } else if (st != CLAVE_OK) {
         claved_store_error(ctx, st);
     } else if (!release_allowed(ctx, &d, &s.claims, reason, contract)) {
-        deny(ctx, 403, "policy_denied", reason, s.claims.evidence_sha256, resource, contract);
+        claved_kbs_deny(ctx, 403, "policy_denied", reason, s.claims.evidence_sha256, resource,
+                        contract);
     } else if (sealed) {
         send_sealed(ctx, &s, &d, resource, contract);
     } else {

@@ -121,6 +121,16 @@ clave_status claved_kbs_contract_appraise(struct claved_kbs *k, const uint8_t *b
                                           char reason[CLAVE_KBS_REASON_MAX]);
 
 /*
+ * Run `fn(contract, arg)` on the contract of the stored bundle `bundle` (`len` bytes, borrowed),
+ * parsed and verified once per distinct bytes as above. `fn` runs under the cache lock: it must
+ * be quick, must not call back into the cache and must not keep the pointer. Errors: the bundle
+ * does not parse (fn is not called).
+ */
+clave_status claved_kbs_contract_with(struct claved_kbs *k, const uint8_t *bundle, size_t len,
+                                      void (*fn)(const struct clave_contract *c, void *arg),
+                                      void *arg);
+
+/*
  * The dataset key inside `wrapped` (the compact JWE to the broker key, `len` bytes, borrowed),
  * unwrapped once per distinct JWE; `*out` is the caller's copy (clave_secret_free).
  */

@@ -49,15 +49,13 @@ static struct claved_kbs_contract_slot *insert(struct claved_kbs *k, const uint8
     return victim;
 }
 
-clave_status claved_kbs_contract_appraise(struct claved_kbs *k, const uint8_t *bundle, size_t len,
-                                          const struct clave_kbs_release *r, bool *allowed,
-                                          char reason[CLAVE_KBS_REASON_MAX])
+clave_status claved_kbs_contract_with(struct claved_kbs *k, const uint8_t *bundle, size_t len,
+                                      void (*fn)(const struct clave_contract *c, void *arg),
+                                      void *arg)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     uint8_t key[32];
     struct clave_contract *fresh = NULL;
-    *allowed = false;
-    reason[0] = '\0';
     CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA256, bundle, len, key, sizeof(key)));
     pthread_mutex_lock(&k->contract_lock);
     struct claved_kbs_contract_slot *s = find(k, key);
@@ -68,14 +66,38 @@ clave_status claved_kbs_contract_appraise(struct claved_kbs *k, const uint8_t *b
         s = insert(k, key, fresh);
         fresh = NULL;
     }
-    struct clave_kbs_release judged = *r;
-    judged.contract = s->contract;
     s->used = ++k->contract_tick;
-    *allowed = clave_kbs_appraise(&judged, reason);
+    fn(s->contract, arg);
     pthread_mutex_unlock(&k->contract_lock);
     st = CLAVE_OK;
 done:
     clave_contract_free(fresh);
+    return st;
+}
+
+struct appraisal {
+    const struct clave_kbs_release *r;
+    bool allowed;
+    char *reason;
+};
+
+static void appraise(const struct clave_contract *c, void *arg)
+{
+    struct appraisal *a = arg;
+    struct clave_kbs_release judged = *a->r;
+    judged.contract = c;
+    a->allowed = clave_kbs_appraise(&judged, a->reason);
+}
+
+clave_status claved_kbs_contract_appraise(struct claved_kbs *k, const uint8_t *bundle, size_t len,
+                                          const struct clave_kbs_release *r, bool *allowed,
+                                          char reason[CLAVE_KBS_REASON_MAX])
+{
+    struct appraisal a = {r, false, reason};
+    *allowed = false;
+    reason[0] = '\0';
+    clave_status st = claved_kbs_contract_with(k, bundle, len, appraise, &a);
+    *allowed = st == CLAVE_OK && a.allowed;
     return st;
 }
 

@@ -110,5 +110,8 @@ void claved_h_fl_message_get(struct claved_ctx *ctx);
 void claved_h_fl_message_post(struct claved_ctx *ctx);
 void claved_h_fl_model(struct claved_ctx *ctx);
 void claved_h_fl_status(struct claved_ctx *ctx);
+void claved_h_recipients_register(struct claved_ctx *ctx);
+void claved_h_recipients_list(struct claved_ctx *ctx);
+void claved_h_recipients_party(struct claved_ctx *ctx);
 
 #endif

@@ -6,6 +6,8 @@
  * nonce, a public TEE key and non-empty evidence, and its report data must be recomputable from
  * them; accepted claims must survive a JSON round trip unchanged. Also the platform TCB
  * collateral (kbs-tcb.json): whatever parses yields one of the three statuses for SNP claims.
+ * And a recipient's public JWK (POST /v1/collaborations/{c}/recipients): whatever is accepted
+ * is public, and its canonical JSON parses back to the same thumbprint.
  */
 #include <clave/clave.h>
 #include <stdlib.h>
@@ -72,6 +74,23 @@ static void tcb_collateral(const uint8_t *data, size_t size)
     clave_kbs_tcb_collateral_free(t);
 }
 
+static void recipient_key(const uint8_t *data, size_t size)
+{
+    uint8_t tp[32];
+    uint8_t again[32];
+    char *pub = NULL;
+    char *pub2 = NULL;
+    if (clave_kbs_recipient_key_parse((const char *)data, size, tp, &pub) != CLAVE_OK) {
+        return;
+    }
+    if (clave_kbs_recipient_key_parse(pub, strlen(pub), again, &pub2) != CLAVE_OK ||
+        !clave_ct_equal(tp, again, sizeof(tp))) {
+        abort();
+    }
+    free(pub2);
+    free(pub);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct clave_kbs_auth_request r;
@@ -82,5 +101,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     attestation(data, size);
     claims(data, size);
     tcb_collateral(data, size);
+    recipient_key(data, size);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <clave/kbs.h>
 
 #include "core/check.h"
+#include "policy.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -229,12 +230,12 @@ static bool tcb_at_least(const struct clave_snp_tcb *have, const struct clave_sn
 }
 
 /* Find a workload of this TEE type whose reference values match; then judge its TCB. */
-static bool workload_ok(const struct clave_kbs_release *r, enum clave_tee_type tee, char *reason)
+static bool workload_ok(const struct clave_contract *contract, const struct clave_kbs_claims *c,
+                        enum clave_tee_type tee, char *reason)
 {
-    const struct clave_kbs_claims *c = r->claims;
     bool any_type = false;
-    for (size_t i = 0; i < clave_contract_workload_count(r->contract); i++) {
-        const struct clave_contract_workload *w = clave_contract_workload(r->contract, i);
+    for (size_t i = 0; i < clave_contract_workload_count(contract); i++) {
+        const struct clave_contract_workload *w = clave_contract_workload(contract, i);
         if (w->tee != tee) {
             continue;
         }
@@ -271,15 +272,14 @@ static bool dataset_ok(const struct clave_kbs_release *r, char *reason)
     return false;
 }
 
-bool clave_kbs_appraise(const struct clave_kbs_release *r, char reason[CLAVE_KBS_REASON_MAX])
+/* Binding and contract state: the rules every release starts with. */
+bool clave__kbs_contract_ok(const struct clave_contract *contract, const struct clave_kbs_claims *c,
+                            uint64_t now, char *reason)
 {
     struct clave_contract_verdict v;
-    enum clave_tee_type tee;
-    const struct clave_kbs_claims *c = r->claims;
-    reason[0] = '\0';
-    clave_contract_status(r->contract, r->now, &v);
+    clave_contract_status(contract, now, &v);
     if (c->has_contract_binding &&
-        !same(c->contract_binding, clave_contract_id(r->contract), CLAVE_KBS_BINDING_LEN)) {
+        !same(c->contract_binding, clave_contract_id(contract), CLAVE_KBS_BINDING_LEN)) {
         snprintf(reason, CLAVE_KBS_REASON_MAX,
                  "binding: the workload is bound to another contract");
         return false;
@@ -289,27 +289,41 @@ bool clave_kbs_appraise(const struct clave_kbs_release *r, char reason[CLAVE_KBS
                  clave_contract_state_name(v.state), v.reason);
         return false;
     }
-    if (!dataset_ok(r, reason)) {
-        return false;
-    }
+    return true;
+}
+
+/* The rules about the workload itself: TEE type, sim trust, debug, reference values, TCB. */
+bool clave__kbs_workload_ok(const struct clave_contract *contract, const struct clave_kbs_claims *c,
+                            bool trust_sim, char *reason)
+{
+    enum clave_tee_type tee;
     if (!tee_of(c->tee, &tee)) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "tee: %s evidence is not accepted", c->tee);
         return false;
     }
-    if ((tee == CLAVE_TEE_SIM_NITRO || tee == CLAVE_TEE_SIM_SNP) && !r->trust_sim) {
+    if ((tee == CLAVE_TEE_SIM_NITRO || tee == CLAVE_TEE_SIM_SNP) && !trust_sim) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "tee: simulated evidence is not trusted here");
         return false;
     }
-    if (c->debug && !clave_contract_debug_allowed(r->contract)) {
+    if (c->debug && !clave_contract_debug_allowed(contract)) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "debug: the TEE runs in debug mode");
         return false;
     }
-    if (!workload_ok(r, tee, reason)) {
+    if (!workload_ok(contract, c, tee, reason)) {
         return false;
     }
-    if (c->tcb_status[0] != '\0' &&
-        !clave_contract_accepts_tcb_status(r->contract, c->tcb_status)) {
+    if (c->tcb_status[0] != '\0' && !clave_contract_accepts_tcb_status(contract, c->tcb_status)) {
         snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: status %s is not accepted", c->tcb_status);
+        return false;
+    }
+    return true;
+}
+
+bool clave_kbs_appraise(const struct clave_kbs_release *r, char reason[CLAVE_KBS_REASON_MAX])
+{
+    reason[0] = '\0';
+    if (!clave__kbs_contract_ok(r->contract, r->claims, r->now, reason) || !dataset_ok(r, reason) ||
+        !clave__kbs_workload_ok(r->contract, r->claims, r->trust_sim, reason)) {
         return false;
     }
     if (r->dataset_region == NULL ||

@@ -76,6 +76,11 @@ static const struct expect POLICY[] = {
     {CLAVED_POST, "/v1/fl/{contract}/clients/{id}/message", false, ALL, ALL},
     {CLAVED_GET, "/v1/fl/{contract}/model", false, ALL, ALL},
     {CLAVED_GET, "/v1/fl/{contract}/status", false, ALL, ALL},
+    /* Recipient keys: owners register for their own member party (checked in the handler,
+     * after the body; docs/collaborations.md), anyone reads the public keys. */
+    {CLAVED_POST, "/v1/collaborations/{c}/recipients", false, A | O, A | O},
+    {CLAVED_GET, "/v1/collaborations/{c}/recipients", false, ALL, ALL},
+    {CLAVED_GET, "/v1/collaborations/{c}/recipients/{party}", false, ALL, ALL},
     {CLAVED_GET, "/v1/kbs/key", true, ALL, ALL},
     {CLAVED_GET, "/v1/kbs/ear-key", true, ALL, ALL},
     {CLAVED_GET, "/v1/kbs/policy", false, ALL, ALL},
@@ -246,6 +251,8 @@ static void instantiate(struct world *w, const struct claved_route *r, int role,
             snprintf(path, cap, "/v1/collaborations/c1/datasets/d1/sealed?offset=0");
         } else if (strstr(path, "{id}") != NULL) {
             snprintf(path, cap, "/v1/collaborations/c1/datasets/d1");
+        } else if (strstr(path, "{party}") != NULL) {
+            snprintf(path, cap, "/v1/collaborations/c1/recipients/b");
         }
         if (r->method == CLAVED_POST) {
             snprintf(body, bcap, "{\"id\":\"x\"}");

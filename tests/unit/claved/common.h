@@ -39,6 +39,7 @@ static inline void fixture_init(struct fixture *f)
                                          "collab_statements",
                                          "collab_collaborations",
                                          "collab_uploads",
+                                         "recipient_keys",
                                          "schema_migrations"};
     const char *pg = getenv("CLAVE_TEST_PG_CONNINFO");
     if (pg != NULL && pg[0] != '\0') {
