@@ -304,6 +304,25 @@ clave_status runner_broker_sealed(struct runner_broker *b, const char *collab, c
     return st;
 }
 
+clave_status runner_broker_recipient_keys(struct runner_broker *b, const char *collab,
+                                          const char *party, json_t **keys)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "/kbs/v0/resource/%s/recipient/%s", collab, party);
+    *keys = NULL;
+    clave_status st = call(b, "GET", path, NULL, b->token, JSON_BODY_MAX);
+    json_t *j = st == CLAVE_OK ? answer(b) : NULL;
+    json_t *k = json_object_get(j, "keys");
+    if (st == CLAVE_OK && !json_is_array(k)) {
+        st = CLAVE_ERR_FORMAT;
+    }
+    if (st == CLAVE_OK) {
+        *keys = json_incref(k);
+    }
+    json_decref(j);
+    return st;
+}
+
 clave_status runner_broker_debit(struct runner_broker *b, const char *contract_hex,
                                  const char *dataset, const char *party, double epsilon,
                                  double delta, const char *what, int64_t *debit_id)

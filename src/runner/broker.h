@@ -52,6 +52,12 @@ clave_status runner_broker_dataset_key(struct runner_broker *b, const char *coll
 clave_status runner_broker_sealed(struct runner_broker *b, const char *collab, const char *id,
                                   size_t max, uint8_t **blob, size_t *len);
 
+/* The registered public JWKs of recipient `party` the broker serves (GET .../recipient/<party>):
+ * *keys gets a new JSON array reference (caller decrefs). Untrusted: the caller checks each key
+ * against the contract (clave_kbs_recipient_key_named) before encrypting to it. */
+clave_status runner_broker_recipient_keys(struct runner_broker *b, const char *collab,
+                                          const char *party, json_t **keys);
+
 /* Debit (epsilon, delta) of `party`'s budget for `dataset`; *debit_id gets the record id. */
 clave_status runner_broker_debit(struct runner_broker *b, const char *contract_hex,
                                  const char *dataset, const char *party, double epsilon,

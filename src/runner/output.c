@@ -47,39 +47,82 @@ static clave_status write_file(const char *path, const void *data, size_t len)
     return ok ? CLAVE_OK : CLAVE_ERR_IO;
 }
 
+/* A recipient named only by JWK thumbprint: its key from the broker, checked against the
+ * contract (the answer is not trusted: a proxy could swap it), as JWK text. Caller frees. */
+static char *recipient_jwk(struct runner *r, const char *party)
+{
+    json_t *keys = NULL;
+    char *text = NULL;
+    clave_status st = runner_broker_recipient_keys(
+        r->broker, clave_contract_collaboration(r->contract), party, &keys);
+    if (st != CLAVE_OK) {
+        fprintf(stderr, "clave-runner: the key of recipient %s: HTTP %ld %s: %s\n", party,
+                runner_broker_status(r->broker), runner_broker_code(r->broker),
+                runner_broker_reason(r->broker));
+        return NULL;
+    }
+    for (size_t i = 0; i < json_array_size(keys) && text == NULL; i++) {
+        char *candidate = json_dumps(json_array_get(keys, i), JSON_COMPACT);
+        struct clave_jwk *k = NULL;
+        if (candidate != NULL && clave_jwk_parse(candidate, strlen(candidate), &k) == CLAVE_OK &&
+            !clave_jwk_has_private(k) && clave_kbs_recipient_key_named(r->contract, party, k)) {
+            text = candidate;
+            candidate = NULL;
+        }
+        clave_jwk_free(k);
+        free(candidate);
+    }
+    json_decref(keys);
+    if (text == NULL) {
+        fprintf(stderr,
+                "clave-runner: no key the broker served for %s is the one the contract names\n",
+                party);
+    }
+    return text;
+}
+
 /* Every output to every recipient, in memory. */
 static clave_status encrypt_all(struct runner *r, struct sealed_output *so, size_t *count)
 {
     size_t nr = clave_contract_recipient_count(r->contract);
+    char *jwk[RUNNER_RECIPIENTS_MAX] = {NULL};
+    clave_status st = CLAVE_OK;
     *count = 0;
-    if (nr == 0) {
-        fprintf(stderr, "clave-runner: the contract names no recipient: nothing can be released\n");
+    if (nr == 0 || nr > RUNNER_RECIPIENTS_MAX) {
+        fprintf(stderr,
+                "clave-runner: the contract names %zu recipients (1..%d): nothing can be "
+                "released\n",
+                nr, RUNNER_RECIPIENTS_MAX);
         return CLAVE_ERR_STATE;
     }
-    for (size_t i = 0; i < r->output_count; i++) {
-        for (size_t j = 0; j < nr; j++) {
+    for (size_t j = 0; j < nr && st == CLAVE_OK; j++) {
+        struct clave_contract_recipient rc = clave_contract_recipient(r->contract, j);
+        if (rc.spki == NULL && (jwk[j] = recipient_jwk(r, rc.party)) == NULL) {
+            st = CLAVE_ERR_STATE;
+        }
+    }
+    for (size_t i = 0; st == CLAVE_OK && i < r->output_count; i++) {
+        for (size_t j = 0; st == CLAVE_OK && j < nr; j++) {
             struct clave_contract_recipient rc = clave_contract_recipient(r->contract, j);
             struct sealed_output *o = &so[*count];
-            if (rc.spki == NULL) {
-                fprintf(stderr,
-                        "clave-runner: recipient %s is named by a JWK thumbprint; this runner "
-                        "encrypts only to recipients named by their public key (spki)\n",
-                        rc.party);
-                return CLAVE_ERR_UNSUPPORTED;
-            }
-            clave_status st = clave_receipt_encrypt_output(r->outputs[i].data, r->outputs[i].len,
-                                                           rc.spki, rc.spki_len, &o->jwe);
+            const uint8_t *key = rc.spki != NULL ? rc.spki : (const uint8_t *)jwk[j];
+            size_t key_len = rc.spki != NULL ? rc.spki_len : strlen(jwk[j]);
+            st = clave_receipt_encrypt_output(r->outputs[i].data, r->outputs[i].len, key, key_len,
+                                              &o->jwe);
             if (st != CLAVE_OK) {
                 fprintf(stderr, "clave-runner: %s to %s: %s\n", r->outputs[i].name, rc.party,
                         clave_error_last().detail);
-                return st;
+            } else {
+                snprintf(o->path, sizeof(o->path), "%s/%s.%s.jwe", r->opts.out_dir,
+                         r->outputs[i].name, rc.party);
+                (*count)++;
             }
-            snprintf(o->path, sizeof(o->path), "%s/%s.%s.jwe", r->opts.out_dir, r->outputs[i].name,
-                     rc.party);
-            (*count)++;
         }
     }
-    return CLAVE_OK;
+    for (size_t j = 0; j < nr && j < RUNNER_RECIPIENTS_MAX; j++) {
+        free(jwk[j]);
+    }
+    return st;
 }
 
 static clave_status add_privacy(struct runner *r, struct clave_receipt_builder *b)

@@ -166,6 +166,20 @@ cr_sign_submit tamper "$H" >/dev/null
 expect "tampered sealed dataset: refused" 1 "hospital-t: cannot be unsealed" cr_run tamper "$work/job-t.json" "$work/out-t"
 nothing_in "$work/out-t" && ok "tampered dataset: nothing released" || bad "out-t has files"
 
+# a second recipient named only by its key's thumbprint: the runner gets the key from the broker
+cr_recipient hospital-b
+cr_admin recipient register --collab wdbc --party hospital-b --jwk "$work/hospital-b-results.pub" >/dev/null
+tp=$("$clave" recipient thumbprint --jwk "$work/hospital-b-results.pub")
+cr_contract_json wdbc 11 "$job" "$M" 5 "$dsets" "$H" hospital-a "$cols" 10 |
+    python3 -c 'import json,sys; c=json.load(sys.stdin); c["recipients"].append({"party": "hospital-b", "jwk_thumbprint": sys.argv[1]}); print(json.dumps(c))' "$tp" >"$work/two.json"
+cr_sign_submit two "$H" >/dev/null
+expect "two recipients, one named by thumbprint: released to both" 0 "to 2 recipient" cr_run two "$job" "$work/out-two"
+"$clave" result decrypt --key "$work/hospital-b-results.pem" --in "$work/out-two/by_diagnosis.json.hospital-b.jwe" \
+    --out "$work/two-b.json" >/dev/null 2>&1 &&
+    "$clave" result decrypt --key "$work/hospital-a-results.pem" --in "$work/out-two/by_diagnosis.json.hospital-a.jwe" \
+        --out "$work/two-a.json" >/dev/null 2>&1 && cmp -s "$work/two-a.json" "$work/two-b.json" &&
+    ok "the thumbprint-named recipient decrypts the same result" || bad "second recipient's result"
+
 # infer: the model trained in the run applied to sealed inputs a recipient uploaded
 python3 - "$job" "$work/part1.csv" "$work/job-infer.json" "$work/requests.csv" "$work/requests.schema" "$work/requests.labels" <<'PY'
 import csv, json, sys
