@@ -56,7 +56,8 @@ JSON
 expect_rc "help" 0 "usage: clave fl run" "$clave" fl run --help
 expect_rc "fl help" 0 "usage: clave fl run" "$clave" fl --help
 expect_rc "no config" 2 "usage" "$clave" fl run
-expect_rc "unknown subcommand (join needs the coordinator)" 2 "unknown command" "$clave" fl join
+expect_rc "unknown subcommand" 2 "unknown command" "$clave" fl frobnicate
+expect_rc "fl join without a contract: usage" 2 "usage: clave fl join" "$clave" fl join
 
 plain=$(config plain '"protection": "plain", "strategy": "fedavg"')
 out=$("$clave" fl run --config "$plain" --json --out "$work/model.bin")

@@ -106,7 +106,9 @@ else bad "JSON report: $out"; fi
 "$clave" attest verify --help | grep -q -- "--ak-pub" && ok "--help" || bad "--help"
 
 # --- tampering rejects
-rejects "wrong nonce" "extraData is not the expected nonce" verify rsa "${nonce/#?/f}" q1
+# another nonce: its first hex digit changed (to f, or to 0 when it already is f)
+if [[ ${nonce:0:1} == f ]]; then wrong_nonce=0${nonce:1}; else wrong_nonce=f${nonce:1}; fi
+rejects "wrong nonce" "extraData is not the expected nonce" verify rsa "$wrong_nonce" q1
 rejects "wrong AK" "signature" verify other "$nonce" q1
 rejects "RSA AK for an ECDSA quote" "" verify rsa "$nonce" q2
 tpm2_pcrextend 16:sha256=$(printf 'later' | sha256sum | cut -c1-64)
