@@ -140,6 +140,13 @@ CLAVE_API const char *clave_query_dataset(const struct clave_query *q, size_t in
 /** "discrete-laplace" or "discrete-gaussian": the mechanism of every aggregate of `q`. */
 CLAVE_API const char *clave_query_mechanism_name(const struct clave_query *q);
 
+/**
+ * Make SQLite wipe every heap block before freeing it, process-wide, so loaded plaintext does not
+ * linger in freed memory. Call once, before any SQLite database is opened in the process (the
+ * runner does, at start). Errors: CLAVE_ERR_STATE (SQLite already initialised). Not thread-safe.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_query_wipe_sqlite_memory(void);
+
 /** An in-memory SQLite database holding the loaded tables. Opaque. */
 struct clave_query_db;
 

@@ -153,7 +153,8 @@ int main(int argc, char **argv)
         free(r);
         return rc;
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+    if (clave_query_wipe_sqlite_memory() != CLAVE_OK ||
+        curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
         self_measurement(r->measurement) != CLAVE_OK) {
         fprintf(stderr, "clave-runner: initialisation failed\n");
         free(r);
