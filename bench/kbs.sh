@@ -83,12 +83,20 @@ cat >contract.json <<JSON
  "regions": ["eu"], "signers": [{"party": "alice", "spki": "$spki"}],
  "not_before": 1700000000, "expiry": 4000000000}
 JSON
+# the tenant party alice and the collaboration, alice its founding member (self-signed)
+printf '{"name":"alice"}' >req.json
+[[ $(api /v1/parties req.json) == 201 ]] || { echo "bench: party: $(cat body.out)" >&2; exit 1; }
+CLAVE_CONFIG_DIR=$work/cfg "$clave" login --server "$U" --user bench --password-file pw \
+    --cacert data/tls/cert.pem >/dev/null
+CLAVE_CONFIG_DIR=$work/cfg "$clave" collab create bench >/dev/null
+CLAVE_CONFIG_DIR=$work/cfg "$clave" party add --collab bench --party alice --identity-key alice.pem \
+    --sign-key alice.pem >/dev/null
 "$clave" contract propose --spec contract.json --out c.cbor >/dev/null
 "$clave" contract sign c.cbor --key alice.pem --party alice --out c.alice.cose >/dev/null
 "$clave" contract export c.cbor --signature alice=c.alice.cose --out c.bundle >/dev/null
 printf '{"bundle":"%s"}' "$(b64url c.bundle)" >req.json
 [[ $(api /v1/contracts req.json) == 201 ]] || { echo "bench: contract: $(cat body.out)" >&2; exit 1; }
-printf '{"id":"d1","name":"d1","region":"eu","row_count":1,"schema":{"x":"int"},"sealed":"%s"}' \
+printf '{"id":"d1","name":"d1","owner":"alice","region":"eu","row_count":1,"schema":{"x":"int"},"sealed":"%s"}' \
     "$(b64url data.sealed)" >req.json
 [[ $(api /v1/collaborations/bench/datasets req.json) == 201 ]] || { echo "bench: dataset: $(cat body.out)" >&2; exit 1; }
 
