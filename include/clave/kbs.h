@@ -94,15 +94,8 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_kbs_report_data(const char *nonce,
                                                             const json_t *tee_pubkey,
                                                             uint8_t out[CLAVE_KBS_REPORT_DATA_LEN]);
 
-/**
- * As clave_kbs_report_data(), with the workload bound to one contract: bytes 48..63 are the
- * first CLAVE_KBS_BINDING_LEN bytes of `contract_id` (32 bytes) instead of zeros. The broker
- * then releases to this session only under that contract, and a result receipt proves which
- * contract the attested key served. Errors as clave_kbs_report_data().
- */
-CLAVE_API CLAVE_MUST_USE clave_status
-clave_kbs_report_data_bound(const char *nonce, const json_t *tee_pubkey, const uint8_t *contract_id,
-                            uint8_t out[CLAVE_KBS_REPORT_DATA_LEN]);
+/* A runner binds its contract by putting the first CLAVE_KBS_BINDING_LEN bytes of the contract
+ * id in bytes 48..63 instead of zeros: clave_receipt_report_data() (include/clave/receipt.h). */
 
 /** What the broker keeps from verified evidence (a transparent value struct). */
 struct clave_kbs_claims {
@@ -119,7 +112,7 @@ struct clave_kbs_claims {
     char tcb_status[CLAVE_KBS_TCB_STATUS_MAX]; /* empty when the format reports none */
     uint8_t evidence_sha256[32];
     /* Report data bytes 48..63 when not all zero: the workload bound itself to the contract
-     * whose id starts with these bytes (clave_kbs_report_data_bound), and only that contract
+     * whose id starts with these bytes (clave_receipt_report_data), and only that contract
      * may release to it. */
     uint8_t contract_binding[CLAVE_KBS_BINDING_LEN];
     bool has_contract_binding;

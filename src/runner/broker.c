@@ -204,14 +204,13 @@ static clave_status evidence(struct runner_broker *b, const struct runner_eviden
                                      &b->evidence_len);
 }
 
-/* The Attestation body; fills b->runtime_data. Caller frees. */
-static char *attestation_body(struct runner_broker *b, const char *nonce, json_t *pk)
+/* The Attestation body around the runtime data that was hashed into the evidence. Caller frees. */
+static char *attestation_body(const struct runner_broker *b)
 {
     char *b64 = NULL;
     char *out = NULL;
-    json_t *rt = json_pack("{s:s,s:O}", "nonce", nonce, "tee-pubkey", pk);
-    b->runtime_data = rt != NULL ? json_dumps(rt, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (b->runtime_data != NULL &&
+    json_t *rt = json_loads(b->runtime_data, 0, NULL);
+    if (rt != NULL &&
         clave_b64_encode_alloc(CLAVE_B64URL, b->evidence, b->evidence_len, &b64) == CLAVE_OK) {
         json_t *doc = json_pack("{s:O,s:{s:{s:s,s:s},s:s}}", "runtime-data", rt, "tee-evidence",
                                 "primary_evidence", "format", b->format, "evidence", b64,
@@ -229,25 +228,22 @@ clave_status runner_broker_attest(struct runner_broker *b, const struct runner_e
                                   struct runner_attestation *out)
 {
     char nonce[CLAVE_KBS_NONCE_TEXT_MAX + 1];
-    char *pub = NULL;
-    json_t *pk = NULL;
     char *body = NULL;
     json_t *j = NULL;
     memset(out, 0, sizeof(*out));
+    /* runtime data {nonce, tee-pubkey}; report data = its SHA-384 || contract id[0..16] */
     clave_status st = auth(b, src->format, nonce, sizeof(nonce));
     if (st == CLAVE_OK) {
-        st = clave_jwk_export_public(tee, &pub);
-    }
-    if (st == CLAVE_OK && (pk = json_loads(pub, 0, NULL)) == NULL) {
-        st = CLAVE_ERR_NOMEM;
+        st = clave_receipt_runtime_data_new(nonce, tee, &b->runtime_data);
     }
     if (st == CLAVE_OK) {
-        st = clave_kbs_report_data_bound(nonce, pk, contract_id, out->report_data);
+        st = clave_receipt_report_data(b->runtime_data, strlen(b->runtime_data), contract_id,
+                                       out->report_data);
     }
     if (st == CLAVE_OK) {
         st = evidence(b, src, out->report_data);
     }
-    if (st == CLAVE_OK && (body = attestation_body(b, nonce, pk)) == NULL) {
+    if (st == CLAVE_OK && (body = attestation_body(b)) == NULL) {
         st = CLAVE_ERR_NOMEM;
     }
     if (st == CLAVE_OK) {
@@ -272,8 +268,6 @@ clave_status runner_broker_attest(struct runner_broker *b, const struct runner_e
     }
     json_decref(j);
     free(body);
-    json_decref(pk);
-    free(pub);
     return st;
 }
 

@@ -35,36 +35,57 @@ static bool next_line(const char *csv, size_t len, size_t *pos, struct line *l)
     return true;
 }
 
-/* Field `i` of line `l` into buf; false when the line has fewer fields. */
-static bool field(const struct line *l, size_t want, char *buf, size_t cap)
+/* Where each comma-separated field of a line starts and ends (one pass per line). */
+struct fields {
+    size_t count;
+    size_t start[FIELDS_MAX], end[FIELDS_MAX];
+};
+
+/* Split `l`; false when it has more than FIELDS_MAX fields. */
+static bool split(const struct line *l, struct fields *f)
 {
-    size_t idx = 0;
     size_t start = 0;
+    f->count = 0;
     for (size_t k = 0; k <= l->len; k++) {
         if (k == l->len || l->p[k] == ',') {
-            if (idx == want) {
-                size_t n = k - start;
-                if (n >= cap) {
-                    return false;
-                }
-                memcpy(buf, l->p + start, n);
-                buf[n] = '\0';
-                return true;
+            if (f->count == FIELDS_MAX) {
+                return false;
             }
-            idx++;
+            f->start[f->count] = start;
+            f->end[f->count] = k;
+            f->count++;
             start = k + 1;
         }
     }
-    return false;
+    return true;
+}
+
+/* Field `i` into buf; false when the line has fewer fields or the field is too long. */
+static bool field(const struct line *l, const struct fields *f, size_t i, char *buf, size_t cap)
+{
+    if (i >= f->count || f->end[i] - f->start[i] >= cap) {
+        return false;
+    }
+    size_t n = f->end[i] - f->start[i];
+    memcpy(buf, l->p + f->start[i], n);
+    buf[n] = '\0';
+    return true;
 }
 
 static clave_status header_indices(const char *what, const struct line *h, const char *const *names,
-                                   size_t n, size_t *idx)
+                                   size_t n, size_t *idx, struct fields *f)
 {
     char name[FIELD_MAX];
+    if (!split(h, f)) {
+        fprintf(stderr, "clave-runner: %s: more than %d columns\n", what, FIELDS_MAX);
+        return CLAVE_ERR_FORMAT;
+    }
     for (size_t j = 0; j < n; j++) {
         bool found = false;
-        for (size_t i = 0; i < FIELDS_MAX && !found && field(h, i, name, sizeof(name)); i++) {
+        for (size_t i = 0; i < f->count && !found; i++) {
+            if (!field(h, f, i, name, sizeof(name))) {
+                continue;
+            }
             if (strcmp(name, names[j]) == 0) {
                 idx[j] = i;
                 found = true;
@@ -119,17 +140,22 @@ clave_status runner_columns_append(const char *what, const char *csv, size_t len
         fprintf(stderr, "clave-runner: %s: empty (no header line)\n", what);
         return CLAVE_ERR_FORMAT;
     }
-    clave_status st = header_indices(what, &l, names, n, idx);
+    struct fields *f = malloc(sizeof(*f));
+    if (f == NULL) {
+        return CLAVE_ERR_NOMEM;
+    }
+    clave_status st = header_indices(what, &l, names, n, idx, f);
     while (st == CLAVE_OK && next_line(csv, len, &pos, &l)) {
         line_no++;
         if (l.len == 0) {
             continue;
         }
         st = grow(m, max_rows);
+        bool ok = st == CLAVE_OK && split(&l, f);
         for (size_t j = 0; st == CLAVE_OK && j < n; j++) {
             char *end = NULL;
             errno = 0;
-            double x = field(&l, idx[j], buf, sizeof(buf)) ? strtod(buf, &end) : NAN;
+            double x = ok && field(&l, f, idx[j], buf, sizeof(buf)) ? strtod(buf, &end) : NAN;
             if (end == NULL || end == buf || *end != '\0' || errno != 0 || !isfinite(x)) {
                 fprintf(stderr, "clave-runner: %s: line %zu, column %s: not a finite number\n",
                         what, line_no, names[j]);
@@ -141,6 +167,7 @@ clave_status runner_columns_append(const char *what, const char *csv, size_t len
         m->rows += st == CLAVE_OK ? 1 : 0;
     }
     clave_wipe(buf, sizeof(buf));
+    free(f);
     return st;
 }
 

@@ -11,14 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct rules_store {
-    struct clave_query_column cols[RUNNER_DATASETS_MAX][CLAVE_QUERY_COLUMNS_MAX / 16];
+#define COLUMNS_PER_TABLE (CLAVE_QUERY_COLUMNS_MAX / 16)
+
+/* The query engine's view of the job: one table per dataset with its schema, the contract's
+ * output columns and minimum group size. Built once, before any key; used again to load. */
+struct runner_query_rules {
+    struct clave_query_column cols[RUNNER_DATASETS_MAX][COLUMNS_PER_TABLE];
     struct clave_query_table tables[RUNNER_DATASETS_MAX];
     const char *allowed[CLAVE_QUERY_COLUMNS_MAX];
     struct clave_query_rules rules;
 };
-
-#define COLUMNS_PER_TABLE (CLAVE_QUERY_COLUMNS_MAX / 16)
 
 /* One query table per dataset, with its job table's schema. */
 static clave_status table_of(const struct runner_table *t, const char *dataset,
@@ -50,7 +52,7 @@ static clave_status table_of(const struct runner_table *t, const char *dataset,
     return CLAVE_OK;
 }
 
-static clave_status build_rules(const struct runner *r, struct rules_store *s)
+static clave_status build_rules(const struct runner *r, struct runner_query_rules *s)
 {
     size_t k = 0;
     clave_status st = CLAVE_OK;
@@ -77,8 +79,9 @@ static clave_status build_rules(const struct runner *r, struct rules_store *s)
 
 clave_status runner_queries_check(struct runner *r)
 {
-    struct rules_store *s = calloc(1, sizeof(*s));
+    struct runner_query_rules *s = calloc(1, sizeof(*s));
     clave_status st = s != NULL ? build_rules(r, s) : CLAVE_ERR_NOMEM;
+    r->query_rules = s; /* kept: the datasets are loaded with the same schemas */
     for (size_t i = 0; st == CLAVE_OK && i < json_array_size(r->job.queries); i++) {
         char *text = json_dumps(json_array_get(r->job.queries, i), JSON_COMPACT);
         st = text != NULL ? clave_query_parse(text, strlen(text), &s->rules, &r->queries[i])
@@ -97,25 +100,31 @@ clave_status runner_queries_check(struct runner *r)
                    "(columns, min group size %llu)",
                    r->query_count, (unsigned long long)clave_contract_min_group_size(r->contract));
     }
-    free(s);
     return st;
+}
+
+void runner_queries_free(struct runner *r)
+{
+    for (size_t i = 0; i < r->query_count; i++) {
+        clave_query_free(r->queries[i]);
+    }
+    free(r->query_rules);
 }
 
 /* Load every dataset a query reads (once) into the in-memory database. */
 static clave_status load_all(struct runner *r, struct clave_query_db *db)
 {
-    struct rules_store *s = calloc(1, sizeof(*s));
-    clave_status st = s != NULL ? build_rules(r, s) : CLAVE_ERR_NOMEM;
-    for (size_t i = 0; st == CLAVE_OK && i < s->rules.table_count; i++) {
-        const struct runner_plain *p = runner_plain_of(r, s->tables[i].dataset);
-        st = p != NULL ? clave_query_db_load_csv(db, &s->tables[i], p->data, p->len)
+    const struct clave_query_rules *rules = &r->query_rules->rules;
+    clave_status st = CLAVE_OK;
+    for (size_t i = 0; st == CLAVE_OK && i < rules->table_count; i++) {
+        const struct runner_plain *p = runner_plain_of(r, rules->tables[i].dataset);
+        st = p != NULL ? clave_query_db_load_csv(db, &rules->tables[i], p->data, p->len)
                        : CLAVE_ERR_STATE;
         if (st != CLAVE_OK) {
-            fprintf(stderr, "clave-runner: dataset %s: %s\n", s->tables[i].dataset,
+            fprintf(stderr, "clave-runner: dataset %s: %s\n", rules->tables[i].dataset,
                     clave_error_last().detail);
         }
     }
-    free(s);
     return st;
 }
 

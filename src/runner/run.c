@@ -284,9 +284,7 @@ void runner_free(struct runner *r)
         }
         free(r->outputs[i].data);
     }
-    for (size_t i = 0; i < r->query_count; i++) {
-        clave_query_free(r->queries[i]);
-    }
+    runner_queries_free(r);
     runner_broker_close(r->broker);
     clave_jwk_free(r->tee);
     runner_job_clear(&r->job);

@@ -42,6 +42,8 @@ struct runner_output {
     uint8_t sha256[32];
 };
 
+struct runner_query_rules;
+
 struct runner_debit {
     char what[RUNNER_NAME_MAX + 16]; /* the output it pays for */
     const char *mechanism;
@@ -58,6 +60,7 @@ struct runner {
     char contract_hex[65];
     struct runner_job job;
     struct clave_query *queries[RUNNER_QUERIES_MAX]; /* parsed and checked before any key */
+    struct runner_query_rules *query_rules; /* the schemas and rules they were checked by */
     size_t query_count;
     struct runner_broker *broker;
     struct clave_jwk *tee;
@@ -90,6 +93,7 @@ clave_status runner_infer_step(struct runner *r);
 const struct runner_plain *runner_plain_of(const struct runner *r, const char *dataset);
 clave_status runner_queries_check(struct runner *r);
 clave_status runner_queries_run(struct runner *r);
+void runner_queries_free(struct runner *r);
 /* Debit (epsilon, delta) from the owner of each dataset for output `what`. */
 clave_status runner_debit_datasets(struct runner *r, const char *const *datasets, size_t n,
                                    const char *what, const char *mechanism, double epsilon,

@@ -25,15 +25,18 @@ clave_status runner_add_output(struct runner *r, const char *name, const char *c
     return clave_hash(CLAVE_HASH_SHA256, data, len, o->sha256, 32);
 }
 
-/* Feature columns in the job's order, then the label, from every dataset of the table. */
-static clave_status gather(struct runner *r, const struct runner_train *t, struct runner_matrix *m)
+/* The train features in the job's order, then column `last` (the label, or infer's id), from
+ * every dataset of `table`, in one pass over each CSV. */
+static clave_status gather(struct runner *r, const char *table, const char *last,
+                           struct runner_matrix *m)
 {
+    const struct runner_train *t = &r->job.train;
     const char *names[RUNNER_FEATURES_MAX + 1];
-    const struct runner_table *tab = runner_job_table(&r->job, t->table);
+    const struct runner_table *tab = runner_job_table(&r->job, table);
     for (size_t i = 0; i < t->feature_count; i++) {
         names[i] = t->features[i].column;
     }
-    names[t->feature_count] = t->label;
+    names[t->feature_count] = last;
     clave_status st = CLAVE_OK;
     for (size_t i = 0; st == CLAVE_OK && i < tab->dataset_count; i++) {
         const struct runner_plain *p = runner_plain_of(r, tab->datasets[i]);
@@ -53,7 +56,7 @@ clave_status runner_train_step(struct runner *r)
     double eps = 0;
     double delta = 0;
     runner_train_cost(t, &eps, &delta);
-    clave_status st = gather(r, t, &m);
+    clave_status st = gather(r, t->table, t->label, &m);
     /* The budget goes first: a refused debit means no training and no result. */
     const struct runner_table *tab = runner_job_table(&r->job, t->table);
     snprintf(what, sizeof(what), "%s.model", t->name);
@@ -126,8 +129,8 @@ static const struct runner_output *output_named(const struct runner *r, const ch
     return NULL;
 }
 
-/* "id,prediction" lines for every input row. */
-static char *predictions_csv(const struct runner_matrix *ids, const double *p, size_t rows)
+/* "id,prediction" lines for every input row (the id is the last column of `x`). */
+static char *predictions_csv(const struct runner_matrix *x, const double *p, size_t rows)
 {
     size_t cap = 32 + rows * 64;
     char *text = malloc(cap);
@@ -137,8 +140,10 @@ static char *predictions_csv(const struct runner_matrix *ids, const double *p, s
     }
     used += (size_t)snprintf(text, cap, "id,prediction\n");
     for (size_t i = 0; i < rows && used < cap; i++) {
-        int n = snprintf(text + used, cap - used, "%.17g,%.6f\n", ids->v[i], p[i]);
+        int n = snprintf(text + used, cap - used, "%.17g,%.6f\n", x->v[i * x->width + x->width - 1],
+                         p[i]);
         if (n < 0 || (size_t)n >= cap - used) {
+            clave_wipe(text, cap);
             free(text);
             return NULL;
         }
@@ -151,33 +156,17 @@ clave_status runner_infer_step(struct runner *r)
 {
     const struct runner_train *t = &r->job.train;
     const struct runner_infer *in = &r->job.infer;
-    const struct runner_table *tab = runner_job_table(&r->job, in->table);
-    const char *names[RUNNER_FEATURES_MAX];
-    const char *id_name[] = {in->id_column};
     struct runner_matrix x = {0};
-    struct runner_matrix ids = {0};
     char model_name[RUNNER_NAME_MAX + 16];
     snprintf(model_name, sizeof(model_name), "%s.model", t->name);
     const struct runner_output *model = output_named(r, model_name);
-    for (size_t i = 0; i < t->feature_count; i++) {
-        names[i] = t->features[i].column;
-    }
-    clave_status st = model != NULL ? CLAVE_OK : CLAVE_ERR_STATE;
-    for (size_t i = 0; st == CLAVE_OK && i < tab->dataset_count; i++) {
-        const struct runner_plain *p = runner_plain_of(r, tab->datasets[i]);
-        st = p != NULL ? runner_columns_append(p->id, (const char *)p->data, p->len, names,
-                                               t->feature_count, TRAIN_ROWS_MAX, &x)
-                       : CLAVE_ERR_STATE;
-        st = st == CLAVE_OK ? runner_columns_append(p->id, (const char *)p->data, p->len, id_name,
-                                                    1, TRAIN_ROWS_MAX, &ids)
-                            : st;
-    }
+    clave_status st = model != NULL ? gather(r, in->table, in->id_column, &x) : CLAVE_ERR_STATE;
     double *pred = st == CLAVE_OK ? calloc(x.rows + 1, sizeof(double)) : NULL;
     if (st == CLAVE_OK && pred == NULL) {
         st = CLAVE_ERR_NOMEM;
     }
     st = st == CLAVE_OK ? runner_train_predict(t, model->data, model->len, &x, pred) : st;
-    char *csv = st == CLAVE_OK ? predictions_csv(&ids, pred, x.rows) : NULL;
+    char *csv = st == CLAVE_OK ? predictions_csv(&x, pred, x.rows) : NULL;
     if (st == CLAVE_OK && csv == NULL) {
         st = CLAVE_ERR_NOMEM;
     }
@@ -196,6 +185,5 @@ clave_status runner_infer_step(struct runner *r)
     }
     free(pred);
     runner_matrix_free(&x);
-    runner_matrix_free(&ids);
     return st;
 }

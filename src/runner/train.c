@@ -239,14 +239,14 @@ clave_status runner_train_predict(const struct runner_train *spec, const uint8_t
 {
     struct clave_ml_model *m = NULL;
     size_t f = spec->feature_count;
-    if (inputs->width != f || inputs->rows == 0) {
+    if (inputs->width < f || inputs->rows == 0) {
         return CLAVE_ERR_ARG;
     }
     double *x = calloc(inputs->rows * f, sizeof(double));
     clave_status st = x != NULL ? clave_ml_model_load(model, model_len, &m) : CLAVE_ERR_NOMEM;
     for (size_t r = 0; st == CLAVE_OK && r < inputs->rows; r++) {
         for (size_t j = 0; j < f; j++) {
-            x[r * f + j] = scaled(&spec->features[j], inputs->v[r * f + j]);
+            x[r * f + j] = scaled(&spec->features[j], inputs->v[r * inputs->width + j]);
         }
     }
     if (st == CLAVE_OK) {

@@ -28,7 +28,8 @@ clave_status runner_train_run(const struct runner_train *spec, const struct runn
 
 void runner_train_result_clear(struct runner_train_result *r);
 
-/* Apply a model saved by runner_train_run to `inputs` (feature columns in spec order), scaled
+/* Apply a model saved by runner_train_run to `inputs` (the first columns: the features in spec
+ * order; any further columns are ignored), scaled
  * with the same declared bounds: out[i] is P(y = 1) (logistic) or the prediction (linear). */
 clave_status runner_train_predict(const struct runner_train *spec, const uint8_t *model,
                                   size_t model_len, const struct runner_matrix *inputs,

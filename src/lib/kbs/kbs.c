@@ -101,21 +101,6 @@ done:
     return st;
 }
 
-clave_status clave_kbs_report_data_bound(const char *nonce, const json_t *tee_pubkey,
-                                         const uint8_t *contract_id,
-                                         uint8_t out[CLAVE_KBS_REPORT_DATA_LEN])
-{
-    if (contract_id == NULL) {
-        return clave_kbs_report_data(nonce, tee_pubkey, out);
-    }
-    clave_status st = clave_kbs_report_data(nonce, tee_pubkey, out);
-    if (st == CLAVE_OK) {
-        memcpy(out + CLAVE_KBS_REPORT_DATA_LEN - CLAVE_KBS_BINDING_LEN, contract_id,
-               CLAVE_KBS_BINDING_LEN);
-    }
-    return st;
-}
-
 static clave_status parse_runtime(struct clave_kbs_attestation *a, json_t *rt)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
