@@ -30,7 +30,7 @@
 extern "C" {
 #endif
 
-#define CLAVE_SECAGG_VERSION 1
+#define CLAVE_SECAGG_VERSION 2
 #define CLAVE_SECAGG_SESSION_ID_LEN 16
 #define CLAVE_SECAGG_GRAPH_SEED_LEN 32
 #define CLAVE_SECAGG_MAX_CLIENTS 65535
@@ -46,6 +46,9 @@ struct clave_secagg_params {
     uint32_t share_threshold; /* Shamir threshold within a neighbourhood, 1..degree */
     uint32_t min_clients;     /* t: a round closing with fewer clients aborts, 1..n */
     uint32_t dim;             /* vector length, 1..CLAVE_SECAGG_MAX_DIM */
+    uint32_t bits; /* inputs, masks and the sum live in Z_2^bits, 1..64 (0 is read as 64); a
+                      mask word is a 32-bit keystream word for bits <= 32, else 64-bit, and the
+                      MASKED message carries 4- or 8-byte words accordingly */
     uint8_t session_id[CLAVE_SECAGG_SESSION_ID_LEN]; /* fresh per session: binds every message */
     uint8_t graph_seed[CLAVE_SECAGG_GRAPH_SEED_LEN]; /* relabelling of the Harary graph */
 };
@@ -153,8 +156,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_client_share_keys(struct clav
 
 /**
  * Round 3: consume FORWARD (neighbours' encrypted shares), answer with MASKED_INPUT for `input`
- * (params.dim words, borrowed). CLAVE_ERR_AUTH if a share does not decrypt or names the wrong
- * sender or recipient.
+ * (params.dim words, each below 2^params.bits, borrowed). CLAVE_ERR_AUTH if a share does not
+ * decrypt or names the wrong sender or recipient; CLAVE_ERR_ARG for an input word out of the
+ * ring (the client is left unchanged and may be called again).
  */
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_secagg_client_masked_input(struct clave_secagg_client *c, const uint8_t *in, size_t in_len,
@@ -221,8 +225,8 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_secagg_server_message(struct clave_s
                                                                   uint32_t id, uint8_t **msg,
                                                                   size_t *len);
 
-/** The aggregate (params.dim words into `out`, capacity `cap`) once the round is DONE;
- * CLAVE_ERR_STATE before. */
+/** The aggregate mod 2^params.bits (params.dim words into `out`, capacity `cap`) once the round
+ * is DONE; CLAVE_ERR_STATE before. */
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_secagg_server_result(const struct clave_secagg_server *s, uint64_t *out, size_t cap);
 

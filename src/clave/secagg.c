@@ -12,10 +12,11 @@
 static const char SECAGG_USAGE[] =
     "usage: clave secagg simulate [--clients N] [--dim D] [--dropout F] [--stage STAGE]\n"
     "                             [--corrupt G] [--semi-malicious] [--degree K] [--threshold T]\n"
-    "                             [--json]\n"
+    "                             [--bits B] [--json]\n"
     "\n"
     "Run secure aggregation (Bonawitz et al. 2017 over the SecAgg+ graph, docs/secagg.md) among\n"
-    "N in-process clients holding D-element vectors in Z_2^64, with a fraction F of the clients\n"
+    "N in-process clients holding D-element vectors in Z_2^B (default 64; B <= 32 halves the\n"
+    "masks' keystream and the MASKED message), with a fraction F of the clients\n"
     "dropping out before STAGE: share (ShareKeys), masked (MaskedInputCollection, the default and\n"
     "the costliest for the server), unmask (Unmasking) or spread (F/3 before each). Prints CPU\n"
     "time per round for the server and per client, bytes per client, and whether the aggregate\n"
@@ -34,6 +35,7 @@ struct secagg_args {
     int stage; /* 0..2, or 3 for spread */
     unsigned long degree;
     unsigned long threshold;
+    unsigned long bits;
     double corrupt;
     bool semi_malicious;
     bool json;
@@ -78,22 +80,20 @@ static bool parse_stage(const char *s, int *out)
 static int parse_args(int argc, char **argv, struct secagg_args *a)
 {
     static const struct option LONG_OPTIONS[] = {
-        {"clients", required_argument, NULL, 'n'},
-        {"dim", required_argument, NULL, 'd'},
-        {"dropout", required_argument, NULL, 'f'},
-        {"stage", required_argument, NULL, 's'},
-        {"degree", required_argument, NULL, 'k'},
-        {"threshold", required_argument, NULL, 't'},
-        {"corrupt", required_argument, NULL, 'c'},
-        {"semi-malicious", no_argument, NULL, 'm'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"clients", required_argument, NULL, 'n'}, {"dim", required_argument, NULL, 'd'},
+        {"dropout", required_argument, NULL, 'f'}, {"stage", required_argument, NULL, 's'},
+        {"degree", required_argument, NULL, 'k'},  {"threshold", required_argument, NULL, 't'},
+        {"corrupt", required_argument, NULL, 'c'}, {"semi-malicious", no_argument, NULL, 'm'},
+        {"bits", required_argument, NULL, 'b'},    {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int opt = 0;
     bool ok = true;
-    *a = (struct secagg_args){
-        .clients = 100, .dim = 10000, .stage = 1, .corrupt = CLAVE_SECAGG_DEFAULT_CORRUPT};
+    *a = (struct secagg_args){.clients = 100,
+                              .dim = 10000,
+                              .stage = 1,
+                              .bits = 64,
+                              .corrupt = CLAVE_SECAGG_DEFAULT_CORRUPT};
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", LONG_OPTIONS, NULL)) != -1 && ok) {
         switch (opt) {
@@ -120,6 +120,9 @@ static int parse_args(int argc, char **argv, struct secagg_args *a)
             break;
         case 't':
             ok = parse_ulong(optarg, CLAVE_SECAGG_MAX_CLIENTS, &a->threshold);
+            break;
+        case 'b':
+            ok = parse_ulong(optarg, 64, &a->bits) && a->bits >= 1;
             break;
         case 'j':
             a->json = true;
@@ -169,7 +172,7 @@ static void print_report(const struct secagg_args *a, const struct clave_secagg_
         client += r->client_seconds[i];
     }
     if (a->json) {
-        printf("{\"clients\":%u,\"dim\":%u,\"dropout\":%.3f,\"corrupt\":%.3f,"
+        printf("{\"clients\":%u,\"dim\":%u,\"bits\":%u,\"dropout\":%.3f,\"corrupt\":%.3f,"
                "\"adversary\":\"%s\",\"degree\":%u,\"threshold\":%u,"
                "\"log2_insecure\":%s,\"log2_abort\":%s,\"status\":\"%s\",\"correct\":%s,"
                "\"survivors\":%u,"
@@ -177,7 +180,7 @@ static void print_report(const struct secagg_args *a, const struct clave_secagg_
                "\"client_seconds\":[%.6f,%.6f,%.6f,%.6f],\"client_mean_total\":%.6f,"
                "\"client_max_total\":%.6f,\"bytes_sent_per_client\":%.0f,"
                "\"bytes_received_per_client\":%.0f}\n",
-               p->client_count, p->dim, a->dropout, a->corrupt,
+               p->client_count, p->dim, p->bits, a->dropout, a->corrupt,
                a->semi_malicious ? "semi-malicious" : "semi-honest", p->degree, p->share_threshold,
                log2_json(risk[0], b0, sizeof(b0)), log2_json(risk[1], b1, sizeof(b1)),
                clave_status_str(r->status), r->correct ? "true" : "false", r->survivors,
@@ -187,8 +190,8 @@ static void print_report(const struct secagg_args *a, const struct clave_secagg_
                r->bytes_sent_per_client, r->bytes_received_per_client);
         return;
     }
-    printf("clients %u, dim %u, dropout %.2f, degree %u, threshold %u\n", p->client_count, p->dim,
-           a->dropout, p->degree, p->share_threshold);
+    printf("clients %u, dim %u in Z_2^%u, dropout %.2f, degree %u, threshold %u\n", p->client_count,
+           p->dim, p->bits, a->dropout, p->degree, p->share_threshold);
     char t0[40], t1[40];
     printf("sized for: %.0f %% corrupt clients, %.0f %% dropouts, %s server; P[insecure] %s, "
            "P[abort] %s\n",
@@ -218,6 +221,7 @@ static int choose_params(const struct secagg_args *a, struct clave_secagg_params
     if (st != CLAVE_OK) {
         return cli_fail("secagg parameters", st);
     }
+    p->bits = (uint32_t)a->bits;
     if (a->degree != 0) {
         p->degree = (uint32_t)a->degree;
         p->share_threshold = (uint32_t)a->degree / 2 + 1;

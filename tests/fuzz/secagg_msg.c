@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz the SecAgg message decoders (docs/formats/secagg.md) under fixed session parameters. The
+ * Fuzz the SecAgg message decoders (docs/formats/secagg.md) under fixed session parameters, in
+ * Z_2^64 (8-byte masked words), Z_2^32 and Z_2^20 (4-byte words, range-checked). The
  * message's own type byte picks the decoder, and every decoder is also tried on every input so
  * that mismatched types are exercised. Invariants: a failed decode leaves nothing allocated, a
  * successful one re-encodes to the same bytes.
@@ -25,9 +26,9 @@ static struct clave_secagg_params params(void)
     return p;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void decode_all(const struct clave_secagg_params *pp, const uint8_t *data, size_t size)
 {
-    struct clave_secagg_params p = params();
+    struct clave_secagg_params p = *pp;
     for (uint8_t type = SA_ADVERTISE; type <= SA_UNMASK; type++) {
         struct sa_msg m;
         if (clave__sa_decode(&p, type, data, size, &m) != CLAVE_OK) {
@@ -44,6 +45,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         free(out);
         clave__sa_msg_clear(&m);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const uint32_t BITS[] = {64, 32, 20};
+    struct clave_secagg_params p = params();
+    for (size_t i = 0; i < sizeof(BITS) / sizeof(BITS[0]); i++) {
+        p.bits = BITS[i];
+        decode_all(&p, data, size);
     }
     return 0;
 }

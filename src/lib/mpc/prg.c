@@ -29,6 +29,7 @@ struct clave__prg {
 };
 
 typedef uint64_t lanes_t __attribute__((vector_size(PRG_LANES * sizeof(uint64_t))));
+typedef uint32_t lanes32_t __attribute__((vector_size(PRG_LANES * sizeof(uint32_t))));
 
 /*
  * acc[k] += sign * ks[k] without a branch per element: whole vectors through the compiler's
@@ -85,6 +86,32 @@ PRG_TARGETS static void add_le(uint64_t *restrict acc, const uint8_t *restrict s
         memcpy(&w, src + k * sizeof(uint64_t), sizeof(w));
         acc[k] += w;
     }
+}
+
+/* acc[k] +/-= the k-th u32le word of `src`, zero-extended (`sign` >= 0: add). */
+PRG_TARGETS static void add_le32(uint64_t *restrict acc, const uint8_t *restrict src, size_t n,
+                                 int sign)
+{
+    size_t k = 0;
+    for (; k + PRG_LANES <= n; k += PRG_LANES) {
+        lanes_t a;
+        lanes32_t b32;
+        memcpy(&a, acc + k, sizeof(a));
+        memcpy(&b32, src + k * sizeof(uint32_t), sizeof(b32));
+        lanes_t b = __builtin_convertvector(b32, lanes_t);
+        a = sign >= 0 ? a + b : a - b;
+        memcpy(acc + k, &a, sizeof(a));
+    }
+    for (; k < n; k++) {
+        uint32_t w = 0;
+        memcpy(&w, src + k * sizeof(uint32_t), sizeof(w));
+        acc[k] = sign >= 0 ? acc[k] + w : acc[k] - w;
+    }
+}
+
+void clave__words_add_le32(uint64_t *acc, const uint8_t *src, size_t n)
+{
+    add_le32(acc, src, n, 1);
 }
 
 /* Not cloned itself: clang 14 emits no plain symbol for an external target_clones function. */
@@ -166,6 +193,28 @@ clave_status clave__prg_accumulate_many(struct clave__prg *const *prgs, const in
             } else {
                 sub_words(acc + pos, ks, part);
             }
+        }
+    }
+    st = CLAVE_OK;
+done:
+    clave_wipe(ks, sizeof(ks));
+    return st;
+}
+
+clave_status clave__prg_accumulate_many32(struct clave__prg *const *prgs, const int *signs,
+                                          size_t count, uint64_t *acc, size_t len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint32_t ks[2 * PRG_CHUNK_WORDS]; /* the same 8 KiB of keystream per EVP call */
+    for (size_t pos = 0; pos < len; pos += 2 * PRG_CHUNK_WORDS) {
+        size_t part = len - pos < 2 * PRG_CHUNK_WORDS ? len - pos : 2 * PRG_CHUNK_WORDS;
+        int bytes = (int)(part * sizeof(uint32_t));
+        for (size_t i = 0; i < count; i++) {
+            int written = 0;
+            CLAVE_CHECK_OSSL(EVP_EncryptUpdate(prgs[i]->ctx, (uint8_t *)ks, &written, ZEROS, bytes),
+                             CLAVE_ERR_CRYPTO, "prg: AES-256-CTR");
+            CLAVE_ENSURE(written == bytes, CLAVE_ERR_CRYPTO, "prg: short keystream");
+            add_le32(acc + pos, (const uint8_t *)ks, part, signs[i]);
         }
     }
     st = CLAVE_OK;

@@ -33,6 +33,14 @@ clave_status clave__prg_accumulate(struct clave__prg *prg, uint64_t *acc, size_t
 clave_status clave__prg_accumulate_many(struct clave__prg *const *prgs, const int *signs,
                                         size_t count, uint64_t *acc, size_t len);
 
+/* The same with 32-bit words: acc[k] += signs[i] * (next u32le word of prgs[i], zero-extended)
+ * (mod 2^64); the stream advances 4 bytes per word. */
+clave_status clave__prg_accumulate_many32(struct clave__prg *const *prgs, const int *signs,
+                                          size_t count, uint64_t *acc, size_t len);
+
+/* acc[k] += the k-th u32le word of `src` (any alignment), zero-extended. */
+void clave__words_add_le32(uint64_t *acc, const uint8_t *src, size_t n);
+
 /* acc[k] += the k-th u64le word of `src` (any alignment), vectorised like the mask additions. */
 void clave__words_add_le(uint64_t *acc, const uint8_t *src, size_t n);
 

@@ -319,10 +319,25 @@ done:
 
 /* y = x + PRG(b_u) + sum over held neighbours v of (u > v ? +1 : -1) PRG(s_uv), the streams
  * added in batches (one pass over y per SA_STREAM_BATCH streams). */
+/* y (dim words) reduced mod 2^bits and laid out in place as the MASKED words: u64le, or u32le
+ * packed into the first half of the buffer when bits <= 32. */
+static void pack_masked(const struct clave_secagg_params *p, uint64_t *y)
+{
+    uint64_t mask = clave__sa_word_mask(p);
+    uint8_t *out = (uint8_t *)y;
+    size_t width = clave__sa_word_bytes(p);
+    for (size_t k = 0; k < p->dim; k++) {
+        uint64_t w = y[k] & mask; /* read word k before bytes 4k.. may overwrite it (4k <= 8k) */
+        for (size_t b = 0; b < width; b++) {
+            out[k * width + b] = (uint8_t)(w >> (8 * b));
+        }
+    }
+}
+
 static clave_status mask_input(struct clave_secagg_client *c, const uint64_t *input, uint64_t *y)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    struct sa_streams batch = {.acc = y, .dim = c->p.dim};
+    struct sa_streams batch = {.acc = y, .dim = c->p.dim, .width = clave__sa_word_bytes(&c->p)};
     struct clave__prg *prg = NULL;
     struct clave__prg *taken = NULL; /* handed to the batch, which owns it from then on */
     EVP_PKEY_CTX *derive = NULL;
@@ -345,6 +360,7 @@ static clave_status mask_input(struct clave_secagg_client *c, const uint64_t *in
         CLAVE_CHECK(clave__sa_streams_add(&batch, taken, c->id > k->id ? 1 : -1));
     }
     CLAVE_CHECK(clave__sa_streams_flush(&batch));
+    pack_masked(&c->p, y);
     st = CLAVE_OK;
 done:
     clave__sa_streams_clear(&batch);
@@ -366,6 +382,10 @@ clave_status clave_secagg_client_masked_input(struct clave_secagg_client *c, con
     *len = 0;
     CLAVE_ENSURE(c->state == C_SHARED, CLAVE_ERR_STATE, "secagg client: input out of order");
     CLAVE_ENSURE(input != NULL, CLAVE_ERR_ARG, "secagg client: NULL input");
+    for (size_t k = 0; k < c->p.dim; k++) {
+        CLAVE_ENSURE((input[k] & ~clave__sa_word_mask(&c->p)) == 0, CLAVE_ERR_ARG,
+                     "secagg client: input word %zu is not below 2^%u", k, clave__sa_bits(&c->p));
+    }
     c->state = C_FAILED;
     CLAVE_CHECK(clave__sa_decode(&c->p, SA_FORWARD, in, in_len, &fwd));
     CLAVE_ENSURE(fwd.h.recipient == c->id, CLAVE_ERR_FORMAT,

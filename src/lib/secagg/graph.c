@@ -28,6 +28,7 @@ clave_status clave_secagg_params_check(const struct clave_secagg_params *p)
                  "secagg: min_clients %u outside 1..%u", p->min_clients, p->client_count);
     CLAVE_ENSURE(p->dim >= 1 && p->dim <= CLAVE_SECAGG_MAX_DIM, CLAVE_ERR_ARG,
                  "secagg: dim %u outside 1..%u", p->dim, CLAVE_SECAGG_MAX_DIM);
+    CLAVE_ENSURE(p->bits <= 64, CLAVE_ERR_ARG, "secagg: bits %u outside 1..64 (0: 64)", p->bits);
     st = CLAVE_OK;
 done:
     return st;

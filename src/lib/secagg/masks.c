@@ -130,7 +130,9 @@ clave_status clave__sa_self_prg(const struct clave_secagg_params *p, const uint8
 
 clave_status clave__sa_streams_flush(struct sa_streams *b)
 {
-    clave_status st = clave__prg_accumulate_many(b->prg, b->sign, b->count, b->acc, b->dim);
+    clave_status st = b->width == 4
+                          ? clave__prg_accumulate_many32(b->prg, b->sign, b->count, b->acc, b->dim)
+                          : clave__prg_accumulate_many(b->prg, b->sign, b->count, b->acc, b->dim);
     clave__sa_streams_clear(b);
     return st;
 }

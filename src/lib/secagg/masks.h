@@ -47,6 +47,7 @@ struct sa_streams {
     size_t count;
     uint64_t *acc;
     size_t dim;
+    size_t width; /* bytes of keystream per mask word: 4 (bits <= 32) or 8; 0 is read as 8 */
 };
 
 /* Take ownership of `prg` (added with `sign`, +1 or -1); a full batch is flushed. */

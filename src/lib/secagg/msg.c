@@ -18,7 +18,7 @@ static bool from_client(uint8_t type)
 }
 
 /*
- * Header (26 bytes): u8 version (1) | u8 type | session_id[16] | u32be sender | u32be recipient.
+ * Header (26 bytes): u8 version (2) | u8 type | session_id[16] | u32be sender | u32be recipient.
  * Client messages go to the server (recipient 0) from a client id 1..n; server messages the
  * other way round.
  */
@@ -133,16 +133,38 @@ done:
     return st;
 }
 
-/* MASKED body: u32be dim (= params.dim) | dim x u64le. */
+/* The first word of `v` (`n` words of `width` bytes, little-endian) above `mask`, or n. */
+static size_t first_out_of_range(const uint8_t *v, size_t n, size_t width, uint64_t mask)
+{
+    for (size_t k = 0; k < n; k++) {
+        uint64_t w = 0;
+        for (size_t b = 0; b < width; b++) {
+            w |= (uint64_t)v[k * width + b] << (8 * b);
+        }
+        if ((w & ~mask) != 0) {
+            return k;
+        }
+    }
+    return n;
+}
+
+/* MASKED body: u32be dim (= params.dim) | dim x u32le (bits <= 32) or u64le, each < 2^bits. */
 static clave_status read_masked(struct clave_reader *r, const struct clave_secagg_params *p,
                                 struct sa_msg *m)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     uint32_t dim = 0;
+    size_t width = clave__sa_word_bytes(p);
+    unsigned bits = clave__sa_bits(p);
     CLAVE_CHECK(clave_reader_u32be(r, &dim));
     CLAVE_ENSURE(dim == p->dim, CLAVE_ERR_FORMAT, "secagg: vector of %u words, session has %u", dim,
                  p->dim);
-    CLAVE_CHECK(clave_reader_view(r, (size_t)dim * 8, &m->vector));
+    CLAVE_CHECK(clave_reader_view(r, (size_t)dim * width, &m->vector));
+    if (bits != 32 && bits != 64) {
+        size_t bad = first_out_of_range(m->vector, dim, width, clave__sa_word_mask(p));
+        CLAVE_ENSURE(bad == dim, CLAVE_ERR_FORMAT, "secagg: masked word %zu is not below 2^%u", bad,
+                     bits);
+    }
     st = CLAVE_OK;
 done:
     return st;
@@ -264,7 +286,7 @@ static size_t body_len(const struct clave_secagg_params *p, const struct sa_msg 
     case SA_FORWARD:
         return 2 + m->count * SA_CIPHER_ENTRY_LEN;
     case SA_MASKED:
-        return 4 + (size_t)p->dim * 8;
+        return 4 + (size_t)p->dim * clave__sa_word_bytes(p);
     case SA_UNMASK_REQUEST:
         return 4 + 2 + m->count * 4;
     default:
@@ -282,7 +304,7 @@ static clave_status write_body(struct clave_writer *w, const struct clave_secagg
         CLAVE_CHECK(clave_writer_bytes(w, m->adv.sig, SA_SIG_LEN));
     } else if (m->h.type == SA_MASKED) {
         CLAVE_CHECK(clave_writer_u32be(w, p->dim));
-        CLAVE_CHECK(clave_writer_bytes(w, m->vector, (size_t)p->dim * 8));
+        CLAVE_CHECK(clave_writer_bytes(w, m->vector, (size_t)p->dim * clave__sa_word_bytes(p)));
     } else {
         if (m->h.type == SA_UNMASK_REQUEST) {
             CLAVE_CHECK(clave_writer_u32be(w, m->survivors_total));

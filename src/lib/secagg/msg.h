@@ -33,6 +33,21 @@ enum sa_type {
 #define SA_KEYS_ENTRY_LEN (4 + 2 * SA_PK_LEN + SA_SIG_LEN)
 #define SA_CIPHER_ENTRY_LEN (4 + SA_SHARE_CT_LEN)
 #define SA_UNMASK_ENTRY_LEN (4 + 1 + SA_SHARE_ELEMS * 8)
+/* The ring Z_2^bits of a session (bits 0 is read as 64), the bytes of one masked word on the
+ * wire and in a mask stream (4 for bits <= 32, else 8), and the mask of valid word bits. */
+static inline unsigned clave__sa_bits(const struct clave_secagg_params *p)
+{
+    return p->bits == 0 ? 64u : p->bits;
+}
+static inline size_t clave__sa_word_bytes(const struct clave_secagg_params *p)
+{
+    return clave__sa_bits(p) <= 32 ? 4 : 8;
+}
+static inline uint64_t clave__sa_word_mask(const struct clave_secagg_params *p)
+{
+    return clave__sa_bits(p) == 64 ? UINT64_MAX : (UINT64_C(1) << clave__sa_bits(p)) - 1;
+}
+
 #define SA_KIND_SELF_MASK 1 /* a share of b_v: v survived */
 #define SA_KIND_MASK_KEY 2  /* a share of s_v^SK: v dropped */
 
@@ -72,7 +87,7 @@ struct sa_msg {
     uint32_t *ids;                  /* UNMASK_REQUEST: surviving neighbours */
     uint32_t survivors_total;       /* UNMASK_REQUEST */
     size_t count;
-    const uint8_t *vector; /* MASKED: dim little-endian words (borrowed from the input) */
+    const uint8_t *vector; /* MASKED: dim little-endian words of clave__sa_word_bytes (borrowed) */
 };
 
 /* Decode a message of `type` (one of enum sa_type) under `p`. On failure `m` is cleared. */

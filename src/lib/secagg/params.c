@@ -197,6 +197,7 @@ clave_status clave_secagg_params_for(uint32_t client_count,
      * round that closes with fewer survivors aborts. The complete graph needs t (Bonawitz). */
     out->min_clients = out->degree == client_count - 1 ? out->share_threshold : c.survivors;
     out->dim = dim;
+    out->bits = 64;
     CLAVE_CHECK(clave_random(out->session_id, sizeof(out->session_id)));
     CLAVE_CHECK(clave_random(out->graph_seed, sizeof(out->graph_seed)));
     CLAVE_CHECK(clave_secagg_params_check(out));

@@ -117,7 +117,11 @@ done:
 
 static void accept_masked(struct clave_secagg_server *s, const struct sa_msg *m)
 {
-    clave__words_add_le(s->sum, m->vector, s->p.dim); /* little-endian on the wire and in memory */
+    if (clave__sa_word_bytes(&s->p) == 4) {
+        clave__words_add_le32(s->sum, m->vector, s->p.dim);
+    } else {
+        clave__words_add_le(s->sum, m->vector, s->p.dim); /* little-endian on the wire and here */
+    }
 }
 
 /* Unmask entries: one per neighbour whose shares the sender holds (U2), of the right kind. */

@@ -120,7 +120,8 @@ static void *work(void *arg)
 {
     struct worker *w = arg;
     const struct clave_secagg_server *s = w->s;
-    struct sa_streams batch = {.acc = w->acc, .dim = s->p.dim};
+    struct sa_streams batch = {
+        .acc = w->acc, .dim = s->p.dim, .width = clave__sa_word_bytes(&s->p)};
     w->st = CLAVE_OK;
     for (uint32_t u = w->index + 1; u <= s->p.client_count && w->st == CLAVE_OK;
          u += SA_UNMASK_THREADS) {
@@ -211,6 +212,9 @@ clave_status clave__sa_server_unmask(struct clave_secagg_server *s)
         for (size_t k = 0; k < dim; k++) {
             s->sum[k] += w[i].acc[k];
         }
+    }
+    for (size_t k = 0; k < dim; k++) { /* 2^bits divides 2^64: reduce once at the end */
+        s->sum[k] &= clave__sa_word_mask(&s->p);
     }
     st = CLAVE_OK;
 done:

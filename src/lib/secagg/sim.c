@@ -8,6 +8,7 @@
  */
 #include "core/check.h"
 #include "mpc/prg.h"
+#include "secagg/msg.h"
 
 #include <clave/crypto.h>
 #include <clave/secagg.h>
@@ -52,11 +53,11 @@ static double wall_now(void)
 }
 
 /* Client u's input: a fixed function of (u, k), so the expected sum is known. */
-static void make_input(uint32_t u, uint64_t *x, uint32_t dim)
+static void make_input(uint32_t u, uint64_t *x, uint32_t dim, uint64_t mask)
 {
     for (uint32_t k = 0; k < dim; k++) {
         uint64_t z = ((uint64_t)u << 32 | k) * UINT64_C(0x9e3779b97f4a7c15);
-        x[k] = z ^ (z >> 29);
+        x[k] = (z ^ (z >> 29)) & mask;
     }
 }
 
@@ -136,7 +137,7 @@ static clave_status client_turn(struct sim *s, uint32_t i, int r, double *client
     }
     double t1 = cpu_now();
     if (r == 3 && st == CLAVE_OK) {
-        make_input(i + 1, s->input, s->o->params.dim);
+        make_input(i + 1, s->input, s->o->params.dim, clave__sa_word_mask(&s->o->params));
     }
     double t2 = cpu_now();
     if (st == CLAVE_OK) {
@@ -153,7 +154,7 @@ static clave_status client_turn(struct sim *s, uint32_t i, int r, double *client
     double t4 = cpu_now();
     if (st == CLAVE_OK && r == 3) {
         for (uint32_t k = 0; k < s->o->params.dim; k++) {
-            s->expected[k] += s->input[k];
+            s->expected[k] = (s->expected[k] + s->input[k]) & clave__sa_word_mask(&s->o->params);
         }
     }
     s->bytes_received += in_len;

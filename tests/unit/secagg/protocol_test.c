@@ -26,9 +26,10 @@ struct harness {
     size_t len[N];
 };
 
-static void h_init(struct harness *h, uint32_t degree, uint32_t dim)
+static void h_init_bits(struct harness *h, uint32_t degree, uint32_t dim, uint32_t bits)
 {
     memset(h, 0, sizeof(*h));
+    h->p.bits = bits;
     h->p.client_count = N;
     h->p.degree = degree;
     h->p.share_threshold = degree / 2 + 1;
@@ -44,6 +45,11 @@ static void h_init(struct harness *h, uint32_t degree, uint32_t dim)
                                      (const struct clave_pkey *const *)h->ids, &h->c[i]));
     }
     T_OK(clave_secagg_server_new(&h->p, (const struct clave_pkey *const *)h->ids, &h->s));
+}
+
+static void h_init(struct harness *h, uint32_t degree, uint32_t dim)
+{
+    h_init_bits(h, degree, dim, 0);
 }
 
 static void h_free(struct harness *h)
@@ -348,7 +354,9 @@ static void test_client_side_truncation(void **state)
         T_ERR(clave__sa_decode(&h.p, TYPES[r - 1], longer, len + 1, &m), CLAVE_ERR_TRUNCATED);
         longer[SA_HEADER_LEN + (r == 3 ? 4 : 0)] = 0xff; /* count far above the degree */
         T_ERR(clave__sa_decode(&h.p, TYPES[r - 1], longer, len, &m), CLAVE_ERR_TOO_LARGE);
-        longer[0] = 2;
+        longer[0] = CLAVE_SECAGG_VERSION - 1; /* version 1 derived other masks: refused */
+        T_ERR(clave__sa_decode(&h.p, TYPES[r - 1], longer, len, &m), CLAVE_ERR_UNSUPPORTED);
+        longer[0] = CLAVE_SECAGG_VERSION + 1;
         T_ERR(clave__sa_decode(&h.p, TYPES[r - 1], longer, len, &m), CLAVE_ERR_UNSUPPORTED);
         T_OK(clave__sa_decode(&h.p, TYPES[r - 1], msg, len, &m));
         clave__sa_msg_clear(&m);
@@ -399,6 +407,68 @@ static void test_masked_vector_uniform(void **state)
     h_free(&h);
 }
 
+/* A session in Z_2^20 (4-byte words): inputs of 2^20 or more are refused by the client, a masked
+ * word of 2^20 or more by the server, whose sum is exact mod 2^20; in Z_2^32 every one of the
+ * 32 bits of a masked zero input is balanced. */
+static void test_ring_bits(void **state)
+{
+    (void)state;
+    struct harness h;
+    uint64_t input[DIM], sum[DIM];
+    h_init_bits(&h, N - 1, DIM, 20);
+    for (size_t k = 0; k < DIM; k++) {
+        input[k] = (UINT64_C(1) << 20) - 1 - k;
+    }
+    h_produce(&h, 1, input);
+    h_deliver_all(&h);
+    h_produce(&h, 2, input);
+    h_deliver_all(&h);
+    uint8_t *in = NULL, *msg = NULL;
+    size_t in_len = 0, len = 0;
+    T_OK(clave_secagg_server_message(h.s, 1, &in, &in_len));
+    input[3] = UINT64_C(1) << 20;
+    T_ERR(clave_secagg_client_masked_input(h.c[0], in, in_len, input, &msg, &len), CLAVE_ERR_ARG);
+    input[3] = (UINT64_C(1) << 20) - 4;
+    free(in);
+    h_produce(&h, 3, input); /* the refused call left client 1 able to answer */
+    assert_int_equal(h.len[0], SA_HEADER_LEN + 4 + DIM * 4);
+    uint8_t *bad = malloc(h.len[0]);
+    assert_non_null(bad);
+    memcpy(bad, h.msg[0], h.len[0]);
+    bad[SA_HEADER_LEN + 4 + 5 * 4 + 2] |= 0x10; /* word 5 gets bit 20 */
+    T_ERR(clave_secagg_server_receive(h.s, bad, h.len[0]), CLAVE_ERR_FORMAT);
+    free(bad);
+    h_deliver_all(&h);
+    h_produce(&h, 4, input);
+    h_deliver_all(&h);
+    T_OK(clave_secagg_server_result(h.s, sum, DIM));
+    for (size_t k = 0; k < DIM; k++) {
+        assert_int_equal(sum[k], (N * input[k]) & ((UINT64_C(1) << 20) - 1));
+    }
+    h_free(&h);
+
+    static uint64_t zeros[BIG_DIM];
+    size_t ones[32] = {0};
+    h_init_bits(&h, N - 1, BIG_DIM, 32);
+    for (int r = 1; r <= 2; r++) {
+        h_produce(&h, r, zeros);
+        h_deliver_all(&h);
+    }
+    h_produce(&h, 3, zeros);
+    assert_int_equal(h.len[0], SA_HEADER_LEN + 4 + BIG_DIM * 4);
+    for (size_t k = 0; k < BIG_DIM; k++) {
+        uint32_t w = 0;
+        memcpy(&w, h.msg[0] + SA_HEADER_LEN + 4 + 4 * k, 4);
+        for (size_t b = 0; b < 32; b++) {
+            ones[b] += (w >> b) & 1;
+        }
+    }
+    for (size_t b = 0; b < 32; b++) {
+        assert_true(fabs((double)ones[b] - BIG_DIM / 2.0) < 6 * sqrt(BIG_DIM / 4.0));
+    }
+    h_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_tampered_share_value),
         cmocka_unit_test(test_client_side_truncation),
         cmocka_unit_test(test_masked_vector_uniform),
+        cmocka_unit_test(test_ring_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

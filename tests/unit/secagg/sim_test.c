@@ -34,7 +34,26 @@ static void run_ok(struct clave_secagg_sim_opts *o, uint32_t expect_survivors)
     }
     assert_true(rep.correct);
     assert_int_equal(rep.survivors, expect_survivors);
-    assert_true(rep.bytes_sent_per_client > DIM * 8);
+    assert_true(rep.bytes_sent_per_client >
+                DIM * (o->params.bits != 0 && o->params.bits <= 32 ? 4 : 8));
+}
+
+/* A declared ring Z_2^bits: exact sums mod 2^bits with dropouts at the costly stage, for the
+ * 4-byte words (bits <= 32, including a width that is not a whole number of bytes) and 8-byte
+ * words below 64 bits. */
+static void test_ring_bits(void **state)
+{
+    (void)state;
+    static const uint32_t BITS[] = {32, 13, 1, 33, 64};
+    for (size_t i = 0; i < sizeof(BITS) / sizeof(BITS[0]); i++) {
+        struct clave_secagg_sim_opts o = opts_for(24, 9);
+        o.params.bits = BITS[i];
+        o.dropout[1] = 0.3;
+        run_ok(&o, N - 12);
+    }
+    struct clave_secagg_sim_opts o = opts_for(24, 9);
+    o.params.bits = 65;
+    T_ERR(clave_secagg_params_check(&o.params), CLAVE_ERR_ARG);
 }
 
 static void test_no_dropout(void **state)
@@ -208,9 +227,13 @@ static void test_graph(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_no_dropout),      cmocka_unit_test(test_dropouts_each_stage),
-        cmocka_unit_test(test_dropouts_spread), cmocka_unit_test(test_abort_below_threshold),
-        cmocka_unit_test(test_params),          cmocka_unit_test(test_params_bell),
+        cmocka_unit_test(test_no_dropout),
+        cmocka_unit_test(test_ring_bits),
+        cmocka_unit_test(test_dropouts_each_stage),
+        cmocka_unit_test(test_dropouts_spread),
+        cmocka_unit_test(test_abort_below_threshold),
+        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_params_bell),
         cmocka_unit_test(test_graph),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
