@@ -9,7 +9,11 @@
 # least min_clients; a non-member party's client is refused; the final accuracy is checked
 # against a stated floor and against the in-process simulation of the same federation (same
 # seed, same rows) computed here; the status output, the saved model and the audit ledger entries
-# (one per round with the model hash) are checked.
+# (one per round with the model hash) are checked. Client keys are certified by the parties'
+# identity keys (carol's through the token path of `clave fl certify`, with openssl standing in
+# for the token): joins with a statement by the wrong key, for another party or without one are
+# refused. A second federation with client-level DP pays each round from the parties' budgets
+# in the coordinator's ledger and stops when alice's budget is spent.
 # Usage: fl_join.sh PATH-TO-clave (claved is taken from $CLAVE_BINARY_DIR).
 set -euo pipefail
 
@@ -150,18 +154,57 @@ expect "an FL contract signed by all four members is submitted (active)" 0 "acti
 
 # --- refusals before anyone joins
 expect "a client of a non-member party is refused" 1 "not_a_member\|not a member" \
-    as mallory "$clave" fl join --contract "$id" --data part5.csv --wait 5
+    as mallory "$clave" fl join --contract "$id" --data part5.csv --party mallory \
+    --sign-key mallory.pem --wait 5
 expect "fl status: joining, nobody yet" 0 "joining" as alice "$clave" fl status --contract "$id"
-expect "fl join: bad contract id" 2 "hex" as alice "$clave" fl join --contract xyz --data part1.csv
+expect "fl join: bad contract id" 2 "hex" as alice "$clave" fl join --contract xyz --data part1.csv \
+    --party alice --sign-key alice.pem
+expect "fl join: no identity key nor statement" 2 "usage" as alice "$clave" fl join --contract "$id" \
+    --data part1.csv --party alice
+
+# --- client-key statements: the coordinator refuses keys not certified by the caller's party
+expect "a client key signed by another member's key is refused (403)" 1 "invalid_statement" \
+    as alice "$clave" fl join --contract "$id" --data part1.csv --party alice --sign-key bob.pem --wait 5
+expect "a statement for another party (bob's, with bob's key) is refused to alice's user" 1 \
+    "invalid_statement" as alice "$clave" fl join --contract "$id" --data part1.csv --party bob \
+    --sign-key bob.pem --wait 5
+openssl genpkey -algorithm ed25519 -out forged-client.pem 2>/dev/null
+rawpub() { openssl pkey -in "$1" -pubout -outform DER | tail -c 32 | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+"$clave" fl certify --contract "$id" --collab acme --party alice --client-key forged-client.pem \
+    --sign-key mallory.pem --out forged.cose >/dev/null
+b64url() { base64 -w0 "$1" | tr '+/' '-_' | tr -d '='; }
+printf '{"public_key":"%s","statement":"%s"}' "$(rawpub forged-client.pem)" "$(b64url forged.cose)" >forged.json
+ALICE_TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' cfg-alice/credentials.json)
+fl_post() { # TOKEN BODY-FILE: the status of POST /v1/fl/$id/clients
+    curl -s --cacert data/tls/cert.pem -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+        -o body.out -w '%{http_code}' --data-binary @"$2" "$U/v1/fl/$id/clients"
+}
+[[ $(fl_post "$ALICE_TOKEN" forged.json) == 403 ]] && grep -q invalid_statement body.out &&
+    ok "a key certified by a non-member's key is refused (403)" || bad "forged statement: $(cat body.out)"
+printf '{"public_key":"%s"}' "$(rawpub forged-client.pem)" >nostatement.json
+[[ $(fl_post "$ALICE_TOKEN" nostatement.json) == 400 ]] && ok "a join without a statement is refused (400)" ||
+    bad "no statement: $(cat body.out)"
+expect "fl certify --help" 0 "usage: clave fl certify" "$clave" fl certify --help
+# carol's identity key "in a token": the signing input out, a raw signature in
+openssl genpkey -algorithm ed25519 -out carol-client.pem 2>/dev/null
+"$clave" fl certify --contract "$id" --collab acme --party carol --client-key carol-client.pem \
+    --alg EdDSA --signing-input carol.tbs >/dev/null
+openssl pkeyutl -sign -inkey carol.pem -rawin -in carol.tbs -out carol.sig
+expect "fl certify: a token's raw signature becomes a client-key statement" 0 "client-key statement" \
+    "$clave" fl certify --contract "$id" --collab acme --party carol --client-key carol-client.pem \
+    --alg EdDSA --identity-key carol.pem --raw-signature carol.sig --out carol-client.cose
+head -c 64 /dev/zero >zero.sig
+expect "fl certify: a wrong raw signature is refused" 1 "signature" \
+    "$clave" fl certify --contract "$id" --collab acme --party carol --client-key carol-client.pem \
+    --alg EdDSA --identity-key carol.pem --raw-signature zero.sig --out bad.cose
 expect "fl join --help" 0 "usage: clave fl join" "$clave" fl join --help
 expect "fl status --help" 0 "usage: clave fl status" "$clave" fl status --help
 
 # --- the hostile client (dave's user): malformed, misattributed and oversized messages
-ALICE_TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' cfg-alice/credentials.json)
 DAVE_TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' cfg-dave/credentials.json)
 cat >hostile.py <<'EOF'
 import http.client, json, os, ssl, sys, time
-host, port, token, contract, cafile = sys.argv[1:6]
+host, port, token, contract, cafile, key, statement = sys.argv[1:8]
 ctx = ssl.create_default_context(cafile=cafile)
 ctx.check_hostname = False
 def call(method, path, body=None, ctype="application/json"):
@@ -174,9 +217,8 @@ def call(method, path, body=None, ctype="application/json"):
     data = r.read()
     c.close()
     return r.status, data
-import base64
-key = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
-st, body = call("POST", "/v1/fl/%s/clients" % contract, json.dumps({"public_key": key}))
+st, body = call("POST", "/v1/fl/%s/clients" % contract,
+                json.dumps({"public_key": key, "statement": statement}))
 assert st == 201, (st, body)
 me = json.loads(body)["client"]
 log = open("hostile.log", "w")
@@ -199,14 +241,20 @@ while True:
     log.flush()
 EOF
 
-# --- four honest clients and the hostile one
+# --- four honest clients and the hostile one (whose key dave's identity key certifies)
 for k in 1 2 3 4; do
     p=${parties[$((k - 1))]}
+    if [[ $p == carol ]]; then signing=(--client-key carol-client.pem --statement carol-client.cose)
+    else signing=(--sign-key "$p.pem"); fi
     CLAVE_CONFIG_DIR=$work/cfg-$p "$clave" fl join --contract "$id" --data "part$k.csv" \
-        --out "model-$p.bin" >"join-$p.out" 2>&1 &
+        --party "$p" "${signing[@]}" --out "model-$p.bin" >"join-$p.out" 2>&1 &
     pids+=($!)
 done
-python3 hostile.py 127.0.0.1 "$port" "$DAVE_TOKEN" "$id" data/tls/cert.pem >hostile.out 2>&1 &
+openssl genpkey -algorithm ed25519 -out hostile.pem 2>/dev/null
+"$clave" fl certify --contract "$id" --collab acme --party dave --client-key hostile.pem \
+    --sign-key dave.pem --out hostile.cose >/dev/null
+python3 hostile.py 127.0.0.1 "$port" "$DAVE_TOKEN" "$id" data/tls/cert.pem "$(rawpub hostile.pem)" \
+    "$(b64url hostile.cose)" >hostile.out 2>&1 &
 hostile=$!
 pids+=("$hostile")
 
@@ -251,7 +299,11 @@ expect "fl status (text)" 0 "round 10/10  clients 3/5" as bob "$clave" fl status
 expect "fl status: a non-member cannot look" 1 "not_a_member\|not a member" \
     as mallory "$clave" fl status --contract "$id"
 expect "a late join is refused (federation full)" 1 "409\|full\|every client slot" \
-    as alice "$clave" fl join --contract "$id" --data part1.csv --wait 5
+    as alice "$clave" fl join --contract "$id" --data part1.csv --party alice --sign-key alice.pem \
+    --wait 5
+curl -s --cacert data/tls/cert.pem -H "Authorization: Bearer $ALICE_TOKEN" "$U/v1/fl/$id/clients" >dir.json
+check "the directory carries a client-key statement for every client" \
+    'len(d["directory"]) == 5 and all(len(e["statement"]) > 100 for e in d["directory"])' <dir.json
 
 # --- accuracy: a stated floor, and the one-machine simulation of the same federation
 { head -1 "$csv"; tail -n +2 part1.csv; tail -n +2 part2.csv; tail -n +2 part3.csv; tail -n +2 part4.csv; tail -n +2 part5.csv; } >all.csv
@@ -288,6 +340,102 @@ grep -q "^fl.round 10 3/5 $model_sha\$" audit.txt && ok "the last round's entry:
     bad "the last fl.round entry: $(grep '^fl.round 10' audit.txt)"
 grep -q '^fl.join' audit.txt && grep -q '^fl.start' audit.txt && ok "fl.join and fl.start audited" ||
     bad "fl.join / fl.start not audited"
+
+# --- client-level DP: every round paid from each party's budget before it runs
+# Four clients (alice runs two), q = 1, noise multiplier 2, delta 1e-5: alice's budget lies
+# between the accountant's epsilon after three and after four rounds.
+eps() { "$clave" dp epsilon --q 1 --sigma 2 --steps "$1" --delta 1e-5 --json |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["epsilon"])'; }
+eps3=$(eps 3)
+eps4=$(eps 4)
+python3 - "$seed" "$eps3" "$eps4" "$(spki alice)" "$(spki bob)" "$(spki dave)" <<'EOF2'
+import json, sys
+seed, eps3, eps4 = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+keys = dict(zip(["alice", "bob", "dave"], sys.argv[4:]))
+spec = {"name": "wdbc-dp", "seed": seed, "model": {"kind": "logistic", "inputs": 30},
+        "clients": 4, "clients_per_round": 4, "min_clients": 3, "rounds": 8,
+        "protection": "secagg", "round_timeout_s": 5,
+        "local": {"learning_rate": "0.05", "batch_size": 16},
+        "dp": {"mode": "distributed", "clip": "0.5", "noise_multiplier": "2", "delta": "1e-5"}}
+c = json.load(open("fl.json"))
+c["computation"]["spec"] = spec
+c["datasets"] = [d for d in c["datasets"] if d["owner"] in keys]
+c["output"]["budgets"] = [{"party": "alice", "epsilon_micro": int((eps3 + eps4) / 2 * 1e6),
+                           "delta_pico": 20000000}] + \
+    [{"party": p, "epsilon_micro": 100000000, "delta_pico": 20000000} for p in ("bob", "dave")]
+c["recipients"] = [{"party": p, "spki": k} for p, k in keys.items()]
+c["signers"] = [{"party": p, "spki": k} for p, k in keys.items()]
+json.dump(c, open("fl-dp.json", "w"))
+EOF2
+id2=$("$clave" contract propose --spec fl-dp.json --out fl-dp.cbor | grep -o '[0-9a-f]\{64\}' | head -1)
+sigs=()
+for p in alice bob dave; do
+    "$clave" contract sign fl-dp.cbor --key "$p.pem" --party "$p" --out "$p-dp.cose" >/dev/null
+    sigs+=(--signature "$p=$p-dp.cose")
+done
+"$clave" contract export fl-dp.cbor "${sigs[@]}" --out fl-dp.bundle >/dev/null
+expect "a DP FL contract with per-party budgets is submitted (active)" 0 "active" \
+    "$clave" contract submit fl-dp.bundle
+expect "client-level DP: a party without a budget in the contract cannot join (403)" 1 \
+    "policy_denied\|no budget" as carol "$clave" fl join --contract "$id2" --data part3.csv \
+    --party carol --sign-key carol.pem --wait 5
+dp_pids=()
+k=0
+for p in alice alice bob dave; do
+    k=$((k + 1))
+    CLAVE_CONFIG_DIR=$work/cfg-$p "$clave" fl join --contract "$id2" --data "part$k.csv" \
+        --party "$p" --sign-key "$p.pem" >"join-dp-$k.out" 2>&1 &
+    dp_pids+=($!)
+    pids+=($!)
+done
+rcs=()
+for p in "${dp_pids[@]}"; do
+    rc=0
+    wait "$p" || rc=$?
+    rcs+=("$rc")
+done
+[[ ${rcs[*]} == "0 0 0 0" ]] && ok "the DP federation's clients finish (exit 0)" ||
+    bad "DP client exits ${rcs[*]}: $(tail -3 join-dp-1.out)"
+expect "the clients print why the federation stopped" 0 "federation done: privacy budget spent" \
+    cat join-dp-1.out
+as bob "$clave" fl status --contract "$id2" --json >status-dp.json
+check "DP federation: done after three rounds, stopped by alice's budget" \
+    'd["state"] == "done" and len(d["history"]) == 3 and d["reason"].startswith("privacy budget spent: alice")' \
+    <status-dp.json
+check "status: each round's epsilon is the accountant's" \
+    "abs(d['history'][-1]['epsilon'] - $eps3) < 1e-9" <status-dp.json
+check "status: per-party budgets (alice paid three rounds, spent <= cap)" \
+    'any(b["party"] == "alice" and b["paid_round"] == 3 and b["epsilon_spent"] <= b["epsilon_cap"] for b in d["budgets"]) and len(d["budgets"]) == 3' \
+    <status-dp.json
+expect "fl status (text) shows the budgets" 0 "budget alice: epsilon 4.01" as bob "$clave" fl status --contract "$id2"
+if [[ ${CLAVE_TEST_STORE:-sqlite} == postgres ]]; then ledger=(--ledger-pg "$CLAVE_PG_CONNINFO"); else ledger=(--ledger data/claved.db); fi
+"$clave" dp status "${ledger[@]}" --collaboration acme --contract "$id2" --dataset fl --party alice >ledger-alice.json
+check "the coordinator's budget ledger: alice spent eps(3) of her cap" \
+    "abs(d['epsilon_spent'] - $eps3) < 1e-6 and d['epsilon_spent'] <= d['epsilon_cap'] and abs(d['delta_spent'] - 1e-5) < 1e-12" \
+    <ledger-alice.json
+curl -s --cacert data/tls/cert.pem -H "Authorization: Bearer $ALICE_TOKEN" -o model-dp.bin "$U/v1/fl/$id2/model"
+[[ $(api POST /v1/audit/checkpoint) == 200 ]] || bad "audit checkpoint: $(head -c 300 body.out)"
+[[ $(api GET /v1/audit/export) == 200 ]] || bad "audit export: $(head -c 300 body.out)"
+python3 - body.out "$id2" >audit-dp.txt <<'PY'
+import base64, json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    raw = e.get("event") or e.get("data") or ""
+    try:
+        ev = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except Exception:
+        ev = e
+    if ev.get("contract") == sys.argv[2]:
+        print(ev.get("type", ""), ev.get("party", "-"), ev.get("round", "-"), ev.get("model_sha256", "-"))
+PY
+n=$(grep -c '^fl.budget.debit alice ' audit-dp.txt || true)
+((n == 3)) && ok "three fl.budget.debit entries for alice" || bad "alice's debits: $n"
+grep -q '^fl.budget.deny alice 4 ' audit-dp.txt && ok "round 4 refused by alice's budget (fl.budget.deny)" ||
+    bad "no fl.budget.deny for alice round 4: $(grep deny audit-dp.txt)"
+((n = $(grep -c '^fl.round ' audit-dp.txt || true), n == 3)) && ok "no round past the refused debit (3 fl.round entries)" ||
+    bad "fl.round entries of the DP federation: $n"
+grep -q "^fl.round - 3 $(sha256sum model-dp.bin | cut -d' ' -f1)\$" audit-dp.txt &&
+    ok "the released model is round 3's (round 4's never computed)" || bad "DP model: $(grep '^fl.round' audit-dp.txt)"
 
 kill "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
