@@ -10,8 +10,8 @@
 # against a stated floor and against the in-process simulation of the same federation (same
 # seed, same rows) computed here; the status output, the saved model and the audit ledger entries
 # (one per round with the model hash) are checked. Client keys are certified by the parties'
-# identity keys (carol's through the token path of `clave fl certify`, with openssl standing in
-# for the token): joins with a statement by the wrong key, for another party or without one are
+# identity keys (carol's P-256 identity key lives in a SoftHSM2 PKCS#11 token: her contract
+# approval and her client-key statement are signed there with pkcs11-tool): joins with a statement by the wrong key, for another party or without one are
 # refused. A second federation with client-level DP pays each round from the parties' budgets
 # in the coordinator's ledger and stops when alice's budget is spent.
 # Usage: fl_join.sh PATH-TO-clave (claved is taken from $CLAVE_BINARY_DIR).
@@ -20,7 +20,7 @@ set -euo pipefail
 clave=$(realpath "${1:?usage: fl_join.sh PATH-TO-clave}")
 claved=$(realpath "${CLAVE_BINARY_DIR:?}/claved")
 src=${CLAVE_SOURCE_DIR:?}
-for tool in curl openssl python3 base64 sha256sum awk; do
+for tool in curl openssl python3 base64 sha256sum awk pkcs11-tool softhsm2-util; do
     command -v "$tool" >/dev/null || { echo "FAIL: required tool $tool is missing" >&2; exit 1; }
 done
 
@@ -105,6 +105,22 @@ for p in "${parties[@]}"; do
     openssl genpkey -algorithm ed25519 -out "$p.pem" 2>/dev/null
 done
 as() { local p=$1; shift; CLAVE_CONFIG_DIR=$work/cfg-$p "$@"; }
+# carol's identity key: P-256, generated inside a SoftHSM2 token, never exported
+mkdir -p softhsm/tokens
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+    "$work/softhsm/tokens" >softhsm/softhsm2.conf
+export SOFTHSM2_CONF=$work/softhsm/softhsm2.conf
+so=/usr/lib/softhsm/libsofthsm2.so
+[[ -f $so ]] || { echo "FAIL: $so is missing (softhsm2)" >&2; exit 1; }
+softhsm2-util --init-token --free --label carol --pin 1234 --so-pin 5678 >/dev/null
+p11=(pkcs11-tool --module "$so" --token-label carol --login --pin 1234)
+"${p11[@]}" --keypairgen --key-type EC:prime256v1 --id 01 --label identity >/dev/null 2>&1
+"${p11[@]}" --read-object --type pubkey --id 01 -o carol.pub.der >/dev/null 2>&1
+openssl pkey -pubin -inform DER -in carol.pub.der -out carol.pem
+token_sign() { # TBS SIG: CKM_ECDSA over SHA-256(TBS) inside the token (raw r || s)
+    openssl dgst -sha256 -binary "$1" >"$1.sha256"
+    "${p11[@]}" --sign --mechanism ECDSA --id 01 -i "$1.sha256" -o "$2" >/dev/null 2>&1
+}
 "$clave" collab create acme --description "federated study" >/dev/null
 "$clave" party add --collab acme --party alice --identity-key alice.pem --sign-key alice.pem >/dev/null
 for p in bob carol dave; do
@@ -114,7 +130,8 @@ done
 
 # --- the FL contract, signed by all four members
 seed=$(printf '5e%.0s' {1..32})
-spki() { openssl pkey -in "$1.pem" -pubout -outform DER | base64 -w0; }
+spki() { openssl pkey -in "$1.pem" -pubout -outform DER 2>/dev/null | base64 -w0 ||
+    openssl pkey -pubin -in "$1.pem" -outform DER | base64 -w0; }
 python3 - "$seed" "$(spki alice)" "$(spki bob)" "$(spki carol)" "$(spki dave)" <<'EOF'
 import hashlib, json, sys
 seed, keys = sys.argv[1], dict(zip(["alice", "bob", "carol", "dave"], sys.argv[2:]))
@@ -144,10 +161,15 @@ json.dump(sim, open("sim.json", "w"))
 EOF
 id=$("$clave" contract propose --spec fl.json --out fl.cbor | grep -o '[0-9a-f]\{64\}' | head -1)
 sigs=()
-for p in alice bob carol dave; do
+for p in alice bob dave; do
     "$clave" contract sign fl.cbor --key "$p.pem" --party "$p" --out "$p.cose" >/dev/null
     sigs+=(--signature "$p=$p.cose")
 done
+"$clave" contract signing-input fl.cbor --party carol --alg ES256 --out fl.carol.tbs >/dev/null
+token_sign fl.carol.tbs fl.carol.sig
+"$clave" contract assemble fl.cbor --party carol --alg ES256 --raw-signature fl.carol.sig \
+    --out carol.cose >/dev/null
+sigs+=(--signature "carol=carol.cose")
 "$clave" contract export fl.cbor "${sigs[@]}" --out fl.bundle >/dev/null
 expect "an FL contract signed by all four members is submitted (active)" 0 "active" \
     "$clave" contract submit fl.bundle
@@ -185,18 +207,18 @@ printf '{"public_key":"%s"}' "$(rawpub forged-client.pem)" >nostatement.json
 [[ $(fl_post "$ALICE_TOKEN" nostatement.json) == 400 ]] && ok "a join without a statement is refused (400)" ||
     bad "no statement: $(cat body.out)"
 expect "fl certify --help" 0 "usage: clave fl certify" "$clave" fl certify --help
-# carol's identity key "in a token": the signing input out, a raw signature in
+# carol's identity key is in the token: the signing input out, the token's raw signature in
 openssl genpkey -algorithm ed25519 -out carol-client.pem 2>/dev/null
 "$clave" fl certify --contract "$id" --collab acme --party carol --client-key carol-client.pem \
-    --alg EdDSA --signing-input carol.tbs >/dev/null
-openssl pkeyutl -sign -inkey carol.pem -rawin -in carol.tbs -out carol.sig
-expect "fl certify: a token's raw signature becomes a client-key statement" 0 "client-key statement" \
+    --alg ES256 --signing-input carol.tbs >/dev/null
+token_sign carol.tbs carol.sig
+expect "fl certify: the token's raw signature becomes a client-key statement" 0 "client-key statement" \
     "$clave" fl certify --contract "$id" --collab acme --party carol --client-key carol-client.pem \
-    --alg EdDSA --identity-key carol.pem --raw-signature carol.sig --out carol-client.cose
+    --alg ES256 --identity-key carol.pem --raw-signature carol.sig --out carol-client.cose
 head -c 64 /dev/zero >zero.sig
 expect "fl certify: a wrong raw signature is refused" 1 "signature" \
     "$clave" fl certify --contract "$id" --collab acme --party carol --client-key carol-client.pem \
-    --alg EdDSA --identity-key carol.pem --raw-signature zero.sig --out bad.cose
+    --alg ES256 --identity-key carol.pem --raw-signature zero.sig --out bad.cose
 expect "fl join --help" 0 "usage: clave fl join" "$clave" fl join --help
 expect "fl status --help" 0 "usage: clave fl status" "$clave" fl status --help
 
@@ -378,7 +400,7 @@ expect "a DP FL contract with per-party budgets is submitted (active)" 0 "active
     "$clave" contract submit fl-dp.bundle
 expect "client-level DP: a party without a budget in the contract cannot join (403)" 1 \
     "policy_denied\|no budget" as carol "$clave" fl join --contract "$id2" --data part3.csv \
-    --party carol --sign-key carol.pem --wait 5
+    --party carol --client-key carol-client.pem --statement carol-client.cose --wait 5
 dp_pids=()
 k=0
 for p in alice alice bob dave; do
