@@ -239,7 +239,9 @@ static clave_status client_key(struct join *j, uint8_t *raw, size_t *raw_len, ui
         fprintf(stderr, "clave fl join: --client-key: an Ed25519 key\n");
         st = CLAVE_ERR_KEY;
     }
-    st = st == CLAVE_OK ? clave_pkey_export_raw_public(j->identity, raw, 32, raw_len) : st;
+    st = st == CLAVE_OK
+             ? clave_pkey_export_raw_public(j->identity, raw, CLAVE_FL_CLIENT_KEY_LEN, raw_len)
+             : st;
     if (st == CLAVE_OK && j->statement_path != NULL) {
         return cli_file_read(j->statement_path, CLAVE_FL_CLIENT_CERT_MAX_LEN, st_out, st_len);
     }
@@ -253,7 +255,7 @@ static clave_status client_key(struct join *j, uint8_t *raw, size_t *raw_len, ui
 
 static int join_federation(struct join *j)
 {
-    uint8_t raw[32], *statement = NULL;
+    uint8_t raw[CLAVE_FL_CLIENT_KEY_LEN], *statement = NULL;
     size_t raw_len = 0, statement_len = 0;
     char *b64 = NULL, *st64 = NULL, path[PATH_LEN];
     struct cli_response r = {0};
@@ -299,7 +301,7 @@ static int join_federation(struct join *j)
  * membership verified here; this client's own entry must carry its own key. */
 static int take_entry(struct join *j, uint32_t i, const json_t *e)
 {
-    uint8_t *raw = NULL, *statement = NULL, own[32];
+    uint8_t *raw = NULL, *statement = NULL, own[CLAVE_FL_CLIENT_KEY_LEN];
     size_t len = 0, statement_len = 0, own_len = 0;
     const char *party = json_string_value(json_object_get(e, "party"));
     int rc = CLI_FAILED;
@@ -330,6 +332,31 @@ static int take_entry(struct join *j, uint32_t i, const json_t *e)
     return rc;
 }
 
+/* No key twice: the coordinator must not give one client's key to two ids. */
+static int distinct(const struct join *j, uint32_t n)
+{
+    uint8_t(*raw)[CLAVE_FL_CLIENT_KEY_LEN] = calloc(n, CLAVE_FL_CLIENT_KEY_LEN);
+    size_t len = 0;
+    int rc = raw != NULL ? 0 : cli_fail("fl join: directory", CLAVE_ERR_NOMEM);
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        if (clave_pkey_export_raw_public(j->dir[i], raw[i], CLAVE_FL_CLIENT_KEY_LEN, &len) !=
+            CLAVE_OK) {
+            rc = cli_fail("fl join: directory", CLAVE_ERR_KEY);
+        }
+        for (uint32_t k = 0; rc == 0 && k < i; k++) {
+            if (memcmp(raw[k], raw[i], CLAVE_FL_CLIENT_KEY_LEN) == 0) { // lint:public
+                fprintf(stderr,
+                        "clave fl join: the directory lists one key for clients %u and %u; "
+                        "refusing to proceed\n",
+                        k + 1, i + 1);
+                rc = CLI_FAILED;
+            }
+        }
+    }
+    free(raw);
+    return rc;
+}
+
 /* The directory of every client's key, once all have joined, each entry checked. */
 static int take_directory(struct join *j, const json_t *doc)
 {
@@ -345,7 +372,7 @@ static int take_directory(struct join *j, const json_t *doc)
             return rc;
         }
     }
-    return 0;
+    return distinct(j, n);
 }
 
 static int wait_directory(struct join *j)
