@@ -13,7 +13,8 @@
 # identity keys (carol's P-256 identity key lives in a SoftHSM2 PKCS#11 token: her contract
 # approval and her client-key statement are signed there with pkcs11-tool): joins with a statement by the wrong key, for another party or without one are
 # refused. A second federation with client-level DP pays each round from the parties' budgets
-# in the coordinator's ledger and stops when alice's budget is spent.
+# in the coordinator's ledger and stops when alice's budget is spent; in it, dave's client talks
+# through a proxy that substitutes bob's key in the directory, and refuses to proceed.
 # Usage: fl_join.sh PATH-TO-clave (claved is taken from $CLAVE_BINARY_DIR).
 set -euo pipefail
 
@@ -401,11 +402,59 @@ expect "a DP FL contract with per-party budgets is submitted (active)" 0 "active
 expect "client-level DP: a party without a budget in the contract cannot join (403)" 1 \
     "policy_denied\|no budget" as carol "$clave" fl join --contract "$id2" --data part3.csv \
     --party carol --client-key carol-client.pem --statement carol-client.cose --wait 5
+# dave's client talks to the coordinator through a malicious proxy (same TLS key) that
+# substitutes bob's client key in the directory it shows dave
+cat >tamper.py <<'EOF2'
+import http.client, http.server, json, os, base64, ssl, sys
+listen, upstream, cert, key, contract = int(sys.argv[1]), int(sys.argv[2]), *sys.argv[3:6]
+up = ssl.create_default_context(cafile=cert)
+up.check_hostname = False
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def relay(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        c = http.client.HTTPSConnection("127.0.0.1", upstream, context=up, timeout=60)
+        hdr = {k: v for k, v in self.headers.items() if k.lower() in ("authorization", "content-type")}
+        c.request(self.command, self.path, body=body or None, headers=hdr)
+        r = c.getresponse()
+        data = r.read()
+        if self.command == "GET" and self.path == "/v1/fl/%s/clients" % contract and r.status == 200:
+            d = json.loads(data)
+            for e in d["directory"]:
+                if e["party"] == "bob":
+                    e["public_key"] = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+            data = json.dumps(d).encode()
+        self.send_response(r.status)
+        self.send_header("Content-Type", r.getheader("Content-Type") or "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    do_GET = do_POST = do_PUT = do_DELETE = relay
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", listen), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
+EOF2
+pport=$((port + 1))
+python3 tamper.py "$pport" "$port" data/tls/cert.pem data/tls/key.pem "$id2" 2>tamper.err &
+proxy=$!
+pids+=("$proxy")
+for _ in $(seq 1 100); do curl -sk "https://127.0.0.1:$pport/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+cp -r cfg-dave cfg-dave-proxy
+python3 - cfg-dave-proxy/credentials.json "https://127.0.0.1:$pport" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["server"] = sys.argv[2]
+json.dump(d, open(sys.argv[1], "w"))
+EOF2
 dp_pids=()
 k=0
 for p in alice alice bob dave; do
     k=$((k + 1))
-    CLAVE_CONFIG_DIR=$work/cfg-$p "$clave" fl join --contract "$id2" --data "part$k.csv" \
+    cfg=$work/cfg-$p
+    [[ $p == dave ]] && cfg=$work/cfg-dave-proxy
+    CLAVE_CONFIG_DIR=$cfg "$clave" fl join --contract "$id2" --data "part$k.csv" \
         --party "$p" --sign-key "$p.pem" >"join-dp-$k.out" 2>&1 &
     dp_pids+=($!)
     pids+=($!)
@@ -416,14 +465,20 @@ for p in "${dp_pids[@]}"; do
     wait "$p" || rc=$?
     rcs+=("$rc")
 done
-[[ ${rcs[*]} == "0 0 0 0" ]] && ok "the DP federation's clients finish (exit 0)" ||
-    bad "DP client exits ${rcs[*]}: $(tail -3 join-dp-1.out)"
+kill "$proxy" 2>/dev/null || true
+[[ ${rcs[*]} == "0 0 0 1" ]] && ok "the DP federation's honest clients finish (exit 0), dave's refuses (1)" ||
+    bad "DP client exits ${rcs[*]}: $(tail -3 join-dp-1.out) / $(tail -3 join-dp-4.out)"
+expect "a substituted key in the directory: dave's client refuses to proceed, naming bob" 0 \
+    "directory entry [0-9]: the client key of party bob is not certified by bob's identity key" \
+    cat join-dp-4.out
 expect "the clients print why the federation stopped" 0 "federation done: privacy budget spent" \
     cat join-dp-1.out
 as bob "$clave" fl status --contract "$id2" --json >status-dp.json
 check "DP federation: done after three rounds, stopped by alice's budget" \
     'd["state"] == "done" and len(d["history"]) == 3 and d["reason"].startswith("privacy budget spent: alice")' \
     <status-dp.json
+check "DP federation: every round completed without dave's client (3 of 4)" \
+    'all((not h["aborted"]) and h["reported"] == 3 for h in d["history"])' <status-dp.json
 check "status: each round's epsilon is the accountant's" \
     "abs(d['history'][-1]['epsilon'] - $eps3) < 1e-9" <status-dp.json
 check "status: per-party budgets (alice paid three rounds, spent <= cap)" \
