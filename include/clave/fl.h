@@ -340,6 +340,62 @@ clave_fl_contract_spec_parse(const uint8_t *spec, size_t len, struct clave_fl_co
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_message_peek(const uint8_t *msg, size_t len,
                                                             uint32_t *client, uint32_t *round);
 
+/* ---- client-key statements (docs/formats/fl.md "Client-key statement") ---------------------- */
+
+/** Raw Ed25519 client key, contract id, and the largest statement (bytes). */
+#define CLAVE_FL_CLIENT_KEY_LEN 32
+#define CLAVE_FL_CONTRACT_ID_LEN 32
+#define CLAVE_FL_CLIENT_CERT_MAX_LEN 1024u
+/** The COSE external AAD of a client-key statement (domain separation). */
+#define CLAVE_FL_CLIENT_CERT_AAD "clave-fl-client-key-v1"
+
+/** What a client-key statement says (a transparent value struct; pointers borrowed). */
+struct clave_fl_client_claim {
+    const char *collaboration; /* the contract's collaboration, [A-Za-z0-9_-]{1,64} */
+    const uint8_t *contract;   /* CLAVE_FL_CONTRACT_ID_LEN bytes: the FL contract's id */
+    const char *party;         /* the client's party, [A-Za-z0-9_-]{1,64} */
+    const uint8_t *client_key; /* CLAVE_FL_CLIENT_KEY_LEN bytes: the raw Ed25519 client key */
+};
+
+/**
+ * Certify `claim` with `identity` (the party's private identity key, Ed25519 or P-256; borrowed):
+ * a tagged COSE_Sign1 into `*out` (caller frees with free()). Thread-safe.
+ * @return CLAVE_OK, CLAVE_ERR_ARG (a field out of range, no private key), CLAVE_ERR_KEY
+ */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_fl_client_cert_sign(const struct clave_fl_client_claim *claim,
+                          const struct clave_pkey *identity, uint8_t **out, size_t *out_len);
+
+/**
+ * For identity keys in a token (PKCS#11): the COSE Sig_structure bytes that `alg`
+ * (CLAVE_COSE_ALG_EDDSA or CLAVE_COSE_ALG_ES256) must sign, into `*out` (caller frees).
+ * @return CLAVE_OK, CLAVE_ERR_ARG, CLAVE_ERR_UNSUPPORTED (alg)
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_cert_signing_input(
+    const struct clave_fl_client_claim *claim, int64_t alg, uint8_t **out, size_t *out_len);
+
+/**
+ * Wrap a token's raw 64-byte signature (Ed25519, or P-256 r||s) over the signing input into the
+ * statement, verified under `identity_spki` (DER SubjectPublicKeyInfo, borrowed) before it is
+ * returned in `*out` (caller frees). CLAVE_ERR_SIGNATURE if it does not verify.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_cert_assemble(
+    const struct clave_fl_client_claim *claim, int64_t alg, const uint8_t *identity_spki,
+    size_t identity_spki_len, const uint8_t *signature, size_t signature_len, uint8_t **out,
+    size_t *out_len);
+
+/**
+ * Verify that `statement` (untrusted, borrowed) certifies exactly `claim` under the party's
+ * identity key `identity_spki` (DER SubjectPublicKeyInfo from a membership the caller verified;
+ * borrowed). Thread-safe.
+ * @return CLAVE_OK; CLAVE_ERR_SIGNATURE (wrong key, or a statement for another key, party,
+ *         contract or collaboration), CLAVE_ERR_KEY, CLAVE_ERR_ARG, or a COSE decoding error
+ *         (CLAVE_ERR_CBOR/FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED)
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_cert_verify(
+    const uint8_t *statement, size_t len, const struct clave_fl_client_claim *claim,
+    const uint8_t *identity_spki, size_t identity_spki_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,8 +18,11 @@
 
 static const char FL_USAGE[] =
     "usage: clave fl run --config FILE [--processes] [--json] [--out MODEL]\n"
-    "       clave fl join --contract ID --data FILE [--json] [--out MODEL] [--wait SECONDS]\n"
+    "       clave fl join --contract ID --data FILE --party P (--sign-key KEY.pem |\n"
+    "                     --client-key CLIENT.pem --statement ST.cose) [--json] [--out MODEL]\n"
+    "                     [--wait SECONDS]\n"
     "       clave fl status --contract ID [--json]\n"
+    "       clave fl certify --contract ID --collab C --party P --client-key CLIENT.pem ...\n"
     "\n"
     "Run a federated-learning simulation on this machine (docs/fl.md): the clients and the\n"
     "aggregator of FILE's federation run in this process (or, with --processes, each client in\n"
@@ -36,7 +39,8 @@ static const char FL_USAGE[] =
     "\n"
     "Training stops early when the DP budget (dp.epsilon_budget, or the ledger's) is spent.\n"
     "clave fl join runs one client of an FL contract over the coordinator, clave fl status\n"
-    "shows the coordinator's view (see their --help).\n";
+    "shows the coordinator's view, clave fl certify makes a client-key statement with an\n"
+    "identity key in a file or a token (see their --help).\n";
 
 struct fl_args {
     const char *config;
@@ -277,6 +281,7 @@ static const struct cli_command FL_COMMANDS[] = {
     {"run", "run a federated-learning simulation on this machine", fl_run},
     {"join", "run one client of an FL contract over the coordinator", fl_join},
     {"status", "the coordinator's view of an FL contract's federation", fl_status},
+    {"certify", "certify an FL client key with the party's identity key", fl_certify},
 };
 
 int cli_fl(int argc, char **argv)

@@ -4,6 +4,7 @@
 #define CLAVE_CLI_FL_H
 
 #include "cli.h"
+#include "remote.h"
 
 #define FL_CLI_MAX_CONFIG ((size_t)1 << 20)
 #define FL_CLI_MAX_DATA ((size_t)1 << 30)
@@ -33,6 +34,18 @@ struct clave_ml_model *fl_proc_model(struct fl_proc *p);
 /* clave fl join (fl_join.c) and clave fl status (fl_status.c), over the coordinator. */
 int fl_join(int argc, char **argv);
 int fl_status(int argc, char **argv);
+/* Client keys certified by party identity keys (fl_keys.c). The collaboration's membership,
+ * fetched from the coordinator and verified here (every statement replayed; each contract
+ * signer that is a member holds the key it signed `c` with); prints why on failure. */
+struct clave_collab;
+int fl_cli_membership(const struct cli_session *s, const struct clave_contract *c,
+                      struct clave_collab **out);
+/* Directory entry `client` (party, raw key, client-key statement) checked against `m`: the key
+ * is certified by the party's identity key for contract `c`; prints an error naming the party. */
+int fl_cli_check_entry(const struct clave_collab *m, const struct clave_contract *c,
+                       uint32_t client, const char *party, const uint8_t *key, size_t key_len,
+                       const uint8_t *statement, size_t statement_len);
+int fl_certify(int argc, char **argv);
 /* `id` is 64 lowercase hex digits (else prints why). */
 bool fl_cli_contract_ok(const char *id);
 /* One round of the coordinator's history (a status "history" row) as text or a JSON line. */

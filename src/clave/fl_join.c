@@ -2,15 +2,19 @@
 /*
  * clave fl join: one FL client of the caller's party for an FL contract run by the coordinator
  * (docs/fl.md "Over the coordinator"). It verifies the contract bundle itself (active, kind fl)
- * and reads the federation from it, loads its local CSV, joins with a fresh Ed25519 key, waits
- * for the directory of all clients, then polls for messages, answers each with
+ * and reads the federation from it, verifies the collaboration's membership itself, loads its
+ * local CSV, joins with a fresh Ed25519 key certified by the party's identity key (a client-key
+ * statement, fl_keys.c), waits for the directory of all clients and checks every entry's key
+ * against its party's identity key in that membership, then polls for messages, answers each with
  * clave_fl_client_handle (local training, SecAgg+ steps, evaluation) and prints one line per
  * finished round, until the federation ends.
  */
+#include "collab_cli.h"
 #include "fl_cli.h"
 
 #include "remote.h"
 
+#include <clave/collab.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +25,10 @@
 #define PATH_LEN 160
 
 static const char JOIN_USAGE[] =
-    "usage: clave fl join --contract ID --data FILE [--json] [--out MODEL] [--wait SECONDS]\n"
+    "usage: clave fl join --contract ID --data FILE --party P SIGNING [--json] [--out MODEL]\n"
+    "                     [--wait SECONDS]\n"
+    "SIGNING is --sign-key KEY.pem (P's private identity key), or, for a key in a token,\n"
+    "       --client-key CLIENT.pem --statement ST.cose (made by 'clave fl certify')\n"
     "\n"
     "Run one federated-learning client of your party for FL contract ID on the coordinator of\n"
     "the current session (docs/fl.md \"Over the coordinator\"). The contract (fetched and\n"
@@ -31,19 +38,27 @@ static const char JOIN_USAGE[] =
     "SecAgg+ messages (masked updates) and the evaluation counts. One line per round: clients\n"
     "reporting/selected, rejected messages, training loss, federated-evaluation accuracy, epsilon\n"
     "spent, round time.\n"
+    "The client's Ed25519 key is certified by P's identity key (the one in the collaboration's\n"
+    "signed membership); every other client's key is checked against its party's identity key\n"
+    "in the membership verified here, and the client refuses to proceed on any mismatch.\n"
     "\n"
     "  --contract ID     the contract id (64 hex digits)\n"
     "  --data FILE       this party's training data (CSV)\n"
+    "  --party P         this client's party (a member of the contract's collaboration)\n"
+    "  --sign-key KEY    P's private identity key: certifies a fresh client key\n"
+    "  --client-key K    a client Ed25519 key (PEM), with --statement ST: its statement\n"
     "  --json            JSON lines instead of text\n"
     "  --out MODEL       write the final global model (docs/formats/model.md)\n"
     "  --wait SECONDS    give up when the federation has not started by then (default 600)\n";
 
 struct join {
-    const char *contract, *data, *out;
+    const char *contract, *data, *out, *party, *sign_key, *client_key, *statement_path;
     bool json;
     long wait_s;
     struct cli_session s;
     struct clave_fl_contract_spec spec;
+    struct clave_contract *c;     /* verified here */
+    struct clave_collab *members; /* verified here */
     struct fl_cli_data d;
     struct clave_pkey *identity;
     struct clave_pkey **dir;
@@ -67,6 +82,10 @@ static int parse_args(int argc, char **argv, struct join *j)
         {"json", no_argument, NULL, 'j'},
         {"out", required_argument, NULL, 'o'},
         {"wait", required_argument, NULL, 'w'},
+        {"party", required_argument, NULL, 'p'},
+        {"sign-key", required_argument, NULL, 's'},
+        {"client-key", required_argument, NULL, 'k'},
+        {"statement", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -83,6 +102,14 @@ static int parse_args(int argc, char **argv, struct join *j)
             j->json = true;
         } else if (opt == 'o') {
             j->out = optarg;
+        } else if (opt == 'p') {
+            j->party = optarg;
+        } else if (opt == 's') {
+            j->sign_key = optarg;
+        } else if (opt == 'k') {
+            j->client_key = optarg;
+        } else if (opt == 'S') {
+            j->statement_path = optarg;
         } else if (opt == 'w') {
             j->wait_s = strtol(optarg, &end, 10);
             if (*end != '\0' || j->wait_s < 1 || j->wait_s > 86400) {
@@ -97,7 +124,10 @@ static int parse_args(int argc, char **argv, struct join *j)
             return CLI_USAGE;
         }
     }
-    if (j->contract == NULL || j->data == NULL || optind != argc) {
+    bool own = j->sign_key != NULL && j->client_key == NULL && j->statement_path == NULL;
+    bool given = j->sign_key == NULL && j->client_key != NULL && j->statement_path != NULL;
+    if (j->contract == NULL || j->data == NULL || j->party == NULL || optind != argc ||
+        !(own || given)) {
         fputs(JOIN_USAGE, stderr);
         return CLI_USAGE;
     }
@@ -164,6 +194,10 @@ static int load_contract(struct join *j)
     if (rc == 0 && st != CLAVE_OK) {
         rc = cli_fail("fl join: contract", st);
     }
+    if (rc == 0) {
+        j->c = c;
+        c = NULL;
+    }
     clave_contract_free(c);
     free(bundle);
     json_decref(doc);
@@ -193,21 +227,48 @@ static int load_data(struct join *j)
     return 0;
 }
 
+/* This run's client key (fresh, or --client-key) and its client-key statement (made here with
+ * --sign-key, or --statement); `raw` gets the public key. */
+static clave_status client_key(struct join *j, uint8_t *raw, size_t *raw_len, uint8_t **st_out,
+                               size_t *st_len)
+{
+    struct clave_pkey *id = NULL;
+    clave_status st = j->client_key != NULL ? cli_private_key_load(j->client_key, &j->identity)
+                                            : clave_pkey_generate(CLAVE_PKEY_ED25519, &j->identity);
+    if (st == CLAVE_OK && clave_pkey_type(j->identity) != CLAVE_PKEY_ED25519) {
+        fprintf(stderr, "clave fl join: --client-key: an Ed25519 key\n");
+        st = CLAVE_ERR_KEY;
+    }
+    st = st == CLAVE_OK
+             ? clave_pkey_export_raw_public(j->identity, raw, CLAVE_FL_CLIENT_KEY_LEN, raw_len)
+             : st;
+    if (st == CLAVE_OK && j->statement_path != NULL) {
+        return cli_file_read(j->statement_path, CLAVE_FL_CLIENT_CERT_MAX_LEN, st_out, st_len);
+    }
+    struct clave_fl_client_claim claim = {clave_contract_collaboration(j->c),
+                                          clave_contract_id(j->c), j->party, raw};
+    st = st == CLAVE_OK ? cli_private_key_load(j->sign_key, &id) : st;
+    st = st == CLAVE_OK ? clave_fl_client_cert_sign(&claim, id, st_out, st_len) : st;
+    clave_pkey_free(id);
+    return st;
+}
+
 static int join_federation(struct join *j)
 {
-    uint8_t raw[32];
-    size_t raw_len = 0;
-    char *b64 = NULL, path[PATH_LEN];
+    uint8_t raw[CLAVE_FL_CLIENT_KEY_LEN], *statement = NULL;
+    size_t raw_len = 0, statement_len = 0;
+    char *b64 = NULL, *st64 = NULL, path[PATH_LEN];
     struct cli_response r = {0};
     int rc = CLI_FAILED;
-    clave_status st = clave_pkey_generate(CLAVE_PKEY_ED25519, &j->identity);
-    if (st == CLAVE_OK) {
-        st = clave_pkey_export_raw_public(j->identity, raw, sizeof(raw), &raw_len);
-    }
+    clave_status st = client_key(j, raw, &raw_len, &statement, &statement_len);
     if (st == CLAVE_OK) {
         st = clave_b64_encode_alloc(CLAVE_B64URL, raw, raw_len, &b64);
     }
-    json_t *body = st == CLAVE_OK ? json_pack("{s:s}", "public_key", b64) : NULL;
+    if (st == CLAVE_OK) {
+        st = clave_b64_encode_alloc(CLAVE_B64URL, statement, statement_len, &st64);
+    }
+    json_t *body =
+        st == CLAVE_OK ? json_pack("{s:s,s:s}", "public_key", b64, "statement", st64) : NULL;
     char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
     snprintf(path, sizeof(path), "/v1/fl/%s/clients", j->contract);
     if (text == NULL) {
@@ -231,10 +292,72 @@ static int join_federation(struct join *j)
     free(text);
     json_decref(body);
     free(b64);
+    free(st64);
+    free(statement);
     return rc;
 }
 
-/* The directory of every client's key, once all have joined. */
+/* Directory entry i (client i + 1): its key, certified by its party's identity key in the
+ * membership verified here; this client's own entry must carry its own key. */
+static int take_entry(struct join *j, uint32_t i, const json_t *e)
+{
+    uint8_t *raw = NULL, *statement = NULL, own[CLAVE_FL_CLIENT_KEY_LEN];
+    size_t len = 0, statement_len = 0, own_len = 0;
+    const char *party = json_string_value(json_object_get(e, "party"));
+    int rc = CLI_FAILED;
+    clave_status st = json_integer_value(json_object_get(e, "client")) == (json_int_t)i + 1
+                          ? cli_json_b64(e, "public_key", CLAVE_B64URL, &raw, &len)
+                          : CLAVE_ERR_FORMAT;
+    st = st == CLAVE_OK ? cli_json_b64(e, "statement", CLAVE_B64URL, &statement, &statement_len)
+                        : st;
+    if (st != CLAVE_OK) {
+        rc = cli_fail("fl join: directory", st);
+    } else if ((rc = fl_cli_check_entry(j->members, j->c, i + 1, party, raw, len, statement,
+                                        statement_len)) == 0) {
+        st = clave_pkey_export_raw_public(j->identity, own, sizeof(own), &own_len);
+        if (i + 1 == j->id &&
+            (st != CLAVE_OK || own_len != len || !clave_ct_equal(own, raw, len))) {
+            fprintf(stderr,
+                    "clave fl join: the directory gives this client (%u) another key; "
+                    "refusing to proceed\n",
+                    j->id);
+            rc = CLI_FAILED;
+        } else if ((st = clave_pkey_from_raw_public(CLAVE_PKEY_ED25519, raw, len, &j->dir[i])) !=
+                   CLAVE_OK) {
+            rc = cli_fail("fl join: directory", st);
+        }
+    }
+    free(raw);
+    free(statement);
+    return rc;
+}
+
+/* No key twice: the coordinator must not give one client's key to two ids. */
+static int distinct(const struct join *j, uint32_t n)
+{
+    uint8_t(*raw)[CLAVE_FL_CLIENT_KEY_LEN] = calloc(n, CLAVE_FL_CLIENT_KEY_LEN);
+    size_t len = 0;
+    int rc = raw != NULL ? 0 : cli_fail("fl join: directory", CLAVE_ERR_NOMEM);
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        if (clave_pkey_export_raw_public(j->dir[i], raw[i], CLAVE_FL_CLIENT_KEY_LEN, &len) !=
+            CLAVE_OK) {
+            rc = cli_fail("fl join: directory", CLAVE_ERR_KEY);
+        }
+        for (uint32_t k = 0; rc == 0 && k < i; k++) {
+            if (memcmp(raw[k], raw[i], CLAVE_FL_CLIENT_KEY_LEN) == 0) { // lint:public
+                fprintf(stderr,
+                        "clave fl join: the directory lists one key for clients %u and %u; "
+                        "refusing to proceed\n",
+                        k + 1, i + 1);
+                rc = CLI_FAILED;
+            }
+        }
+    }
+    free(raw);
+    return rc;
+}
+
+/* The directory of every client's key, once all have joined, each entry checked. */
 static int take_directory(struct join *j, const json_t *doc)
 {
     uint32_t n = j->spec.run.cfg.clients;
@@ -244,21 +367,12 @@ static int take_directory(struct join *j, const json_t *doc)
         return cli_fail("fl join: directory", j->dir == NULL ? CLAVE_ERR_NOMEM : CLAVE_ERR_FORMAT);
     }
     for (uint32_t i = 0; i < n; i++) {
-        const char *b64 = json_string_value(json_object_get(json_array_get(dir, i), "public_key"));
-        uint8_t *raw = NULL;
-        size_t len = 0;
-        clave_status st = b64 == NULL
-                              ? CLAVE_ERR_FORMAT
-                              : clave_b64_decode_alloc(CLAVE_B64URL, b64, strlen(b64), &raw, &len);
-        if (st == CLAVE_OK) {
-            st = clave_pkey_from_raw_public(CLAVE_PKEY_ED25519, raw, len, &j->dir[i]);
-        }
-        free(raw);
-        if (st != CLAVE_OK) {
-            return cli_fail("fl join: directory", st);
+        int rc = take_entry(j, i, json_array_get(dir, i));
+        if (rc != 0) {
+            return rc;
         }
     }
-    return 0;
+    return distinct(j, n);
 }
 
 static int wait_directory(struct join *j)
@@ -414,8 +528,8 @@ int fl_join(int argc, char **argv)
     if (cli_session_load(&j.s) != CLAVE_OK) {
         return CLI_FAILED;
     }
-    if ((rc = load_contract(&j)) == 0 && (rc = load_data(&j)) == 0 &&
-        (rc = join_federation(&j)) == 0) {
+    if ((rc = load_contract(&j)) == 0 && (rc = fl_cli_membership(&j.s, j.c, &j.members)) == 0 &&
+        (rc = load_data(&j)) == 0 && (rc = join_federation(&j)) == 0) {
         if (!j.json) {
             printf("fl %s: client %u of %u, %zu training rows; waiting for the others\n",
                    j.spec.run.name, j.id, j.spec.run.cfg.clients,
@@ -439,6 +553,8 @@ int fl_join(int argc, char **argv)
     }
     free(j.dir);
     clave_pkey_free(j.identity);
+    clave_collab_free(j.members);
+    clave_contract_free(j.c);
     fl_cli_data_free(&j.d);
     cli_session_free(&j.s);
     return rc;

@@ -16,7 +16,9 @@ static const char STATUS_USAGE[] =
     "Show the coordinator's view of the federation of FL contract ID (docs/fl.md \"Over the\n"
     "coordinator\"): its state (joining, running, done, failed) and why, clients joined, the\n"
     "current round and phase, and one line per round: clients reporting/selected, rejected\n"
-    "messages, training loss, federated-evaluation accuracy, epsilon spent, round time.\n"
+    "messages, training loss, federated-evaluation accuracy, epsilon spent, round time. Under\n"
+    "client-level DP, one line per party: its budget in the coordinator's ledger (the key\n"
+    "(collaboration, contract, \"fl\", party); also 'clave dp status --dataset fl ...').\n"
     "Needs a session of a user whose party is a member of the contract's collaboration.\n"
     "\n"
     "  --contract ID  the contract id (64 hex digits)\n"
@@ -74,6 +76,15 @@ static void print_status(const json_t *s)
            json_string_value(json_object_get(s, "dp")), num(s, "epsilon"), num(s, "elapsed_s"));
     for (size_t i = 0; i < json_array_size(history); i++) {
         fl_cli_print_row(json_array_get(history, i), integer(s, "rounds"), false);
+    }
+    const json_t *budgets = json_object_get(s, "budgets");
+    for (size_t i = 0; i < json_array_size(budgets); i++) {
+        const json_t *b = json_array_get(budgets, i);
+        printf("budget %s: epsilon %.6f of %.6f spent, delta %.3g of %.3g (paid through round "
+               "%lld)\n",
+               json_string_value(json_object_get(b, "party")), num(b, "epsilon_spent"),
+               num(b, "epsilon_cap"), num(b, "delta_spent"), num(b, "delta_cap"),
+               (long long)integer(b, "paid_round"));
     }
 }
 

@@ -7,6 +7,7 @@
 
 #include "audit_hook.h"
 #include "core/check.h"
+#include "fl_budget.h"
 #include "kbs_db.h"
 
 #include <clave/contract.h>
@@ -24,6 +25,8 @@ struct fl_client {
     char user_id[CLAVED_ID_LEN + 1];
     char party[FL_PARTY_MAX + 1];
     uint8_t key[CLAVED_FL_KEY_LEN];
+    uint8_t *statement; /* the party's client-key statement (COSE_Sign1) */
+    size_t statement_len;
     struct clave_pkey *pkey;
     uint64_t answered; /* phase_seq of its last answer, 0 for none */
     uint64_t cached;   /* phase_seq of `msg`, 0 for none */
@@ -41,7 +44,7 @@ struct claved_fl_fed {
     char contract[65];
     struct clave_fl_contract_spec spec;
     enum claved_fl_state state;
-    char reason[160];
+    char reason[256];
     uint32_t joined;
     struct fl_client *clients;
     const struct clave_pkey **directory;
@@ -52,6 +55,7 @@ struct claved_fl_fed {
     int64_t deadline_ms, started_ms, round_started_ms, finished_ms;
     struct fl_row *rows;
     uint32_t row_count;
+    struct claved_fl_budget budget; /* client-level DP: per-party debits (fl_budget.h) */
     struct claved_fl_fed *next;
 };
 
@@ -81,7 +85,9 @@ static void fed_free(struct claved_fl_fed *f)
     for (uint32_t i = 0; f->clients != NULL && i < f->spec.run.cfg.clients; i++) {
         clave_pkey_free(f->clients[i].pkey);
         free(f->clients[i].msg);
+        free(f->clients[i].statement);
     }
+    claved_fl_budget_clear(&f->budget);
     clave_fl_server_free(f->server);
     free(f->clients);
     free(f->directory);
@@ -124,7 +130,7 @@ struct claved_fl_fed *claved_fl_find(struct claved_fl *fl, const char *contract)
     return NULL;
 }
 
-clave_status claved_fl_create(struct claved_fl *fl, const char *contract,
+clave_status claved_fl_create(struct claved_fl *fl, const char *contract, const char *collaboration,
                               const struct clave_fl_contract_spec *spec, struct claved_fl_fed **out)
 {
     uint32_t n = spec->run.cfg.clients;
@@ -142,9 +148,11 @@ clave_status claved_fl_create(struct claved_fl *fl, const char *contract,
     f->directory = calloc(n, sizeof(*f->directory));
     f->ids = calloc(n, sizeof(*f->ids));
     f->rows = calloc(spec->run.cfg.rounds, sizeof(*f->rows));
-    if (f->clients == NULL || f->directory == NULL || f->ids == NULL || f->rows == NULL) {
+    clave_status st = claved_fl_budget_init(&f->budget, collaboration, contract, n);
+    if (st != CLAVE_OK || f->clients == NULL || f->directory == NULL || f->ids == NULL ||
+        f->rows == NULL) {
         fed_free(f);
-        return CLAVE_ERR_NOMEM;
+        return st != CLAVE_OK ? st : CLAVE_ERR_NOMEM;
     }
     f->phase_seq = 1;
     f->next = fl->head;
@@ -201,25 +209,39 @@ static clave_status start(struct claved_ctx *ctx, struct claved_fl_fed *f)
     return CLAVE_OK;
 }
 
-clave_status claved_fl_join(struct claved_ctx *ctx, struct claved_fl_fed *f, const char *party,
-                            const uint8_t key[CLAVED_FL_KEY_LEN], uint32_t *id)
+clave_status claved_fl_join(struct claved_ctx *ctx, struct claved_fl_fed *f,
+                            const struct claved_fl_joiner *j, uint32_t *id)
 {
+    const char *party = j->party;
     *id = 0;
     if (f->state != CLAVED_FL_JOINING || f->joined >= f->spec.run.cfg.clients) {
         return CLAVE_ERR_LIMIT;
     }
     for (uint32_t i = 0; i < f->joined; i++) {
-        if (memcmp(f->clients[i].key, key, CLAVED_FL_KEY_LEN) == 0) { // lint:public
+        if (memcmp(f->clients[i].key, j->key, CLAVED_FL_KEY_LEN) == 0) { // lint:public
             return CLAVE_ERR_EXISTS;
         }
     }
     struct fl_client *c = &f->clients[f->joined];
     clave_status st =
-        clave_pkey_from_raw_public(CLAVE_PKEY_ED25519, key, CLAVED_FL_KEY_LEN, &c->pkey);
-    if (st != CLAVE_OK) {
-        return st;
+        clave_pkey_from_raw_public(CLAVE_PKEY_ED25519, j->key, CLAVED_FL_KEY_LEN, &c->pkey);
+    c->statement = st == CLAVE_OK ? malloc(j->statement_len) : NULL;
+    if (st == CLAVE_OK && c->statement == NULL) {
+        st = CLAVE_ERR_NOMEM;
     }
-    memcpy(c->key, key, CLAVED_FL_KEY_LEN);
+    if (st == CLAVE_OK && f->spec.run.cfg.dp != CLAVE_FL_DP_NONE) {
+        st = claved_fl_budget_add(&f->budget, party, j->epsilon_cap, j->delta_cap);
+    }
+    if (st != CLAVE_OK) {
+        clave_pkey_free(c->pkey);
+        free(c->statement);
+        c->pkey = NULL;
+        c->statement = NULL;
+        return st == CLAVE_ERR_LIMIT ? CLAVE_ERR_INTERNAL : st;
+    }
+    memcpy(c->statement, j->statement, j->statement_len);
+    c->statement_len = j->statement_len;
+    memcpy(c->key, j->key, CLAVED_FL_KEY_LEN);
     snprintf(c->user_id, sizeof(c->user_id), "%s", ctx->who.user_id);
     snprintf(c->party, sizeof(c->party), "%s", party);
     *id = ++f->joined;
@@ -330,6 +352,32 @@ static void close_phase(struct claved_ctx *ctx, struct claved_fl_fed *f)
     }
 }
 
+/* Client-level DP: the parties pay for the next round before it starts, so a refused debit
+ * leaves that round's model uncomputed. False when the round must not begin (stopped, or the
+ * store is down: retried on the next request, charging only the parties that have not paid). */
+static bool pay_round(struct claved_ctx *ctx, struct claved_fl_fed *f)
+{
+    const struct clave_fl_config *cfg = &f->spec.run.cfg;
+    uint32_t round = clave_fl_server_report(f->server).round + 1;
+    double eps = 0.0;
+    char why[200];
+    if (cfg->dp == CLAVE_FL_DP_NONE) {
+        return true;
+    }
+    if (clave_fl_dp_epsilon(cfg, round, &eps) == CLAVE_OK && cfg->dp_epsilon_budget > 0.0 &&
+        eps > cfg->dp_epsilon_budget) {
+        stop(f, CLAVED_FL_DONE, "privacy budget spent: the contract's dp.epsilon_budget");
+        return false;
+    }
+    clave_status st = claved_fl_budget_pay(ctx, &f->budget, cfg, round, why, sizeof(why));
+    if (st == CLAVE_ERR_LIMIT) {
+        stop(f, CLAVED_FL_DONE, why);
+    } else if (st != CLAVE_OK && st != CLAVE_ERR_STORE && st != CLAVE_ERR_CONFLICT) {
+        stop(f, CLAVED_FL_FAILED, "the budget ledger refused a debit: stopped");
+    }
+    return st == CLAVE_OK;
+}
+
 /* Begin the next round, if the contract is still active and the federation not finished. */
 static void next_round(struct claved_ctx *ctx, struct claved_fl_fed *f)
 {
@@ -350,9 +398,12 @@ static void next_round(struct claved_ctx *ctx, struct claved_fl_fed *f)
         stop(f, CLAVED_FL_DONE, reason);
         return;
     }
+    if (!pay_round(ctx, f)) {
+        return;
+    }
     clave_status st = clave_fl_server_begin_round(f->server);
     if (st == CLAVE_ERR_LIMIT) {
-        stop(f, CLAVED_FL_DONE, "the privacy budget is spent");
+        stop(f, CLAVED_FL_DONE, "privacy budget spent: the contract's dp.epsilon_budget");
     } else if (st == CLAVE_ERR_STATE) {
         stop(f, CLAVED_FL_DONE, "all rounds done");
     } else if (st != CLAVE_OK) {
@@ -444,9 +495,18 @@ json_t *claved_fl_directory_json(const struct claved_fl_fed *f)
             json_decref(dir);
             return NULL;
         }
-        json_array_append_new(dir, json_pack("{s:I,s:s,s:s}", "client", (json_int_t)(i + 1),
-                                             "party", f->clients[i].party, "public_key", b64));
+        char *st64 = NULL;
+        if (clave_b64_encode_alloc(CLAVE_B64URL, f->clients[i].statement,
+                                   f->clients[i].statement_len, &st64) != CLAVE_OK) {
+            free(b64);
+            json_decref(dir);
+            return NULL;
+        }
+        json_array_append_new(dir,
+                              json_pack("{s:I,s:s,s:s,s:s}", "client", (json_int_t)(i + 1), "party",
+                                        f->clients[i].party, "public_key", b64, "statement", st64));
         free(b64);
+        free(st64);
     }
     return json_pack("{s:I,s:I,s:o*}", "clients", (json_int_t)f->spec.run.cfg.clients, "joined",
                      (json_int_t)f->joined, "directory", dir);
@@ -498,16 +558,16 @@ json_t *claved_fl_status_json(struct claved_fl_fed *f, int64_t now_ms)
     int64_t end = f->finished_ms != 0 ? f->finished_ms : now_ms;
     double elapsed = f->started_ms != 0 ? (double)(end - f->started_ms) / 1000.0 : 0.0;
     return json_pack(
-        "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:f,s:f,s:o*}", "contract",
-        f->contract, "name", f->spec.run.name, "state", state_name(f->state), "reason", f->reason,
-        "clients", (json_int_t)c->clients, "clients_per_round", (json_int_t)c->clients_per_round,
-        "min_clients", (json_int_t)c->min_clients, "joined", (json_int_t)f->joined, "rounds",
-        (json_int_t)c->rounds, "phase", phase_name(f), "model",
+        "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:f,s:f,s:o*,s:o*}",
+        "contract", f->contract, "name", f->spec.run.name, "state", state_name(f->state), "reason",
+        f->reason, "clients", (json_int_t)c->clients, "clients_per_round",
+        (json_int_t)c->clients_per_round, "min_clients", (json_int_t)c->min_clients, "joined",
+        (json_int_t)f->joined, "rounds", (json_int_t)c->rounds, "phase", phase_name(f), "model",
         clave_ml_model_kind_name(c->model.kind), "strategy", clave_fl_strategy_name(c->strategy),
         "protection", clave_fl_protection_name(c->protection), "dp", clave_fl_dp_mode_name(c->dp),
         "round", (json_int_t)round, "epsilon",
         f->row_count > 0 ? f->rows[f->row_count - 1].r.epsilon : 0.0, "elapsed_s", elapsed,
-        "history", rows);
+        "history", rows, "budgets", claved_fl_budget_json(&f->budget));
 }
 
 clave_status claved_fl_model(struct claved_fl_fed *f, uint8_t **out, size_t *len)

@@ -36,19 +36,30 @@ void claved_fl_unlock(struct claved_fl *fl);
 
 /* The federation of contract `contract` (64 hex), or NULL. */
 struct claved_fl_fed *claved_fl_find(struct claved_fl *fl, const char *contract);
-/* A new federation in JOINING for `contract` with `spec` (copied). */
-clave_status claved_fl_create(struct claved_fl *fl, const char *contract,
+/* A new federation in JOINING for `contract` of `collaboration` with `spec` (copied). */
+clave_status claved_fl_create(struct claved_fl *fl, const char *contract, const char *collaboration,
                               const struct clave_fl_contract_spec *spec,
                               struct claved_fl_fed **out);
 
 enum claved_fl_state claved_fl_state(const struct claved_fl_fed *f);
 const struct clave_fl_contract_spec *claved_fl_spec(const struct claved_fl_fed *f);
 
-/* Add a client of `party` run by `user_id` with Ed25519 key `key`; `*id` gets its id. The last
- * join starts round 1. CLAVE_ERR_LIMIT: the federation is full or no longer joining;
- * CLAVE_ERR_EXISTS: this key already joined. */
-clave_status claved_fl_join(struct claved_ctx *ctx, struct claved_fl_fed *f, const char *party,
-                            const uint8_t key[CLAVED_FL_KEY_LEN], uint32_t *id);
+/* A client joining (borrowed fields): its party, its Ed25519 key, the party's client-key
+ * statement for it (verified by the caller against the collaboration's membership), and the
+ * party's DP budget from the contract (used when the spec has DP). */
+struct claved_fl_joiner {
+    const char *party;
+    const uint8_t *key; /* CLAVED_FL_KEY_LEN bytes */
+    const uint8_t *statement;
+    size_t statement_len;
+    double epsilon_cap, delta_cap;
+};
+
+/* Add a client run by ctx->who.user_id; `*id` gets its id. The last join starts round 1.
+ * CLAVE_ERR_LIMIT: the federation is full or no longer joining; CLAVE_ERR_EXISTS: this key
+ * already joined. */
+clave_status claved_fl_join(struct claved_ctx *ctx, struct claved_fl_fed *f,
+                            const struct claved_fl_joiner *j, uint32_t *id);
 
 /* Whether client `id` exists and was joined by `user_id`. */
 bool claved_fl_client_of(const struct claved_fl_fed *f, uint32_t id, const char *user_id);
@@ -66,9 +77,10 @@ clave_status claved_fl_message(struct claved_fl_fed *f, uint32_t id, uint8_t **m
 clave_status claved_fl_answer(struct claved_ctx *ctx, struct claved_fl_fed *f, uint32_t id,
                               const uint8_t *msg, size_t len, char *why, size_t cap);
 
-/* The directory {"clients": n, "joined": k, "directory": [{"client","party","public_key"}]}. */
+/* The directory {"clients": n, "joined": k, "directory": [{"client","party","public_key",
+ * "statement"}]}: each key with its party's client-key statement, for clients to verify. */
 json_t *claved_fl_directory_json(const struct claved_fl_fed *f);
-/* The status: state, round, phase, history of rounds, epsilon, times. */
+/* The status: state, round, phase, history of rounds, epsilon, times, per-party budgets. */
 json_t *claved_fl_status_json(struct claved_fl_fed *f, int64_t now_ms);
 /* The current global model (docs/formats/model.md; caller frees). */
 clave_status claved_fl_model(struct claved_fl_fed *f, uint8_t **out, size_t *len);

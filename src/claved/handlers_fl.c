@@ -3,10 +3,15 @@
  * /v1/fl/{contract}/...: FL contracts run by the coordinator (docs/fl.md "Over the coordinator").
  * Every caller acts for its own party, which must be a current member of the contract's
  * collaboration; the contract must be active and of kind "fl". A client joins with a fresh
- * Ed25519 key (it signs the client's SecAgg+ keys) and then exchanges the FL messages of
- * docs/formats/fl.md under its client id, which only the user that joined may use. The
- * aggregator only ever receives SecAgg+ messages (the spec requires protection "secagg").
+ * Ed25519 key (it signs the client's SecAgg+ keys) certified by its party's identity key (a
+ * client-key statement, docs/formats/fl.md, checked here against the collaboration's membership
+ * and published with the key in the directory, where every client checks it again), and then
+ * exchanges the FL messages of docs/formats/fl.md under its client id, which only the user that
+ * joined may use. The aggregator only ever receives SecAgg+ messages (the spec requires
+ * protection "secagg"). Under client-level DP every joining party needs a budget in the
+ * contract's output.budgets: each round is paid from it before it runs (fl_budget.h).
  */
+#include "fl_budget.h"
 #include "fl_coord.h"
 #include "handlers.h"
 #include "handlers_collab_common.h"
@@ -32,20 +37,35 @@ static bool hex64(const char *s)
     return true;
 }
 
-/* The caller's party is a current member of `c`'s collaboration; `party` gets its name. */
-static bool member(struct claved_ctx *ctx, const struct clave_contract *c, char *party, size_t cap)
+/* The caller's party as a member of the contract's collaboration. */
+struct fl_member {
+    char party[CLAVED_NAME_MAX + 1];
+    uint8_t spki[CLAVE_COLLAB_SPKI_MAX]; /* its identity key in the current membership */
+    size_t spki_len;
+    bool has_budget;
+    double epsilon_cap, delta_cap;
+};
+
+/* The caller's party is a current member of `c`'s collaboration; `who` gets its name and key. */
+static bool member(struct claved_ctx *ctx, const struct clave_contract *c, struct fl_member *who)
 {
     struct clave_collab *collab = NULL;
     struct clave_collab_member m;
     bool ok = false;
-    if (claved_collab_party_name(ctx->store, ctx->who.party_id, party, cap) != CLAVE_OK) {
+    if (claved_collab_party_name(ctx->store, ctx->who.party_id, who->party, sizeof(who->party)) !=
+        CLAVE_OK) {
         claved_error(ctx, 403, "not_a_member", "the caller has no party");
         return false;
     }
     if (!claved_collab_load_or_reply(ctx, clave_contract_collaboration(c), &collab)) {
         return false;
     }
-    ok = clave_collab_find(collab, party, &m) == CLAVE_OK;
+    ok = clave_collab_find(collab, who->party, &m) == CLAVE_OK && m.spki_len <= sizeof(who->spki);
+    if (ok) {
+        memcpy(who->spki, m.spki, m.spki_len);
+        who->spki_len = m.spki_len;
+        who->has_budget = claved_fl_budget_of(c, who->party, &who->epsilon_cap, &who->delta_cap);
+    }
     clave_collab_free(collab);
     if (!ok) {
         claved_error(ctx, 403, "not_a_member",
@@ -91,10 +111,10 @@ static bool load_contract(struct claved_ctx *ctx, struct clave_contract **c,
     return true;
 }
 
-/* Lock the registry and find (or create) the contract's federation; false after a reply (the
- * lock is then not held). */
-static bool open_fed(struct claved_ctx *ctx, const struct clave_fl_contract_spec *spec,
-                     struct claved_fl_fed **out)
+/* Lock the registry and find (or create, when `spec` is given, for `collaboration`) the
+ * contract's federation; false after a reply (the lock is then not held). */
+static bool open_fed(struct claved_ctx *ctx, const char *collaboration,
+                     const struct clave_fl_contract_spec *spec, struct claved_fl_fed **out)
 {
     *out = NULL;
     if (ctx->app->fl == NULL) {
@@ -104,7 +124,7 @@ static bool open_fed(struct claved_ctx *ctx, const struct clave_fl_contract_spec
     claved_fl_lock(ctx->app->fl);
     *out = claved_fl_find(ctx->app->fl, ctx->params[0]);
     if (*out == NULL && spec != NULL &&
-        claved_fl_create(ctx->app->fl, ctx->params[0], spec, out) != CLAVE_OK) {
+        claved_fl_create(ctx->app->fl, ctx->params[0], collaboration, spec, out) != CLAVE_OK) {
         claved_fl_unlock(ctx->app->fl);
         claved_error(ctx, 503, "unavailable", "too many federations");
         return false;
@@ -118,13 +138,43 @@ static bool open_fed(struct claved_ctx *ctx, const struct clave_fl_contract_spec
     return true;
 }
 
-/* The federation of an active FL contract of the caller's collaboration; false after a reply. */
-static bool member_fed(struct claved_ctx *ctx, char *party, size_t cap, struct claved_fl_fed **f)
+/* Joining `c` as `who`: a DP budget for the party when the spec has DP, and a client-key
+ * statement by the party's identity key in the membership for exactly this key; false after a
+ * reply. */
+static bool join_allowed(struct claved_ctx *ctx, const struct clave_contract *c,
+                         const struct clave_fl_contract_spec *spec, const struct fl_member *who,
+                         const struct claved_fl_joiner *join)
+{
+    char msg[400];
+    if (spec->run.cfg.dp != CLAVE_FL_DP_NONE && !who->has_budget) {
+        claved_error(ctx, 403, "policy_denied",
+                     "client-level DP: the contract gives this party no budget (output.budgets)");
+        return false;
+    }
+    struct clave_fl_client_claim claim = {clave_contract_collaboration(c), clave_contract_id(c),
+                                          who->party, join->key};
+    if (clave_fl_client_cert_verify(join->statement, join->statement_len, &claim, who->spki,
+                                    who->spki_len) != CLAVE_OK) {
+        snprintf(msg, sizeof(msg),
+                 "body.statement: not a client-key statement of %.64s for this key and contract "
+                 "under its identity key in the membership (%.160s)",
+                 who->party, clave_error_last().detail);
+        claved_error(ctx, 403, "invalid_statement", msg);
+        return false;
+    }
+    return true;
+}
+
+/* The federation of an active FL contract of the caller's collaboration; false after a reply.
+ * With `join`, first checks what joining needs (the budget, the client-key statement). */
+static bool member_fed(struct claved_ctx *ctx, struct fl_member *who,
+                       const struct claved_fl_joiner *join, struct claved_fl_fed **f)
 {
     struct clave_contract *c = NULL;
     struct clave_fl_contract_spec spec;
-    bool ok =
-        load_contract(ctx, &c, &spec) && member(ctx, c, party, cap) && open_fed(ctx, &spec, f);
+    bool ok = load_contract(ctx, &c, &spec) && member(ctx, c, who) &&
+              (join == NULL || join_allowed(ctx, c, &spec, who, join)) &&
+              open_fed(ctx, clave_contract_collaboration(c), &spec, f);
     clave_contract_free(c);
     return ok;
 }
@@ -132,10 +182,13 @@ static bool member_fed(struct claved_ctx *ctx, char *party, size_t cap, struct c
 void claved_h_fl_join(struct claved_ctx *ctx)
 {
     struct claved_fl_fed *f = NULL;
-    char party[CLAVED_NAME_MAX + 1] = "";
-    uint8_t *key = NULL;
-    size_t key_len = 0;
+    struct fl_member who;
+    uint8_t *key = NULL, *statement = NULL;
+    size_t key_len = 0, statement_len = 0;
     uint32_t id = 0;
+    struct claved_fl_joiner join;
+    memset(&who, 0, sizeof(who));
+    memset(&join, 0, sizeof(join));
     if (ctx->who.role == CLAVED_ROLE_AUDITOR) {
         claved_error(ctx, 403, "forbidden", "auditors do not run FL clients");
         return;
@@ -144,14 +197,24 @@ void claved_h_fl_join(struct claved_ctx *ctx)
                               &key_len) != CLAVE_OK ||
         key_len != CLAVED_FL_KEY_LEN) {
         claved_error(ctx, 400, "invalid_field", "body.public_key: a raw Ed25519 key (base64url)");
-        free(key);
-        return;
+        goto done;
     }
-    if (!member_fed(ctx, party, sizeof(party), &f)) {
-        free(key);
-        return;
+    if (clave_json_get_b64url(ctx->body, "body", "statement", true, CLAVE_FL_CLIENT_CERT_MAX_LEN,
+                              &statement, &statement_len) != CLAVE_OK) {
+        claved_error(ctx, 400, "invalid_field",
+                     "body.statement: the party's client-key statement (COSE_Sign1, base64url)");
+        goto done;
     }
-    clave_status st = claved_fl_join(ctx, f, party, key, &id);
+    join.key = key;
+    join.statement = statement;
+    join.statement_len = statement_len;
+    if (!member_fed(ctx, &who, &join, &f)) {
+        goto done;
+    }
+    join.party = who.party;
+    join.epsilon_cap = who.epsilon_cap;
+    join.delta_cap = who.delta_cap;
+    clave_status st = claved_fl_join(ctx, f, &join, &id);
     if (st == CLAVE_OK) {
         const struct clave_fl_config *cfg = &claved_fl_spec(f)->run.cfg;
         claved_json(ctx, 201,
@@ -167,14 +230,16 @@ void claved_h_fl_join(struct claved_ctx *ctx)
         claved_error(ctx, 400, "invalid_field", "body.public_key: not a valid Ed25519 key");
     }
     claved_fl_unlock(ctx->app->fl);
+done:
     free(key);
+    free(statement);
 }
 
 void claved_h_fl_clients(struct claved_ctx *ctx)
 {
     struct claved_fl_fed *f = NULL;
-    char party[CLAVED_NAME_MAX + 1];
-    if (member_fed(ctx, party, sizeof(party), &f)) {
+    struct fl_member who;
+    if (member_fed(ctx, &who, NULL, &f)) {
         claved_json(ctx, 200, claved_fl_directory_json(f));
         claved_fl_unlock(ctx->app->fl);
     }
@@ -183,8 +248,8 @@ void claved_h_fl_clients(struct claved_ctx *ctx)
 void claved_h_fl_status(struct claved_ctx *ctx)
 {
     struct claved_fl_fed *f = NULL;
-    char party[CLAVED_NAME_MAX + 1];
-    if (member_fed(ctx, party, sizeof(party), &f)) {
+    struct fl_member who;
+    if (member_fed(ctx, &who, NULL, &f)) {
         claved_json(ctx, 200, claved_fl_status_json(f, claved_now_ms()));
         claved_fl_unlock(ctx->app->fl);
     }
@@ -193,10 +258,10 @@ void claved_h_fl_status(struct claved_ctx *ctx)
 void claved_h_fl_model(struct claved_ctx *ctx)
 {
     struct claved_fl_fed *f = NULL;
-    char party[CLAVED_NAME_MAX + 1];
+    struct fl_member who;
     uint8_t *bytes = NULL;
     size_t len = 0;
-    if (!member_fed(ctx, party, sizeof(party), &f)) {
+    if (!member_fed(ctx, &who, NULL, &f)) {
         return;
     }
     if (claved_fl_model(f, &bytes, &len) == CLAVE_OK) {
@@ -218,7 +283,7 @@ static bool own_client(struct claved_ctx *ctx, struct claved_fl_fed **f, uint32_
         claved_error(ctx, 404, "not_found", "no such client");
         return false;
     }
-    if (!open_fed(ctx, NULL, f)) {
+    if (!open_fed(ctx, NULL, NULL, f)) {
         return false;
     }
     if (!claved_fl_client_of(*f, (uint32_t)v, ctx->who.user_id)) {

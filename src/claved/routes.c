@@ -138,7 +138,7 @@ static const struct schema SCHEMAS[] = {
     {"kbs_attest", {"runtime-data", "tee-evidence", "init-data", NULL}},
     {"kbs_debit", {"contract", "dataset", "party", "epsilon", "delta", "what", NULL}},
     {"kbs_result", {"receipt", NULL}},
-    {"fl_join", {"public_key", NULL}},
+    {"fl_join", {"public_key", "statement", NULL}},
 };
 
 const char *const *claved_schema_keys(const char *schema)

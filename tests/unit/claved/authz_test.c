@@ -240,7 +240,7 @@ static void instantiate(struct world *w, const struct claved_route *r, int role,
             snprintf(path, cap, "/v1/fl/%s/clients/1/message", w->contract);
         }
         if (strcmp(r->pattern, "/v1/fl/{contract}/clients") == 0 && r->method == CLAVED_POST) {
-            snprintf(body, bcap, "{\"public_key\":\"%s\"}",
+            snprintf(body, bcap, "{\"public_key\":\"%s\",\"statement\":\"0oRDoQEnoFgg\"}",
                      "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
         }
     } else if (strcmp(r->pattern, "/v1/contracts") == 0) {

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Client-key statements (docs/formats/fl.md "Client-key statement"): a party certifies the
+ * Ed25519 key of one of its FL clients with its identity key, so that a coordinator that
+ * distributes the directory of client keys cannot substitute one (Bonawitz et al. 2017, section
+ * 6: the server must not choose the clients' keys). The statement is a tagged COSE_Sign1 (RFC
+ * 9052 section 4.2; EdDSA for Ed25519 identity keys, ES256 for P-256) with external AAD
+ * CLAVE_FL_CLIENT_CERT_AAD over the canonical CBOR map
+ *
+ *   { "v": 1, "key": bstr .size 32, "party": tstr, "contract": bstr .size 32,
+ *     "collaboration": tstr }
+ *
+ * (keys in length-first canonical order). It names no round: one key per client per run.
+ * Verification never decodes the payload: the expected payload is encoded from the expected
+ * claim and compared byte for byte with the one the signature covers.
+ */
+#include "contract/canon.h"
+#include "core/cbor.h"
+#include "core/check.h"
+#include "crypto/cose_internal.h"
+#include "crypto/pkey.h"
+
+#include <clave/cose.h>
+#include <clave/fl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CERT_VERSION 1
+#define CERT_PAYLOAD_MAX 256 /* 5 keys, two 32-byte strings and two names of <= 64 characters */
+#define CERT_PROTECTED_MAX 8
+#define CERT_RAW_SIG_LEN 64
+#define CERT_NAME_MAX 64
+
+static bool name_ok(const char *s)
+{
+    size_t n = s != NULL ? strnlen(s, CERT_NAME_MAX + 1) : 0;
+    if (n == 0 || n > CERT_NAME_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static clave_status payload(const struct clave_fl_client_claim *claim, uint8_t *buf, size_t *len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_writer w;
+    struct canon_map m;
+    *len = 0;
+    CLAVE_ENSURE(claim != NULL && claim->contract != NULL && claim->client_key != NULL,
+                 CLAVE_ERR_ARG, "fl: client-key claim: NULL field");
+    CLAVE_ENSURE(name_ok(claim->collaboration) && name_ok(claim->party), CLAVE_ERR_ARG,
+                 "fl: client-key claim: collaboration and party are [A-Za-z0-9_-]{1,64}");
+    clave_writer_init(&w, buf, CERT_PAYLOAD_MAX);
+    CLAVE_CHECK(clave__canon_map_begin(&w, 5, &m));
+    CLAVE_CHECK(clave__canon_key(&m, "v"));
+    CLAVE_CHECK(clave__canon_uint(&w, CERT_VERSION));
+    CLAVE_CHECK(clave__canon_key(&m, "key"));
+    CLAVE_CHECK(clave__canon_bytes(&w, claim->client_key, CLAVE_FL_CLIENT_KEY_LEN));
+    CLAVE_CHECK(clave__canon_key(&m, "party"));
+    CLAVE_CHECK(clave__canon_text(&w, claim->party, strlen(claim->party)));
+    CLAVE_CHECK(clave__canon_key(&m, "contract"));
+    CLAVE_CHECK(clave__canon_bytes(&w, claim->contract, CLAVE_FL_CONTRACT_ID_LEN));
+    CLAVE_CHECK(clave__canon_key(&m, "collaboration"));
+    CLAVE_CHECK(clave__canon_text(&w, claim->collaboration, strlen(claim->collaboration)));
+    CLAVE_CHECK(clave__canon_map_end(&m));
+    *len = w.len;
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+static clave_status alg_of_key(const struct clave_pkey *key, int64_t *alg)
+{
+    enum clave_pkey_type t = clave_pkey_type(key);
+    *alg = t == CLAVE_PKEY_ED25519 ? CLAVE_COSE_ALG_EDDSA : CLAVE_COSE_ALG_ES256;
+    return t == CLAVE_PKEY_ED25519 || t == CLAVE_PKEY_P256 ? CLAVE_OK : CLAVE_ERR_KEY;
+}
+
+clave_status clave_fl_client_cert_sign(const struct clave_fl_client_claim *claim,
+                                       const struct clave_pkey *identity, uint8_t **out,
+                                       size_t *out_len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t body[CERT_PAYLOAD_MAX];
+    size_t body_len = 0;
+    int64_t alg = 0;
+    CLAVE_ENSURE(out != NULL && out_len != NULL, CLAVE_ERR_ARG, "fl: NULL output");
+    *out = NULL;
+    *out_len = 0;
+    CLAVE_ENSURE(identity != NULL && clave_pkey_has_private(identity), CLAVE_ERR_ARG,
+                 "fl: a private identity key is required");
+    CLAVE_ENSURE(alg_of_key(identity, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
+                 "fl: identity keys are Ed25519 or P-256");
+    CLAVE_CHECK(payload(claim, body, &body_len));
+    struct clave_cose_sign_opts opts = {.external_aad = (const uint8_t *)CLAVE_FL_CLIENT_CERT_AAD,
+                                        .external_aad_len = sizeof(CLAVE_FL_CLIENT_CERT_AAD) - 1,
+                                        .tagged = true};
+    CLAVE_CHECK(clave__cose_sign1_sign_pkey(clave__pkey_evp(identity), alg, body, body_len, &opts,
+                                            out, out_len));
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+/* {1: alg} in canonical CBOR. */
+static clave_status protected_header(int64_t alg, uint8_t *buf, size_t *len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_writer w;
+    clave_writer_init(&w, buf, CERT_PROTECTED_MAX);
+    CLAVE_ENSURE(alg == CLAVE_COSE_ALG_EDDSA || alg == CLAVE_COSE_ALG_ES256, CLAVE_ERR_UNSUPPORTED,
+                 "fl: client-key statements are EdDSA or ES256");
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, 1));
+    CLAVE_CHECK(clave__canon_uint(&w, 1));
+    CLAVE_CHECK(clave__canon_int(&w, alg));
+    *len = w.len;
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+clave_status clave_fl_client_cert_signing_input(const struct clave_fl_client_claim *claim,
+                                                int64_t alg, uint8_t **out, size_t *out_len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t prot[CERT_PROTECTED_MAX], body[CERT_PAYLOAD_MAX];
+    size_t prot_len = 0, body_len = 0;
+    CLAVE_ENSURE(out != NULL && out_len != NULL, CLAVE_ERR_ARG, "fl: NULL output");
+    *out = NULL;
+    *out_len = 0;
+    CLAVE_CHECK(protected_header(alg, prot, &prot_len));
+    CLAVE_CHECK(payload(claim, body, &body_len));
+    CLAVE_CHECK(clave__cose_sig_structure(prot, prot_len, (const uint8_t *)CLAVE_FL_CLIENT_CERT_AAD,
+                                          sizeof(CLAVE_FL_CLIENT_CERT_AAD) - 1, body, body_len, out,
+                                          out_len));
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+clave_status clave_fl_client_cert_verify(const uint8_t *statement, size_t len,
+                                         const struct clave_fl_client_claim *claim,
+                                         const uint8_t *identity_spki, size_t identity_spki_len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_pkey *key = NULL;
+    struct clave_cose_sign1 *msg = NULL;
+    uint8_t body[CERT_PAYLOAD_MAX];
+    size_t body_len = 0, got_len = 0;
+    int64_t alg = 0;
+    CLAVE_ENSURE(statement != NULL && len > 0 && len <= CLAVE_FL_CLIENT_CERT_MAX_LEN,
+                 CLAVE_ERR_FORMAT, "fl: client-key statement: 1..%u bytes",
+                 CLAVE_FL_CLIENT_CERT_MAX_LEN);
+    CLAVE_CHECK(payload(claim, body, &body_len));
+    CLAVE_ENSURE(identity_spki != NULL, CLAVE_ERR_KEY, "fl: no identity key for %s", claim->party);
+    CLAVE_CHECK(clave_pkey_from_der(identity_spki, identity_spki_len, &key));
+    CLAVE_ENSURE(alg_of_key(key, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
+                 "fl: identity keys are Ed25519 or P-256");
+    struct clave_cose_verify_opts opts = {.alg = alg,
+                                          .external_aad = (const uint8_t *)CLAVE_FL_CLIENT_CERT_AAD,
+                                          .external_aad_len = sizeof(CLAVE_FL_CLIENT_CERT_AAD) - 1,
+                                          .tagging = CLAVE_COSE_TAG_REQUIRED,
+                                          .max_len = CLAVE_FL_CLIENT_CERT_MAX_LEN};
+    CLAVE_CHECK_CTX(
+        clave__cose_sign1_verify_pkey(statement, len, clave__pkey_evp(key), &opts, &msg),
+        "fl: client-key statement of %s: ", claim->party);
+    const uint8_t *got = clave_cose_sign1_payload(msg, &got_len);
+    /* Canonical encoding: the same claim has exactly one payload. */
+    CLAVE_ENSURE(got_len == body_len && clave_ct_equal(got, body, body_len), CLAVE_ERR_SIGNATURE,
+                 "fl: the statement of %s certifies another key, party or contract", claim->party);
+    st = CLAVE_OK;
+done:
+    clave_cose_sign1_free(msg);
+    clave_pkey_free(key);
+    return st;
+}
+
+/* #6.18([bstr protected, {}, bstr payload, bstr signature]) in canonical CBOR. */
+static clave_status encode_sign1(const uint8_t *prot, size_t prot_len, const uint8_t *body,
+                                 size_t body_len, const uint8_t *sig, uint8_t **out, size_t *len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_writer w;
+    uint8_t *buf = malloc(CLAVE_FL_CLIENT_CERT_MAX_LEN);
+    CLAVE_ENSURE_ALLOC(buf);
+    clave_writer_init(&w, buf, CLAVE_FL_CLIENT_CERT_MAX_LEN);
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_TAG, CLAVE_COSE_SIGN1_TAG));
+    CLAVE_CHECK(clave__canon_array(&w, 4));
+    CLAVE_CHECK(clave__canon_bytes(&w, prot, prot_len));
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, 0));
+    CLAVE_CHECK(clave__canon_bytes(&w, body, body_len));
+    CLAVE_CHECK(clave__canon_bytes(&w, sig, CERT_RAW_SIG_LEN));
+    *out = buf;
+    *len = w.len;
+    buf = NULL;
+    st = CLAVE_OK;
+done:
+    free(buf);
+    return st;
+}
+
+clave_status clave_fl_client_cert_assemble(const struct clave_fl_client_claim *claim, int64_t alg,
+                                           const uint8_t *identity_spki, size_t identity_spki_len,
+                                           const uint8_t *signature, size_t signature_len,
+                                           uint8_t **out, size_t *out_len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t prot[CERT_PROTECTED_MAX], body[CERT_PAYLOAD_MAX];
+    size_t prot_len = 0, body_len = 0, msg_len = 0;
+    uint8_t *msg = NULL;
+    CLAVE_ENSURE(out != NULL && out_len != NULL, CLAVE_ERR_ARG, "fl: NULL output");
+    *out = NULL;
+    *out_len = 0;
+    CLAVE_ENSURE(signature != NULL && signature_len == CERT_RAW_SIG_LEN, CLAVE_ERR_SIGNATURE,
+                 "fl: expected a %d-byte raw signature", CERT_RAW_SIG_LEN);
+    CLAVE_CHECK(protected_header(alg, prot, &prot_len));
+    CLAVE_CHECK(payload(claim, body, &body_len));
+    CLAVE_CHECK(encode_sign1(prot, prot_len, body, body_len, signature, &msg, &msg_len));
+    CLAVE_CHECK(clave_fl_client_cert_verify(msg, msg_len, claim, identity_spki, identity_spki_len));
+    *out = msg;
+    *out_len = msg_len;
+    msg = NULL;
+    st = CLAVE_OK;
+done:
+    free(msg);
+    return st;
+}
