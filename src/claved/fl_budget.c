@@ -69,33 +69,37 @@ bool claved_fl_budget_of(const struct clave_contract *c, const char *party, doub
     return false;
 }
 
-/* One party's debit: the budget the contract sets on the first one (as handlers_budget.c). */
-static clave_status debit_one(struct claved_ctx *ctx, const struct claved_fl_budget *b,
-                              struct claved_fl_party *p, const struct clave_dp_debit *d)
+static struct clave_dp_budget_key key_of(const struct claved_fl_budget *b,
+                                         const struct claved_fl_party *p)
 {
-    struct clave_dp_ledger *ledger = NULL;
-    struct clave_dp_budget_key key = {b->collaboration, b->contract, CLAVED_FL_BUDGET_DATASET,
-                                      p->name};
+    return (struct clave_dp_budget_key){b->collaboration, b->contract, CLAVED_FL_BUDGET_DATASET,
+                                        p->name};
+}
+
+/* The party's budget exists in the ledger: the contract's cap is set on first use (as
+ * handlers_budget.c); a cap set before this federation is kept. */
+static clave_status ensure_budget(struct clave_dp_ledger *ledger, const struct claved_fl_budget *b,
+                                  const struct claved_fl_party *p, int64_t now)
+{
+    struct clave_dp_budget_key key = key_of(b, p);
     struct clave_dp_budget cap = {p->epsilon_cap, p->delta_cap, 0};
-    struct clave_dp_budget_status now;
-    clave_status st = clave_dp_ledger_open(ctx->store, &ledger);
-    if (st == CLAVE_OK) {
-        st = clave_dp_ledger_debit(ledger, &key, d, ctx->now, NULL);
-        if (st == CLAVE_ERR_NOT_FOUND) {
-            st = clave_dp_ledger_set_budget(ledger, &key, &cap);
-            st = st == CLAVE_OK ? clave_dp_ledger_debit(ledger, &key, d, ctx->now, NULL) : st;
-        }
+    struct clave_dp_budget_status cur;
+    clave_status st = clave_dp_ledger_status(ledger, &key, now, &cur);
+    return st == CLAVE_ERR_NOT_FOUND ? clave_dp_ledger_set_budget(ledger, &key, &cap) : st;
+}
+
+/* What the ledger holds for the party now. */
+static void refresh(struct clave_dp_ledger *ledger, const struct claved_fl_budget *b,
+                    struct claved_fl_party *p, int64_t now)
+{
+    struct clave_dp_budget_key key = key_of(b, p);
+    struct clave_dp_budget_status cur;
+    if (clave_dp_ledger_status(ledger, &key, now, &cur) == CLAVE_OK) {
+        p->epsilon_cap = cur.epsilon_cap;
+        p->delta_cap = cur.delta_cap;
+        p->epsilon_spent = cur.epsilon_spent;
+        p->delta_spent = cur.delta_spent;
     }
-    /* What the ledger holds (its cap may have been set before this federation). */
-    if ((st == CLAVE_OK || st == CLAVE_ERR_LIMIT) &&
-        clave_dp_ledger_status(ledger, &key, ctx->now, &now) == CLAVE_OK) {
-        p->epsilon_cap = now.epsilon_cap;
-        p->delta_cap = now.delta_cap;
-        p->epsilon_spent = now.epsilon_spent;
-        p->delta_spent = now.delta_spent;
-    }
-    clave_dp_ledger_free(ledger);
-    return st;
 }
 
 static clave_status audit_debit(struct claved_ctx *ctx, const struct claved_fl_budget *b,
@@ -117,6 +121,51 @@ static clave_status audit_debit(struct claved_ctx *ctx, const struct claved_fl_b
                         sizeof(f) / sizeof(f[0]));
 }
 
+/* Every party that has not paid for `round` pays `d`, in one ledger transaction: all or none. */
+static clave_status pay_all(struct claved_ctx *ctx, struct claved_fl_budget *b,
+                            const struct clave_dp_debit *d, uint32_t round, char *why,
+                            size_t why_cap)
+{
+    struct clave_dp_ledger *ledger = NULL;
+    struct clave_dp_budget_key *keys = calloc(b->count == 0 ? 1 : b->count, sizeof(*keys));
+    uint32_t *who = calloc(b->count == 0 ? 1 : b->count, sizeof(*who));
+    size_t n = 0, failed = 0;
+    clave_status st =
+        keys != NULL && who != NULL ? clave_dp_ledger_open(ctx->store, &ledger) : CLAVE_ERR_NOMEM;
+    for (uint32_t i = 0; st == CLAVE_OK && i < b->count; i++) {
+        if (b->parties[i].paid_round < round) {
+            st = ensure_budget(ledger, b, &b->parties[i], ctx->now);
+            keys[n] = key_of(b, &b->parties[i]);
+            who[n++] = i;
+        }
+    }
+    if (st == CLAVE_OK && n > 0) {
+        st = clave_dp_ledger_debit_all(ledger, keys, n, d, ctx->now, &failed);
+    }
+    for (size_t k = 0; ledger != NULL && k < n; k++) {
+        refresh(ledger, b, &b->parties[who[k]], ctx->now);
+    }
+    if (st == CLAVE_ERR_LIMIT) {
+        struct claved_fl_party *p = &b->parties[who[failed]];
+        snprintf(why, why_cap,
+                 "privacy budget spent: %s's budget (epsilon %.6g, delta %.3g) cannot pay round "
+                 "%u (epsilon %.6g); no party was charged for it",
+                 p->name, p->epsilon_cap, p->delta_cap, round, d->epsilon);
+        clave_status a = audit_debit(ctx, b, p, round, d->epsilon, false);
+        st = a == CLAVE_OK ? CLAVE_ERR_LIMIT : a;
+    } else if (st == CLAVE_OK) {
+        for (size_t k = 0; k < n && st == CLAVE_OK; k++) {
+            struct claved_fl_party *p = &b->parties[who[k]];
+            p->paid_round = round;
+            st = audit_debit(ctx, b, p, round, d->epsilon, true);
+        }
+    }
+    clave_dp_ledger_free(ledger);
+    free(keys);
+    free(who);
+    return st;
+}
+
 clave_status claved_fl_budget_pay(struct claved_ctx *ctx, struct claved_fl_budget *b,
                                   const struct clave_fl_config *cfg, uint32_t round, char *why,
                                   size_t why_cap)
@@ -135,29 +184,7 @@ clave_status claved_fl_budget_pay(struct claved_ctx *ctx, struct claved_fl_budge
     /* The ledger rounds each debit up: the debits of rounds 1..k sum to at least eps(k). */
     struct clave_dp_debit d = {FL_DEBIT_WHO,        what,         FL_DEBIT_MECHANISM,
                                FL_DEBIT_ACCOUNTANT, now - before, round == 1 ? cfg->dp_delta : 0.0};
-    for (uint32_t i = 0; i < b->count; i++) {
-        struct claved_fl_party *p = &b->parties[i];
-        if (p->paid_round >= round) {
-            continue;
-        }
-        st = debit_one(ctx, b, p, &d);
-        if (st == CLAVE_ERR_LIMIT) {
-            snprintf(why, why_cap,
-                     "privacy budget spent: %s's budget (epsilon %.6g, delta %.3g) cannot pay "
-                     "round %u (epsilon %.6g)",
-                     p->name, p->epsilon_cap, p->delta_cap, round, d.epsilon);
-            clave_status a = audit_debit(ctx, b, p, round, d.epsilon, false);
-            return a == CLAVE_OK ? CLAVE_ERR_LIMIT : a;
-        }
-        if (st != CLAVE_OK) {
-            return st;
-        }
-        p->paid_round = round;
-        if ((st = audit_debit(ctx, b, p, round, d.epsilon, true)) != CLAVE_OK) {
-            return st;
-        }
-    }
-    return CLAVE_OK;
+    return pay_all(ctx, b, &d, round, why, why_cap);
 }
 
 json_t *claved_fl_budget_json(const struct claved_fl_budget *b)

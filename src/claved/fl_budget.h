@@ -4,9 +4,10 @@
  * "Privacy budget"): before round k runs, each party with a client in the federation pays the
  * round's incremental epsilon eps(k) - eps(k-1) of the RDP accountant (clave_fl_dp_epsilon; the
  * delta once, with round 1) from its budget under the key (collaboration, contract, "fl", party),
- * with the cap the contract's output.budgets gives the party (as for query contracts). Each
- * debit is one ledger transaction over claved's store (SQLite or PostgreSQL); a refused debit
- * ends the federation before the round's model exists.
+ * with the cap the contract's output.budgets gives the party (as for query contracts). A round's
+ * debits are one ledger transaction over claved's store (SQLite or PostgreSQL): every party is
+ * charged or none (clave_dp_ledger_debit_all); a refused round ends the federation before its
+ * model exists.
  *
  * Thread-safety: used under the federation registry lock (fl_coord.h).
  */
@@ -49,10 +50,10 @@ bool claved_fl_budget_of(const struct clave_contract *c, const char *party, doub
 
 /*
  * Debit round `round` under `cfg` from every party that has not paid for it yet, audited
- * ("fl.budget.debit", "fl.budget.deny"). CLAVE_OK: all paid; CLAVE_ERR_LIMIT: a party's budget
- * refused it (`why` names the party), nothing more is debited; CLAVE_ERR_STORE and others: the
- * store or the audit ledger failed (the parties that paid are remembered: a retry charges only
- * the others).
+ * ("fl.budget.debit", "fl.budget.deny"), all in one transaction. CLAVE_OK: all paid;
+ * CLAVE_ERR_LIMIT: a party's budget refused it (`why` names the party) and nobody was charged;
+ * CLAVE_ERR_STORE and others: the store or the audit ledger failed (a committed round is
+ * remembered: a retry charges nobody twice).
  */
 clave_status claved_fl_budget_pay(struct claved_ctx *ctx, struct claved_fl_budget *b,
                                   const struct clave_fl_config *cfg, uint32_t round, char *why,

@@ -137,6 +137,21 @@ done:
     return st;
 }
 
+static clave_status check_debit(const struct clave_dp_debit *debit)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    CLAVE_ENSURE(debit != NULL, CLAVE_ERR_ARG, "dp ledger: NULL argument");
+    CLAVE_CHECK(check_text("who", debit->who));
+    CLAVE_CHECK(check_text("what", debit->what));
+    CLAVE_CHECK(check_text("mechanism", debit->mechanism));
+    CLAVE_CHECK(check_text("accountant", debit->accountant));
+    CLAVE_CHECK(dp__check_range("epsilon", debit->epsilon, 0.0, false, 1e6, false));
+    CLAVE_CHECK(dp__check_range("delta", debit->delta, 0.0, false, 1.0, false));
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 clave_status clave_dp_ledger_debit(struct clave_dp_ledger *ledger,
                                    const struct clave_dp_budget_key *key,
                                    const struct clave_dp_debit *debit, int64_t now,
@@ -147,14 +162,9 @@ clave_status clave_dp_ledger_debit(struct clave_dp_ledger *ledger,
     if (record != NULL) {
         *record = (struct clave_dp_debit_record){0};
     }
-    CLAVE_ENSURE(ledger != NULL && debit != NULL, CLAVE_ERR_ARG, "dp ledger: NULL argument");
+    CLAVE_ENSURE(ledger != NULL, CLAVE_ERR_ARG, "dp ledger: NULL argument");
     CLAVE_CHECK(check_key(key));
-    CLAVE_CHECK(check_text("who", debit->who));
-    CLAVE_CHECK(check_text("what", debit->what));
-    CLAVE_CHECK(check_text("mechanism", debit->mechanism));
-    CLAVE_CHECK(check_text("accountant", debit->accountant));
-    CLAVE_CHECK(dp__check_range("epsilon", debit->epsilon, 0.0, false, 1e6, false));
-    CLAVE_CHECK(dp__check_range("delta", debit->delta, 0.0, false, 1.0, false));
+    CLAVE_CHECK(check_debit(debit));
     struct dp_debit_units u = {debit, round_up(debit->epsilon, debit->delta)};
     CLAVE_CHECK(dp__store_debit(ledger->store, key, &u, now, &res));
     if (record != NULL) {
@@ -167,6 +177,32 @@ clave_status clave_dp_ledger_debit(struct clave_dp_ledger *ledger,
             (double)res.remaining.delta / DP_DELTA_UNITS,
         };
     }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+clave_status clave_dp_ledger_debit_all(struct clave_dp_ledger *ledger,
+                                       const struct clave_dp_budget_key *keys, size_t count,
+                                       const struct clave_dp_debit *debit, int64_t now,
+                                       size_t *failed)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    size_t at = 0;
+    CLAVE_ENSURE(ledger != NULL && keys != NULL && failed != NULL, CLAVE_ERR_ARG,
+                 "dp ledger: NULL argument");
+    *failed = 0;
+    CLAVE_ENSURE(count >= 1 && count <= CLAVE_DP_LEDGER_MAX_KEYS, CLAVE_ERR_ARG,
+                 "dp ledger: %zu keys in one debit (1..%d)", count, CLAVE_DP_LEDGER_MAX_KEYS);
+    for (size_t i = 0; i < count; i++) {
+        *failed = i;
+        CLAVE_CHECK(check_key(&keys[i]));
+    }
+    CLAVE_CHECK(check_debit(debit));
+    struct dp_debit_units u = {debit, round_up(debit->epsilon, debit->delta)};
+    st = dp__store_debit_all(ledger->store, keys, count, &u, now, &at);
+    *failed = at;
+    CLAVE_CHECK(st);
     st = CLAVE_OK;
 done:
     return st;

@@ -178,6 +178,14 @@ struct debit_tx {
     struct dp_debit_result result;
 };
 
+struct debit_all_tx {
+    const struct clave_dp_budget_key *keys;
+    size_t count;
+    const struct dp_debit_units *debit;
+    int64_t now;
+    size_t failed; /* index of the key that refused (valid when the transaction failed) */
+};
+
 static clave_status insert_debit(struct clave_store *store, const struct debit_tx *t,
                                  int64_t window_start, struct dp_amount remaining, int64_t *id)
 {
@@ -204,16 +212,12 @@ done:
     return st;
 }
 
-/* The transaction body: may run several times (tx_run retries conflicts); no side effects. */
-static clave_status debit_tx(struct clave_store *store, void *arg)
+/* One key's check and insert inside the caller's transaction. */
+static clave_status debit_in_tx(struct clave_store *store, struct debit_tx *t)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    struct debit_tx *t = arg;
     struct dp_status_units u = {0};
     const struct dp_amount *a = &t->debit->amount;
-    if (clave_store_backend_of(store) == CLAVE_STORE_POSTGRES) {
-        CLAVE_CHECK(clave_store_exec(store, SQL_SYNC_COMMIT, NULL, 0, NULL));
-    }
     CLAVE_CHECK(read_status(store, t->key, t->now, &u));
     struct dp_amount rem = {u.cap.epsilon - u.spent.epsilon - a->epsilon,
                             u.cap.delta - u.spent.delta - a->delta};
@@ -225,6 +229,49 @@ static clave_status debit_tx(struct clave_store *store, void *arg)
     t->result.remaining = rem;
     st = CLAVE_OK;
 done:
+    return st;
+}
+
+/* The transaction bodies: may run several times (tx_run retries conflicts); no side effects. */
+static clave_status debit_tx(struct clave_store *store, void *arg)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    if (clave_store_backend_of(store) == CLAVE_STORE_POSTGRES) {
+        CLAVE_CHECK(clave_store_exec(store, SQL_SYNC_COMMIT, NULL, 0, NULL));
+    }
+    CLAVE_CHECK(debit_in_tx(store, arg));
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+static clave_status debit_all_tx(struct clave_store *store, void *arg)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct debit_all_tx *t = arg;
+    if (clave_store_backend_of(store) == CLAVE_STORE_POSTGRES) {
+        CLAVE_CHECK(clave_store_exec(store, SQL_SYNC_COMMIT, NULL, 0, NULL));
+    }
+    for (size_t i = 0; i < t->count; i++) {
+        struct debit_tx one = {&t->keys[i], t->debit, t->now, {0}};
+        t->failed = i;
+        CLAVE_CHECK(debit_in_tx(store, &one));
+    }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+clave_status dp__store_debit_all(struct clave_store *store, const struct clave_dp_budget_key *keys,
+                                 size_t count, const struct dp_debit_units *debit, int64_t now,
+                                 size_t *failed)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct debit_all_tx t = {keys, count, debit, now, 0};
+    unsigned retries = clave_store_backend_of(store) == CLAVE_STORE_POSTGRES ? PG_DEBIT_RETRIES
+                                                                             : SQLITE_DEBIT_RETRIES;
+    st = clave_store_tx_run(store, CLAVE_STORE_TX_WRITE, debit_all_tx, &t, retries);
+    *failed = st == CLAVE_OK ? count : t.failed;
     return st;
 }
 

@@ -319,6 +319,41 @@ static void test_crash_keeps_acknowledged_debits(void **state)
     clave_store_close(store);
 }
 
+/* One debit over several keys is all or nothing: a key without room (or without a budget)
+ * refuses it, its index is reported, and no key is charged; when every key has room, every key
+ * is charged once. */
+static void test_debit_all_or_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct clave_dp_budget_key keys[3] = {
+        {"collab", "contract-2", "fl", "alice"},
+        {"collab", "contract-2", "fl", "bob"},
+        {"collab", "contract-2", "fl", "carol"},
+    };
+    const struct clave_dp_budget roomy = {1.0, 1e-5, 0}, tight = {0.15, 1e-5, 0};
+    struct clave_dp_budget_status s;
+    size_t failed = 99;
+    int64_t now = 1700000000;
+    T_OK(clave_dp_ledger_set_budget(f->ledger, &keys[0], &roomy));
+    T_OK(clave_dp_ledger_set_budget(f->ledger, &keys[1], &tight));
+    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed),
+          CLAVE_ERR_NOT_FOUND);
+    assert_int_equal(failed, 2);
+    T_OK(clave_dp_ledger_set_budget(f->ledger, &keys[2], &roomy));
+    T_OK(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed));
+    assert_int_equal(failed, 3);
+    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed), CLAVE_ERR_LIMIT);
+    assert_int_equal(failed, 1);
+    for (size_t i = 0; i < 3; i++) {
+        T_OK(clave_dp_ledger_status(f->ledger, &keys[i], now, &s));
+        assert_true(fabs(s.epsilon_spent - 0.1) < 1e-9); /* the first debit only, for all */
+    }
+    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 0, &DEBIT, now, &failed), CLAVE_ERR_ARG);
+    keys[1].party = "";
+    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed), CLAVE_ERR_ARG);
+    assert_int_equal(failed, 1);
+}
+
 static void test_open_sqlite_convenience(void **state)
 {
     (void)state;
@@ -350,6 +385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_records_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_debits_never_overspend, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_keeps_acknowledged_debits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_debit_all_or_nothing, setup, teardown),
         cmocka_unit_test(test_open_sqlite_convenience),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
