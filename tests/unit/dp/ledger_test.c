@@ -336,8 +336,7 @@ static void test_debit_all_or_nothing(void **state)
     int64_t now = 1700000000;
     T_OK(clave_dp_ledger_set_budget(f->ledger, &keys[0], &roomy));
     T_OK(clave_dp_ledger_set_budget(f->ledger, &keys[1], &tight));
-    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed),
-          CLAVE_ERR_NOT_FOUND);
+    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed), CLAVE_ERR_NOT_FOUND);
     assert_int_equal(failed, 2);
     T_OK(clave_dp_ledger_set_budget(f->ledger, &keys[2], &roomy));
     T_OK(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed));
