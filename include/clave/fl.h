@@ -47,8 +47,8 @@ typedef enum clave_fl_aggregation {
 } clave_fl_aggregation;
 
 typedef enum clave_fl_protection {
-    CLAVE_FL_PLAIN = 1,  /* updates in the clear: only for an aggregator inside an attested TEE */
-    CLAVE_FL_SECAGG = 2, /* SecAgg+: the aggregator learns only the sum of the survivors */
+    CLAVE_FL_PLAIN = 1,    /* updates in the clear: only for an aggregator inside an attested TEE */
+    CLAVE_FL_SECAGG = 2,   /* SecAgg+: the aggregator learns only the sum of the survivors */
     CLAVE_FL_PAILLIER = 3, /* packed Paillier ciphertexts: the aggregator only adds them; a key
                               holder decrypts the round's sum (docs/fl.md, "Paillier") */
 } clave_fl_protection;
@@ -164,12 +164,12 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_set_paillier_key(struct cl
 
 typedef enum clave_fl_phase {
     CLAVE_FL_PHASE_IDLE = 0,
-    CLAVE_FL_PHASE_TRAIN = 1,     /* MODEL(train) out; UPDATE or SECAGG round 1 in */
-    CLAVE_FL_PHASE_SA_SHARE = 2,  /* SECAGG keys out, shares in */
-    CLAVE_FL_PHASE_SA_MASKED = 3, /* SECAGG forwarded shares out, masked inputs in */
-    CLAVE_FL_PHASE_SA_UNMASK = 4, /* SECAGG unmask request out, unmask shares in */
-    CLAVE_FL_PHASE_EVAL = 5,      /* MODEL(eval) out, EVAL in */
-    CLAVE_FL_PHASE_DONE = 6,      /* all rounds run, or the privacy budget is spent */
+    CLAVE_FL_PHASE_TRAIN = 1,      /* MODEL(train) out; UPDATE or SECAGG round 1 in */
+    CLAVE_FL_PHASE_SA_SHARE = 2,   /* SECAGG keys out, shares in */
+    CLAVE_FL_PHASE_SA_MASKED = 3,  /* SECAGG forwarded shares out, masked inputs in */
+    CLAVE_FL_PHASE_SA_UNMASK = 4,  /* SECAGG unmask request out, unmask shares in */
+    CLAVE_FL_PHASE_EVAL = 5,       /* MODEL(eval) out, EVAL in */
+    CLAVE_FL_PHASE_DONE = 6,       /* all rounds run, or the privacy budget is spent */
     CLAVE_FL_PHASE_HE_DECRYPT = 7, /* PAILLIER: updates summed; waiting for the key holder */
 } clave_fl_phase;
 
@@ -263,8 +263,7 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_set_paillier_key(struct cl
  * Caller frees `*msg`. CLAVE_ERR_STATE in any other phase.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_keyholder_request(struct clave_fl_server *s,
-                                                                        uint8_t **msg,
-                                                                        size_t *len);
+                                                                        uint8_t **msg, size_t *len);
 
 /**
  * PAILLIER, in PHASE_HE_DECRYPT: the key holder's SUM reply (untrusted bytes). On success the
@@ -306,8 +305,8 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_keyholder_new(const struct clave_
 CLAVE_API void clave_fl_keyholder_free(struct clave_fl_keyholder *k);
 
 /** The public key in the CLHE binary format (docs/formats/paillier.md). Caller frees `*out`. */
-CLAVE_API CLAVE_MUST_USE clave_status clave_fl_keyholder_public_key(
-    const struct clave_fl_keyholder *k, uint8_t **out, size_t *len);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_fl_keyholder_public_key(const struct clave_fl_keyholder *k, uint8_t **out, size_t *len);
 
 /**
  * Decrypt one AGGREGATE message (untrusted bytes) into a SUM reply (docs/formats/fl.md). Refused

@@ -23,7 +23,8 @@ static struct clave_fl_config cfg;
 static bool key_ready(const uint8_t *key, size_t len)
 {
     struct clave_he_pub *pub = NULL;
-    if (cached_key != NULL && len == cached_len && memcmp(key, cached_key, len) == 0) { // lint:public
+    if (cached_key != NULL && len == cached_len &&
+        memcmp(key, cached_key, len) == 0) { // lint:public
         return he.pub != NULL;
     }
     free(cached_key);

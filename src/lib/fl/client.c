@@ -33,7 +33,7 @@ struct clave_fl_client {
     uint32_t weight;
     struct clave_secagg_client *sa;
     const struct clave_pkey **sa_directory;
-    int sa_step; /* messages sent in the current secure aggregation */
+    int sa_step;     /* messages sent in the current secure aggregation */
     struct fl_he he; /* PAILLIER: the key holder's public key and the packing plan */
 };
 
@@ -264,8 +264,8 @@ static clave_status paillier_update(struct clave_fl_client *c, const struct fl_m
     CLAVE_CHECK(fl__he_encrypt(&c->he, c->words, c->dim + FL_EXTRA_WORDS, &vec, &vec_len));
     struct fl_header h = {FL_PAILLIER, {0}, c->round, c->id};
     memcpy(h.session, c->session, CLAVE_FL_SESSION_LEN);
-    CLAVE_CHECK(fl__msg_he_vec(&h, (uint32_t)(c->dim + FL_EXTRA_WORDS), 0, vec, vec_len, out,
-                               out_len));
+    CLAVE_CHECK(
+        fl__msg_he_vec(&h, (uint32_t)(c->dim + FL_EXTRA_WORDS), 0, vec, vec_len, out, out_len));
     st = CLAVE_OK;
 done:
     free(vec);

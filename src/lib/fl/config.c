@@ -54,7 +54,7 @@ const char *clave_fl_aggregation_name(clave_fl_aggregation a)
 const char *clave_fl_protection_name(clave_fl_protection p)
 {
     return p == CLAVE_FL_PLAIN || p == CLAVE_FL_SECAGG || p == CLAVE_FL_PAILLIER ? PROTECTIONS[p]
-                                                                                : NULL;
+                                                                                 : NULL;
 }
 
 const char *clave_fl_dp_mode_name(clave_fl_dp_mode d)
@@ -120,10 +120,9 @@ static clave_status check_protection(const struct clave_fl_config *c)
                  c->fixed_point_bits);
     if (c->protection == CLAVE_FL_PAILLIER) {
         unsigned vb = 0, sb = 0;
-        CLAVE_ENSURE(c->paillier_bits == 2048 || c->paillier_bits == 3072 ||
-                         c->paillier_bits == 4096,
-                     CLAVE_ERR_ARG, "fl: paillier_bits %u is not 2048, 3072 or 4096",
-                     c->paillier_bits);
+        CLAVE_ENSURE(
+            c->paillier_bits == 2048 || c->paillier_bits == 3072 || c->paillier_bits == 4096,
+            CLAVE_ERR_ARG, "fl: paillier_bits %u is not 2048, 3072 or 4096", c->paillier_bits);
         CLAVE_CHECK(fl__paillier_bits(c, &vb, &sb));
     }
     st = CLAVE_OK;
@@ -142,8 +141,7 @@ static clave_status check_dp(const struct clave_fl_config *c)
     CLAVE_ENSURE(c->dp != CLAVE_FL_DP_DISTRIBUTED || c->protection == CLAVE_FL_SECAGG ||
                      c->protection == CLAVE_FL_PAILLIER,
                  CLAVE_ERR_ARG, "fl: distributed DP needs secagg or paillier");
-    CLAVE_ENSURE(c->dp != CLAVE_FL_DP_CENTRAL || c->protection != CLAVE_FL_PAILLIER,
-                 CLAVE_ERR_ARG,
+    CLAVE_ENSURE(c->dp != CLAVE_FL_DP_CENTRAL || c->protection != CLAVE_FL_PAILLIER, CLAVE_ERR_ARG,
                  "fl: central DP is not available with paillier (the aggregator never sees the "
                  "sum); use distributed DP");
     CLAVE_ENSURE(c->dp != CLAVE_FL_DP_CENTRAL || c->protection == CLAVE_FL_PLAIN, CLAVE_ERR_ARG,

@@ -176,8 +176,8 @@ static clave_status read_he(struct clave_reader *r, struct fl_msg *m)
                  version);
     CLAVE_CHECK(clave_reader_zeros(r, 3));
     CLAVE_CHECK(clave_reader_u32le(r, &m->words));
-    CLAVE_ENSURE(m->words >= 3 && m->words <= FL_HE_MAX_WORDS, CLAVE_ERR_TOO_LARGE,
-                 "fl: %u words", m->words);
+    CLAVE_ENSURE(m->words >= 3 && m->words <= FL_HE_MAX_WORDS, CLAVE_ERR_TOO_LARGE, "fl: %u words",
+                 m->words);
     if (m->h.type != FL_PAILLIER) {
         CLAVE_CHECK(clave_reader_u32le(r, &m->count));
         CLAVE_ENSURE(m->count >= 1 && m->count <= CLAVE_FL_MAX_CLIENTS, CLAVE_ERR_FORMAT,

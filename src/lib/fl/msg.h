@@ -25,8 +25,8 @@ enum fl_mode { FL_MODE_TRAIN = 1, FL_MODE_EVAL = 2 };
 #define FL_UPDATE_FIXED_LEN 16 /* dim, weight, loss */
 #define FL_EVAL_LEN 16         /* examples, correct, loss_sum */
 #define FL_MODEL_MAX ((size_t)28 + 8 * (size_t)CLAVE_ML_MAX_PARAMS)
-#define FL_HE_VERSION 1 /* body version of PAILLIER, AGGREGATE and SUM */
-#define FL_HE_FIXED_LEN 8u/* body version, reserved[3], words */
+#define FL_HE_VERSION 1    /* body version of PAILLIER, AGGREGATE and SUM */
+#define FL_HE_FIXED_LEN 8u /* body version, reserved[3], words */
 #define FL_HE_MAX_WORDS ((uint32_t)CLAVE_ML_MAX_PARAMS + 2)
 #define FL_HE_KEY_ID_LEN 8 /* CLAVE_HE_KEY_ID_LEN */
 
@@ -62,8 +62,8 @@ struct fl_msg {
     /* MODEL (paillier): the key holder's key id */
     const uint8_t *key_id;
     /* PAILLIER, AGGREGATE, SUM */
-    uint32_t words; /* 3..FL_HE_MAX_WORDS */
-    uint32_t count; /* AGGREGATE, SUM: clients summed, 1..CLAVE_FL_MAX_CLIENTS */
+    uint32_t words;     /* 3..FL_HE_MAX_WORDS */
+    uint32_t count;     /* AGGREGATE, SUM: clients summed, 1..CLAVE_FL_MAX_CLIENTS */
     const uint8_t *vec; /* PAILLIER, AGGREGATE: a CLHE binary vector (docs/formats/paillier.md) */
     size_t vec_len;
     const uint8_t *sums; /* SUM: words i64le */

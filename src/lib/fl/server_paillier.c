@@ -31,8 +31,8 @@ clave_status fl__take_paillier(struct clave_fl_server *s, const struct fl_msg *m
     struct clave_he_vec *vec = NULL;
     uint32_t words = (uint32_t)(s->dim + FL_EXTRA_WORDS);
     CLAVE_ENSURE(m->h.type == FL_PAILLIER, CLAVE_ERR_STATE, "fl: expected a paillier update");
-    CLAVE_ENSURE(m->words == words, CLAVE_ERR_FORMAT, "fl: paillier update of %u words, expected %u",
-                 m->words, words);
+    CLAVE_ENSURE(m->words == words, CLAVE_ERR_FORMAT,
+                 "fl: paillier update of %u words, expected %u", m->words, words);
     CLAVE_CHECK(fl__he_import(&s->he, m->vec, m->vec_len, words, 1, &vec));
     if (s->he_sum == NULL) {
         s->he_sum = vec;

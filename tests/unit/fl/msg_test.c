@@ -46,7 +46,8 @@ static void test_round_trips(void **state)
     free(m);
     const uint8_t model[5] = {1, 2, 3, 4, 5}, seed[32] = {8};
     const uint32_t ids[3] = {2, 5, 9};
-    struct fl_model_fields f = {FL_MODE_TRAIN, model, 5, CLAVE_FL_SECAGG, 2, 2, 2, seed, ids, 3, NULL};
+    struct fl_model_fields f = {FL_MODE_TRAIN, model, 5,   CLAVE_FL_SECAGG, 2, 2, 2, seed,
+                                ids,           3,     NULL};
     h = hdr(FL_MODEL, 5);
     T_OK(fl__msg_model(&h, &f, &m, &len));
     T_OK(fl__msg_decode(m, len, &d));
@@ -106,7 +107,8 @@ static void test_hostile_fields(void **state)
     /* A model message: bad mode, protection, ids out of order, ids in eval mode. */
     const uint8_t model[1] = {0};
     const uint32_t ids[2] = {4, 3};
-    struct fl_model_fields f = {FL_MODE_TRAIN, model, 1, CLAVE_FL_PLAIN, 0, 0, 0, NULL, ids, 2, NULL};
+    struct fl_model_fields f = {FL_MODE_TRAIN, model, 1,   CLAVE_FL_PLAIN, 0, 0, 0, NULL,
+                                ids,           2,     NULL};
     h = hdr(FL_MODEL, 1);
     T_OK(fl__msg_model(&h, &f, &m, &len));
     struct fl_msg d;

@@ -43,7 +43,7 @@ static struct fl_header hdr(uint8_t type, uint32_t round, uint32_t client)
 struct pm {
     struct clave_fl_config cfg;
     struct clave_fl_keyholder *kh;
-    struct fl_he he;       /* the key holder's public key */
+    struct fl_he he;          /* the key holder's public key */
     struct clave_he_key *key; /* a key of the test's own, to look at decrypted sums directly */
     struct fl_he own;
 };
@@ -153,10 +153,10 @@ static void test_round_trips_and_fields(void **state)
     assert_true(d.h.type == FL_AGGREGATE && d.h.client == 0 && d.count == 6 &&
                 d.vec_len == vec_len);
     hostile_lengths(m, len);
-    patched(m, len, 28, 1, CLAVE_ERR_FORMAT);  /* a client id */
-    patched(m, len, 40, 0, CLAVE_ERR_FORMAT);  /* count 0 */
-    patched(m, len, 41, 4, CLAVE_ERR_FORMAT);  /* count 1030 */
-    patched(m, len, 5, 8, CLAVE_ERR_FORMAT);   /* type 8 */
+    patched(m, len, 28, 1, CLAVE_ERR_FORMAT); /* a client id */
+    patched(m, len, 40, 0, CLAVE_ERR_FORMAT); /* count 0 */
+    patched(m, len, 41, 4, CLAVE_ERR_FORMAT); /* count 1030 */
+    patched(m, len, 5, 8, CLAVE_ERR_FORMAT);  /* type 8 */
     free(m);
     /* SUM */
     int64_t sums[PM_WORDS];
@@ -176,8 +176,8 @@ static void test_round_trips_and_fields(void **state)
     /* MODEL(train, paillier) carries the key id */
     const uint8_t model[3] = {1, 2, 3};
     const uint32_t ids[2] = {3, 9};
-    struct fl_model_fields f = {FL_MODE_TRAIN, model, 3,    CLAVE_FL_PAILLIER, 0, 0, 0,
-                                NULL,          ids,   2,    p->he.key_id};
+    struct fl_model_fields f = {FL_MODE_TRAIN, model, 3, CLAVE_FL_PAILLIER, 0, 0, 0,
+                                NULL,          ids,   2, p->he.key_id};
     h = hdr(FL_MODEL, 2, 3);
     T_OK(fl__msg_model(&h, &f, &m, &len));
     T_OK(fl__msg_decode(m, len, &d));
@@ -304,15 +304,15 @@ static void test_keyholder(void **state)
         free(m);                                                                                   \
     } while (0)
     sum_vec(&p->he, top, 4, PM_WORDS, &vec, &vec_len);
-    KH(FL_AGGREGATE, 1, PM_WORDS, 4, CLAVE_ERR_ARG);     /* below min_clients */
-    KH(FL_AGGREGATE, 1, PM_WORDS, 5, CLAVE_ERR_FORMAT);  /* count is not the weight */
+    KH(FL_AGGREGATE, 1, PM_WORDS, 4, CLAVE_ERR_ARG);    /* below min_clients */
+    KH(FL_AGGREGATE, 1, PM_WORDS, 5, CLAVE_ERR_FORMAT); /* count is not the weight */
     free(vec);
     sum_vec(&p->he, top, PM_CLIENTS, PM_WORDS, &vec, &vec_len);
-    KH(FL_AGGREGATE, 1, PM_WORDS, 17, CLAVE_ERR_ARG);    /* above clients_per_round */
+    KH(FL_AGGREGATE, 1, PM_WORDS, 17, CLAVE_ERR_ARG);                /* above clients_per_round */
     KH(FL_AGGREGATE, 1, PM_WORDS + 1, PM_CLIENTS, CLAVE_ERR_FORMAT); /* not the model's words */
-    KH(FL_PAILLIER, 1, PM_WORDS, 0, CLAVE_ERR_FORMAT);   /* a client's message */
-    KH(FL_AGGREGATE, 0, PM_WORDS, PM_CLIENTS, CLAVE_ERR_STATE); /* round 0 */
-    KH(FL_AGGREGATE, 4, PM_WORDS, PM_CLIENTS, CLAVE_ERR_STATE); /* beyond the rounds */
+    KH(FL_PAILLIER, 1, PM_WORDS, 0, CLAVE_ERR_FORMAT);               /* a client's message */
+    KH(FL_AGGREGATE, 0, PM_WORDS, PM_CLIENTS, CLAVE_ERR_STATE);      /* round 0 */
+    KH(FL_AGGREGATE, 4, PM_WORDS, PM_CLIENTS, CLAVE_ERR_STATE);      /* beyond the rounds */
     /* Truncations are refused and spend nothing. */
     h = hdr(FL_AGGREGATE, 2, 0);
     T_OK(fl__msg_he_vec(&h, PM_WORDS, PM_CLIENTS, vec, vec_len, &m, &len));

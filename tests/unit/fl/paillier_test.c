@@ -345,8 +345,8 @@ static void test_hostile_messages(void **state)
             assert_int_equal(r.rejected, pass == 0 ? 2 * PT_HOSTILE : 0);
             assert_false(r.aborted);
         }
-        memcpy(pass == 0 ? hostile : quiet, clave_ml_model_params(clave_fl_server_model(f.server), NULL),
-               sizeof(hostile));
+        memcpy(pass == 0 ? hostile : quiet,
+               clave_ml_model_params(clave_fl_server_model(f.server), NULL), sizeof(hostile));
         fed_free(&f);
     }
     assert_memory_equal(hostile, quiet, sizeof(hostile));
@@ -371,8 +371,7 @@ static void test_client_checks(void **state)
     T_OK(clave_fl_server_begin_round(f.server));
     T_OK(clave_fl_server_participants(f.server, ids, 10, &count));
     T_OK(clave_fl_server_message(f.server, ids[0], &in, &in_len));
-    T_ERR(clave_fl_client_handle(f.clients[ids[0] - 1], in, in_len, &out, &out_len),
-          CLAVE_ERR_KEY);
+    T_ERR(clave_fl_client_handle(f.clients[ids[0] - 1], in, in_len, &out, &out_len), CLAVE_ERR_KEY);
     assert_null(out);
     T_ERR(clave_fl_server_set_paillier_key(f.server, pub, pub_len), CLAVE_ERR_STATE);
     /* Nothing in the collection: the round aborts without the key holder. */
@@ -501,23 +500,20 @@ static void test_config(void **state)
     c = base(CLAVE_FL_SECAGG);
     T_ERR(clave_fl_keyholder_new(&c, &k), CLAVE_ERR_ARG);
     /* clave fl run's configuration, and an FL contract refusing paillier. */
-    static const char RUN[] =
-        "{\"model\":{\"kind\":\"logistic\"},\"data\":{\"path\":\"x.csv\"},"
-        "\"protection\":\"paillier\",\"paillier_bits\":3072}";
+    static const char RUN[] = "{\"model\":{\"kind\":\"logistic\"},\"data\":{\"path\":\"x.csv\"},"
+                              "\"protection\":\"paillier\",\"paillier_bits\":3072}";
     struct clave_fl_run_spec run;
     T_OK(clave_fl_run_spec_parse(RUN, sizeof(RUN) - 1, &run));
     assert_int_equal(run.cfg.protection, CLAVE_FL_PAILLIER);
     assert_int_equal(run.cfg.paillier_bits, 3072);
-    static const char BIG[] =
-        "{\"model\":{\"kind\":\"logistic\"},\"data\":{\"path\":\"x.csv\"},"
-        "\"protection\":\"paillier\",\"paillier_bits\":8192}";
+    static const char BIG[] = "{\"model\":{\"kind\":\"logistic\"},\"data\":{\"path\":\"x.csv\"},"
+                              "\"protection\":\"paillier\",\"paillier_bits\":8192}";
     T_ERR(clave_fl_run_spec_parse(BIG, sizeof(BIG) - 1, &run), CLAVE_ERR_JSON);
     /* {"model":{"kind":"logistic","inputs":3},"protection":"paillier"} in canonical CBOR */
-    static const uint8_t SPEC[] = {0xa2, 0x65, 'm',  'o',  'd',  'e',  'l',  0xa2, 0x64, 'k',
-                                   'i',  'n',  'd',  0x68, 'l',  'o',  'g',  'i',  's',  't',
-                                   'i',  'c',  0x66, 'i',  'n',  'p',  'u',  't',  's',  0x03,
-                                   0x6a, 'p',  'r',  'o',  't',  'e',  'c',  't',  'i',  'o',
-                                   'n',  0x68, 'p',  'a',  'i',  'l',  'l',  'i',  'e',  'r'};
+    static const uint8_t SPEC[] = {
+        0xa2, 0x65, 'm', 'o', 'd', 'e',  'l', 0xa2, 0x64, 'k', 'i', 'n', 'd',  0x68, 'l', 'o', 'g',
+        'i',  's',  't', 'i', 'c', 0x66, 'i', 'n',  'p',  'u', 't', 's', 0x03, 0x6a, 'p', 'r', 'o',
+        't',  'e',  'c', 't', 'i', 'o',  'n', 0x68, 'p',  'a', 'i', 'l', 'l',  'i',  'e', 'r'};
     struct clave_fl_contract_spec spec;
     T_ERR(clave_fl_contract_spec_parse(SPEC, sizeof(SPEC), &spec), CLAVE_ERR_ARG);
     assert_non_null(strstr(clave_error_last().detail, "spec.protection"));
@@ -526,10 +522,10 @@ static void test_config(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exact),           cmocka_unit_test(test_dropouts),
-        cmocka_unit_test(test_sim_malicious),   cmocka_unit_test(test_hostile_messages),
-        cmocka_unit_test(test_client_checks),   cmocka_unit_test(test_keyholder_refuses),
-        cmocka_unit_test(test_distributed_dp),  cmocka_unit_test(test_config),
+        cmocka_unit_test(test_exact),          cmocka_unit_test(test_dropouts),
+        cmocka_unit_test(test_sim_malicious),  cmocka_unit_test(test_hostile_messages),
+        cmocka_unit_test(test_client_checks),  cmocka_unit_test(test_keyholder_refuses),
+        cmocka_unit_test(test_distributed_dp), cmocka_unit_test(test_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
