@@ -138,9 +138,10 @@ CLAVE_API void clave_fl_client_free(struct clave_fl_client *c);
 
 /**
  * Handle one message from the aggregator and produce the reply: MODEL(train) -> local training,
- * then UPDATE (plain) or the first SECAGG message; SECAGG -> the next SECAGG message; MODEL(eval)
- * -> EVAL. Every input is validated (docs/formats/fl.md); a rejected message changes nothing the
- * client has committed to.
+ * then UPDATE (plain), the first SECAGG message, or PAILLIER (the packed encrypted update; the
+ * MODEL must name the key set by clave_fl_client_set_paillier_key, else CLAVE_ERR_KEY); SECAGG ->
+ * the next SECAGG message; MODEL(eval) -> EVAL. Every input is validated (docs/formats/fl.md); a
+ * rejected message changes nothing the client has committed to.
  * @return CLAVE_OK; CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED (malformed),
  *         CLAVE_ERR_STATE (out of order), errors of training and of secure aggregation
  */
@@ -234,7 +235,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_message(struct clave_fl_se
  * changes nothing and is counted in the round's `rejected`; the sender is dropped from the round.
  * @return CLAVE_OK, CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED, CLAVE_ERR_STATE
  *         (wrong phase, session or round; sender not taking part), CLAVE_ERR_EXISTS (second
- *         message), CLAVE_ERR_ARG (update out of bounds or non-finite), secure aggregation errors
+ *         message), CLAVE_ERR_ARG (update out of bounds or non-finite), secure aggregation errors,
+ *         PAILLIER: CLAVE_ERR_KEY (another key), CLAVE_ERR_FORMAT/TOO_LARGE (vector of another
+ *         plan, length, weight or size; a bad ciphertext or checksum)
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_receive(struct clave_fl_server *s,
                                                               const uint8_t *msg, size_t len);
@@ -352,7 +355,9 @@ CLAVE_API void clave_fl_sim_free(struct clave_fl_sim *sim);
  * Run one round (selection, local training, protected aggregation with dropouts and hostile
  * clients as configured) and a federated evaluation when `evaluate`. `seconds` (may be NULL)
  * gets the round's wall time and `secagg_seconds` (may be NULL) the part spent in secure
- * aggregation (clients and aggregator, training excluded).
+ * aggregation (clients and aggregator, training excluded), or under PAILLIER in the key holder's
+ * step (AGGREGATE out, decryption, SUM applied; the clients' encryption counts as training).
+ * Under PAILLIER the simulation holds a clave_fl_keyholder of its own.
  * @return CLAVE_OK (see report->aborted), CLAVE_ERR_LIMIT (the budget is spent: nothing ran),
  *         CLAVE_ERR_STATE (all rounds done), other errors of the parts
  */
