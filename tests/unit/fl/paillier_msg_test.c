@@ -284,7 +284,15 @@ static void test_packing_boundary(void **state)
     }
     T_OK(clave_he_encrypt_packed(p->he.ctx, &p->he.plan, v, PM_WORDS, &one));
     T_ERR(clave_he_add_into(p->he.ctx, acc, one), CLAVE_ERR_LIMIT);
+    struct clave_he_pack_plan got;
+    clave_he_vec_plan(acc, &got);
+    assert_true(got.value_bits == vb && got.slot_bits == sb && got.max_adds == PM_CLIENTS &&
+                got.slots == p->he.plan.slots);
     clave_he_vec_free(one);
+    clave_he_vec_free(acc);
+    T_OK(clave_he_encrypt_i64(p->he.ctx, v, 2, &acc)); /* one value per ciphertext: no plan */
+    clave_he_vec_plan(acc, &got);
+    assert_true(got.value_bits == 0 && got.slots == 0 && got.max_adds == 0);
     clave_he_vec_free(acc);
 }
 
