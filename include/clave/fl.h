@@ -47,8 +47,10 @@ typedef enum clave_fl_aggregation {
 } clave_fl_aggregation;
 
 typedef enum clave_fl_protection {
-    CLAVE_FL_PLAIN = 1,  /* updates in the clear: only for an aggregator inside an attested TEE */
-    CLAVE_FL_SECAGG = 2, /* SecAgg+: the aggregator learns only the sum of the survivors */
+    CLAVE_FL_PLAIN = 1,    /* updates in the clear: only for an aggregator inside an attested TEE */
+    CLAVE_FL_SECAGG = 2,   /* SecAgg+: the aggregator learns only the sum of the survivors */
+    CLAVE_FL_PAILLIER = 3, /* packed Paillier ciphertexts: the aggregator only adds them; a key
+                              holder decrypts the round's sum (docs/fl.md, "Paillier") */
 } clave_fl_protection;
 
 typedef enum clave_fl_dp_mode {
@@ -80,20 +82,25 @@ struct clave_fl_config {
     double dp_delta;                 /* delta of the reported (epsilon, delta) */
     double dp_epsilon_budget;        /* stop before epsilon would exceed this (0: no cap) */
     uint8_t seed[CLAVE_ML_SEED_LEN]; /* model init, selection, local shuffling */
+    uint32_t paillier_bits;          /* PAILLIER: modulus of the run's key, 2048/3072/4096 */
 };
 
-/** Defaults: FedAvg, plain, 10 rounds, 1 local epoch, 24 fixed-point bits, bound 16. */
+#define CLAVE_FL_PAILLIER_BITS_DEFAULT 2048u
+
+/** Defaults: FedAvg, plain, 10 rounds, 1 local epoch, 24 fixed-point bits, bound 16, Paillier
+ * modulus 2048 bits. */
 CLAVE_API struct clave_fl_config clave_fl_config_default(void);
 
 /**
  * Check a configuration (ranges, compatibility: robust aggregation and central DP need PLAIN,
- * distributed DP needs SECAGG, the fixed-point sum cannot overflow). The detail names the field.
+ * distributed DP needs SECAGG or PAILLIER, the fixed-point sum cannot overflow, PAILLIER's
+ * packing has room for clients_per_round summands). The detail names the field.
  * @return CLAVE_OK, CLAVE_ERR_ARG
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_config_check(const struct clave_fl_config *cfg);
 
 /** "fedavg", "fedprox", "fedadam", "fedyogi" / "mean", "median", "trimmed-mean" / "plain",
- * "secagg" / "none", "distributed", "central"; NULL if unknown. */
+ * "secagg", "paillier" / "none", "distributed", "central"; NULL if unknown. */
 CLAVE_API const char *clave_fl_strategy_name(clave_fl_strategy s);
 CLAVE_API const char *clave_fl_aggregation_name(clave_fl_aggregation a);
 CLAVE_API const char *clave_fl_protection_name(clave_fl_protection p);
@@ -131,9 +138,10 @@ CLAVE_API void clave_fl_client_free(struct clave_fl_client *c);
 
 /**
  * Handle one message from the aggregator and produce the reply: MODEL(train) -> local training,
- * then UPDATE (plain) or the first SECAGG message; SECAGG -> the next SECAGG message; MODEL(eval)
- * -> EVAL. Every input is validated (docs/formats/fl.md); a rejected message changes nothing the
- * client has committed to.
+ * then UPDATE (plain), the first SECAGG message, or PAILLIER (the packed encrypted update; the
+ * MODEL must name the key set by clave_fl_client_set_paillier_key, else CLAVE_ERR_KEY); SECAGG ->
+ * the next SECAGG message; MODEL(eval) -> EVAL. Every input is validated (docs/formats/fl.md); a
+ * rejected message changes nothing the client has committed to.
  * @return CLAVE_OK; CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED (malformed),
  *         CLAVE_ERR_STATE (out of order), errors of training and of secure aggregation
  */
@@ -141,16 +149,29 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_handle(struct clave_fl_cli
                                                              const uint8_t *in, size_t in_len,
                                                              uint8_t **out, size_t *out_len);
 
+/**
+ * PAILLIER: the federation's Paillier public key (the key holder's, CLHE binary or JSON of
+ * docs/formats/paillier.md; borrowed bytes, copied). Like the directory it must come from the
+ * coordinator or the key holder, never from the aggregator: an aggregator that could choose the
+ * key could decrypt every update. Required before the first MODEL(train) in PAILLIER mode.
+ * @return CLAVE_OK, CLAVE_ERR_ARG (not a PAILLIER federation, or the key's modulus is not
+ *         cfg->paillier_bits, or the packing does not fit), errors of clave_he_pub_import
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_set_paillier_key(struct clave_fl_client *c,
+                                                                       const uint8_t *pub,
+                                                                       size_t len);
+
 /* ---- aggregator ----------------------------------------------------------------------------- */
 
 typedef enum clave_fl_phase {
     CLAVE_FL_PHASE_IDLE = 0,
-    CLAVE_FL_PHASE_TRAIN = 1,     /* MODEL(train) out; UPDATE or SECAGG round 1 in */
-    CLAVE_FL_PHASE_SA_SHARE = 2,  /* SECAGG keys out, shares in */
-    CLAVE_FL_PHASE_SA_MASKED = 3, /* SECAGG forwarded shares out, masked inputs in */
-    CLAVE_FL_PHASE_SA_UNMASK = 4, /* SECAGG unmask request out, unmask shares in */
-    CLAVE_FL_PHASE_EVAL = 5,      /* MODEL(eval) out, EVAL in */
-    CLAVE_FL_PHASE_DONE = 6,      /* all rounds run, or the privacy budget is spent */
+    CLAVE_FL_PHASE_TRAIN = 1,      /* MODEL(train) out; UPDATE or SECAGG round 1 in */
+    CLAVE_FL_PHASE_SA_SHARE = 2,   /* SECAGG keys out, shares in */
+    CLAVE_FL_PHASE_SA_MASKED = 3,  /* SECAGG forwarded shares out, masked inputs in */
+    CLAVE_FL_PHASE_SA_UNMASK = 4,  /* SECAGG unmask request out, unmask shares in */
+    CLAVE_FL_PHASE_EVAL = 5,       /* MODEL(eval) out, EVAL in */
+    CLAVE_FL_PHASE_DONE = 6,       /* all rounds run, or the privacy budget is spent */
+    CLAVE_FL_PHASE_HE_DECRYPT = 7, /* PAILLIER: updates summed; waiting for the key holder */
 } clave_fl_phase;
 
 /** What one round did. */
@@ -214,7 +235,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_message(struct clave_fl_se
  * changes nothing and is counted in the round's `rejected`; the sender is dropped from the round.
  * @return CLAVE_OK, CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED, CLAVE_ERR_STATE
  *         (wrong phase, session or round; sender not taking part), CLAVE_ERR_EXISTS (second
- *         message), CLAVE_ERR_ARG (update out of bounds or non-finite), secure aggregation errors
+ *         message), CLAVE_ERR_ARG (update out of bounds or non-finite), secure aggregation errors,
+ *         PAILLIER: CLAVE_ERR_KEY (another key), CLAVE_ERR_FORMAT/TOO_LARGE (vector of another
+ *         plan, length, weight or size; a bad ciphertext or checksum)
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_receive(struct clave_fl_server *s,
                                                               const uint8_t *msg, size_t len);
@@ -228,11 +251,78 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_receive(struct clave_fl_se
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_close_phase(struct clave_fl_server *s);
 
+/**
+ * PAILLIER: the key holder's public key (as for clave_fl_client_set_paillier_key; copied). The
+ * aggregator never holds the secret key. Required before clave_fl_server_begin_round.
+ * @return CLAVE_OK, CLAVE_ERR_ARG, CLAVE_ERR_STATE (a round is open), errors of the import
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_set_paillier_key(struct clave_fl_server *s,
+                                                                       const uint8_t *pub,
+                                                                       size_t len);
+
+/**
+ * PAILLIER, in PHASE_HE_DECRYPT: the AGGREGATE message for the key holder (docs/formats/fl.md):
+ * the homomorphic sum of the round's accepted ciphertexts and how many clients it holds.
+ * Caller frees `*msg`. CLAVE_ERR_STATE in any other phase.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_keyholder_request(struct clave_fl_server *s,
+                                                                        uint8_t **msg, size_t *len);
+
+/**
+ * PAILLIER, in PHASE_HE_DECRYPT: the key holder's SUM reply (untrusted bytes). On success the
+ * aggregate is applied to the model and the round ends (phase IDLE or DONE). A malformed reply,
+ * or one for another session/round/count, is rejected and changes nothing; the caller may then
+ * close the phase (clave_fl_server_close_phase), which aborts the round with the model unchanged.
+ * @return CLAVE_OK, CLAVE_ERR_STATE, CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_server_keyholder_reply(struct clave_fl_server *s,
+                                                                      const uint8_t *msg,
+                                                                      size_t len);
+
 /** The report of the last round (valid after its close). */
 CLAVE_API struct clave_fl_round_report clave_fl_server_report(const struct clave_fl_server *s);
 
 /** The global model (owned by the server; valid until the next close or free). */
 CLAVE_API struct clave_ml_model *clave_fl_server_model(struct clave_fl_server *s);
+
+/* ---- Paillier key holder -------------------------------------------------------------------- */
+
+/*
+ * The key holder of a PAILLIER federation: a component distinct from the aggregator (in
+ * `clave fl run --processes`, a process of its own) that generates the run's Paillier key, gives
+ * out the public key, and decrypts only AGGREGATE messages: one per round, rounds strictly
+ * increasing, for one session, summing between min_clients and clients_per_round updates in the
+ * federation's packing. It returns the sum and sees nothing else. Threat model: docs/fl.md.
+ */
+struct clave_fl_keyholder;
+
+/**
+ * Generate the run's key (cfg->paillier_bits, OpenSSL primes; the secret key stays in this
+ * object and is wiped on free).
+ * @return CLAVE_OK, CLAVE_ERR_ARG (not a PAILLIER configuration), errors of clave_he_keygen
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_keyholder_new(const struct clave_fl_config *cfg,
+                                                             struct clave_fl_keyholder **out);
+
+/** Wipe the key and free. NULL is a no-op. */
+CLAVE_API void clave_fl_keyholder_free(struct clave_fl_keyholder *k);
+
+/** The public key in the CLHE binary format (docs/formats/paillier.md). Caller frees `*out`. */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_fl_keyholder_public_key(const struct clave_fl_keyholder *k, uint8_t **out, size_t *len);
+
+/**
+ * Decrypt one AGGREGATE message (untrusted bytes) into a SUM reply (docs/formats/fl.md). Refused
+ * (nothing decrypted): malformed messages, another session than the first one seen, a round not
+ * above the last one decrypted or beyond cfg->rounds, a count outside min_clients..
+ * clients_per_round or different from the vector's weight, a vector of another shape or packing.
+ * Caller frees `*out`.
+ * @return CLAVE_OK, CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED, CLAVE_ERR_STATE
+ *         (session or round), CLAVE_ERR_ARG (count), CLAVE_ERR_KEY, CLAVE_ERR_LIMIT (overflow)
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_keyholder_handle(struct clave_fl_keyholder *k,
+                                                                const uint8_t *in, size_t in_len,
+                                                                uint8_t **out, size_t *out_len);
 
 /* ---- in-process simulation ------------------------------------------------------------------ */
 
@@ -265,7 +355,9 @@ CLAVE_API void clave_fl_sim_free(struct clave_fl_sim *sim);
  * Run one round (selection, local training, protected aggregation with dropouts and hostile
  * clients as configured) and a federated evaluation when `evaluate`. `seconds` (may be NULL)
  * gets the round's wall time and `secagg_seconds` (may be NULL) the part spent in secure
- * aggregation (clients and aggregator, training excluded).
+ * aggregation (clients and aggregator, training excluded), or under PAILLIER in the key holder's
+ * step (AGGREGATE out, decryption, SUM applied; the clients' encryption counts as training).
+ * Under PAILLIER the simulation holds a clave_fl_keyholder of its own.
  * @return CLAVE_OK (see report->aborted), CLAVE_ERR_LIMIT (the budget is spent: nothing ran),
  *         CLAVE_ERR_STATE (all rounds done), other errors of the parts
  */

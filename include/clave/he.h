@@ -233,6 +233,9 @@ CLAVE_API enum clave_he_vec_kind clave_he_vec_kind(const struct clave_he_vec *ve
 CLAVE_API uint64_t clave_he_vec_scale(const struct clave_he_vec *vec);
 /** How many fresh vectors were summed into this one (1 for a fresh encryption). */
 CLAVE_API uint64_t clave_he_vec_weight(const struct clave_he_vec *vec);
+/** The packing plan of a CLAVE_HE_VEC_PACKED vector into `out` (zeros for an INT vector or
+ * NULL). For checking that a received vector uses the plan a protocol agreed on. */
+CLAVE_API void clave_he_vec_plan(const struct clave_he_vec *vec, struct clave_he_pack_plan *out);
 
 /* ------------------------------------------------------------------------- serialisation */
 

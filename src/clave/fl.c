@@ -27,10 +27,12 @@ static const char FL_USAGE[] =
     "Run a federated-learning simulation on this machine (docs/fl.md): the clients and the\n"
     "aggregator of FILE's federation run in this process (or, with --processes, each client in\n"
     "its own process connected to the aggregator by a socketpair) and exchange the messages of\n"
-    "docs/formats/fl.md, with secure aggregation (SecAgg+), client-level DP, dropouts and hostile\n"
-    "clients (in-process only) as configured. One progress line per round: round, clients\n"
-    "reporting/selected, rejected messages, training loss, federated-evaluation loss and\n"
-    "accuracy, epsilon spent, wall time (and the secure-aggregation part).\n"
+    "docs/formats/fl.md, with secure aggregation (SecAgg+) or Paillier-packed updates (a key\n"
+    "holder, in --processes mode a process of its own, decrypts only each round's sum),\n"
+    "client-level DP, dropouts and hostile clients (in-process only) as configured. One progress\n"
+    "line per round: round, clients reporting/selected, rejected messages, training loss,\n"
+    "federated-evaluation loss and accuracy, epsilon spent, wall time (and the secure-aggregation\n"
+    "or key-holder part).\n"
     "\n"
     "  --config FILE  the simulation (JSON; docs/fl.md \"Configuration\")\n"
     "  --processes    one process per client (fork + socketpair) instead of one process\n"
@@ -128,7 +130,8 @@ static void print_round(const struct fl_args *a, const struct clave_fl_run_spec 
         json_num("epsilon", r->epsilon);
         json_num("delta", r->delta);
         json_num("seconds", secs);
-        json_num("secagg_seconds", sa_secs);
+        json_num(run->cfg.protection == CLAVE_FL_PAILLIER ? "keyholder_seconds" : "secagg_seconds",
+                 sa_secs);
         printf("}\n");
     } else {
         printf("round %u/%u  clients %u/%u  rejected %u  loss %.4f  accuracy %.4f  epsilon %.3f  "
@@ -137,6 +140,8 @@ static void print_round(const struct fl_args *a, const struct clave_fl_run_spec 
                r->eval_accuracy, r->epsilon, secs);
         if (run->cfg.protection == CLAVE_FL_SECAGG) {
             printf(" (secagg %.2fs)", sa_secs);
+        } else if (run->cfg.protection == CLAVE_FL_PAILLIER) {
+            printf(" (key holder %.2fs)", sa_secs);
         }
         printf("%s\n", r->aborted ? "  ABORTED (too few clients)" : "");
     }

@@ -6,6 +6,12 @@
  * failed). Every phase sends all requests first, then reads all replies, so clients train in
  * parallel. A client that dies or stops answering is a dropout; the aggregator never trusts a
  * frame beyond CLAVE_FL_MAX_MESSAGE.
+ *
+ * Under Paillier a key-holder process is forked first: it generates the run's key (the secret
+ * key exists only in that process), sends its public key in the first frame, then answers every
+ * AGGREGATE frame with a SUM frame. This process, in the coordinator's role before the
+ * federation starts, hands the public key to the aggregator and to the clients it forks next;
+ * as the aggregator it only ever holds the public key.
  */
 #include "fl_cli.h"
 
@@ -29,6 +35,10 @@ struct fl_proc {
     uint8_t *dropped;
     uint32_t round;
     uint64_t drop_state;
+    int kh_fd; /* paillier: the key holder's socket, -1 otherwise or once gone */
+    pid_t kh_pid;
+    uint8_t *kh_pub; /* its public key (CLHE binary) */
+    size_t kh_pub_len;
 };
 
 static double now(void)
@@ -90,7 +100,9 @@ static void client_main(const struct fl_proc *p, const struct fl_cli_data *d, ui
 {
     struct clave_fl_client *c = NULL;
     if (clave_fl_client_new(&p->run->cfg, id, p->keys[id - 1], p->directory, d->train[id - 1],
-                            d->test[id - 1], &c) != CLAVE_OK) {
+                            d->test[id - 1], &c) != CLAVE_OK ||
+        (p->kh_pub != NULL &&
+         clave_fl_client_set_paillier_key(c, p->kh_pub, p->kh_pub_len) != CLAVE_OK)) {
         _exit(1);
     }
     uint8_t *in = NULL, *out = NULL;
@@ -130,6 +142,9 @@ static clave_status spawn(struct fl_proc *p, const struct fl_cli_data *d)
             for (uint32_t j = 0; j < i; j++) {
                 close(p->fd[j]); /* a client holds only its own socket */
             }
+            if (p->kh_fd >= 0) {
+                close(p->kh_fd);
+            }
             close(sv[0]);
             client_main(p, d, i + 1, sv[1]);
         }
@@ -138,6 +153,63 @@ static clave_status spawn(struct fl_proc *p, const struct fl_cli_data *d)
         p->pid[i] = pid;
     }
     return CLAVE_OK;
+}
+
+/* The key-holder process: make the key, send the public key, answer AGGREGATE frames. */
+static void keyholder_main(const struct clave_fl_run_spec *run, int fd)
+{
+    struct clave_fl_keyholder *k = NULL;
+    uint8_t *in = NULL, *out = NULL;
+    size_t in_len = 0, out_len = 0;
+    if (clave_fl_keyholder_new(&run->cfg, &k) != CLAVE_OK ||
+        clave_fl_keyholder_public_key(k, &out, &out_len) != CLAVE_OK ||
+        !send_frame(fd, out, out_len)) {
+        (void)send_frame(fd, NULL, 0);
+        clave_fl_keyholder_free(k);
+        _exit(1);
+    }
+    free(out);
+    out = NULL;
+    while (recv_frame(fd, &in, &in_len)) {
+        if (clave_fl_keyholder_handle(k, in, in_len, &out, &out_len) != CLAVE_OK) {
+            out_len = 0; /* refused: the aggregator's round aborts */
+        }
+        bool sent = send_frame(fd, out, out_len);
+        free(in);
+        free(out);
+        out = NULL;
+        if (!sent) {
+            break;
+        }
+    }
+    clave_fl_keyholder_free(k);
+    _exit(0);
+}
+
+static clave_status spawn_keyholder(struct fl_proc *p)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        return CLAVE_ERR_IO;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return CLAVE_ERR_IO;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        keyholder_main(p->run, sv[1]);
+    }
+    close(sv[1]);
+    p->kh_fd = sv[0];
+    p->kh_pid = pid;
+    if (!recv_frame(p->kh_fd, &p->kh_pub, &p->kh_pub_len) || p->kh_pub_len == 0) {
+        return CLAVE_ERR_IO; /* the key holder could not make its key */
+    }
+    return clave_fl_server_set_paillier_key(p->server, p->kh_pub, p->kh_pub_len);
 }
 
 clave_status fl_proc_new(const struct clave_fl_run_spec *run, const struct fl_cli_data *d,
@@ -159,6 +231,7 @@ clave_status fl_proc_new(const struct clave_fl_run_spec *run, const struct fl_cl
     p->ids = calloc(n, sizeof(uint32_t));
     p->dropped = calloc(n, 1);
     p->drop_state = 0x9e3779b97f4a7c15u ^ run->cfg.seed[0];
+    p->kh_fd = -1;
     if (p->keys == NULL || p->directory == NULL || p->fd == NULL || p->pid == NULL ||
         p->ids == NULL || p->dropped == NULL) {
         goto done;
@@ -172,6 +245,7 @@ clave_status fl_proc_new(const struct clave_fl_run_spec *run, const struct fl_cl
     }
     signal(SIGPIPE, SIG_IGN);
     if ((st = clave_fl_server_new(&run->cfg, p->directory, ledger, key, &p->server)) != CLAVE_OK ||
+        (run->cfg.protection == CLAVE_FL_PAILLIER && (st = spawn_keyholder(p)) != CLAVE_OK) ||
         (st = spawn(p, d)) != CLAVE_OK) {
         goto done;
     }
@@ -192,11 +266,18 @@ void fl_proc_free(struct fl_proc *p)
             close(p->fd[i]); /* EOF: the client exits */
         }
     }
+    if (p->kh_fd >= 0) {
+        close(p->kh_fd);
+    }
     for (uint32_t i = 0; p->pid != NULL && i < p->run->cfg.clients; i++) {
         if (p->pid[i] > 0) {
             waitpid(p->pid[i], NULL, 0);
         }
     }
+    if (p->kh_pid > 0) {
+        waitpid(p->kh_pid, NULL, 0);
+    }
+    free(p->kh_pub);
     for (uint32_t i = 0; p->keys != NULL && i < p->run->cfg.clients; i++) {
         clave_pkey_free(p->keys[i]);
     }
@@ -274,6 +355,28 @@ static clave_status run_phase(struct fl_proc *p, clave_fl_phase phase)
     return clave_fl_server_close_phase(p->server);
 }
 
+/* The round's sum to the key holder and its decryption back; any failure aborts the round. */
+static clave_status keyholder_step(struct fl_proc *p)
+{
+    uint8_t *req = NULL, *reply = NULL;
+    size_t req_len = 0, reply_len = 0;
+    if (p->kh_fd >= 0 && clave_fl_server_keyholder_request(p->server, &req, &req_len) == CLAVE_OK) {
+        if (!send_frame(p->kh_fd, req, req_len) || !recv_frame(p->kh_fd, &reply, &reply_len)) {
+            close(p->kh_fd);
+            p->kh_fd = -1; /* no key holder: every later round aborts */
+        } else if (reply_len > 0) {
+            clave_status applied = clave_fl_server_keyholder_reply(p->server, reply, reply_len);
+            (void)applied; /* a rejected reply leaves the phase open: it closes as aborted */
+        }
+    }
+    free(req);
+    free(reply);
+    if (clave_fl_server_phase(p->server) == CLAVE_FL_PHASE_HE_DECRYPT) {
+        return clave_fl_server_close_phase(p->server);
+    }
+    return CLAVE_OK;
+}
+
 clave_status fl_proc_round(struct fl_proc *p, bool evaluate, struct clave_fl_round_report *report,
                            double *seconds, double *secagg_seconds)
 {
@@ -291,6 +394,13 @@ clave_status fl_proc_round(struct fl_proc *p, bool evaluate, struct clave_fl_rou
         }
         double t1 = now();
         if ((st = run_phase(p, ph)) != CLAVE_OK) {
+            return st;
+        }
+        sa += now() - t1;
+    }
+    if (clave_fl_server_phase(p->server) == CLAVE_FL_PHASE_HE_DECRYPT) {
+        double t1 = now();
+        if ((st = keyholder_step(p)) != CLAVE_OK) {
             return st;
         }
         sa += now() - t1;

@@ -24,7 +24,7 @@ static void reencode(const struct fl_msg *m, const uint8_t *data, size_t size)
         }
         struct fl_model_fields f = {m->mode,   m->model,           m->model_len,   m->protection,
                                     m->degree, m->share_threshold, m->min_clients, m->graph_seed,
-                                    ids,       m->id_count};
+                                    ids,       m->id_count,        m->key_id};
         st = fl__msg_model(&m->h, &f, &out, &len);
         break;
     }
@@ -41,6 +41,22 @@ static void reencode(const struct fl_msg *m, const uint8_t *data, size_t size)
     case FL_SECAGG:
         st = fl__msg_secagg(&m->h, m->payload, m->payload_len, &out, &len);
         break;
+    case FL_PAILLIER:
+    case FL_AGGREGATE:
+        st = fl__msg_he_vec(&m->h, m->words, m->count, m->vec, m->vec_len, &out, &len);
+        break;
+    case FL_SUM: {
+        int64_t *sums = malloc((size_t)m->words * sizeof(int64_t));
+        if (sums == NULL) {
+            return;
+        }
+        for (uint32_t i = 0; i < m->words; i++) {
+            sums[i] = fl__msg_sum(m, i);
+        }
+        st = fl__msg_he_sum(&m->h, m->words, m->count, sums, &out, &len);
+        free(sums);
+        break;
+    }
     default:
         st = fl__msg_eval(&m->h, m->examples, m->correct, m->loss_sum, &out, &len);
         break;

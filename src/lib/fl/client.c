@@ -11,6 +11,7 @@
 #include "core/check.h"
 #include "fl/fl_internal.h"
 #include "fl/msg.h"
+#include "fl/paillier.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -32,7 +33,8 @@ struct clave_fl_client {
     uint32_t weight;
     struct clave_secagg_client *sa;
     const struct clave_pkey **sa_directory;
-    int sa_step; /* messages sent in the current secure aggregation */
+    int sa_step;     /* messages sent in the current secure aggregation */
+    struct fl_he he; /* PAILLIER: the key holder's public key and the packing plan */
 };
 
 clave_status clave_fl_client_new(const struct clave_fl_config *cfg, uint32_t id,
@@ -94,6 +96,7 @@ void clave_fl_client_free(struct clave_fl_client *c)
     }
     reset_round(c);
     clave_dp_rng_free(c->rng);
+    fl__he_clear(&c->he);
     free(c);
 }
 
@@ -235,6 +238,40 @@ done:
     return st;
 }
 
+clave_status clave_fl_client_set_paillier_key(struct clave_fl_client *c, const uint8_t *pub,
+                                              size_t len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    CLAVE_ENSURE(c != NULL, CLAVE_ERR_ARG, "fl: NULL client");
+    CLAVE_CHECK(fl__he_setup(&c->cfg, pub, len, &c->he));
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+/* The words of the update (as under secure aggregation), packed and encrypted to the key
+ * holder's key: one PAILLIER message. */
+static clave_status paillier_update(struct clave_fl_client *c, const struct fl_msg *m,
+                                    uint8_t **out, size_t *out_len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t *vec = NULL;
+    size_t vec_len = 0;
+    CLAVE_ENSURE(c->he.pub != NULL, CLAVE_ERR_STATE, "fl: no paillier key set");
+    CLAVE_ENSURE(clave_ct_equal(m->key_id, c->he.key_id, CLAVE_HE_KEY_ID_LEN), CLAVE_ERR_KEY,
+                 "fl: the aggregator names another paillier key");
+    CLAVE_CHECK(make_words(c));
+    CLAVE_CHECK(fl__he_encrypt(&c->he, c->words, c->dim + FL_EXTRA_WORDS, &vec, &vec_len));
+    struct fl_header h = {FL_PAILLIER, {0}, c->round, c->id};
+    memcpy(h.session, c->session, CLAVE_FL_SESSION_LEN);
+    CLAVE_CHECK(
+        fl__msg_he_vec(&h, (uint32_t)(c->dim + FL_EXTRA_WORDS), 0, vec, vec_len, out, out_len));
+    st = CLAVE_OK;
+done:
+    free(vec);
+    return st;
+}
+
 static clave_status on_train(struct clave_fl_client *c, const struct fl_msg *m, uint8_t **out,
                              size_t *out_len)
 {
@@ -249,6 +286,8 @@ static clave_status on_train(struct clave_fl_client *c, const struct fl_msg *m, 
     CLAVE_CHECK(train(c, global));
     if (c->cfg.protection == CLAVE_FL_SECAGG) {
         CLAVE_CHECK(secagg_start(c, m, out, out_len));
+    } else if (c->cfg.protection == CLAVE_FL_PAILLIER) {
+        CLAVE_CHECK(paillier_update(c, m, out, out_len));
     } else {
         struct fl_header h = {FL_UPDATE, {0}, c->round, c->id};
         memcpy(h.session, c->session, CLAVE_FL_SESSION_LEN);

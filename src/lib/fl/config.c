@@ -32,12 +32,13 @@ struct clave_fl_config clave_fl_config_default(void)
     c.dp_clip = 1.0;
     c.dp_noise_multiplier = 1.0;
     c.dp_delta = 1e-5;
+    c.paillier_bits = CLAVE_FL_PAILLIER_BITS_DEFAULT;
     return c;
 }
 
 static const char *const STRATEGIES[] = {NULL, "fedavg", "fedprox", "fedadam", "fedyogi"};
 static const char *const AGGREGATIONS[] = {NULL, "mean", "median", "trimmed-mean"};
-static const char *const PROTECTIONS[] = {NULL, "plain", "secagg"};
+static const char *const PROTECTIONS[] = {NULL, "plain", "secagg", "paillier"};
 static const char *const DP_MODES[] = {"none", "distributed", "central"};
 
 const char *clave_fl_strategy_name(clave_fl_strategy s)
@@ -52,7 +53,8 @@ const char *clave_fl_aggregation_name(clave_fl_aggregation a)
 
 const char *clave_fl_protection_name(clave_fl_protection p)
 {
-    return p == CLAVE_FL_PLAIN || p == CLAVE_FL_SECAGG ? PROTECTIONS[p] : NULL;
+    return p == CLAVE_FL_PLAIN || p == CLAVE_FL_SECAGG || p == CLAVE_FL_PAILLIER ? PROTECTIONS[p]
+                                                                                 : NULL;
 }
 
 const char *clave_fl_dp_mode_name(clave_fl_dp_mode d)
@@ -116,6 +118,13 @@ static clave_status check_protection(const struct clave_fl_config *c)
     CLAVE_ENSURE(worst < 0x1p62, CLAVE_ERR_ARG,
                  "fl: fixed_point_bits %u too many for update_bound and clients_per_round",
                  c->fixed_point_bits);
+    if (c->protection == CLAVE_FL_PAILLIER) {
+        unsigned vb = 0, sb = 0;
+        CLAVE_ENSURE(
+            c->paillier_bits == 2048 || c->paillier_bits == 3072 || c->paillier_bits == 4096,
+            CLAVE_ERR_ARG, "fl: paillier_bits %u is not 2048, 3072 or 4096", c->paillier_bits);
+        CLAVE_CHECK(fl__paillier_bits(c, &vb, &sb));
+    }
     st = CLAVE_OK;
 done:
     return st;
@@ -129,8 +138,12 @@ static clave_status check_dp(const struct clave_fl_config *c)
         st = CLAVE_OK;
         goto done;
     }
-    CLAVE_ENSURE(c->dp != CLAVE_FL_DP_DISTRIBUTED || c->protection == CLAVE_FL_SECAGG,
-                 CLAVE_ERR_ARG, "fl: distributed DP needs secagg");
+    CLAVE_ENSURE(c->dp != CLAVE_FL_DP_DISTRIBUTED || c->protection == CLAVE_FL_SECAGG ||
+                     c->protection == CLAVE_FL_PAILLIER,
+                 CLAVE_ERR_ARG, "fl: distributed DP needs secagg or paillier");
+    CLAVE_ENSURE(c->dp != CLAVE_FL_DP_CENTRAL || c->protection != CLAVE_FL_PAILLIER, CLAVE_ERR_ARG,
+                 "fl: central DP is not available with paillier (the aggregator never sees the "
+                 "sum); use distributed DP");
     CLAVE_ENSURE(c->dp != CLAVE_FL_DP_CENTRAL || c->protection == CLAVE_FL_PLAIN, CLAVE_ERR_ARG,
                  "fl: central DP needs plain updates (a TEE aggregator)");
     CLAVE_ENSURE(c->aggregation == CLAVE_FL_AGG_MEAN, CLAVE_ERR_ARG,
@@ -217,6 +230,51 @@ clave_status fl__add_noise(struct clave_dp_rng *rng, double sigma2, uint64_t *wo
         CLAVE_CHECK(clave_dp_sample_discrete_gaussian(rng, (uint64_t)num, FL_NOISE_DEN, &z));
         words[i] += (uint64_t)z;
     }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+/* A client's share of the DP noise, in grid units per word (distributed DP). */
+static double client_noise_sigma(const struct clave_fl_config *cfg, size_t dim)
+{
+    return cfg->dp_noise_multiplier * fl__dp_sensitivity(cfg, dim) / sqrt((double)cfg->min_clients);
+}
+
+static unsigned ceil_log2_u32(uint32_t x)
+{
+    unsigned b = 0;
+    while (b < 32 && ((uint64_t)1 << b) < x) {
+        b++;
+    }
+    return b;
+}
+
+clave_status fl__paillier_bits(const struct clave_fl_config *cfg, unsigned *value_bits,
+                               unsigned *slot_bits)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    double scale = ldexp(1.0, (int)cfg->fixed_point_bits);
+    /* Largest word without noise: weight * update or weight * loss (both capped), or weight. */
+    double top = ceil(CLAVE_FL_MAX_WEIGHT * fmax(cfg->update_bound, FL_MAX_LOSS) * scale) + 1.0;
+    if (cfg->dp == CLAVE_FL_DP_DISTRIBUTED) {
+        /* Weight 1, |update_i| <= clip, plus this client's noise cut at FL_NOISE_TAIL sigma. The
+         * noise dimension is bounded by CLAVE_ML_MAX_PARAMS (the most noise any model gets). */
+        double noisy = ceil(cfg->dp_clip * scale) + 1.0 +
+                       FL_NOISE_TAIL * client_noise_sigma(cfg, CLAVE_ML_MAX_PARAMS);
+        top = fmax(top, noisy);
+    }
+    unsigned vb = 2;
+    while (vb <= CLAVE_HE_PACK_VALUE_BITS_MAX && ldexp(1.0, (int)vb - 1) <= top) {
+        vb++;
+    }
+    unsigned sb = vb + ceil_log2_u32(cfg->clients_per_round);
+    CLAVE_ENSURE(vb <= CLAVE_HE_PACK_VALUE_BITS_MAX && sb <= FL_PAILLIER_SLOT_MAX, CLAVE_ERR_ARG,
+                 "fl: paillier packing: %u-bit values in %u-bit slots exceed %u bits (lower "
+                 "fixed_point_bits or update_bound)",
+                 vb, sb, FL_PAILLIER_SLOT_MAX);
+    *value_bits = vb;
+    *slot_bits = sb;
     st = CLAVE_OK;
 done:
     return st;

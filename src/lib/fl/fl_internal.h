@@ -4,6 +4,7 @@
 #define CLAVE_FL_INTERNAL_H
 
 #include <clave/fl.h>
+#include <clave/he.h>
 
 /* Words of a secure-aggregation vector: the parameters, then the weight and the weighted loss. */
 #define FL_EXTRA_WORDS 2
@@ -21,6 +22,17 @@ double fl__dp_sensitivity(const struct clave_fl_config *cfg, size_t dim);
 
 /* Discrete Gaussian noise of variance `sigma2` (grid units) added to each of `n` words. */
 clave_status fl__add_noise(struct clave_dp_rng *rng, double sigma2, uint64_t *words, size_t n);
+
+/* Paillier packing (docs/fl.md "Paillier"): every word is a signed value of `value_bits` bits
+ * (sign by the he library's bias 2^(value_bits-1)), in slots of slot_bits = value_bits +
+ * ceil(log2(clients_per_round)) bits, so clients_per_round summands never carry into the next
+ * slot; sums must fit int64 (slot_bits <= FL_PAILLIER_SLOT_MAX). Distributed DP noise is given
+ * FL_NOISE_TAIL standard deviations of room; a client whose noisy word still does not fit
+ * (probability below e^-800) does not send. CLAVE_ERR_ARG if the configuration does not fit. */
+#define FL_PAILLIER_SLOT_MAX 63u
+#define FL_NOISE_TAIL 40.0
+clave_status fl__paillier_bits(const struct clave_fl_config *cfg, unsigned *value_bits,
+                               unsigned *slot_bits);
 
 /* Server-side optimiser and robust statistics (aggregate.c). */
 struct fl_server_opt {

@@ -42,9 +42,15 @@ double fl__msg_value(const struct fl_msg *m, size_t i)
     return bits_f64((uint64_t)u32le_at(p) | (uint64_t)u32le_at(p + 4) << 32);
 }
 
+int64_t fl__msg_sum(const struct fl_msg *m, size_t i)
+{
+    const uint8_t *p = m->sums + 8 * i;
+    return (int64_t)((uint64_t)u32le_at(p) | (uint64_t)u32le_at(p + 4) << 32);
+}
+
 /*
  * Header: 0 magic "CLFL", 4 version u8 (1), 5 type u8, 6 reserved u16 (0), 8 session [16],
- * 24 round u32le, 28 client u32le.
+ * 24 round u32le, 28 client u32le (1..1024; 0 for AGGREGATE and SUM, which no client sends).
  */
 static clave_status read_header(struct clave_reader *r, struct fl_header *h)
 {
@@ -57,15 +63,20 @@ static clave_status read_header(struct clave_reader *r, struct fl_header *h)
     CLAVE_CHECK(clave_reader_u8(r, &version));
     CLAVE_ENSURE(version == CLAVE_FL_VERSION, CLAVE_ERR_UNSUPPORTED, "fl: version %u", version);
     CLAVE_CHECK(clave_reader_u8(r, &h->type));
-    CLAVE_ENSURE(h->type >= FL_MODEL && h->type <= FL_EVAL, CLAVE_ERR_FORMAT, "fl: type %u",
+    CLAVE_ENSURE(h->type >= FL_MODEL && h->type <= FL_SUM, CLAVE_ERR_FORMAT, "fl: type %u",
                  h->type);
     CLAVE_CHECK(clave_reader_u16le(r, &reserved));
     CLAVE_ENSURE(reserved == 0, CLAVE_ERR_FORMAT, "fl: reserved field %u", reserved);
     CLAVE_CHECK(clave_reader_bytes(r, h->session, CLAVE_FL_SESSION_LEN));
     CLAVE_CHECK(clave_reader_u32le(r, &h->round));
     CLAVE_CHECK(clave_reader_u32le(r, &h->client));
-    CLAVE_ENSURE(h->client >= 1 && h->client <= CLAVE_FL_MAX_CLIENTS, CLAVE_ERR_FORMAT,
-                 "fl: client id %u", h->client);
+    if (h->type == FL_AGGREGATE || h->type == FL_SUM) {
+        CLAVE_ENSURE(h->client == 0, CLAVE_ERR_FORMAT, "fl: client id %u in a key-holder message",
+                     h->client);
+    } else {
+        CLAVE_ENSURE(h->client >= 1 && h->client <= CLAVE_FL_MAX_CLIENTS, CLAVE_ERR_FORMAT,
+                     "fl: client id %u", h->client);
+    }
     st = CLAVE_OK;
 done:
     return st;
@@ -80,6 +91,8 @@ static clave_status read_selection(struct clave_reader *r, struct fl_msg *m)
         CLAVE_CHECK(clave_reader_u32le(r, &m->share_threshold));
         CLAVE_CHECK(clave_reader_u32le(r, &m->min_clients));
         CLAVE_CHECK(clave_reader_view(r, CLAVE_SECAGG_GRAPH_SEED_LEN, &m->graph_seed));
+    } else if (m->protection == CLAVE_FL_PAILLIER) {
+        CLAVE_CHECK(clave_reader_view(r, FL_HE_KEY_ID_LEN, &m->key_id));
     }
     CLAVE_CHECK(clave_reader_u32le(r, &m->id_count));
     CLAVE_ENSURE(m->id_count <= CLAVE_FL_MAX_CLIENTS, CLAVE_ERR_TOO_LARGE, "fl: %u ids",
@@ -109,7 +122,8 @@ static clave_status read_model(struct clave_reader *r, struct fl_msg *m)
     CLAVE_CHECK(clave_reader_u8(r, &m->protection));
     CLAVE_ENSURE(m->mode == FL_MODE_EVAL
                      ? m->protection == 0
-                     : (m->protection == CLAVE_FL_PLAIN || m->protection == CLAVE_FL_SECAGG),
+                     : (m->protection == CLAVE_FL_PLAIN || m->protection == CLAVE_FL_SECAGG ||
+                        m->protection == CLAVE_FL_PAILLIER),
                  CLAVE_ERR_FORMAT, "fl: protection %u", m->protection);
     CLAVE_CHECK(clave_reader_u16le(r, &reserved));
     CLAVE_ENSURE(reserved == 0, CLAVE_ERR_FORMAT, "fl: reserved field %u", reserved);
@@ -148,6 +162,38 @@ done:
     return st;
 }
 
+/*
+ * PAILLIER: version u8 (1), reserved [3] (0), words u32, vector (u32 length, CLHE binary).
+ * AGGREGATE: version, reserved, words, count u32, vector (u32 length, CLHE binary).
+ * SUM: version, reserved, words, count u32, sums i64le[words].
+ */
+static clave_status read_he(struct clave_reader *r, struct fl_msg *m)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t version = 0;
+    CLAVE_CHECK(clave_reader_u8(r, &version));
+    CLAVE_ENSURE(version == FL_HE_VERSION, CLAVE_ERR_UNSUPPORTED, "fl: paillier body version %u",
+                 version);
+    CLAVE_CHECK(clave_reader_zeros(r, 3));
+    CLAVE_CHECK(clave_reader_u32le(r, &m->words));
+    CLAVE_ENSURE(m->words >= 3 && m->words <= FL_HE_MAX_WORDS, CLAVE_ERR_TOO_LARGE, "fl: %u words",
+                 m->words);
+    if (m->h.type != FL_PAILLIER) {
+        CLAVE_CHECK(clave_reader_u32le(r, &m->count));
+        CLAVE_ENSURE(m->count >= 1 && m->count <= CLAVE_FL_MAX_CLIENTS, CLAVE_ERR_FORMAT,
+                     "fl: a sum of %u clients", m->count);
+    }
+    if (m->h.type == FL_SUM) {
+        CLAVE_CHECK(clave_reader_view(r, (size_t)m->words * 8, &m->sums));
+    } else {
+        CLAVE_CHECK(clave_reader_lenprefixed(r, CLAVE_LEN_U32LE, CLAVE_FL_MAX_MESSAGE, &m->vec,
+                                             &m->vec_len));
+    }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 static clave_status read_body(struct clave_reader *r, struct fl_msg *m)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
@@ -162,6 +208,11 @@ static clave_status read_body(struct clave_reader *r, struct fl_msg *m)
     case FL_SECAGG:
         CLAVE_CHECK(clave_reader_lenprefixed(r, CLAVE_LEN_U32LE, CLAVE_FL_MAX_MESSAGE, &m->payload,
                                              &m->payload_len));
+        break;
+    case FL_PAILLIER:
+    case FL_AGGREGATE:
+    case FL_SUM:
+        CLAVE_CHECK(read_he(r, m));
         break;
     default: /* FL_EVAL: examples u32, correct u32, loss_sum f64 */
         CLAVE_CHECK(clave_reader_u32le(r, &m->examples));
@@ -245,9 +296,9 @@ clave_status fl__msg_model(const struct fl_header *h, const struct fl_model_fiel
     clave_status st = CLAVE_ERR_INTERNAL;
     uint8_t *buf = NULL;
     struct clave_writer w = {0};
-    bool sa = f->protection == CLAVE_FL_SECAGG;
-    size_t body = 8 + f->model_len + (sa ? 12 + CLAVE_SECAGG_GRAPH_SEED_LEN : 0) + 4 +
-                  (size_t)f->id_count * 4;
+    bool sa = f->protection == CLAVE_FL_SECAGG, he = f->protection == CLAVE_FL_PAILLIER;
+    size_t body = 8 + f->model_len + (sa ? 12 + CLAVE_SECAGG_GRAPH_SEED_LEN : 0) +
+                  (he ? FL_HE_KEY_ID_LEN : 0) + 4 + (size_t)f->id_count * 4;
     CLAVE_CHECK(begin(h, FL_MODEL, body, &buf, &w));
     CLAVE_CHECK(clave_writer_u8(&w, f->mode));
     CLAVE_CHECK(clave_writer_u8(&w, f->protection));
@@ -259,6 +310,8 @@ clave_status fl__msg_model(const struct fl_header *h, const struct fl_model_fiel
         CLAVE_CHECK(clave_writer_u32le(&w, f->share_threshold));
         CLAVE_CHECK(clave_writer_u32le(&w, f->min_clients));
         CLAVE_CHECK(clave_writer_bytes(&w, f->graph_seed, CLAVE_SECAGG_GRAPH_SEED_LEN));
+    } else if (he) {
+        CLAVE_CHECK(clave_writer_bytes(&w, f->key_id, FL_HE_KEY_ID_LEN));
     }
     CLAVE_CHECK(clave_writer_u32le(&w, f->id_count));
     for (uint32_t i = 0; i < f->id_count; i++) {
@@ -310,6 +363,55 @@ clave_status fl__msg_eval(const struct fl_header *h, uint32_t examples, uint32_t
     CLAVE_CHECK(clave_writer_u32le(&w, examples));
     CLAVE_CHECK(clave_writer_u32le(&w, correct));
     CLAVE_CHECK(clave_writer_u64le(&w, f64_bits(loss_sum)));
+    st = CLAVE_OK;
+done:
+    return finish(st, buf, &w, out, len);
+}
+
+static clave_status he_fixed(struct clave_writer *w, uint32_t words)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    CLAVE_CHECK(clave_writer_u8(w, FL_HE_VERSION));
+    CLAVE_CHECK(clave_writer_u8(w, 0));
+    CLAVE_CHECK(clave_writer_u16le(w, 0));
+    CLAVE_CHECK(clave_writer_u32le(w, words));
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+clave_status fl__msg_he_vec(const struct fl_header *h, uint32_t words, uint32_t count,
+                            const uint8_t *vec, size_t vec_len, uint8_t **out, size_t *len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t *buf = NULL;
+    struct clave_writer w = {0};
+    bool agg = h->type == FL_AGGREGATE;
+    CLAVE_ENSURE(agg || h->type == FL_PAILLIER, CLAVE_ERR_ARG, "fl: not a vector message");
+    CLAVE_ENSURE(vec_len <= CLAVE_FL_MAX_MESSAGE, CLAVE_ERR_LIMIT, "fl: vector too large");
+    CLAVE_CHECK(begin(h, h->type, FL_HE_FIXED_LEN + (agg ? 4u : 0u) + 4 + vec_len, &buf, &w));
+    CLAVE_CHECK(he_fixed(&w, words));
+    if (agg) {
+        CLAVE_CHECK(clave_writer_u32le(&w, count));
+    }
+    CLAVE_CHECK(clave_writer_lenprefixed(&w, CLAVE_LEN_U32LE, CLAVE_FL_MAX_MESSAGE, vec, vec_len));
+    st = CLAVE_OK;
+done:
+    return finish(st, buf, &w, out, len);
+}
+
+clave_status fl__msg_he_sum(const struct fl_header *h, uint32_t words, uint32_t count,
+                            const int64_t *sums, uint8_t **out, size_t *len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t *buf = NULL;
+    struct clave_writer w = {0};
+    CLAVE_CHECK(begin(h, FL_SUM, FL_HE_FIXED_LEN + 4 + (size_t)words * 8, &buf, &w));
+    CLAVE_CHECK(he_fixed(&w, words));
+    CLAVE_CHECK(clave_writer_u32le(&w, count));
+    for (uint32_t i = 0; i < words; i++) {
+        CLAVE_CHECK(clave_writer_u64le(&w, (uint64_t)sums[i]));
+    }
     st = CLAVE_OK;
 done:
     return finish(st, buf, &w, out, len);

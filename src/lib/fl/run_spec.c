@@ -249,8 +249,9 @@ static clave_status parse_federation(json_t *root, struct clave_fl_run_spec *run
     c->aggregation = (clave_fl_aggregation)v;
     CLAVE_CHECK(get_number(root, "config", "trim_fraction", 0, 0.49, &c->trim_fraction));
     v = (int)c->protection;
-    CLAVE_CHECK(get_enum(root, "config", "protection", protection_name, 1, 2, &v));
+    CLAVE_CHECK(get_enum(root, "config", "protection", protection_name, 1, 3, &v));
     c->protection = (clave_fl_protection)v;
+    CLAVE_CHECK(get_u32(root, "config", "paillier_bits", 4096, &c->paillier_bits));
     CLAVE_CHECK(get_u32(root, "config", "fixed_point_bits", 64, &c->fixed_point_bits));
     CLAVE_CHECK(get_number(root, "config", "update_bound", 1e-9, 1e9, &c->update_bound));
     CLAVE_CHECK(get_number(root, "config", "dropout", 0, 1, &run->faults.dropout));
@@ -279,6 +280,7 @@ clave_status clave_fl_run_spec_parse(const char *text, size_t len, struct clave_
                                        "protection",
                                        "fixed_point_bits",
                                        "update_bound",
+                                       "paillier_bits",
                                        "dp",
                                        "dropout",
                                        "malicious",

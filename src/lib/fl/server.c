@@ -75,6 +75,8 @@ void clave_fl_server_free(struct clave_fl_server *s)
         return;
     }
     clave_secagg_server_free(s->sa);
+    clave_he_vec_free(s->he_sum);
+    fl__he_clear(&s->he);
     clave_ml_model_free(s->model);
     ml__stream_clear(&s->select);
     clave_dp_rng_free(s->rng);
@@ -188,6 +190,8 @@ clave_status clave_fl_server_begin_round(struct clave_fl_server *s)
         s->phase = CLAVE_FL_PHASE_DONE;
         CLAVE_RAISE(CLAVE_ERR_STATE, "fl: all %u rounds done", s->cfg.rounds);
     }
+    CLAVE_ENSURE(s->cfg.protection != CLAVE_FL_PAILLIER || s->he.pub != NULL, CLAVE_ERR_STATE,
+                 "fl: no paillier key set (clave_fl_server_set_paillier_key)");
     if (s->cfg.dp != CLAVE_FL_DP_NONE) {
         st = pay_round(s);
         if (st != CLAVE_OK) {
@@ -207,6 +211,9 @@ clave_status clave_fl_server_begin_round(struct clave_fl_server *s)
     if (s->cfg.protection == CLAVE_FL_SECAGG) {
         CLAVE_CHECK(start_secagg(s));
     }
+    clave_he_vec_free(s->he_sum);
+    s->he_sum = NULL;
+    s->he_count = 0;
     s->phase = CLAVE_FL_PHASE_TRAIN;
     st = CLAVE_OK;
 done:
@@ -272,8 +279,9 @@ clave_status clave_fl_server_message(struct clave_fl_server *s, uint32_t id, uin
     *msg = NULL;
     *len = 0;
     CLAVE_ENSURE(s != NULL && id >= 1 && id <= s->cfg.clients, CLAVE_ERR_ARG, "fl: client %u", id);
-    CLAVE_ENSURE(s->phase != CLAVE_FL_PHASE_IDLE && s->phase != CLAVE_FL_PHASE_DONE,
-                 CLAVE_ERR_STATE, "fl: no phase open");
+    CLAVE_ENSURE(s->phase != CLAVE_FL_PHASE_IDLE && s->phase != CLAVE_FL_PHASE_DONE &&
+                     s->phase != CLAVE_FL_PHASE_HE_DECRYPT,
+                 CLAVE_ERR_STATE, "fl: no client phase open");
     CLAVE_ENSURE(s->state[id - 1] == FL_WAITING || s->state[id - 1] == FL_REPORTED,
                  CLAVE_ERR_NOT_FOUND, "fl: client %u is not taking part", id);
     if (s->phase == CLAVE_FL_PHASE_TRAIN || s->phase == CLAVE_FL_PHASE_EVAL) {
@@ -288,7 +296,8 @@ clave_status clave_fl_server_message(struct clave_fl_server *s, uint32_t id, uin
                                     p->min_clients,
                                     p->graph_seed,
                                     s->selected,
-                                    train ? s->cfg.clients_per_round : 0};
+                                    train ? s->cfg.clients_per_round : 0,
+                                    s->he.key_id};
         struct fl_header h = header(s, FL_MODEL, id);
         CLAVE_CHECK(fl__msg_model(&h, &f, msg, len));
     } else {
@@ -334,6 +343,8 @@ static clave_status take(struct clave_fl_server *s, const struct fl_msg *m)
         s->eval_loss_sum += m->loss_sum;
     } else if (s->cfg.protection == CLAVE_FL_PLAIN) {
         CLAVE_CHECK(take_update(s, m));
+    } else if (s->cfg.protection == CLAVE_FL_PAILLIER) {
+        CLAVE_CHECK(fl__take_paillier(s, m));
     } else {
         CLAVE_ENSURE(m->h.type == FL_SECAGG, CLAVE_ERR_STATE, "fl: expected a secagg message");
         CLAVE_CHECK(clave_secagg_server_receive(s->sa, m->payload, m->payload_len));
@@ -349,7 +360,7 @@ static uint32_t attribute(const struct clave_fl_server *s, const uint8_t *msg, s
 {
     struct fl_header h;
     clave_status st = fl__msg_header(msg, len, &h);
-    if (st != CLAVE_OK || h.round != s->round || h.client > s->cfg.clients ||
+    if (st != CLAVE_OK || h.round != s->round || h.client < 1 || h.client > s->cfg.clients ||
         memcmp(h.session, s->session, CLAVE_FL_SESSION_LEN) != 0 || // lint:public
         s->state[h.client - 1] != FL_WAITING) {
         return 0;
@@ -363,8 +374,9 @@ clave_status clave_fl_server_receive(struct clave_fl_server *s, const uint8_t *m
     struct fl_msg m;
     uint32_t sender = 0;
     CLAVE_ENSURE(s != NULL, CLAVE_ERR_ARG, "fl: NULL server");
-    CLAVE_ENSURE(s->phase != CLAVE_FL_PHASE_IDLE && s->phase != CLAVE_FL_PHASE_DONE,
-                 CLAVE_ERR_STATE, "fl: no phase open");
+    CLAVE_ENSURE(s->phase != CLAVE_FL_PHASE_IDLE && s->phase != CLAVE_FL_PHASE_DONE &&
+                     s->phase != CLAVE_FL_PHASE_HE_DECRYPT,
+                 CLAVE_ERR_STATE, "fl: no client phase open");
     st = fl__msg_decode(msg, len, &m);
     if (st != CLAVE_OK) {
         sender = attribute(s, msg, len);
@@ -373,8 +385,8 @@ clave_status clave_fl_server_receive(struct clave_fl_server *s, const uint8_t *m
     CLAVE_ENSURE(m.h.round == s->round &&
                      memcmp(m.h.session, s->session, CLAVE_FL_SESSION_LEN) == 0, // lint:public
                  CLAVE_ERR_STATE, "fl: message for another session or round");
-    CLAVE_ENSURE(m.h.client <= s->cfg.clients, CLAVE_ERR_STATE, "fl: unknown client %u",
-                 m.h.client);
+    CLAVE_ENSURE(m.h.client >= 1 && m.h.client <= s->cfg.clients, CLAVE_ERR_STATE,
+                 "fl: unknown client %u", m.h.client);
     CLAVE_ENSURE(s->state[m.h.client - 1] != FL_REPORTED, CLAVE_ERR_EXISTS,
                  "fl: second message from client %u", m.h.client);
     CLAVE_ENSURE(s->state[m.h.client - 1] == FL_WAITING, CLAVE_ERR_STATE,
@@ -402,7 +414,7 @@ static void next_phase(struct clave_fl_server *s, clave_fl_phase next)
     s->phase = next;
 }
 
-static void end_round(struct clave_fl_server *s)
+void fl__end_round(struct clave_fl_server *s)
 {
     memset(s->state, FL_ABSENT, s->cfg.clients);
     s->phase = s->round >= s->cfg.rounds ? CLAVE_FL_PHASE_DONE : CLAVE_FL_PHASE_IDLE;
@@ -413,13 +425,13 @@ static clave_status close_secagg_step(struct clave_fl_server *s)
     clave_status st = CLAVE_ERR_INTERNAL;
     if (clave_secagg_server_close_round(s->sa) != CLAVE_OK) {
         s->report.aborted = true; /* fewer than the threshold: nothing is released */
-        end_round(s);
+        fl__end_round(s);
         st = CLAVE_OK;
         goto done;
     }
     if (s->phase == CLAVE_FL_PHASE_SA_UNMASK) {
         CLAVE_CHECK(fl__close_secagg_result(s));
-        end_round(s);
+        fl__end_round(s);
     } else {
         next_phase(s, (clave_fl_phase)(s->phase == CLAVE_FL_PHASE_TRAIN ? CLAVE_FL_PHASE_SA_SHARE
                                                                         : s->phase + 1));
@@ -446,7 +458,9 @@ clave_status clave_fl_server_close_phase(struct clave_fl_server *s)
     case CLAVE_FL_PHASE_TRAIN:
         if (s->cfg.protection == CLAVE_FL_PLAIN) {
             CLAVE_CHECK(fl__close_plain(s));
-            end_round(s);
+            fl__end_round(s);
+        } else if (s->cfg.protection == CLAVE_FL_PAILLIER) {
+            fl__close_paillier_collection(s);
         } else {
             CLAVE_CHECK(close_secagg_step(s)); /* secure aggregation round 1 */
         }
@@ -455,6 +469,10 @@ clave_status clave_fl_server_close_phase(struct clave_fl_server *s)
     case CLAVE_FL_PHASE_SA_MASKED:
     case CLAVE_FL_PHASE_SA_UNMASK:
         CLAVE_CHECK(close_secagg_step(s));
+        break;
+    case CLAVE_FL_PHASE_HE_DECRYPT: /* no sum from the key holder: nothing is released */
+        s->report.aborted = true;
+        fl__end_round(s);
         break;
     default:
         CLAVE_RAISE(CLAVE_ERR_STATE, "fl: no phase open");

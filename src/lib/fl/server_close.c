@@ -120,19 +120,16 @@ done:
     return st;
 }
 
-clave_status fl__close_secagg_result(struct clave_fl_server *s)
+clave_status fl__apply_sum(struct clave_fl_server *s, const uint64_t *words, uint32_t reported)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     uint32_t bits = s->cfg.fixed_point_bits;
-    size_t n = s->dim + FL_EXTRA_WORDS;
-    uint64_t *words = malloc(n * sizeof(uint64_t));
     double *delta = malloc(s->dim * sizeof(double));
-    CLAVE_ENSURE(words != NULL && delta != NULL, CLAVE_ERR_NOMEM, "out of memory");
-    CLAVE_CHECK(clave_secagg_server_result(s->sa, words, n));
-    s->report.reported = (uint32_t)clave_secagg_server_survivors(s->sa);
+    CLAVE_ENSURE_ALLOC(delta);
+    s->report.reported = reported;
     double total = (double)words[s->dim]; /* summed weights: exact integers */
-    CLAVE_ENSURE(total >= 1.0 && total <= (double)s->report.reported * CLAVE_FL_MAX_WEIGHT,
-                 CLAVE_ERR_FORMAT, "fl: the summed weights are out of range");
+    CLAVE_ENSURE(total >= 1.0 && total <= (double)reported * CLAVE_FL_MAX_WEIGHT, CLAVE_ERR_FORMAT,
+                 "fl: the summed weights are out of range");
     for (size_t i = 0; i < s->dim; i++) {
         delta[i] = fl__decode(words[i], bits) / total;
     }
@@ -141,7 +138,20 @@ clave_status fl__close_secagg_result(struct clave_fl_server *s)
         s->cfg.dp != CLAVE_FL_DP_NONE ? NAN : fl__decode(words[s->dim + 1], bits) / total;
     st = CLAVE_OK;
 done:
-    free(words);
     free(delta);
+    return st;
+}
+
+clave_status fl__close_secagg_result(struct clave_fl_server *s)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    size_t n = s->dim + FL_EXTRA_WORDS;
+    uint64_t *words = malloc(n * sizeof(uint64_t));
+    CLAVE_ENSURE_ALLOC(words);
+    CLAVE_CHECK(clave_secagg_server_result(s->sa, words, n));
+    CLAVE_CHECK(fl__apply_sum(s, words, (uint32_t)clave_secagg_server_survivors(s->sa)));
+    st = CLAVE_OK;
+done:
+    free(words);
     return st;
 }

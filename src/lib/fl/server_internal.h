@@ -4,9 +4,12 @@
 #define CLAVE_FL_SERVER_INTERNAL_H
 
 #include "fl/fl_internal.h"
+#include "fl/paillier.h"
 #include "ml/stream.h"
 
 #include <clave/secagg.h>
+
+struct fl_msg;
 
 enum fl_client_state {
     FL_ABSENT = 0,   /* not taking part in the current phase */
@@ -39,6 +42,10 @@ struct clave_fl_server {
     struct clave_secagg_params sa_params;
     struct clave_secagg_server *sa;
     const struct clave_pkey **sa_directory;
+    /* paillier: the key holder's public key, the running homomorphic sum and its summands */
+    struct fl_he he;
+    struct clave_he_vec *he_sum;
+    uint32_t he_count;
     struct fl_server_opt opt;
     double epsilon;
     struct clave_fl_round_report report;
@@ -52,6 +59,15 @@ int fl__slot(const struct clave_fl_server *s, uint32_t id);
 /* Close the collection of a round: aggregate and apply (server_close.c). */
 clave_status fl__close_plain(struct clave_fl_server *s);
 clave_status fl__close_secagg_result(struct clave_fl_server *s);
+/* Apply the exact fixed-point sum of `reported` updates (dim + FL_EXTRA_WORDS words: weighted
+ * parameters, summed weights, weighted loss), as from SecAgg+ or the key holder. */
+clave_status fl__apply_sum(struct clave_fl_server *s, const uint64_t *words, uint32_t reported);
+/* The round is over: nobody takes part, phase IDLE (or DONE after the last round). */
+void fl__end_round(struct clave_fl_server *s);
+/* Paillier (server_paillier.c): a client's PAILLIER message added to the running sum; the end of
+ * the collection (too few: abort; else wait for the key holder). */
+clave_status fl__take_paillier(struct clave_fl_server *s, const struct fl_msg *m);
+void fl__close_paillier_collection(struct clave_fl_server *s);
 /* Re-encode the model for the next MODEL messages. */
 clave_status fl__encode_model(struct clave_fl_server *s);
 

@@ -4,7 +4,8 @@
  * transport would carry). Faults: a fraction of the selected clients drop after local training
  * (before sending the update, or under SecAgg+ before the masked input: a mid-protocol dropout
  * recovered by unmasking); hostile clients replace one message per round with a malformed or
- * oversized one; silent clients never report.
+ * oversized one; silent clients never report. Under Paillier a key holder object (generating the
+ * run's key) decrypts the round's sum; the aggregator and clients get only its public key.
  */
 #include "core/check.h"
 #include "fl/msg.h"
@@ -26,6 +27,7 @@ struct clave_fl_sim {
     const struct clave_pkey **directory;
     struct clave_fl_client **clients;
     struct clave_fl_server *server;
+    struct clave_fl_keyholder *keyholder; /* paillier */
     struct ml_stream drops;
     uint8_t *dropped; /* per client, this round */
     uint32_t *ids;
@@ -37,6 +39,24 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The key holder makes the run's key; its public key goes to the aggregator and every client. */
+static clave_status share_paillier_key(struct clave_fl_sim *sim)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t *pub = NULL;
+    size_t len = 0;
+    CLAVE_CHECK(clave_fl_keyholder_new(&sim->cfg, &sim->keyholder));
+    CLAVE_CHECK(clave_fl_keyholder_public_key(sim->keyholder, &pub, &len));
+    CLAVE_CHECK(clave_fl_server_set_paillier_key(sim->server, pub, len));
+    for (uint32_t i = 0; i < sim->cfg.clients; i++) {
+        CLAVE_CHECK(clave_fl_client_set_paillier_key(sim->clients[i], pub, len));
+    }
+    st = CLAVE_OK;
+done:
+    free(pub);
+    return st;
 }
 
 static clave_status make_parties(struct clave_fl_sim *sim, struct clave_ml_dataset *const *train,
@@ -64,6 +84,9 @@ static clave_status make_parties(struct clave_fl_sim *sim, struct clave_ml_datas
                                         test != NULL ? test[i] : NULL, &sim->clients[i]));
     }
     CLAVE_CHECK(clave_fl_server_new(&sim->cfg, sim->directory, ledger, key, &sim->server));
+    if (sim->cfg.protection == CLAVE_FL_PAILLIER) {
+        CLAVE_CHECK(share_paillier_key(sim));
+    }
     st = CLAVE_OK;
 done:
     return st;
@@ -108,6 +131,7 @@ void clave_fl_sim_free(struct clave_fl_sim *sim)
         return;
     }
     clave_fl_server_free(sim->server);
+    clave_fl_keyholder_free(sim->keyholder);
     for (uint32_t i = 0; sim->clients != NULL && i < sim->cfg.clients; i++) {
         clave_fl_client_free(sim->clients[i]);
     }
@@ -150,6 +174,7 @@ static clave_status corrupt(const struct clave_fl_sim *sim, uint32_t id, uint8_t
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     bool plain = sim->cfg.protection == CLAVE_FL_PLAIN;
+    bool he = sim->cfg.protection == CLAVE_FL_PAILLIER;
     switch ((sim->round + id) % 4) {
     case 0:
         *len /= 2;
@@ -165,10 +190,11 @@ static clave_status corrupt(const struct clave_fl_sim *sim, uint32_t id, uint8_t
     case 2:
         if (plain) { /* the first value becomes NaN */
             memset(*msg + FL_HEADER_LEN + FL_UPDATE_FIXED_LEN, 0xff, 8);
-        } else { /* payload shortened by 8 bytes, length prefix adjusted */
-            uint32_t n = (uint32_t)(*len - FL_HEADER_LEN - 4 - 8);
+        } else { /* payload or vector shortened by 8 bytes, length prefix adjusted */
+            size_t at = FL_HEADER_LEN + (he ? FL_HE_FIXED_LEN : 0);
+            uint32_t n = (uint32_t)(*len - at - 4 - 8);
             for (size_t i = 0; i < 4; i++) {
-                (*msg)[FL_HEADER_LEN + i] = (uint8_t)(n >> (8 * i));
+                (*msg)[at + i] = (uint8_t)(n >> (8 * i));
             }
             *len -= 8;
         }
@@ -232,6 +258,24 @@ done:
     return st;
 }
 
+/* The key holder decrypts the round's sum; any failure leaves the round to abort on close. */
+static clave_status decrypt_round(struct clave_fl_sim *sim)
+{
+    uint8_t *req = NULL, *reply = NULL;
+    size_t req_len = 0, reply_len = 0;
+    if (clave_fl_server_keyholder_request(sim->server, &req, &req_len) == CLAVE_OK &&
+        clave_fl_keyholder_handle(sim->keyholder, req, req_len, &reply, &reply_len) == CLAVE_OK) {
+        clave_status applied = clave_fl_server_keyholder_reply(sim->server, reply, reply_len);
+        (void)applied; /* on failure the phase is still open and closes as aborted */
+    }
+    free(req);
+    free(reply);
+    if (clave_fl_server_phase(sim->server) == CLAVE_FL_PHASE_HE_DECRYPT) {
+        return clave_fl_server_close_phase(sim->server);
+    }
+    return CLAVE_OK;
+}
+
 clave_status clave_fl_sim_round(struct clave_fl_sim *sim, bool evaluate,
                                 struct clave_fl_round_report *report, double *seconds,
                                 double *secagg_seconds)
@@ -250,6 +294,11 @@ clave_status clave_fl_sim_round(struct clave_fl_sim *sim, bool evaluate,
         }
         double t1 = now();
         CLAVE_CHECK(run_phase(sim, ph));
+        sa_time += now() - t1;
+    }
+    if (clave_fl_server_phase(sim->server) == CLAVE_FL_PHASE_HE_DECRYPT) {
+        double t1 = now();
+        CLAVE_CHECK(decrypt_round(sim));
         sa_time += now() - t1;
     }
     if (evaluate) {

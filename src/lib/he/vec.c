@@ -87,6 +87,17 @@ uint64_t clave_he_vec_weight(const struct clave_he_vec *vec)
     return vec != NULL ? vec->weight : 0;
 }
 
+void clave_he_vec_plan(const struct clave_he_vec *vec, struct clave_he_pack_plan *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (vec != NULL && vec->kind == CLAVE_HE_VEC_PACKED) {
+        out->value_bits = vec->pack.value_bits;
+        out->max_adds = vec->pack.max_adds;
+        out->slot_bits = vec->pack.slot_bits;
+        out->slots = vec->pack.slots;
+    }
+}
+
 clave_status clave__he_vec_same_key(const struct clave_he_pub *pub, const struct clave_he_vec *v)
 {
     clave_status st = CLAVE_ERR_INTERNAL;

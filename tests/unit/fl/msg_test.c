@@ -46,7 +46,8 @@ static void test_round_trips(void **state)
     free(m);
     const uint8_t model[5] = {1, 2, 3, 4, 5}, seed[32] = {8};
     const uint32_t ids[3] = {2, 5, 9};
-    struct fl_model_fields f = {FL_MODE_TRAIN, model, 5, CLAVE_FL_SECAGG, 2, 2, 2, seed, ids, 3};
+    struct fl_model_fields f = {FL_MODE_TRAIN, model, 5,   CLAVE_FL_SECAGG, 2, 2, 2, seed,
+                                ids,           3,     NULL};
     h = hdr(FL_MODEL, 5);
     T_OK(fl__msg_model(&h, &f, &m, &len));
     T_OK(fl__msg_decode(m, len, &d));
@@ -91,7 +92,7 @@ static void test_hostile_fields(void **state)
     expect_after_patch(m, len, 0, 'X', CLAVE_ERR_FORMAT);      /* magic */
     expect_after_patch(m, len, 4, 2, CLAVE_ERR_UNSUPPORTED);   /* version */
     expect_after_patch(m, len, 5, 0, CLAVE_ERR_FORMAT);        /* type */
-    expect_after_patch(m, len, 5, 5, CLAVE_ERR_FORMAT);        /* type */
+    expect_after_patch(m, len, 5, 8, CLAVE_ERR_FORMAT);        /* type */
     expect_after_patch(m, len, 6, 1, CLAVE_ERR_FORMAT);        /* reserved */
     expect_after_patch(m, len, 28, 0, CLAVE_ERR_FORMAT);       /* client 0 */
     expect_after_patch(m, len, 30, 1, CLAVE_ERR_FORMAT);       /* client > max */
@@ -106,7 +107,8 @@ static void test_hostile_fields(void **state)
     /* A model message: bad mode, protection, ids out of order, ids in eval mode. */
     const uint8_t model[1] = {0};
     const uint32_t ids[2] = {4, 3};
-    struct fl_model_fields f = {FL_MODE_TRAIN, model, 1, CLAVE_FL_PLAIN, 0, 0, 0, NULL, ids, 2};
+    struct fl_model_fields f = {FL_MODE_TRAIN, model, 1,   CLAVE_FL_PLAIN, 0, 0, 0, NULL,
+                                ids,           2,     NULL};
     h = hdr(FL_MODEL, 1);
     T_OK(fl__msg_model(&h, &f, &m, &len));
     struct fl_msg d;
