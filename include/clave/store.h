@@ -217,6 +217,15 @@ enum clave_store_tx_mode {
     /* Will write. SQLite: BEGIN IMMEDIATE (takes the write lock now, waiting up to the busy
      * timeout). PostgreSQL: SERIALIZABLE. */
     CLAVE_STORE_TX_WRITE = 2,
+    /* Will write, like CLAVE_STORE_TX_WRITE, and its commit need not survive a power loss or an
+     * operating-system crash (a process crash loses nothing): for rows a client recreates by
+     * retrying, e.g. an unattested key-broker session. The commit is visible to every other
+     * connection at once and is never partial; it becomes durable with the next synced commit
+     * of the database (which makes everything before it durable too) or at a checkpoint.
+     * SQLite: BEGIN IMMEDIATE under synchronous=NORMAL (WAL: no fsync at this commit); the
+     * connection is back to synchronous=FULL after it. PostgreSQL: SERIALIZABLE with
+     * SET LOCAL synchronous_commit = off. */
+    CLAVE_STORE_TX_WRITE_NOSYNC = 3,
 };
 
 /**

@@ -318,26 +318,56 @@ done:
     return st;
 }
 
+/* SQLite: synchronous=FULL again after a CLAVE_STORE_TX_WRITE_NOSYNC transaction ended. If that
+ * fails the flag stays set, and the next clave_store_begin tries again before anything else. */
+static clave_status sync_restore(struct clave_store *store)
+{
+    clave_status st = CLAVE_OK;
+    if (store->sync_relaxed) {
+        st = store->ops->script(store, "PRAGMA synchronous=FULL");
+        store->sync_relaxed = st != CLAVE_OK;
+    }
+    return st;
+}
+
+static const char *begin_sql(const struct clave_store *store, enum clave_store_tx_mode mode)
+{
+    if (store->backend == CLAVE_STORE_SQLITE) {
+        return mode == CLAVE_STORE_TX_READ ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE";
+    }
+    /* All modes: SERIALIZABLE, so a read-modify-write either commits as if alone or fails with a
+     * serialization failure (CLAVE_ERR_CONFLICT) that clave_store_tx_run retries. */
+    return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+}
+
 clave_status clave_store_begin(struct clave_store *store, enum clave_store_tx_mode mode)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    const char *sql = NULL;
+    bool nosync = mode == CLAVE_STORE_TX_WRITE_NOSYNC;
     CLAVE_ENSURE(store != NULL, CLAVE_ERR_ARG, "store: NULL store");
     CLAVE_ENSURE(!store->in_tx, CLAVE_ERR_STATE, "store: a transaction is already open");
-    CLAVE_ENSURE(mode == CLAVE_STORE_TX_READ || mode == CLAVE_STORE_TX_WRITE, CLAVE_ERR_ARG,
-                 "store: bad transaction mode");
-    if (store->backend == CLAVE_STORE_SQLITE) {
-        sql = mode == CLAVE_STORE_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED";
-    } else {
-        /* Both modes: SERIALIZABLE, so a read-modify-write either commits as if alone or fails
-         * with a serialization failure (CLAVE_ERR_CONFLICT) that clave_store_tx_run retries. */
-        sql = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+    CLAVE_ENSURE(mode == CLAVE_STORE_TX_READ || mode == CLAVE_STORE_TX_WRITE || nosync,
+                 CLAVE_ERR_ARG, "store: bad transaction mode");
+    CLAVE_CHECK(sync_restore(store));
+    if (nosync && store->backend == CLAVE_STORE_SQLITE) {
+        store->sync_relaxed = true; /* before the pragma: restored even if it half-failed */
+        CLAVE_CHECK(store->ops->script(store, "PRAGMA synchronous=NORMAL"));
     }
-    CLAVE_CHECK(store->ops->script(store, sql));
+    st = store->ops->script(store, begin_sql(store, mode));
+    if (st == CLAVE_OK && nosync && store->backend == CLAVE_STORE_POSTGRES) {
+        st = store->ops->script(store, "SET LOCAL synchronous_commit = off");
+        if (st != CLAVE_OK) {
+            (void)store->ops->script(store, "ROLLBACK");
+        }
+    }
+    CLAVE_CHECK(st);
     store->in_tx = true;
     store->tx_failed = false;
     st = CLAVE_OK;
 done:
+    if (st != CLAVE_OK && store != NULL && !store->in_tx) {
+        (void)sync_restore(store);
+    }
     return st;
 }
 
@@ -362,6 +392,7 @@ clave_status clave_store_commit(struct clave_store *store)
         goto done;
     }
     store->in_tx = false;
+    (void)sync_restore(store); /* committed either way; a failure is retried at the next begin */
     st = CLAVE_OK;
 done:
     return st;
@@ -377,6 +408,7 @@ void clave_store_rollback(struct clave_store *store)
     (void)store->ops->script(store, "ROLLBACK");
     store->in_tx = false;
     store->tx_failed = false;
+    (void)sync_restore(store);
 }
 
 bool clave_store_in_tx(const struct clave_store *store)

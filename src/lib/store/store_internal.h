@@ -34,6 +34,7 @@ struct clave_store {
     void *conn; /* sqlite3 * or PGconn *, plus backend state */
     bool in_tx;
     bool tx_failed;
+    bool sync_relaxed; /* SQLite: synchronous=NORMAL set for a CLAVE_STORE_TX_WRITE_NOSYNC */
 };
 
 extern const struct store_ops clave__store_sqlite_ops;
