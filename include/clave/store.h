@@ -69,7 +69,13 @@ struct clave_store;
 CLAVE_API CLAVE_MUST_USE clave_status clave_store_open(const struct clave_store_config *cfg,
                                                        struct clave_store **out);
 
-/** A second connection to the same database (for another thread). Caller closes `*out`. */
+/**
+ * A second connection to the same database (for another thread). Caller closes `*out`.
+ * SQLite: a store and its clones take turns at write transactions (CLAVE_STORE_TX_WRITE,
+ * _WRITE_NOSYNC) through an in-process queue, so a waiting thread sleeps until the writer before
+ * it ends instead of polling the database lock; waiting longer than the busy timeout gives
+ * CLAVE_ERR_CONFLICT, as the database lock does. Other processes meet the database lock only.
+ */
 CLAVE_API CLAVE_MUST_USE clave_status clave_store_clone(const struct clave_store *store,
                                                         struct clave_store **out);
 

@@ -43,11 +43,14 @@ static void free_store(struct clave_store *s)
     }
     free(s->pg_conninfo);
     free(s->sqlite_path);
+    clave__store_writers_unref(s->writers);
     free(s);
 }
 
+/* `writers`: the clone source's writer turn (SQLite), or NULL for a store of its own. */
 static clave_status open_with(enum clave_store_backend backend, const char *path,
-                              const char *conninfo, uint32_t timeout_ms, struct clave_store **out)
+                              const char *conninfo, uint32_t timeout_ms,
+                              struct store_writers *writers, struct clave_store **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_store *s = calloc(1, sizeof(*s));
@@ -59,6 +62,11 @@ static clave_status open_with(enum clave_store_backend backend, const char *path
         s->sqlite_path = dup_or_null(path);
         CLAVE_ENSURE_ALLOC(s->sqlite_path);
         s->ops = &clave__store_sqlite_ops;
+        if (writers != NULL) {
+            s->writers = clave__store_writers_ref(writers);
+        } else {
+            CLAVE_CHECK(clave__store_writers_new(&s->writers));
+        }
     } else if (backend == CLAVE_STORE_POSTGRES) {
         CLAVE_ENSURE(conninfo != NULL, CLAVE_ERR_ARG, "store: no pg_conninfo");
         s->pg_conninfo = dup_or_null(conninfo);
@@ -86,7 +94,7 @@ clave_status clave_store_open(const struct clave_store_config *cfg, struct clave
     *out = NULL;
     CLAVE_ENSURE(cfg != NULL, CLAVE_ERR_ARG, "store: NULL config");
     CLAVE_CHECK(
-        open_with(cfg->backend, cfg->sqlite_path, cfg->pg_conninfo, cfg->busy_timeout_ms, out));
+        open_with(cfg->backend, cfg->sqlite_path, cfg->pg_conninfo, cfg->busy_timeout_ms, NULL, out));
     st = CLAVE_OK;
 done:
     return st;
@@ -99,7 +107,7 @@ clave_status clave_store_clone(const struct clave_store *store, struct clave_sto
     *out = NULL;
     CLAVE_ENSURE(store != NULL, CLAVE_ERR_ARG, "store: NULL store");
     CLAVE_CHECK(open_with(store->backend, store->sqlite_path, store->pg_conninfo,
-                          store->busy_timeout_ms, out));
+                          store->busy_timeout_ms, store->writers, out));
     st = CLAVE_OK;
 done:
     return st;
@@ -330,6 +338,15 @@ static clave_status sync_restore(struct clave_store *store)
     return st;
 }
 
+/* Let the next write transaction of this process's connections begin. */
+static void writer_turn_end(struct clave_store *store)
+{
+    if (store->writer_turn) {
+        store->writer_turn = false;
+        clave__store_writers_unlock(store->writers);
+    }
+}
+
 static const char *begin_sql(const struct clave_store *store, enum clave_store_tx_mode mode)
 {
     if (store->backend == CLAVE_STORE_SQLITE) {
@@ -349,6 +366,10 @@ clave_status clave_store_begin(struct clave_store *store, enum clave_store_tx_mo
     CLAVE_ENSURE(mode == CLAVE_STORE_TX_READ || mode == CLAVE_STORE_TX_WRITE || nosync,
                  CLAVE_ERR_ARG, "store: bad transaction mode");
     CLAVE_CHECK(sync_restore(store));
+    if (mode != CLAVE_STORE_TX_READ && store->writers != NULL) {
+        CLAVE_CHECK(clave__store_writers_lock(store->writers, store->busy_timeout_ms));
+        store->writer_turn = true;
+    }
     if (nosync && store->backend == CLAVE_STORE_SQLITE) {
         store->sync_relaxed = true; /* before the pragma: restored even if it half-failed */
         CLAVE_CHECK(store->ops->script(store, "PRAGMA synchronous=NORMAL"));
@@ -367,6 +388,7 @@ clave_status clave_store_begin(struct clave_store *store, enum clave_store_tx_mo
 done:
     if (st != CLAVE_OK && store != NULL && !store->in_tx) {
         (void)sync_restore(store);
+        writer_turn_end(store);
     }
     return st;
 }
@@ -393,6 +415,7 @@ clave_status clave_store_commit(struct clave_store *store)
     }
     store->in_tx = false;
     (void)sync_restore(store); /* committed either way; a failure is retried at the next begin */
+    writer_turn_end(store);
     st = CLAVE_OK;
 done:
     return st;
@@ -409,6 +432,7 @@ void clave_store_rollback(struct clave_store *store)
     store->in_tx = false;
     store->tx_failed = false;
     (void)sync_restore(store);
+    writer_turn_end(store);
 }
 
 bool clave_store_in_tx(const struct clave_store *store)
