@@ -211,8 +211,18 @@ static bool request(struct conn *c, const struct config *cfg, const char *method
     if (c->ssl == NULL && !conn_open(c, cfg)) {
         return false;
     }
-    if (!send_all(c, head, (size_t)n) || (blen > 0 && !send_all(c, body, blen)) ||
-        !read_response(c, r)) {
+    /* Head and body in one TLS record (one write each side), as HTTP clients do. */
+    char *msg = malloc((size_t)n + blen);
+    if (msg == NULL) {
+        return false;
+    }
+    memcpy(msg, head, (size_t)n);
+    if (blen > 0) {
+        memcpy(msg + n, body, blen);
+    }
+    bool sent = send_all(c, msg, (size_t)n + blen);
+    free(msg);
+    if (!sent || !read_response(c, r)) {
         conn_close(c); /* one reconnect: the server may have closed an idle connection */
         return false;
     }
