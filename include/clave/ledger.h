@@ -90,8 +90,8 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_append(struct clave_ledger *l
  * in a retried transaction body. CLAVE_ERR_STATE if no transaction is open.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_append_in_tx(struct clave_ledger *ledger,
-                                                               const uint8_t *event, size_t len,
-                                                               uint64_t *index);
+                                                                const uint8_t *event, size_t len,
+                                                                uint64_t *index);
 
 /** Canonical JSON of an event: {"type":…, "time":ms, <fields…>} with sorted keys, compact.
  * `fields` is an object (borrowed; may be NULL). Caller frees `*out` with free(). */

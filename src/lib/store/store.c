@@ -93,8 +93,8 @@ clave_status clave_store_open(const struct clave_store_config *cfg, struct clave
     CLAVE_ENSURE(out != NULL, CLAVE_ERR_ARG, "store: NULL out");
     *out = NULL;
     CLAVE_ENSURE(cfg != NULL, CLAVE_ERR_ARG, "store: NULL config");
-    CLAVE_CHECK(
-        open_with(cfg->backend, cfg->sqlite_path, cfg->pg_conninfo, cfg->busy_timeout_ms, NULL, out));
+    CLAVE_CHECK(open_with(cfg->backend, cfg->sqlite_path, cfg->pg_conninfo, cfg->busy_timeout_ms,
+                          NULL, out));
     st = CLAVE_OK;
 done:
     return st;

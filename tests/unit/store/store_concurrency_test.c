@@ -155,8 +155,8 @@ static void *thread_write_incrementer(void *arg)
     struct clave_store *store = arg;
     intptr_t failures = 0;
     for (int i = 0; i < INCREMENTS; i++) {
-        enum clave_store_tx_mode mode = i % 2 == 0 ? CLAVE_STORE_TX_WRITE
-                                                   : CLAVE_STORE_TX_WRITE_NOSYNC;
+        enum clave_store_tx_mode mode =
+            i % 2 == 0 ? CLAVE_STORE_TX_WRITE : CLAVE_STORE_TX_WRITE_NOSYNC;
         if (clave_store_tx_run(store, mode, increment, NULL, 10000) != CLAVE_OK) {
             failures++;
         }
@@ -178,8 +178,7 @@ static void test_clones_take_write_turns(void **state)
     T_OK(clave_store_exec(f->store, "INSERT INTO counter (id, n) VALUES (?, 0)", &one, 1, NULL));
     for (int i = 0; i < THREADS; i++) {
         T_OK(clave_store_clone(f->store, &clones[i]));
-        assert_int_equal(pthread_create(&threads[i], NULL, thread_write_incrementer, clones[i]),
-                         0);
+        assert_int_equal(pthread_create(&threads[i], NULL, thread_write_incrementer, clones[i]), 0);
     }
     for (int i = 0; i < THREADS; i++) {
         void *failures = NULL;
