@@ -260,15 +260,15 @@ static void attest_record(struct claved_ctx *ctx, const char *sid, struct attest
     if (st == CLAVE_OK || r.audit_failed || audit == NULL) {
         claved_audit_logged(ctx, "kbs.attest", f, 5, st, r.audit_index);
     }
-    if (st == CLAVE_ERR_EXISTS) {
+    if (r.audit_failed || audit == NULL) {
+        claved_error(ctx, 503, "audit_unavailable", "the audit log could not record the action");
+    } else if (st == CLAVE_ERR_EXISTS) {
         claved_kbs_deny(ctx, 401, "attestation_failed",
                         "replay: this evidence was presented before", j->evidence_sha256, NULL,
                         NULL);
     } else if (st == CLAVE_ERR_NOT_FOUND) {
         claved_kbs_deny(ctx, 401, "attestation_failed", "session: already attested or expired",
                         j->evidence_sha256, NULL, NULL);
-    } else if (r.audit_failed || audit == NULL) {
-        claved_error(ctx, 503, "audit_unavailable", "the audit log could not record the action");
     } else if (st != CLAVE_OK) {
         claved_store_error(ctx, st);
     } else {

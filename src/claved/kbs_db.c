@@ -402,6 +402,9 @@ static clave_status attest_tx(struct clave_store *s, void *arg)
     /* The audit entry commits with the attestation, or neither does. */
     st = clave_ledger_append_in_tx(a->ledger, (const uint8_t *)a->audit, strlen(a->audit),
                                    &a->audit_index);
+    if (st == CLAVE_ERR_EXISTS) { /* a concurrent append took the index: run it again */
+        st = CLAVE_ERR_CONFLICT;
+    }
     a->audit_failed = st != CLAVE_OK && st != CLAVE_ERR_CONFLICT;
     return st;
 }
