@@ -86,7 +86,7 @@ struct claved_kbs_attest_record {
     const char *sid, *tee_pubkey, *claims_json, *token_sha256, *evidence_sha256;
     int64_t now;
     struct clave_ledger *ledger; /* of the store's connection */
-    const char *audit;           /* the kbs.attest ledger entry (claved_audit_event) */
+    const char *audit;           /* the kbs.attest ledger entry (claved_audit_event), or NULL */
     uint64_t audit_index;        /* out: its index */
     bool audit_failed;           /* out: the ledger append failed (nothing was committed) */
 };
