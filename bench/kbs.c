@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench/kbs: full key releases per second against a running claved: each release is a fresh TEE
- * (P-256 key), POST /kbs/v0/auth, simulated SEV-SNP evidence bound to the runtime data, POST
+ * (P-256 key), POST /kbs/v0/auth, simulated SEV-SNP evidence bound to the runtime data (a fresh
+ * report signed per release by the sim chip's VCEK, which is loaded once), POST
  * /kbs/v0/attest, GET /kbs/v0/resource/... and the decryption of the returned JWE. N client
  * threads, each on its own keep-alive TLS connection, run releases back to back for S seconds.
  * Prints JSON lines: releases/s, p50/p99/max latency of a whole release, the server's and the
@@ -45,6 +46,7 @@ struct config {
     long server_pid[MAX_PIDS]; /* claved, and the PostgreSQL processes serving it */
     size_t server_pids;
     bool openssl;
+    struct clave_attest_sim_snp *sim; /* the sim chip: its VCEK loaded once, as firmware holds it */
 };
 
 struct conn {
@@ -209,8 +211,18 @@ static bool request(struct conn *c, const struct config *cfg, const char *method
     if (c->ssl == NULL && !conn_open(c, cfg)) {
         return false;
     }
-    if (!send_all(c, head, (size_t)n) || (blen > 0 && !send_all(c, body, blen)) ||
-        !read_response(c, r)) {
+    /* Head and body in one TLS record (one write each side), as HTTP clients do. */
+    char *msg = malloc((size_t)n + blen);
+    if (msg == NULL) {
+        return false;
+    }
+    memcpy(msg, head, (size_t)n);
+    if (blen > 0) {
+        memcpy(msg + n, body, blen);
+    }
+    bool sent = send_all(c, msg, (size_t)n + blen);
+    free(msg);
+    if (!sent || !read_response(c, r)) {
         conn_close(c); /* one reconnect: the server may have closed an idle connection */
         return false;
     }
@@ -228,7 +240,7 @@ static char *attestation(const struct config *cfg, const char *nonce, const char
     char *out = NULL;
     struct clave_attest_sim_input in = {rd, sizeof(rd), cfg->measurement, 48, NULL, 0, 0};
     if (pk != NULL && clave_kbs_report_data(nonce, pk, rd) == CLAVE_OK &&
-        clave_attest_sim_evidence(cfg->sim_dir, "snp", &in, &ev, &evlen) == CLAVE_OK &&
+        clave_attest_sim_snp_report(cfg->sim, &in, &ev, &evlen) == CLAVE_OK &&
         clave_b64_encode_alloc(CLAVE_B64URL, ev, evlen, &b64) == CLAVE_OK) {
         json_t *doc = json_pack("{s:{s:s,s:O},s:{s:{s:s,s:s},s:s}}", "runtime-data", "nonce", nonce,
                                 "tee-pubkey", pk, "tee-evidence", "primary_evidence", "format",
@@ -549,6 +561,10 @@ int main(int argc, char **argv)
         fputs(USAGE, stderr);
         return 2;
     }
+    if (clave_attest_sim_snp_open(cfg.sim_dir, &cfg.sim) != CLAVE_OK) {
+        fprintf(stderr, "bench_kbs: %s\n", clave_error_last().detail);
+        return 1;
+    }
     double speed = cfg.openssl ? openssl_verify_rate() : 0;
     struct worker *w = calloc((size_t)cfg.clients, sizeof(*w));
     if (w == NULL) {
@@ -584,5 +600,6 @@ int main(int argc, char **argv)
         free(w[i].lat_ms);
     }
     free(w);
+    clave_attest_sim_snp_free(cfg.sim);
     return total > 0 ? 0 : 1;
 }

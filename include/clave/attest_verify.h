@@ -220,6 +220,32 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_attest_sim_evidence(
     const char *dir, const char *format, const struct clave_attest_sim_input *input, uint8_t **out,
     size_t *out_len);
 
+/** A sim SEV-SNP attester with its VCEK loaded once (see clave_attest_sim_snp_open). */
+struct clave_attest_sim_snp;
+
+/**
+ * Load the sim VCEK (`dir`/snp-vcek.key of clave_attest_sim_init) once, for many reports: the
+ * simulated chip keeps its key, as real firmware does, instead of re-reading it per report.
+ * `*out` is freed with clave_attest_sim_snp_free.
+ * @return CLAVE_OK, CLAVE_ERR_NOT_FOUND / CLAVE_ERR_IO (dir not initialised), CLAVE_ERR_KEY
+ *         (not a P-384 key)
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_attest_sim_snp_open(const char *dir,
+                                                                struct clave_attest_sim_snp **out);
+
+/**
+ * A fresh SNP-format report for `input` (NULL: all zero), signed now by the loaded VCEK: what
+ * clave_attest_sim_evidence(dir, "snp", ...) returns. `*out` is caller-frees with free().
+ * Thread-safe: several threads may sign with one `s` at once.
+ * @return CLAVE_OK, CLAVE_ERR_ARG (field lengths, a nonce), CLAVE_ERR_CRYPTO
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_attest_sim_snp_report(
+    const struct clave_attest_sim_snp *s, const struct clave_attest_sim_input *input, uint8_t **out,
+    size_t *out_len);
+
+/** Free (the key is wiped by OpenSSL). NULL is a no-op. */
+CLAVE_API void clave_attest_sim_snp_free(struct clave_attest_sim_snp *s);
+
 /* ---- Collection on real hardware ---- */
 
 /**

@@ -83,6 +83,16 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_append(struct clave_ledger *l
                                                           const uint8_t *event, size_t len,
                                                           uint64_t *index);
 
+/**
+ * clave_ledger_append() inside the transaction the caller has open on the ledger's store
+ * (clave_store_begin or a clave_store_tx_run body), so the entry commits, or rolls back,
+ * together with the caller's own writes: durable once that transaction commits. Safe to repeat
+ * in a retried transaction body. CLAVE_ERR_STATE if no transaction is open.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_append_in_tx(struct clave_ledger *ledger,
+                                                                const uint8_t *event, size_t len,
+                                                                uint64_t *index);
+
 /** Canonical JSON of an event: {"type":…, "time":ms, <fields…>} with sorted keys, compact.
  * `fields` is an object (borrowed; may be NULL). Caller frees `*out` with free(). */
 CLAVE_API CLAVE_MUST_USE clave_status clave_ledger_event_json(const char *type, int64_t time_ms,

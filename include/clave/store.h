@@ -69,7 +69,13 @@ struct clave_store;
 CLAVE_API CLAVE_MUST_USE clave_status clave_store_open(const struct clave_store_config *cfg,
                                                        struct clave_store **out);
 
-/** A second connection to the same database (for another thread). Caller closes `*out`. */
+/**
+ * A second connection to the same database (for another thread). Caller closes `*out`.
+ * SQLite: a store and its clones take turns at write transactions (CLAVE_STORE_TX_WRITE,
+ * _WRITE_NOSYNC) through an in-process queue, so a waiting thread sleeps until the writer before
+ * it ends instead of polling the database lock; waiting longer than the busy timeout gives
+ * CLAVE_ERR_CONFLICT, as the database lock does. Other processes meet the database lock only.
+ */
 CLAVE_API CLAVE_MUST_USE clave_status clave_store_clone(const struct clave_store *store,
                                                         struct clave_store **out);
 
@@ -217,6 +223,15 @@ enum clave_store_tx_mode {
     /* Will write. SQLite: BEGIN IMMEDIATE (takes the write lock now, waiting up to the busy
      * timeout). PostgreSQL: SERIALIZABLE. */
     CLAVE_STORE_TX_WRITE = 2,
+    /* Will write, like CLAVE_STORE_TX_WRITE, and its commit need not survive a power loss or an
+     * operating-system crash (a process crash loses nothing): for rows a client recreates by
+     * retrying, e.g. an unattested key-broker session. The commit is visible to every other
+     * connection at once and is never partial; it becomes durable with the next synced commit
+     * of the database (which makes everything before it durable too) or at a checkpoint.
+     * SQLite: BEGIN IMMEDIATE under synchronous=NORMAL (WAL: no fsync at this commit); the
+     * connection is back to synchronous=FULL after it. PostgreSQL: SERIALIZABLE with
+     * SET LOCAL synchronous_commit = off. */
+    CLAVE_STORE_TX_WRITE_NOSYNC = 3,
 };
 
 /**

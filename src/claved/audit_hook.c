@@ -66,24 +66,25 @@ clave_status claved_audit(struct claved_ctx *ctx, const char *event_type,
     return claved_audit_at(ctx, event_type, fields, n, NULL);
 }
 
-clave_status claved_audit_at(struct claved_ctx *ctx, const char *event_type,
-                             const struct clave_log_field *fields, size_t n, uint64_t *at)
+clave_status claved_audit_event(const struct claved_ctx *ctx, const char *event_type,
+                                const struct clave_log_field *fields, size_t n, char **text)
 {
     clave_status st = CLAVE_ERR_NOMEM;
-    char *text = NULL;
-    char index_text[24] = "none";
-    uint64_t index = 0;
     json_t *o = event_fields(ctx, event_type, fields, n);
+    *text = NULL;
     if (o != NULL) {
-        st = clave_ledger_event_json(event_type, claved_now_ms(), o, &text);
+        st = clave_ledger_event_json(event_type, claved_now_ms(), o, text);
     }
+    json_decref(o);
+    return st;
+}
+
+void claved_audit_logged(const struct claved_ctx *ctx, const char *event_type,
+                         const struct clave_log_field *fields, size_t n, clave_status st,
+                         uint64_t index)
+{
+    char index_text[24];
     if (st == CLAVE_OK) {
-        st = clave_ledger_append(ctx->ledger, (const uint8_t *)text, strlen(text), &index);
-    }
-    if (st == CLAVE_OK) {
-        if (at != NULL) {
-            *at = index;
-        }
         snprintf(index_text, sizeof(index_text), "%llu", (unsigned long long)index);
         log_line(ctx, event_type, fields, n, index_text);
     } else {
@@ -92,7 +93,21 @@ clave_status claved_audit_at(struct claved_ctx *ctx, const char *event_type,
                                       {"detail", clave_error_last().detail}};
         clave_log_write(ctx->app->log, CLAVE_LOG_ERROR, "audit", "ledger append failed", f, 3);
     }
+}
+
+clave_status claved_audit_at(struct claved_ctx *ctx, const char *event_type,
+                             const struct clave_log_field *fields, size_t n, uint64_t *at)
+{
+    char *text = NULL;
+    uint64_t index = 0;
+    clave_status st = claved_audit_event(ctx, event_type, fields, n, &text);
+    if (st == CLAVE_OK) {
+        st = clave_ledger_append(ctx->ledger, (const uint8_t *)text, strlen(text), &index);
+    }
+    if (st == CLAVE_OK && at != NULL) {
+        *at = index;
+    }
+    claved_audit_logged(ctx, event_type, fields, n, st, index);
     free(text);
-    json_decref(o);
     return st;
 }

@@ -34,4 +34,17 @@ clave_status claved_audit(struct claved_ctx *ctx, const char *event_type,
 clave_status claved_audit_at(struct claved_ctx *ctx, const char *event_type,
                              const struct clave_log_field *fields, size_t n, uint64_t *at);
 
+/**
+ * The ledger entry claved_audit() would append (caller frees `*text`), for a handler that appends
+ * it with clave_ledger_append_in_tx inside its own write transaction, so that the action and its
+ * record commit together (one commit instead of two). Then call claved_audit_logged.
+ */
+clave_status claved_audit_event(const struct claved_ctx *ctx, const char *event_type,
+                                const struct clave_log_field *fields, size_t n, char **text);
+
+/** The operators' log line of an entry appended (`st` CLAVE_OK, at `index`) or not. */
+void claved_audit_logged(const struct claved_ctx *ctx, const char *event_type,
+                         const struct clave_log_field *fields, size_t n, clave_status st,
+                         uint64_t index);
+
 #endif

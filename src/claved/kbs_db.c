@@ -296,14 +296,35 @@ clave_status claved_kbs_session_purge(struct clave_store *s, int64_t now)
     return clave_store_exec(s, "DELETE FROM kbs_sessions WHERE expires_at <= ?", d, 1, NULL);
 }
 
-clave_status claved_kbs_session_insert(struct clave_store *s, const char *sid, const char *nonce,
-                                       const char *tee, int64_t now, int64_t exp)
+struct session_row {
+    const char *sid, *nonce, *tee;
+    int64_t now, exp;
+};
+
+static clave_status session_insert_tx(struct clave_store *s, void *arg)
 {
-    struct clave_store_param p[] = {PT(sid), PT(nonce), PT(tee), PI(now), PI(exp)};
+    const struct session_row *r = arg;
+    struct clave_store_param p[] = {PT(r->sid), PT(r->nonce), PT(r->tee), PI(r->now), PI(r->exp)};
     return clave_store_exec(s,
                             "INSERT INTO kbs_sessions (id, nonce, tee, created_at, expires_at)"
                             " VALUES (?, ?, ?, ?, ?)",
                             p, N(p), NULL);
+}
+
+clave_status claved_kbs_session_insert(struct clave_store *s, const char *sid, const char *nonce,
+                                       const char *tee, int64_t now, int64_t exp)
+{
+    /* SQLite: visible to every connection at once, but not fsynced on its own: after a power
+     * loss a client may find its unattested session gone (401) and start again with /auth. The
+     * attestation that follows commits synced, which makes the session durable with it.
+     * PostgreSQL: one autocommit statement (a SERIALIZABLE transaction would conflict with the
+     * concurrent attestations' reads of kbs_sessions; its own group commit makes the flush
+     * cheap). */
+    struct session_row r = {sid, nonce, tee, now, exp};
+    if (clave_store_backend_of(s) != CLAVE_STORE_SQLITE) {
+        return session_insert_tx(s, &r);
+    }
+    return clave_store_tx_run(s, CLAVE_STORE_TX_WRITE_NOSYNC, session_insert_tx, &r, 5);
 }
 
 clave_status claved_kbs_session_get(struct clave_store *s, const char *sid, int64_t now,
@@ -365,36 +386,44 @@ void claved_kbs_session_clear(struct claved_kbs_session *x)
     memset(x, 0, sizeof(*x));
 }
 
-struct attest_tx {
-    const char *sid, *pk, *claims, *token, *evidence;
-    int64_t now;
-};
-
 static clave_status attest_tx(struct clave_store *s, void *arg)
 {
-    const struct attest_tx *a = arg;
+    struct claved_kbs_attest_record *a = arg;
     int64_t rows = 0;
-    struct clave_store_param e[] = {PT(a->evidence), PI(a->now)};
+    struct clave_store_param e[] = {PT(a->evidence_sha256), PI(a->now)};
     clave_status st = clave_store_exec(
         s, "INSERT INTO kbs_evidence_seen (sha256, seen_at) VALUES (?, ?)", e, 2, NULL);
     if (st != CLAVE_OK) {
         return st;
     }
-    struct clave_store_param p[] = {PT(a->pk), PT(a->claims), PT(a->token), PT(a->sid), PI(a->now)};
+    struct clave_store_param p[] = {PT(a->tee_pubkey), PT(a->claims_json), PT(a->token_sha256),
+                                    PT(a->sid), PI(a->now)};
     st = clave_store_exec(s,
                           "UPDATE kbs_sessions SET attested = 1, tee_pubkey = ?, claims = ?,"
                           " token_sha256 = ? WHERE id = ? AND expires_at > ? AND attested = 0",
                           p, N(p), &rows);
-    return st == CLAVE_OK && rows != 1 ? CLAVE_ERR_NOT_FOUND : st;
+    if (st != CLAVE_OK || rows != 1) {
+        return st == CLAVE_OK ? CLAVE_ERR_NOT_FOUND : st;
+    }
+    if (a->audit == NULL) {
+        return CLAVE_OK;
+    }
+    /* The audit entry commits with the attestation, or neither does. */
+    st = clave_ledger_append_in_tx(a->ledger, (const uint8_t *)a->audit, strlen(a->audit),
+                                   &a->audit_index);
+    if (st == CLAVE_ERR_EXISTS) { /* a concurrent append took the index: run it again */
+        st = CLAVE_ERR_CONFLICT;
+    }
+    a->audit_failed = st != CLAVE_OK && st != CLAVE_ERR_CONFLICT;
+    return st;
 }
 
-clave_status claved_kbs_session_attest(struct clave_store *s, const char *sid,
-                                       const char *tee_pubkey, const char *claims_json,
-                                       const char *token_sha256, const char *evidence_sha256,
-                                       int64_t now)
+clave_status claved_kbs_session_attest(struct clave_store *s, struct claved_kbs_attest_record *r)
 {
-    struct attest_tx a = {sid, tee_pubkey, claims_json, token_sha256, evidence_sha256, now};
-    return clave_store_tx_run(s, CLAVE_STORE_TX_WRITE, attest_tx, &a, 5);
+    r->audit_failed = false;
+    r->audit_index = 0;
+    /* As many retries as a ledger append of its own: concurrent appends conflict on PostgreSQL. */
+    return clave_store_tx_run(s, CLAVE_STORE_TX_WRITE, attest_tx, r, 20);
 }
 
 clave_status claved_kbs_evidence_seen(struct clave_store *s, const char *evidence_sha256,

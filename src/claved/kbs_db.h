@@ -10,6 +10,7 @@
 #include "claved.h"
 
 #include <clave/kbs.h>
+#include <clave/ledger.h>
 
 #define CLAVED_KBS_SID_LEN 43 /* base64url of 32 random bytes */
 
@@ -79,12 +80,19 @@ struct claved_ctx;
 /* The attested session named by the request's EAR bearer token (handlers_budget.c); answers 401
  * itself and returns false when there is none. Clear `s` with claved_kbs_session_clear. */
 bool claved_kbs_token_session(struct claved_ctx *ctx, struct claved_kbs_session *s);
-/* Record the attestation: claims, TEE key, token hash; and the evidence digest (replay guard),
- * atomically. CLAVE_ERR_EXISTS if the evidence was used before. */
-clave_status claved_kbs_session_attest(struct clave_store *s, const char *sid,
-                                       const char *tee_pubkey, const char *claims_json,
-                                       const char *token_sha256, const char *evidence_sha256,
-                                       int64_t now);
+/* What an attestation records, atomically: claims, TEE key, token hash, the evidence digest
+ * (replay guard) and the audit entry of the attestation. */
+struct claved_kbs_attest_record {
+    const char *sid, *tee_pubkey, *claims_json, *token_sha256, *evidence_sha256;
+    int64_t now;
+    struct clave_ledger *ledger; /* of the store's connection */
+    const char *audit;           /* the kbs.attest ledger entry (claved_audit_event), or NULL */
+    uint64_t audit_index;        /* out: its index */
+    bool audit_failed;           /* out: the ledger append failed (nothing was committed) */
+};
+/* Record `r` in one write transaction. CLAVE_ERR_EXISTS if the evidence was used before,
+ * CLAVE_ERR_NOT_FOUND if the session is gone or already attested. */
+clave_status claved_kbs_session_attest(struct clave_store *s, struct claved_kbs_attest_record *r);
 /* Whether this evidence digest was used before. */
 clave_status claved_kbs_evidence_seen(struct clave_store *s, const char *evidence_sha256,
                                       bool *seen);

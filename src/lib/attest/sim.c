@@ -243,17 +243,59 @@ done:
     return st;
 }
 
-static clave_status sim_snp(const char *dir, const struct clave_attest_sim_input *in, uint8_t **out,
-                            size_t *out_len)
+struct clave_attest_sim_snp {
+    struct clave_pkey *vcek; /* the sim chip's VCEK (P-384), loaded once */
+};
+
+clave_status clave_attest_sim_snp_open(const char *dir, struct clave_attest_sim_snp **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    struct clave_writer w;
     char *pem = NULL;
     size_t pem_len = 0;
-    struct clave_pkey *key = NULL;
+    struct clave_attest_sim_snp *s = NULL;
+    *out = NULL;
+    s = calloc(1, sizeof(*s));
+    CLAVE_ENSURE_ALLOC(s);
+    CLAVE_CHECK(read_in(dir, "snp-vcek.key", &pem, &pem_len));
+    CLAVE_CHECK(clave_pkey_from_pem(pem, pem_len, &s->vcek));
+    CLAVE_ENSURE(clave_pkey_type(s->vcek) == CLAVE_PKEY_P384, CLAVE_ERR_KEY,
+                 "sim: snp-vcek.key is not P-384");
+    *out = s;
+    s = NULL;
+    st = CLAVE_OK;
+done:
+    clave_attest_sim_snp_free(s);
+    if (pem != NULL) {
+        clave_wipe(pem, pem_len);
+    }
+    free(pem);
+    return st;
+}
+
+void clave_attest_sim_snp_free(struct clave_attest_sim_snp *s)
+{
+    if (s != NULL) {
+        clave_pkey_free(s->vcek);
+        free(s);
+    }
+}
+
+clave_status clave_attest_sim_snp_report(const struct clave_attest_sim_snp *s,
+                                         const struct clave_attest_sim_input *in, uint8_t **out,
+                                         size_t *out_len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    const struct clave_attest_sim_input none = {0};
+    struct clave_writer w;
     uint8_t raw[2 * CLAVE_P384_COORD_LEN];
     size_t raw_len = 0;
     uint8_t *report = NULL;
+    *out = NULL;
+    *out_len = 0;
+    if (in == NULL) {
+        in = &none;
+    }
+    CLAVE_ENSURE(s != NULL, CLAVE_ERR_ARG, "sim: NULL SNP signer");
     CLAVE_ENSURE(in->report_data_len <= CLAVE_SNP_REPORT_DATA_LEN &&
                      in->measurement_len <= CLAVE_SNP_MEASUREMENT_LEN && in->nonce_len == 0,
                  CLAVE_ERR_ARG, "sim: SNP report_data over 64, measurement over 48, or a nonce");
@@ -261,10 +303,8 @@ static clave_status sim_snp(const char *dir, const struct clave_attest_sim_input
     CLAVE_ENSURE_ALLOC(report);
     clave_writer_init(&w, report, CLAVE_SNP_REPORT_LEN);
     CLAVE_CHECK(snp_body(in, &w));
-    CLAVE_CHECK(read_in(dir, "snp-vcek.key", &pem, &pem_len));
-    CLAVE_CHECK(clave_pkey_from_pem(pem, pem_len, &key));
-    CLAVE_CHECK(clave_ecdsa_sign(key, CLAVE_SIG_RAW, report, CLAVE_SNP_SIGNED_LEN, raw, sizeof(raw),
-                                 &raw_len));
+    CLAVE_CHECK(clave_ecdsa_sign(s->vcek, CLAVE_SIG_RAW, report, CLAVE_SNP_SIGNED_LEN, raw,
+                                 sizeof(raw), &raw_len));
     CLAVE_ENSURE(raw_len == sizeof(raw), CLAVE_ERR_KEY, "sim: snp-vcek.key is not P-384");
     CLAVE_CHECK(snp_signature(raw, &w));
     *out = report;
@@ -273,11 +313,18 @@ static clave_status sim_snp(const char *dir, const struct clave_attest_sim_input
     st = CLAVE_OK;
 done:
     free(report);
-    clave_pkey_free(key);
-    if (pem != NULL) {
-        clave_wipe(pem, pem_len);
+    return st;
+}
+
+static clave_status sim_snp(const char *dir, const struct clave_attest_sim_input *in, uint8_t **out,
+                            size_t *out_len)
+{
+    struct clave_attest_sim_snp *s = NULL;
+    clave_status st = clave_attest_sim_snp_open(dir, &s);
+    if (st == CLAVE_OK) {
+        st = clave_attest_sim_snp_report(s, in, out, out_len);
     }
-    free(pem);
+    clave_attest_sim_snp_free(s);
     return st;
 }
 

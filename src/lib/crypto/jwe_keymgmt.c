@@ -23,16 +23,25 @@ clave_status clave__jose_ecdh(EVP_PKEY *priv, EVP_PKEY *peer, uint8_t *z, size_t
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY_CTX *check = NULL;
     size_t len = CLAVE_JOSE_ECDH_MAX_LEN;
     *z_len = 0;
+    /* The peer point is validated here, whoever parsed it (an invalid-curve point would leak the
+     * private key): on the curve, coordinates in range, not infinity; X25519: present. That is
+     * what EVP_PKEY_derive_set_peer's own check adds to, for EC, an n*Q == O multiplication
+     * that cofactor-1 curves (P-256, P-384) do not need. */
+    check = EVP_PKEY_CTX_new_from_pkey(NULL, peer, NULL);
+    CLAVE_ENSURE_ALLOC(check);
+    CLAVE_CHECK_OSSL(EVP_PKEY_public_check_quick(check), CLAVE_ERR_KEY, "ecdh: peer key");
     ctx = EVP_PKEY_CTX_new_from_pkey(NULL, priv, NULL);
     CLAVE_ENSURE_ALLOC(ctx);
     CLAVE_CHECK_OSSL(EVP_PKEY_derive_init(ctx), CLAVE_ERR_CRYPTO, "ecdh: init");
-    CLAVE_CHECK_OSSL(EVP_PKEY_derive_set_peer(ctx, peer), CLAVE_ERR_KEY, "ecdh: peer key");
+    CLAVE_CHECK_OSSL(EVP_PKEY_derive_set_peer_ex(ctx, peer, 0), CLAVE_ERR_KEY, "ecdh: peer key");
     CLAVE_CHECK_OSSL(EVP_PKEY_derive(ctx, z, &len), CLAVE_ERR_CRYPTO, "ecdh: derive");
     *z_len = len;
     st = CLAVE_OK;
 done:
+    EVP_PKEY_CTX_free(check);
     EVP_PKEY_CTX_free(ctx);
     return st;
 }

@@ -166,6 +166,27 @@ done:
     return st;
 }
 
+clave_status clave_ledger_append_in_tx(struct clave_ledger *ledger, const uint8_t *event,
+                                       size_t len, uint64_t *index)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct append_args args = {event, len, 0};
+    if (index != NULL) {
+        *index = 0;
+    }
+    CLAVE_ENSURE(event != NULL && len >= 1 && len <= CLAVE_LEDGER_EVENT_MAX, CLAVE_ERR_ARG,
+                 "ledger: event of %zu bytes (1..%zu)", len, CLAVE_LEDGER_EVENT_MAX);
+    CLAVE_ENSURE(clave_store_in_tx(ledger->store), CLAVE_ERR_STATE,
+                 "ledger: append_in_tx without an open transaction");
+    CLAVE_CHECK(append_tx(ledger->store, &args));
+    if (index != NULL) {
+        *index = args.index;
+    }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 clave_status clave_ledger_size(struct clave_ledger *ledger, uint64_t *size)
 {
     return count_entries(ledger->store, size);

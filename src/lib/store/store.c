@@ -43,11 +43,14 @@ static void free_store(struct clave_store *s)
     }
     free(s->pg_conninfo);
     free(s->sqlite_path);
+    clave__store_writers_unref(s->writers);
     free(s);
 }
 
+/* `writers`: the clone source's writer turn (SQLite), or NULL for a store of its own. */
 static clave_status open_with(enum clave_store_backend backend, const char *path,
-                              const char *conninfo, uint32_t timeout_ms, struct clave_store **out)
+                              const char *conninfo, uint32_t timeout_ms,
+                              struct store_writers *writers, struct clave_store **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_store *s = calloc(1, sizeof(*s));
@@ -59,6 +62,11 @@ static clave_status open_with(enum clave_store_backend backend, const char *path
         s->sqlite_path = dup_or_null(path);
         CLAVE_ENSURE_ALLOC(s->sqlite_path);
         s->ops = &clave__store_sqlite_ops;
+        if (writers != NULL) {
+            s->writers = clave__store_writers_ref(writers);
+        } else {
+            CLAVE_CHECK(clave__store_writers_new(&s->writers));
+        }
     } else if (backend == CLAVE_STORE_POSTGRES) {
         CLAVE_ENSURE(conninfo != NULL, CLAVE_ERR_ARG, "store: no pg_conninfo");
         s->pg_conninfo = dup_or_null(conninfo);
@@ -85,8 +93,8 @@ clave_status clave_store_open(const struct clave_store_config *cfg, struct clave
     CLAVE_ENSURE(out != NULL, CLAVE_ERR_ARG, "store: NULL out");
     *out = NULL;
     CLAVE_ENSURE(cfg != NULL, CLAVE_ERR_ARG, "store: NULL config");
-    CLAVE_CHECK(
-        open_with(cfg->backend, cfg->sqlite_path, cfg->pg_conninfo, cfg->busy_timeout_ms, out));
+    CLAVE_CHECK(open_with(cfg->backend, cfg->sqlite_path, cfg->pg_conninfo, cfg->busy_timeout_ms,
+                          NULL, out));
     st = CLAVE_OK;
 done:
     return st;
@@ -99,7 +107,7 @@ clave_status clave_store_clone(const struct clave_store *store, struct clave_sto
     *out = NULL;
     CLAVE_ENSURE(store != NULL, CLAVE_ERR_ARG, "store: NULL store");
     CLAVE_CHECK(open_with(store->backend, store->sqlite_path, store->pg_conninfo,
-                          store->busy_timeout_ms, out));
+                          store->busy_timeout_ms, store->writers, out));
     st = CLAVE_OK;
 done:
     return st;
@@ -318,26 +326,70 @@ done:
     return st;
 }
 
+/* SQLite: synchronous=FULL again after a CLAVE_STORE_TX_WRITE_NOSYNC transaction ended. If that
+ * fails the flag stays set, and the next clave_store_begin tries again before anything else. */
+static clave_status sync_restore(struct clave_store *store)
+{
+    clave_status st = CLAVE_OK;
+    if (store->sync_relaxed) {
+        st = store->ops->script(store, "PRAGMA synchronous=FULL");
+        store->sync_relaxed = st != CLAVE_OK;
+    }
+    return st;
+}
+
+/* Let the next write transaction of this process's connections begin. */
+static void writer_turn_end(struct clave_store *store)
+{
+    if (store->writer_turn) {
+        store->writer_turn = false;
+        clave__store_writers_unlock(store->writers);
+    }
+}
+
+static const char *begin_sql(const struct clave_store *store, enum clave_store_tx_mode mode)
+{
+    if (store->backend == CLAVE_STORE_SQLITE) {
+        return mode == CLAVE_STORE_TX_READ ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE";
+    }
+    /* All modes: SERIALIZABLE, so a read-modify-write either commits as if alone or fails with a
+     * serialization failure (CLAVE_ERR_CONFLICT) that clave_store_tx_run retries. */
+    return "BEGIN ISOLATION LEVEL SERIALIZABLE";
+}
+
 clave_status clave_store_begin(struct clave_store *store, enum clave_store_tx_mode mode)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    const char *sql = NULL;
+    bool nosync = mode == CLAVE_STORE_TX_WRITE_NOSYNC;
     CLAVE_ENSURE(store != NULL, CLAVE_ERR_ARG, "store: NULL store");
     CLAVE_ENSURE(!store->in_tx, CLAVE_ERR_STATE, "store: a transaction is already open");
-    CLAVE_ENSURE(mode == CLAVE_STORE_TX_READ || mode == CLAVE_STORE_TX_WRITE, CLAVE_ERR_ARG,
-                 "store: bad transaction mode");
-    if (store->backend == CLAVE_STORE_SQLITE) {
-        sql = mode == CLAVE_STORE_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED";
-    } else {
-        /* Both modes: SERIALIZABLE, so a read-modify-write either commits as if alone or fails
-         * with a serialization failure (CLAVE_ERR_CONFLICT) that clave_store_tx_run retries. */
-        sql = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+    CLAVE_ENSURE(mode == CLAVE_STORE_TX_READ || mode == CLAVE_STORE_TX_WRITE || nosync,
+                 CLAVE_ERR_ARG, "store: bad transaction mode");
+    CLAVE_CHECK(sync_restore(store));
+    if (mode != CLAVE_STORE_TX_READ && store->writers != NULL) {
+        CLAVE_CHECK(clave__store_writers_lock(store->writers, store->busy_timeout_ms));
+        store->writer_turn = true;
     }
-    CLAVE_CHECK(store->ops->script(store, sql));
+    if (nosync && store->backend == CLAVE_STORE_SQLITE) {
+        store->sync_relaxed = true; /* before the pragma: restored even if it half-failed */
+        CLAVE_CHECK(store->ops->script(store, "PRAGMA synchronous=NORMAL"));
+    }
+    st = store->ops->script(store, begin_sql(store, mode));
+    if (st == CLAVE_OK && nosync && store->backend == CLAVE_STORE_POSTGRES) {
+        st = store->ops->script(store, "SET LOCAL synchronous_commit = off");
+        if (st != CLAVE_OK) {
+            (void)store->ops->script(store, "ROLLBACK");
+        }
+    }
+    CLAVE_CHECK(st);
     store->in_tx = true;
     store->tx_failed = false;
     st = CLAVE_OK;
 done:
+    if (st != CLAVE_OK && store != NULL && !store->in_tx) {
+        (void)sync_restore(store);
+        writer_turn_end(store);
+    }
     return st;
 }
 
@@ -362,6 +414,8 @@ clave_status clave_store_commit(struct clave_store *store)
         goto done;
     }
     store->in_tx = false;
+    (void)sync_restore(store); /* committed either way; a failure is retried at the next begin */
+    writer_turn_end(store);
     st = CLAVE_OK;
 done:
     return st;
@@ -377,6 +431,8 @@ void clave_store_rollback(struct clave_store *store)
     (void)store->ops->script(store, "ROLLBACK");
     store->in_tx = false;
     store->tx_failed = false;
+    (void)sync_restore(store);
+    writer_turn_end(store);
 }
 
 bool clave_store_in_tx(const struct clave_store *store)

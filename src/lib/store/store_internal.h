@@ -5,6 +5,9 @@
 
 #include <clave/store.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 /* Longest SQL text accepted by exec/query, and most parameters per statement. */
 #define STORE_SQL_MAX 65536u
 #define STORE_PARAMS_MAX 1000u
@@ -12,6 +15,15 @@
 #define STORE_SQL_QUOTE 96
 
 struct clave_store;
+
+/* The in-process writer turn shared by a SQLite store and its clones (writers.c). */
+struct store_writers;
+clave_status clave__store_writers_new(struct store_writers **out);
+struct store_writers *clave__store_writers_ref(struct store_writers *w);
+void clave__store_writers_unref(struct store_writers *w); /* NULL is a no-op */
+/* Wait for the turn up to `timeout_ms`: CLAVE_ERR_CONFLICT when it did not come. */
+clave_status clave__store_writers_lock(struct store_writers *w, uint32_t timeout_ms);
+void clave__store_writers_unlock(struct store_writers *w);
 
 /* One backend. `run` executes a validated single statement with `n` params; it fills `rows`
  * when non-NULL (query) and `affected` when non-NULL (exec). `script` runs trusted SQL text
@@ -34,6 +46,9 @@ struct clave_store {
     void *conn; /* sqlite3 * or PGconn *, plus backend state */
     bool in_tx;
     bool tx_failed;
+    bool sync_relaxed; /* SQLite: synchronous=NORMAL set for a CLAVE_STORE_TX_WRITE_NOSYNC */
+    struct store_writers *writers; /* SQLite: shared with the clones */
+    bool writer_turn;              /* this store holds `writers` (a write transaction is open) */
 };
 
 extern const struct store_ops clave__store_sqlite_ops;

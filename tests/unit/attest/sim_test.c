@@ -136,6 +136,54 @@ static void test_sim_input_limits(void **state)
     free(ev);
 }
 
+/* A signer opened once: every report is fresh (its own signature), verifies, and has the body
+ * clave_attest_sim_evidence gives for the same input. */
+static void test_sim_snp_signer(void **state)
+{
+    (void)state;
+    struct clave_attest_sim_snp *s = NULL;
+    uint8_t rd[64];
+    memset(rd, 0x3c, sizeof(rd));
+    struct clave_attest_sim_input in = {.report_data = rd, .report_data_len = sizeof(rd)};
+    uint8_t *a = NULL;
+    uint8_t *b = NULL;
+    uint8_t *c = NULL;
+    size_t alen = 0;
+    size_t blen = 0;
+    size_t clen = 0;
+    T_ERR(clave_attest_sim_snp_open("/nonexistent-sim", &s), CLAVE_ERR_NOT_FOUND);
+    assert_null(s);
+    T_OK(clave_attest_sim_snp_open(sim_dir(), &s));
+    T_OK(clave_attest_sim_snp_report(s, &in, &a, &alen));
+    T_OK(clave_attest_sim_snp_report(s, &in, &b, &blen));
+    T_OK(clave_attest_sim_evidence(sim_dir(), "snp", &in, &c, &clen));
+    assert_int_equal(alen, CLAVE_SNP_REPORT_LEN);
+    assert_int_equal(blen, alen);
+    assert_int_equal(clen, alen);
+    assert_memory_equal(a, c, CLAVE_SNP_SIGNED_LEN);
+    assert_memory_not_equal(a + CLAVE_SNP_SIGNED_LEN, b + CLAVE_SNP_SIGNED_LEN, 144);
+    struct clave_attest_policy *p = sim_policy();
+    struct clave_attest_options opts = {.policy = p, .collateral_dir = sim_dir()};
+    for (int i = 0; i < 2; i++) {
+        struct clave_attest_report *r =
+            t_appraise("snp", i == 0 ? a : b, alen, &opts, p, time(NULL));
+        assert_true(clave_attest_report_ok(r));
+        clave_attest_report_free(r);
+    }
+    uint8_t big[65] = {0};
+    struct clave_attest_sim_input over = {.report_data = big, .report_data_len = sizeof(big)};
+    free(c);
+    c = NULL;
+    T_ERR(clave_attest_sim_snp_report(s, &over, &c, &clen), CLAVE_ERR_ARG);
+    assert_null(c);
+    T_ERR(clave_attest_sim_snp_report(NULL, &in, &c, &clen), CLAVE_ERR_ARG);
+    clave_attest_policy_free(p);
+    clave_attest_sim_snp_free(s);
+    clave_attest_sim_snp_free(NULL);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_sim_snp_roundtrip),
         cmocka_unit_test(test_sim_init_refuses_overwrite_and_keys_private),
         cmocka_unit_test(test_sim_input_limits),
+        cmocka_unit_test(test_sim_snp_signer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

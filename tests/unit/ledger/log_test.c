@@ -133,6 +133,46 @@ static void test_append_prove_and_checkpoint(void **state)
     T_ERR(clave_ledger_append(f->ledger, (const uint8_t *)"", 0, NULL), CLAVE_ERR_ARG);
 }
 
+/* Appends inside the caller's transaction: gone with a rollback, kept (with every subtree) with
+ * a commit, interleaved with ordinary appends into one consistent tree. */
+static void test_append_in_tx(void **state)
+{
+    struct fixture *f = *state;
+    static const char EV[] = "{\"type\":\"kbs.attest\"}";
+    const uint8_t *ev = (const uint8_t *)EV;
+    uint64_t index = 99;
+    uint64_t size = 99;
+    T_ERR(clave_ledger_append_in_tx(f->ledger, ev, strlen(EV), &index), CLAVE_ERR_STATE);
+    assert_int_equal(index, 0);
+    append_events(f->ledger, 0, 3);
+    T_OK(clave_store_begin(f->store, CLAVE_STORE_TX_WRITE));
+    T_OK(clave_ledger_append_in_tx(f->ledger, ev, strlen(EV), &index));
+    assert_int_equal(index, 3);
+    T_ERR(clave_ledger_append_in_tx(f->ledger, ev, 0, NULL), CLAVE_ERR_ARG);
+    clave_store_rollback(f->store);
+    T_OK(clave_ledger_size(f->ledger, &size));
+    assert_int_equal(size, 3);
+    T_OK(clave_store_begin(f->store, CLAVE_STORE_TX_WRITE));
+    for (uint64_t i = 3; i < 6; i++) {
+        T_OK(clave_ledger_append_in_tx(f->ledger, ev, strlen(EV), &index));
+        assert_int_equal(index, i);
+    }
+    T_OK(clave_store_commit(f->store));
+    append_events(f->ledger, 6, 9);
+    T_OK(clave_ledger_size(f->ledger, &size));
+    assert_int_equal(size, 9);
+    struct clave_ledger_sth sth;
+    T_OK(clave_ledger_checkpoint(f->ledger, f->key, 1700000001000, &sth));
+    assert_int_equal(sth.tree_size, 9);
+    T_OK(clave_ledger_audit(f->ledger, f->key, &sth));
+    uint8_t *got = NULL;
+    size_t len = 0;
+    T_OK(clave_ledger_entry(f->ledger, 4, &got, &len));
+    assert_int_equal(len, strlen(EV));
+    assert_memory_equal(got, EV, len);
+    free(got);
+}
+
 static void test_offline_export_and_entry_proof(void **state)
 {
     struct fixture *f = *state;
@@ -237,6 +277,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_append_prove_and_checkpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_in_tx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offline_export_and_entry_proof, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_database_is_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_safety, setup, teardown),

@@ -150,6 +150,66 @@ static void test_threads_with_clones(void **state)
     assert_int_equal(t_store_count(f, "SELECT n FROM counter"), THREADS * INCREMENTS);
 }
 
+static void *thread_write_incrementer(void *arg)
+{
+    struct clave_store *store = arg;
+    intptr_t failures = 0;
+    for (int i = 0; i < INCREMENTS; i++) {
+        enum clave_store_tx_mode mode =
+            i % 2 == 0 ? CLAVE_STORE_TX_WRITE : CLAVE_STORE_TX_WRITE_NOSYNC;
+        if (clave_store_tx_run(store, mode, increment, NULL, 10000) != CLAVE_OK) {
+            failures++;
+        }
+    }
+    return (void *)failures;
+}
+
+/* Write transactions of clones queue for their turn (SQLite: in process): no update is lost;
+ * a turn that does not come within the busy timeout is a CLAVE_ERR_CONFLICT, never a hang. */
+static void test_clones_take_write_turns(void **state)
+{
+    struct t_store *f = *state;
+    enum { THREADS = 3 };
+    struct clave_store *clones[THREADS] = {NULL};
+    pthread_t threads[THREADS];
+    struct clave_store_param one = clave_store_param_int(1);
+    T_OK(clave_store_exec(f->store, "CREATE TABLE counter (id BIGINT PRIMARY KEY, n BIGINT)", NULL,
+                          0, NULL));
+    T_OK(clave_store_exec(f->store, "INSERT INTO counter (id, n) VALUES (?, 0)", &one, 1, NULL));
+    for (int i = 0; i < THREADS; i++) {
+        T_OK(clave_store_clone(f->store, &clones[i]));
+        assert_int_equal(pthread_create(&threads[i], NULL, thread_write_incrementer, clones[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        void *failures = NULL;
+        assert_int_equal(pthread_join(threads[i], &failures), 0);
+        assert_null(failures);
+        clave_store_close(clones[i]);
+    }
+    assert_int_equal(t_store_count(f, "SELECT n FROM counter"), THREADS * INCREMENTS);
+    /* SQLite, one thread, two connections, a write open on the first: the second gives up. */
+    struct clave_store_config cfg = f->cfg;
+    struct clave_store *a = NULL;
+    struct clave_store *b = NULL;
+    cfg.busy_timeout_ms = 200;
+    T_OK(clave_store_open(&cfg, &a));
+    T_OK(clave_store_clone(a, &b));
+    T_OK(clave_store_begin(a, CLAVE_STORE_TX_WRITE));
+    T_OK(increment(a, NULL));
+    if (t_store_is_pg(f)) { /* no turns: PostgreSQL serialises at the rows */
+        T_OK(clave_store_commit(a));
+    } else {
+        T_ERR(clave_store_begin(b, CLAVE_STORE_TX_WRITE_NOSYNC), CLAVE_ERR_CONFLICT);
+        assert_false(clave_store_in_tx(b));
+        T_OK(clave_store_commit(a));
+        T_OK(clave_store_begin(b, CLAVE_STORE_TX_WRITE)); /* the turn passed on */
+        T_OK(increment(b, NULL));
+        T_OK(clave_store_commit(b));
+    }
+    clave_store_close(b);
+    clave_store_close(a);
+}
+
 /* ---- durability: kill -9 a writer; every acknowledged row survives ------------------------ */
 
 /* Each round writes its own key range: after kill -9, PostgreSQL may still commit the dead
@@ -225,6 +285,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_concurrent_processes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads_with_clones, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clones_take_write_turns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_durability, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

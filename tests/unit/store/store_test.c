@@ -404,6 +404,62 @@ static void test_tx_run(void **state)
     T_ERR(clave_store_tx_run(f->store, CLAVE_STORE_TX_WRITE, NULL, NULL, 3), CLAVE_ERR_ARG);
 }
 
+/* The connection's durability setting: SQLite PRAGMA synchronous ("2" FULL, "1" NORMAL),
+ * PostgreSQL synchronous_commit ("on", "off"). */
+static void expect_sync(struct t_store *f, const char *sqlite, const char *pg)
+{
+    struct clave_store_rows *rows = NULL;
+    const char *v = NULL;
+    char buf[24];
+    if (t_store_is_pg(f)) {
+        T_OK(clave_store_query(f->store, "SHOW synchronous_commit", NULL, 0, &rows));
+        T_OK(clave_store_rows_get_text(rows, 0, 0, &v));
+        assert_string_equal(v, pg);
+    } else {
+        int64_t n = t_store_count(f, "PRAGMA synchronous");
+        (void)snprintf(buf, sizeof(buf), "%lld", (long long)n);
+        assert_string_equal(buf, sqlite);
+    }
+    clave_store_rows_free(rows);
+}
+
+/* CLAVE_STORE_TX_WRITE_NOSYNC: an ordinary write transaction (visible to other connections once
+ * committed, nothing after a rollback) whose commit alone is not synced; every other
+ * transaction of the connection is synced again. */
+static void test_tx_nosync(void **state)
+{
+    struct t_store *f = *state;
+    struct clave_store *other = NULL;
+    make_items(f);
+    expect_sync(f, "2", "on");
+    T_OK(clave_store_clone(f->store, &other));
+    T_OK(clave_store_begin(f->store, CLAVE_STORE_TX_WRITE_NOSYNC));
+    expect_sync(f, "1", "off");
+    insert_item(f, "lazy", 1);
+    T_OK(clave_store_commit(f->store));
+    expect_sync(f, "2", "on");
+    struct clave_store *keep = f->store;
+    f->store = other;
+    assert_int_equal(t_store_count(f, "SELECT COUNT(*) FROM items"), 1);
+    f->store = keep;
+    T_OK(clave_store_begin(f->store, CLAVE_STORE_TX_WRITE_NOSYNC));
+    insert_item(f, "rolled back", 2);
+    clave_store_rollback(f->store);
+    expect_sync(f, "2", "on");
+    assert_int_equal(t_store_count(f, "SELECT COUNT(*) FROM items"), 1);
+    /* A failed body rolls back too, and the next transaction is synced. */
+    T_ERR(clave_store_tx_run(f->store, CLAVE_STORE_TX_WRITE_NOSYNC, fail_other, NULL, 3),
+          CLAVE_ERR_LIMIT);
+    expect_sync(f, "2", "on");
+    T_OK(clave_store_begin(f->store, CLAVE_STORE_TX_WRITE));
+    expect_sync(f, "2", "on");
+    insert_item(f, "synced", 3);
+    T_OK(clave_store_commit(f->store));
+    assert_int_equal(t_store_count(f, "SELECT COUNT(*) FROM items"), 2);
+    T_ERR(clave_store_begin(f->store, (enum clave_store_tx_mode)4), CLAVE_ERR_ARG);
+    clave_store_close(other);
+}
+
 /* ---- migrations ---------------------------------------------------------------------------- */
 
 static const struct clave_store_migration MIGRATIONS[] = {
@@ -573,6 +629,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_getters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_nosync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrations_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config, setup, teardown),
