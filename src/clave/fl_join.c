@@ -8,6 +8,7 @@
  * finished round, until the federation ends.
  */
 #include "fl_cli.h"
+#include "fl_tee.h"
 
 #include "remote.h"
 
@@ -36,7 +37,9 @@ static const char JOIN_USAGE[] =
     "  --data FILE       this party's training data (CSV)\n"
     "  --json            JSON lines instead of text\n"
     "  --out MODEL       write the final global model (docs/formats/model.md)\n"
-    "  --wait SECONDS    give up when the federation has not started by then (default 600)\n";
+    "  --wait SECONDS    give up when the federation has not started by then (default 600)\n"
+    "With --aggregator HOST:PORT: a contract whose aggregation runs in an attested runner\n"
+    "(clave fl join --aggregator H:P --help).\n";
 
 struct join {
     const char *contract, *data, *out;
@@ -405,6 +408,11 @@ static int finish(struct join *j)
 
 int fl_join(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--aggregator", 12) == 0) {
+            return fl_join_tee(argc, argv); /* the attested aggregator (fl_join_tee.c) */
+        }
+    }
     struct join j;
     memset(&j, 0, sizeof(j));
     int rc = parse_args(argc, argv, &j);
