@@ -77,14 +77,19 @@ static int parse_long(const char *opt, const char *v, long lo, long hi, long *ou
 static int parse_args(int argc, char **argv, struct tee_join *j)
 {
     static const struct option LONG_OPTIONS[] = {
-        {"contract", required_argument, NULL, 'c'},   {"data", required_argument, NULL, 'd'},
-        {"aggregator", required_argument, NULL, 'a'}, {"attest-policy", required_argument, NULL, 'p'},
-        {"collateral", required_argument, NULL, 'C'}, {"bundle", required_argument, NULL, 'b'},
-        {"json", no_argument, NULL, 'j'},             {"wait", required_argument, NULL, 'w'},
-        {"drop-after", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
+        {"contract", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},
+        {"aggregator", required_argument, NULL, 'a'},
+        {"attest-policy", required_argument, NULL, 'p'},
+        {"collateral", required_argument, NULL, 'C'},
+        {"bundle", required_argument, NULL, 'b'},
+        {"json", no_argument, NULL, 'j'},
+        {"wait", required_argument, NULL, 'w'},
+        {"drop-after", required_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char **targets[] = {&j->contract,   &j->data,       &j->aggregator,
+    const char **targets[] = {&j->contract,    &j->data,       &j->aggregator,
                               &j->policy_path, &j->collateral, &j->bundle_path};
     const char letters[] = "cdapCb";
     int opt = 0, rc = -1;
@@ -112,8 +117,8 @@ static int parse_args(int argc, char **argv, struct tee_join *j)
     if (rc >= 0) {
         return rc;
     }
-    if (j->contract == NULL || j->data == NULL || j->aggregator == NULL ||
-        j->policy_path == NULL || optind != argc) {
+    if (j->contract == NULL || j->data == NULL || j->aggregator == NULL || j->policy_path == NULL ||
+        optind != argc) {
         fputs(TEE_USAGE, stderr);
         return CLI_USAGE;
     }
@@ -187,11 +192,11 @@ static int load_policy(struct tee_join *j)
     uint8_t *text = NULL;
     size_t len = 0;
     char *dir = strdup(j->policy_path);
-    clave_status st = dir != NULL ? cli_he_read_file(j->policy_path, POLICY_MAX, &text, &len)
-                                  : CLAVE_ERR_NOMEM;
-    st = st == CLAVE_OK ? clave_attest_policy_parse((const char *)text, len, dirname(dir),
-                                                    &j->policy)
-                        : st;
+    clave_status st =
+        dir != NULL ? cli_he_read_file(j->policy_path, POLICY_MAX, &text, &len) : CLAVE_ERR_NOMEM;
+    st = st == CLAVE_OK
+             ? clave_attest_policy_parse((const char *)text, len, dirname(dir), &j->policy)
+             : st;
     free(text);
     free(dir);
     return st == CLAVE_OK ? 0 : cli_fail(j->policy_path, st);
@@ -228,8 +233,8 @@ static int hello(struct tee_join *j)
     size_t len = 0;
     struct clave_fl_hello h;
     const struct clave_fl_config *c = &j->spec.run.cfg;
-    clave_status st = fl_tee_recv(&j->link, &msg, &len) ? clave_fl_hello_parse(msg, len, &h)
-                                                        : CLAVE_ERR_IO;
+    clave_status st =
+        fl_tee_recv(&j->link, &msg, &len) ? clave_fl_hello_parse(msg, len, &h) : CLAVE_ERR_IO;
     free(msg);
     if (st != CLAVE_OK) {
         return cli_fail("fl join: the aggregator's hello", st);
@@ -336,8 +341,7 @@ int fl_join_tee(int argc, char **argv)
         return rc;
     }
     struct fl_tee_trust trust = {NULL, NULL, NULL};
-    if ((rc = load_contract(&j)) == 0 && (rc = load_policy(&j)) == 0 &&
-        (rc = load_data(&j)) == 0) {
+    if ((rc = load_contract(&j)) == 0 && (rc = load_policy(&j)) == 0 && (rc = load_data(&j)) == 0) {
         trust = (struct fl_tee_trust){j.policy, j.collateral, j.c};
         rc = fl_tee_connect(&trust, j.aggregator, j.wait_s, &j.link);
     }

@@ -29,7 +29,7 @@ struct fl_agg {
     struct clave_pkey *tls_key;
     SSL_CTX *ctx;
     int listen_fd;
-    struct fl_link *links; /* links[id - 1] */
+    struct fl_link *links;               /* links[id - 1] */
     const struct clave_pkey **directory; /* all NULL: plain mode uses no client keys */
     struct clave_fl_server *server;
     uint32_t *ids;
@@ -138,7 +138,8 @@ static clave_status accept_clients(struct fl_agg *a)
     while (joined < c->clients) {
         struct fl_link l;
         uint8_t hello[CLAVE_FL_HELLO_LEN];
-        struct clave_fl_hello h = {.client = joined + 1, .clients = c->clients, .rounds = c->rounds};
+        struct clave_fl_hello h = {
+            .client = joined + 1, .clients = c->clients, .rounds = c->rounds};
         memcpy(h.contract_id, clave_contract_id(a->r->contract), CLAVE_FL_CONTRACT_ID_LEN);
         clave_status st = clave_fl_hello_encode(&h, hello);
         if (st != CLAVE_OK) {
@@ -157,8 +158,9 @@ static clave_status accept_clients(struct fl_agg *a)
         }
     }
     if (joined < c->min_clients) {
-        fprintf(stderr, "clave-runner fl: %u of %u clients connected within %lds (at least %u "
-                        "needed)\n",
+        fprintf(stderr,
+                "clave-runner fl: %u of %u clients connected within %lds (at least %u "
+                "needed)\n",
                 joined, c->clients, a->r->opts.wait_s, c->min_clients);
         return CLAVE_ERR_STATE;
     }
@@ -249,8 +251,8 @@ static void print_round(const struct fl_agg *a, const struct clave_fl_round_repo
     } else {
         printf("round %u/%u  clients %u/%u  rejected %u  loss %.4f  accuracy %.4f  epsilon %.3f"
                "  time %.2fs%s\n",
-               rep->round, c->rounds, rep->reported, rep->selected, rep->rejected,
-               rep->train_loss, rep->eval_accuracy, rep->epsilon, seconds,
+               rep->round, c->rounds, rep->reported, rep->selected, rep->rejected, rep->train_loss,
+               rep->eval_accuracy, rep->epsilon, seconds,
                rep->aborted ? "  (aborted: too few updates)" : "");
     }
     fflush(stdout);
@@ -320,9 +322,8 @@ static clave_status inputs(struct fl_agg *a)
     for (size_t i = 0; i < n; i++) {
         struct clave_contract_dataset d = clave_contract_dataset(r->contract, i);
         r->plain[i] = (struct runner_plain){d.id, d.owner, d.sha256, NULL, 0};
-        r->debits[i] = (struct runner_debit){.mechanism = "discrete-gaussian",
-                                             .party = d.owner,
-                                             .dataset = d.id};
+        r->debits[i] = (struct runner_debit){
+            .mechanism = "discrete-gaussian", .party = d.owner, .dataset = d.id};
         snprintf(r->debits[i].what, sizeof(r->debits[i].what), "%s", what);
     }
     r->plain_count = n;
@@ -365,9 +366,8 @@ static clave_status release(struct fl_agg *a)
     }
     clave_status st = clave_ml_model_save(clave_fl_server_model(a->server), &bytes, &len);
     snprintf(name, sizeof(name), "%.64s.model", a->spec.run.name);
-    st = st == CLAVE_OK
-             ? runner_add_output(a->r, name, "application/vnd.clave.model", bytes, len)
-             : st;
+    st = st == CLAVE_OK ? runner_add_output(a->r, name, "application/vnd.clave.model", bytes, len)
+                        : st;
     json_object_set_new(a->r->log, "fl",
                         json_pack("{s:s,s:i,s:f}", "name", a->spec.run.name, "rounds",
                                   (json_int_t)a->rounds_done, "epsilon", a->epsilon));

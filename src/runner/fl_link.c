@@ -79,8 +79,7 @@ static bool until(int fd, uint64_t deadline_ms)
            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0;
 }
 
-clave_status fl_link_accept(int listen_fd, SSL_CTX *ctx, uint64_t deadline_ms,
-                            struct fl_link *out)
+clave_status fl_link_accept(int listen_fd, SSL_CTX *ctx, uint64_t deadline_ms, struct fl_link *out)
 {
     struct pollfd p = {.fd = listen_fd, .events = POLLIN};
     out->fd = -1;
@@ -161,9 +160,9 @@ bool fl_link_recv(struct fl_link *l, size_t max, uint64_t deadline_ms, uint8_t *
     *msg = NULL;
     *len = 0;
     bool ok = l->fd >= 0 && io_all(l, hdr, sizeof(hdr), false, deadline_ms);
-    size_t n = ok ? ((size_t)hdr[0] | (size_t)hdr[1] << 8 | (size_t)hdr[2] << 16 |
-                     (size_t)hdr[3] << 24)
-                  : 0;
+    size_t n =
+        ok ? ((size_t)hdr[0] | (size_t)hdr[1] << 8 | (size_t)hdr[2] << 16 | (size_t)hdr[3] << 24)
+           : 0;
     ok = ok && n <= max && (*msg = malloc(n > 0 ? n : 1)) != NULL &&
          (n == 0 || io_all(l, *msg, n, false, deadline_ms));
     if (!ok) {

@@ -25,8 +25,7 @@ clave_status fl_link_listen(const char *address, int *fd);
 
 /* Accept one TCP connection by `deadline_ms` and run the TLS handshake (server side, `ctx`).
  * CLAVE_ERR_LIMIT at the deadline; CLAVE_ERR_IO when this connection failed (try the next). */
-clave_status fl_link_accept(int listen_fd, SSL_CTX *ctx, uint64_t deadline_ms,
-                            struct fl_link *out);
+clave_status fl_link_accept(int listen_fd, SSL_CTX *ctx, uint64_t deadline_ms, struct fl_link *out);
 
 /* One frame out / in by `deadline_ms`; false (and the link closed) on any failure, EOF or a
  * frame longer than `max`. A received frame is a new buffer (caller frees). */

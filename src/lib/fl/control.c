@@ -56,8 +56,7 @@ bool clave_fl_is_control(const uint8_t *msg, size_t len)
            memcmp(msg, CONTROL_MAGIC, CONTROL_MAGIC_LEN) == 0; // lint:public
 }
 
-clave_status clave_fl_hello_encode(const struct clave_fl_hello *h,
-                                   uint8_t out[CLAVE_FL_HELLO_LEN])
+clave_status clave_fl_hello_encode(const struct clave_fl_hello *h, uint8_t out[CLAVE_FL_HELLO_LEN])
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_writer w;

@@ -124,11 +124,14 @@ static struct clave_contract *fl_contract(const char *spec)
     snprintf(json, sizeof(json),
              "{\"collaboration\":\"c\",\"version\":1,\"datasets\":[{\"id\":\"d1\",\"owner\":"
              "\"a\",\"sha256\":\"%064d\"}],\"computation\":{\"kind\":\"fl\",\"spec\":%s},"
-             "\"workloads\":[%s],\"tcb_statuses\":[\"UpToDate\"],\"output\":{\"budgets\":[],\"min_group_size\":1,"
-             "\"columns\":[]},\"recipients\":[{\"party\":\"a\",\"spki\":\"%s\"}],\"regions\":[\"eu\"],\"signers\":[{\"party\":"
+             "\"workloads\":[%s],\"tcb_statuses\":[\"UpToDate\"],\"output\":{\"budgets\":[],\"min_"
+             "group_size\":1,"
+             "\"columns\":[]},\"recipients\":[{\"party\":\"a\",\"spki\":\"%s\"}],\"regions\":["
+             "\"eu\"],\"signers\":[{\"party\":"
              "\"a\",\"spki\":\"%s\"}],\"expiry\":4000000000}",
              0, spec,
-             "{\"tee\":\"sim-snp\",\"measurement\":\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+             "{\"tee\":\"sim-snp\",\"measurement\":\""
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"min_tcb\":{"
              "\"bootloader\":0,\"tee\":0,\"snp\":0,\"microcode\":0}}",
              b64, b64);

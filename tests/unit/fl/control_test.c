@@ -88,8 +88,7 @@ static void test_end(void **state)
     assert_int_equal(clave_fl_end_parse(f, CLAVE_FL_END_LEN, &rounds, &why), CLAVE_ERR_FORMAT);
     f[5] = 2;
     f[4] = 2; /* version */
-    assert_int_equal(clave_fl_end_parse(f, CLAVE_FL_END_LEN, &rounds, &why),
-                     CLAVE_ERR_UNSUPPORTED);
+    assert_int_equal(clave_fl_end_parse(f, CLAVE_FL_END_LEN, &rounds, &why), CLAVE_ERR_UNSUPPORTED);
     f[4] = 1;
     f[7] = 1; /* reserved */
     assert_int_not_equal(clave_fl_end_parse(f, CLAVE_FL_END_LEN, &rounds, &why), CLAVE_OK);
