@@ -300,7 +300,9 @@ static bool answer(struct tee_join *j, const uint8_t *msg, size_t len)
                 clave_error_last().detail);
         out_len = 0;
     } else if (!j->json) {
-        printf("round %u: answered\n", round);
+        /* a MODEL message the client just accepted: byte 32 is its mode (formats/fl.md) */
+        bool eval = len > 32 && msg[5] == 1 && msg[32] == 2;
+        printf("round %u: %s\n", round, eval ? "evaluated the new model" : "trained, update sent");
         fflush(stdout);
     }
     bool ok = fl_tee_send(&j->link, out, out_len);
