@@ -410,6 +410,8 @@ struct clave_fl_contract_spec {
                                      test_fraction, standardize, rows, eval_every; no data path,
                                      ledger or simulated faults */
     uint32_t round_timeout_s;     /* a phase closes after this many seconds without all answers */
+    bool tee; /* protection "tee": the aggregator is clave-runner fl inside an attested TEE
+                 (run.cfg.protection is then PLAIN: updates go in the clear over RA-TLS) */
 };
 
 /**
@@ -422,6 +424,21 @@ struct clave_fl_contract_spec {
  */
 CLAVE_API CLAVE_MUST_USE clave_status
 clave_fl_contract_spec_parse(const uint8_t *spec, size_t len, struct clave_fl_contract_spec *out);
+
+struct clave_contract;
+
+/**
+ * The FL spec of a contract (borrowed; kind must be "fl"), as clave_fl_contract_spec_parse, but
+ * also accepting protection "tee" when the contract lists accepted workloads (reference
+ * values): aggregation inside an attested clave-runner (docs/fl.md "Aggregation in an attested
+ * runner"), which allows robust aggregation (median, trimmed mean) and DP mode "central";
+ * out->tee says which. Only the attested runner and its clients may call this one: the
+ * coordinator keeps clave_fl_contract_spec_parse, which refuses "tee".
+ * @return as clave_fl_contract_spec_parse; CLAVE_ERR_ARG for another kind or "tee" without
+ *         workloads
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_contract_spec_of(
+    const struct clave_contract *contract, struct clave_fl_contract_spec *out);
 
 /**
  * Peek at the header of an FL message (untrusted bytes, docs/formats/fl.md): its sender or
@@ -487,6 +504,52 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_cert_assemble(
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_cert_verify(
     const uint8_t *statement, size_t len, const struct clave_fl_client_claim *claim,
     const uint8_t *identity_spki, size_t identity_spki_len);
+
+/* ---- attested aggregator: control frames (clave-runner fl <-> clave fl join --aggregator) --- */
+
+#define CLAVE_FL_HELLO_LEN 52
+#define CLAVE_FL_END_LEN 16
+
+/** Why the attested aggregator ended the federation (the END frame). */
+typedef enum clave_fl_end_reason {
+    CLAVE_FL_END_DONE = 0,   /* all rounds run */
+    CLAVE_FL_END_BUDGET = 1, /* the privacy budget is spent: training stopped */
+    CLAVE_FL_END_FAILED = 2, /* the aggregator failed */
+} clave_fl_end_reason;
+
+/** The first frame on a client's link: the contract served and this client's id. */
+struct clave_fl_hello {
+    uint8_t contract_id[CLAVE_FL_CONTRACT_ID_LEN];
+    uint32_t client;  /* 1..clients */
+    uint32_t clients; /* 1..CLAVE_FL_MAX_CLIENTS */
+    uint32_t rounds;  /* >= 1 */
+};
+
+/** Whether `msg` (borrowed) starts with the control-frame magic "CLFA" (FL messages: "CLFL"). */
+CLAVE_API bool clave_fl_is_control(const uint8_t *msg, size_t len);
+
+/**
+ * Encode / parse a HELLO frame (docs/formats/fl.md "Control frames"). Parsing reads untrusted
+ * bytes: magic, version, type, reserved zero, exact length, 1 <= client <= clients <= 1024,
+ * rounds >= 1. `out` is zeroed on failure.
+ * @return CLAVE_OK, CLAVE_ERR_ARG (encode: bad values), CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/
+ *         UNSUPPORTED (parse)
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_hello_encode(const struct clave_fl_hello *h,
+                                                            uint8_t out[CLAVE_FL_HELLO_LEN]);
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_hello_parse(const uint8_t *msg, size_t len,
+                                                           struct clave_fl_hello *out);
+
+/**
+ * Encode / parse an END frame: the rounds run and the reason. Parse as for HELLO (reason must
+ * be known); on failure *rounds = 0 and *reason = CLAVE_FL_END_FAILED.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_end_encode(uint32_t rounds,
+                                                          clave_fl_end_reason reason,
+                                                          uint8_t out[CLAVE_FL_END_LEN]);
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_end_parse(const uint8_t *msg, size_t len,
+                                                         uint32_t *rounds,
+                                                         clave_fl_end_reason *reason);
 
 #ifdef __cplusplus
 }

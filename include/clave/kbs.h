@@ -179,6 +179,17 @@ CLAVE_API bool clave_kbs_appraise_recipient(const struct clave_kbs_recipient_rel
                                             char reason[CLAVE_KBS_REASON_MAX]);
 
 /**
+ * The workload rules alone, for decisions that release no dataset or recipient key: the
+ * workload's contract binding (if any) names `contract`; the contract is active at `now`; then
+ * the workload rules of clave_kbs_appraise() (TEE type, sim evidence only with `trust_sim`,
+ * debug, reference values, TCB minimum and status). All inputs borrowed. Returns true when the
+ * workload is the contract's; false with `reason`. Thread-safe (read-only).
+ */
+CLAVE_API bool clave_kbs_appraise_workload(const struct clave_contract *contract, uint64_t now,
+                                           bool trust_sim, const struct clave_kbs_claims *claims,
+                                           char reason[CLAVE_KBS_REASON_MAX]);
+
+/**
  * Whether `key` (borrowed) is the key `contract` names for recipient `party`: its RFC 7638
  * thumbprint equals the recipient's `jwk_thumbprint`, or, for a recipient named by SPKI, equals
  * the thumbprint of that SPKI's key (the same public key). False when `party` is not a

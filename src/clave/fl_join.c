@@ -11,6 +11,7 @@
  */
 #include "collab_cli.h"
 #include "fl_cli.h"
+#include "fl_tee.h"
 
 #include "remote.h"
 
@@ -49,7 +50,9 @@ static const char JOIN_USAGE[] =
     "  --client-key K    a client Ed25519 key (PEM), with --statement ST: its statement\n"
     "  --json            JSON lines instead of text\n"
     "  --out MODEL       write the final global model (docs/formats/model.md)\n"
-    "  --wait SECONDS    give up when the federation has not started by then (default 600)\n";
+    "  --wait SECONDS    give up when the federation has not started by then (default 600)\n"
+    "With --aggregator HOST:PORT: a contract whose aggregation runs in an attested runner\n"
+    "(clave fl join --aggregator H:P --help).\n";
 
 struct join {
     const char *contract, *data, *out, *party, *sign_key, *client_key, *statement_path;
@@ -519,6 +522,11 @@ static int finish(struct join *j)
 
 int fl_join(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--aggregator", 12) == 0) {
+            return fl_join_tee(argc, argv); /* the attested aggregator (fl_join_tee.c) */
+        }
+    }
     struct join j;
     memset(&j, 0, sizeof(j));
     int rc = parse_args(argc, argv, &j);

@@ -129,6 +129,36 @@ static void debit(struct claved_ctx *ctx, const struct debit_req *r, const struc
     }
 }
 
+/* FL contracts (docs/fl.md "Aggregation in an attested runner"): the parties' data never
+ * reaches the broker, so no dataset record exists; the dataset must be the contract's and its
+ * owner the debited party, and the workload must be the contract's (binding, active, reference
+ * values, TCB under the collateral in force now). */
+static void fl_debit(struct claved_ctx *ctx, const struct claved_kbs_session *s,
+                     const struct debit_req *r, const struct clave_contract *c)
+{
+    struct clave_kbs_claims now;
+    char reason[CLAVE_KBS_REASON_MAX] = "dataset: not in the contract, or not the party's";
+    bool named = false;
+    for (size_t i = 0; i < clave_contract_dataset_count(c); i++) {
+        struct clave_contract_dataset d = clave_contract_dataset(c, i);
+        named = named || (strcmp(d.id, r->dataset) == 0 && strcmp(d.owner, r->party) == 0);
+    }
+    bool usable = named && claved_kbs_collateral_check(ctx->app->kbs, false, NULL) == CLAVE_OK &&
+                  claved_kbs_platform_claims(ctx->app->kbs, &s->claims, &now, reason);
+    if (named && !usable) {
+        snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: collateral unusable");
+    }
+    if (!usable || !clave_kbs_appraise_workload(c, (uint64_t)ctx->now,
+                                                ctx->app->cfg.kbs_trust_sim != 0, &now, reason)) {
+        struct clave_log_field f[] = {{"contract", r->contract}, {"reason", reason}};
+        if (claved_audit_or_fail(ctx, "kbs.budget.deny", f, 2)) {
+            claved_error(ctx, 403, "policy_denied", reason);
+        }
+        return;
+    }
+    debit(ctx, r, c, &s->claims);
+}
+
 void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
 {
     struct claved_kbs_session s;
@@ -145,6 +175,10 @@ void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
         goto done;
     }
     clave_status st = claved_kbs_contract_load(ctx->store, r.contract, &c);
+    if (st == CLAVE_OK && clave_contract_computation_kind(c) == CLAVE_COMPUTATION_FL) {
+        fl_debit(ctx, &s, &r, c); /* an attested FL aggregator: the data stays with the parties */
+        goto done;
+    }
     if (st == CLAVE_OK) {
         st = claved_kbs_dataset_get(ctx->store, clave_contract_collaboration(c), r.dataset, &d);
     }

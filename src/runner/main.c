@@ -20,6 +20,10 @@ static const char USAGE[] =
     "                        --out DIR [--format snp|nitro] [--sim-dir DIR]\n"
     "                        [--sim-measurement HEX] [--no-mlock] [--no-seccomp] [--json]\n"
     "                        [--hold FILE]\n"
+    "       clave-runner fl --server URL --cacert PEM --bundle CONTRACT.bundle --listen HOST:PORT\n"
+    "                       --out DIR [--format snp|nitro] [--sim-dir DIR] [--sim-measurement "
+    "HEX]\n"
+    "                       [--wait SECONDS] [--no-mlock] [--no-seccomp] [--json]\n"
     "       clave-runner measure\n"
     "       clave-runner --help | --version\n"
     "\n"
@@ -39,6 +43,14 @@ static const char USAGE[] =
     "         (debugging only; the run log records it).\n"
     "         --hold FILE: tests only: after the datasets are open, wait (at most 60 s) until\n"
     "         FILE exists, then compute and release (shows what a revocation meanwhile does).\n"
+    "fl       The aggregator of an FL contract whose spec says protection \"tee\" (docs/fl.md\n"
+    "         \"Aggregation in an attested runner\"): attest to the broker under the contract,\n"
+    "         serve the federation's clients on HOST:PORT over TLS with an RA-TLS certificate\n"
+    "         (evidence binding its key: clients accept only the contract's measurement),\n"
+    "         debit each round's client-level DP epsilon at the broker before the round (a\n"
+    "         refused debit ends training), release the final model encrypted to the\n"
+    "         contract's recipients with a signed, anchored receipt. --wait: how long to wait\n"
+    "         for all clients to connect (default 600 s; at least min_clients must).\n"
     "measure  Print the simulated measurement of this executable (hex SHA-384), the value a\n"
     "         contract's sim-snp / sim-nitro workload names.\n"
     "\n"
@@ -88,11 +100,14 @@ static int parse(int argc, char **argv, struct runner_opts *o)
         {"sim-dir", required_argument, NULL, 7}, {"sim-measurement", required_argument, NULL, 8},
         {"no-mlock", no_argument, NULL, 9},      {"no-seccomp", no_argument, NULL, 10},
         {"json", no_argument, NULL, 11},         {"hold", required_argument, NULL, 12},
+        {"listen", required_argument, NULL, 13}, {"wait", required_argument, NULL, 14},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    char *end = NULL;
     const char **targets[] = {NULL,        &o->server, &o->cacert,  &o->bundle,         &o->job,
                               &o->out_dir, &o->format, &o->sim_dir, &o->sim_measurement};
     int opt = 0;
     o->format = "snp";
+    o->wait_s = 600;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", LONG, NULL)) != -1) {
         if (opt >= 1 && opt <= 8) {
@@ -105,6 +120,14 @@ static int parse(int argc, char **argv, struct runner_opts *o)
             o->json = true;
         } else if (opt == 12) {
             o->hold = optarg;
+        } else if (opt == 13) {
+            o->listen = optarg;
+        } else if (opt == 14) {
+            o->wait_s = strtol(optarg, &end, 10);
+            if (*end != '\0' || o->wait_s < 1 || o->wait_s > 86400) {
+                fputs("clave-runner: --wait: 1..86400 seconds\n", stderr);
+                return 2;
+            }
         } else if (opt == 'h') {
             fputs(USAGE, stdout);
             return 0;
@@ -113,8 +136,9 @@ static int parse(int argc, char **argv, struct runner_opts *o)
             return 2;
         }
     }
+    bool fl = o->listen != NULL; /* the fl command requires --listen, run requires --job */
     if (optind != argc || o->server == NULL || o->cacert == NULL || o->bundle == NULL ||
-        o->job == NULL || o->out_dir == NULL ||
+        (fl ? o->job != NULL || o->hold != NULL : o->job == NULL) || o->out_dir == NULL ||
         (strcmp(o->format, "snp") != 0 && strcmp(o->format, "nitro") != 0 &&
          strcmp(o->format, "tdx") != 0)) {
         fputs(USAGE, stderr);
@@ -140,7 +164,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "measure") == 0) {
         return argc == 2 ? measure() : (fputs(USAGE, stderr), 2);
     }
-    if (strcmp(argv[1], "run") != 0) {
+    bool fl = strcmp(argv[1], "fl") == 0;
+    if (strcmp(argv[1], "run") != 0 && !fl) {
         fprintf(stderr, "clave-runner: unknown command %s\n%s", argv[1], USAGE);
         return 2;
     }
@@ -149,6 +174,10 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc = parse(argc - 1, argv + 1, &r->opts);
+    if (rc < 0 && fl != (r->opts.listen != NULL)) {
+        fputs(USAGE, stderr); /* --listen belongs to fl, and fl needs it */
+        rc = 2;
+    }
     if (rc >= 0) {
         free(r);
         return rc;
@@ -160,7 +189,7 @@ int main(int argc, char **argv)
         free(r);
         return 1;
     }
-    rc = runner_run(r) == CLAVE_OK ? 0 : 1;
+    rc = (fl ? runner_fl(r) : runner_run(r)) == CLAVE_OK ? 0 : 1;
     runner_free(r);
     curl_global_cleanup();
     return rc;

@@ -29,7 +29,7 @@ void runner_say(const struct runner *r, const char *fmt, ...)
     va_end(ap);
 }
 
-static clave_status read_small(const char *path, uint8_t **out, size_t *len)
+clave_status runner_read_small(const char *path, uint8_t **out, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     *out = NULL;
@@ -58,19 +58,19 @@ double runner_now(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void phase(struct runner *r, const char *name, double started)
+void runner_phase(struct runner *r, const char *name, double started)
 {
     json_t *p = json_object_get(r->log, "phases_s");
     json_object_set_new(p, name, json_real(runner_now() - started));
 }
 
 /* The contract: a bundle whose every statement verifies, active now, approving this job. */
-static clave_status check_contract(struct runner *r)
+clave_status runner_check_contract(struct runner *r)
 {
     uint8_t *b = NULL;
     size_t len = 0;
     struct clave_contract_verdict v;
-    clave_status st = read_small(r->opts.bundle, &b, &len);
+    clave_status st = runner_read_small(r->opts.bundle, &b, &len);
     if (st == CLAVE_OK && (st = clave_contract_bundle_parse(b, len, &r->contract)) != CLAVE_OK) {
         fprintf(stderr, "clave-runner: bundle: %s\n", clave_error_last().detail);
     }
@@ -100,7 +100,7 @@ static clave_status check_job(struct runner *r)
     size_t len = 0;
     json_t *spec = NULL;
     char hex[65];
-    clave_status st = read_small(r->opts.job, &b, &len);
+    clave_status st = runner_read_small(r->opts.job, &b, &len);
     st = st == CLAVE_OK ? runner_job_parse(b, len, &r->job) : st;
     free(b);
     if (st != CLAVE_OK) {
@@ -140,7 +140,7 @@ static clave_status check_job(struct runner *r)
     return CLAVE_OK;
 }
 
-static clave_status harden(struct runner *r)
+clave_status runner_harden(struct runner *r)
 {
     struct runner_sandbox s = {!r->opts.no_mlock, !r->opts.no_seccomp};
     clave_status st = runner_sandbox_enter(&s, &r->sandbox);
@@ -160,19 +160,27 @@ static clave_status harden(struct runner *r)
     return st;
 }
 
-static clave_status attest(struct runner *r)
+clave_status runner_claimed_measurement(const struct runner *r, uint8_t out[48])
 {
-    uint8_t m[48];
     size_t mlen = 0;
-    const uint8_t *measurement = r->measurement;
-    if (r->opts.sim_measurement != NULL) {
-        if (clave_hex_decode(r->opts.sim_measurement, strlen(r->opts.sim_measurement), m, sizeof(m),
-                             &mlen) != CLAVE_OK ||
-            mlen != 48) {
-            fprintf(stderr, "clave-runner: --sim-measurement: 96 hex digits\n");
-            return CLAVE_ERR_ARG;
-        }
-        measurement = m;
+    if (r->opts.sim_measurement == NULL) {
+        memcpy(out, r->measurement, 48);
+        return CLAVE_OK;
+    }
+    if (clave_hex_decode(r->opts.sim_measurement, strlen(r->opts.sim_measurement), out, 48,
+                         &mlen) != CLAVE_OK ||
+        mlen != 48) {
+        fprintf(stderr, "clave-runner: --sim-measurement: 96 hex digits\n");
+        return CLAVE_ERR_ARG;
+    }
+    return CLAVE_OK;
+}
+
+clave_status runner_attest(struct runner *r)
+{
+    uint8_t measurement[48];
+    if (runner_claimed_measurement(r, measurement) != CLAVE_OK) {
+        return CLAVE_ERR_ARG;
     }
     struct runner_evidence_source src = {r->opts.format, r->opts.sim_dir, measurement};
     clave_status st = clave_jwk_generate(CLAVE_JWK_EC_P256, &r->tee);
@@ -236,22 +244,22 @@ clave_status runner_run(struct runner *r)
     double t0 = runner_now();
     r->started = t0;
     r->log = json_pack("{s:s,s:{}}", "runner", "clave-runner 0.1.0", "phases_s");
-    clave_status st = r->log != NULL ? harden(r) : CLAVE_ERR_NOMEM;
-    st = st == CLAVE_OK ? check_contract(r) : st;
+    clave_status st = r->log != NULL ? runner_harden(r) : CLAVE_ERR_NOMEM;
+    st = st == CLAVE_OK ? runner_check_contract(r) : st;
     st = st == CLAVE_OK ? check_job(r) : st;
     st = st == CLAVE_OK ? runner_queries_check(r) : st;
     st = st == CLAVE_OK ? runner_infer_check(r) : st;
-    phase(r, "check", t0);
+    runner_phase(r, "check", t0);
     double t1 = runner_now();
-    st = st == CLAVE_OK ? attest(r) : st;
-    phase(r, "attest", t1);
+    st = st == CLAVE_OK ? runner_attest(r) : st;
+    runner_phase(r, "attest", t1);
     double t2 = runner_now();
     st = st == CLAVE_OK ? runner_fetch_datasets(r) : st;
-    phase(r, "fetch_unseal", t2);
+    runner_phase(r, "fetch_unseal", t2);
     st = st == CLAVE_OK && r->opts.hold != NULL ? hold(r) : st;
     double t3 = runner_now();
     st = st == CLAVE_OK ? runner_queries_run(r) : st;
-    phase(r, "query", t3);
+    runner_phase(r, "query", t3);
     double t4 = runner_now();
     if (st == CLAVE_OK && r->job.train.present) {
         st = runner_train_step(r);
@@ -259,7 +267,7 @@ clave_status runner_run(struct runner *r)
     if (st == CLAVE_OK && r->job.infer.present) {
         st = runner_infer_step(r);
     }
-    phase(r, "train", t4);
+    runner_phase(r, "train", t4);
     double t5 = runner_now();
     r->release_started = t5;
     st = st == CLAVE_OK ? runner_release(r) : st;

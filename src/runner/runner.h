@@ -21,6 +21,8 @@ struct runner_opts {
     const char *sim_dir;         /* simulated TEE dev keys; NULL: collect from hardware */
     const char *sim_measurement; /* hex; default: SHA-384 of this executable */
     const char *hold;            /* tests: wait for this file after the datasets are open */
+    const char *listen;          /* fl: host:port the aggregator serves its clients on */
+    long wait_s;                 /* fl: how long to wait for all clients to connect */
     bool no_mlock, no_seccomp, json;
 };
 
@@ -83,6 +85,19 @@ void runner_say(const struct runner *r, const char *fmt, ...) __attribute__((for
 
 /* Phases (run.c, data.c, query.c, output.c). Each prints its own error. */
 clave_status runner_run(struct runner *r);
+/* The steps every mode starts with (run.c): sandbox, a contract bundle active now (r->contract,
+ * r->contract_hex), attestation to the broker bound to that contract (r->tee, r->att). */
+clave_status runner_harden(struct runner *r);
+clave_status runner_check_contract(struct runner *r);
+clave_status runner_attest(struct runner *r);
+/* A file of at most 4 MiB into a new buffer (caller frees); prints why not. */
+clave_status runner_read_small(const char *path, uint8_t **out, size_t *len);
+/* Record the seconds since `started` as phase `name` of the run log. */
+void runner_phase(struct runner *r, const char *name, double started);
+/* clave-runner fl (fl_agg.c): the aggregator of an FL contract with protection "tee". */
+clave_status runner_fl(struct runner *r);
+/* The measurement evidence claims: --sim-measurement or this executable's (48 bytes). */
+clave_status runner_claimed_measurement(const struct runner *r, uint8_t out[48]);
 clave_status runner_fetch_datasets(struct runner *r);
 /* The contract's entry for dataset `id` into `out`; false if the contract does not name it. */
 bool runner_contract_dataset(const struct runner *r, const char *id,

@@ -27,7 +27,8 @@
 #endif
 
 /* Everything glibc, libcurl, OpenSSL, SQLite (in memory), OpenBLAS and our own code call. No
- * execve, no ptrace, no mount/namespace/module/bpf/keyring calls, no listening sockets.
+ * execve, no ptrace, no mount/namespace/module/bpf/keyring calls; listening sockets only for
+ * clave-runner fl (the attested FL aggregator).
  * OpenBLAS places its buffers with mbind/get_mempolicy. */
 /* clang-format off */
 static const char *const ALLOWED[] = {
@@ -47,6 +48,8 @@ static const char *const ALLOWED[] = {
     "restart_syscall", "ioctl", "umask", "fchmod", "sched_setaffinity", "getpriority",
     "setpriority", "mincore", "timerfd_create", "timerfd_settime", "mbind", "get_mempolicy",
     "set_mempolicy",
+    /* clave-runner fl serves its clients: one listening socket */
+    "bind", "listen", "accept", "accept4",
     /* x86-64 also has the pre-*at forms; glibc still calls some of them */
     "mkdir", "rename", "unlink", "open", "stat", "lstat", "pipe", "dup2", "getdents",
 };

@@ -135,6 +135,22 @@ done:
     return st;
 }
 
+/* protection "tee" (aggregation in an attested runner) is "plain" to the library: the updates
+ * travel in the clear, inside TLS, to measured code. */
+static clave_status tee_protection(json_t *root, bool *tee)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    json_t *p = json_object_get(root, "protection");
+    *tee = json_is_string(p) && strcmp(json_string_value(p), "tee") == 0;
+    if (*tee) {
+        CLAVE_ENSURE(json_object_set_new(root, "protection", json_string("plain")) == 0,
+                     CLAVE_ERR_NOMEM, "fl: out of memory");
+    }
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 /* Check and rewrite the spec into the simulation configuration; inputs and the timeout out. */
 static clave_status rewrite(json_t *root, uint32_t *inputs, uint32_t *timeout)
 {
@@ -192,16 +208,22 @@ done:
     return st;
 }
 
-clave_status clave_fl_contract_spec_parse(const uint8_t *spec, size_t len,
-                                          struct clave_fl_contract_spec *out)
+/* The spec; protection "tee" only when `allow_tee` (the contract names accepted workloads). */
+static clave_status parse_spec(const uint8_t *spec, size_t len, bool allow_tee,
+                               struct clave_fl_contract_spec *out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     json_t *root = NULL;
     char *text = NULL;
     uint32_t inputs = 0, timeout = 0;
+    bool tee = false;
     CLAVE_ENSURE(spec != NULL && out != NULL, CLAVE_ERR_ARG, "fl: NULL argument");
     memset(out, 0, sizeof(*out));
     CLAVE_CHECK(spec_json(spec, len, &root));
+    CLAVE_CHECK(tee_protection(root, &tee));
+    CLAVE_ENSURE(!tee || allow_tee, CLAVE_ERR_ARG,
+                 "spec.protection: \"tee\" needs the contract's accepted workloads (the "
+                 "aggregator is clave-runner fl, not the coordinator)");
     CLAVE_CHECK(rewrite(root, &inputs, &timeout));
     text = json_dumps(root, JSON_COMPACT);
     CLAVE_ENSURE(text != NULL, CLAVE_ERR_NOMEM, "fl: out of memory");
@@ -209,7 +231,8 @@ clave_status clave_fl_contract_spec_parse(const uint8_t *spec, size_t len,
     out->run.data_path[0] = '\0';
     out->run.cfg.model.inputs = inputs;
     out->round_timeout_s = timeout;
-    CLAVE_ENSURE(out->run.cfg.protection == CLAVE_FL_SECAGG, CLAVE_ERR_ARG,
+    out->tee = tee;
+    CLAVE_ENSURE(tee || out->run.cfg.protection == CLAVE_FL_SECAGG, CLAVE_ERR_ARG,
                  "spec.protection: an FL contract needs \"secagg\" (the coordinator is no TEE)");
     CLAVE_CHECK_CTX(clave_fl_config_check(&out->run.cfg), "spec: ");
     st = CLAVE_OK;
@@ -219,5 +242,27 @@ done:
     if (st != CLAVE_OK && out != NULL) {
         memset(out, 0, sizeof(*out));
     }
+    return st;
+}
+
+clave_status clave_fl_contract_spec_parse(const uint8_t *spec, size_t len,
+                                          struct clave_fl_contract_spec *out)
+{
+    return parse_spec(spec, len, false, out);
+}
+
+clave_status clave_fl_contract_spec_of(const struct clave_contract *contract,
+                                       struct clave_fl_contract_spec *out)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    size_t len = 0;
+    CLAVE_ENSURE(contract != NULL && out != NULL, CLAVE_ERR_ARG, "fl: NULL argument");
+    memset(out, 0, sizeof(*out));
+    CLAVE_ENSURE(clave_contract_computation_kind(contract) == CLAVE_COMPUTATION_FL, CLAVE_ERR_ARG,
+                 "computation.kind: not \"fl\"");
+    const uint8_t *spec = clave_contract_computation_spec(contract, &len);
+    CLAVE_CHECK(parse_spec(spec, len, clave_contract_workload_count(contract) > 0, out));
+    st = CLAVE_OK;
+done:
     return st;
 }

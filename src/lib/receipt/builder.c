@@ -66,7 +66,8 @@ bool clave__receipt_name_ok(const char *s, size_t len)
 
 bool clave__receipt_kind_ok(const char *kind)
 {
-    return strcmp(kind, "query") == 0 || strcmp(kind, "train") == 0 || strcmp(kind, "infer") == 0;
+    return strcmp(kind, "query") == 0 || strcmp(kind, "train") == 0 || strcmp(kind, "infer") == 0 ||
+           strcmp(kind, "fl") == 0; /* clave-runner fl: the attested FL aggregator */
 }
 
 /* A checked copy of a name into `*dst` (replacing what was there). */

@@ -109,6 +109,75 @@ static void test_refused(void **state)
     assert_int_not_equal(clave_fl_contract_spec_parse(FLOAT, sizeof(FLOAT), &s), CLAVE_OK);
 }
 
+/* An FL contract (JSON, unsigned) with `spec`, naming a sim-snp workload. */
+static struct clave_contract *fl_contract(const char *spec)
+{
+    char json[2048], b64[128];
+    uint8_t spki[CLAVE_PKEY_SPKI_MAX_LEN];
+    size_t n = 0, m = 0;
+    struct clave_pkey *id = NULL;
+    struct clave_contract *c = NULL;
+    T_OK(clave_pkey_generate(CLAVE_PKEY_ED25519, &id));
+    T_OK(clave_pkey_export_spki(id, spki, sizeof(spki), &n));
+    T_OK(clave_b64_encode(CLAVE_B64_STD, spki, n, b64, sizeof(b64), &m));
+    clave_pkey_free(id);
+    snprintf(json, sizeof(json),
+             "{\"collaboration\":\"c\",\"version\":1,\"datasets\":[{\"id\":\"d1\",\"owner\":"
+             "\"a\",\"sha256\":\"%064d\"}],\"computation\":{\"kind\":\"fl\",\"spec\":%s},"
+             "\"workloads\":[%s],\"tcb_statuses\":[\"UpToDate\"],\"output\":{\"budgets\":[],\"min_"
+             "group_size\":1,"
+             "\"columns\":[]},\"recipients\":[{\"party\":\"a\",\"spki\":\"%s\"}],\"regions\":["
+             "\"eu\"],\"signers\":[{\"party\":"
+             "\"a\",\"spki\":\"%s\"}],\"expiry\":4000000000}",
+             0, spec,
+             "{\"tee\":\"sim-snp\",\"measurement\":\""
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"min_tcb\":{"
+             "\"bootloader\":0,\"tee\":0,\"snp\":0,\"microcode\":0}}",
+             b64, b64);
+    T_OK(clave_contract_from_json(json, strlen(json), &c));
+    return c;
+}
+
+/* protection "tee": only through clave_fl_contract_spec_of (a valid contract always lists
+ * workloads); it allows robust aggregation and central DP (plain inside the runner). */
+static void test_tee(void **state)
+{
+    (void)state;
+    static const char TEE[] =
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"tee\","
+        "\"aggregation\":\"trimmed-mean\",\"trim_fraction\":\"0.2\"}";
+    static const char TEE_DP[] =
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"tee\","
+        "\"dp\":{\"mode\":\"central\",\"clip\":\"1\",\"noise_multiplier\":\"2\"}}";
+    static const char SECAGG[] =
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"secagg\"}";
+    uint8_t buf[SPEC_CAP];
+    struct clave_fl_contract_spec s;
+    size_t n = cbor_of(TEE, buf);
+    assert_int_equal(clave_fl_contract_spec_parse(buf, n, &s), CLAVE_ERR_ARG); /* coordinator */
+    assert_non_null(strstr(clave_error_last().detail, "tee"));
+    struct clave_contract *c = fl_contract(TEE);
+    T_OK(clave_fl_contract_spec_of(c, &s));
+    assert_true(s.tee && s.run.cfg.protection == CLAVE_FL_PLAIN &&
+                s.run.cfg.aggregation == CLAVE_FL_AGG_TRIMMED_MEAN &&
+                s.run.cfg.trim_fraction == 0.2 && s.run.cfg.model.inputs == 3);
+    clave_contract_free(c);
+    c = fl_contract(TEE_DP);
+    T_OK(clave_fl_contract_spec_of(c, &s));
+    assert_true(s.tee && s.run.cfg.dp == CLAVE_FL_DP_CENTRAL && s.run.cfg.dp_noise_multiplier == 2);
+    clave_contract_free(c);
+    c = fl_contract(SECAGG); /* the coordinator's contracts read the same */
+    T_OK(clave_fl_contract_spec_of(c, &s));
+    assert_true(!s.tee && s.run.cfg.protection == CLAVE_FL_SECAGG);
+    clave_contract_free(c);
+    /* central DP and robust aggregation stay refused on the coordinator */
+    c = fl_contract("{\"model\":{\"kind\":\"logistic\",\"inputs\":3},"
+                    "\"protection\":\"secagg\",\"aggregation\":\"median\"}");
+    assert_int_not_equal(clave_fl_contract_spec_of(c, &s), CLAVE_OK);
+    clave_contract_free(c);
+}
+
 static void test_peek(void **state)
 {
     (void)state;
@@ -138,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_peek),
+        cmocka_unit_test(test_tee),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -261,12 +261,49 @@ static void test_policy(void **state)
     keys_fini(&k);
 }
 
+/* clave_kbs_appraise_workload: the same workload rules, with no party or dataset involved. */
+static void test_workload_only(void **state)
+{
+    (void)state;
+    struct keys k;
+    struct clave_kbs_claims cl;
+    char reason[CLAVE_KBS_REASON_MAX];
+    keys_init(&k);
+    struct clave_contract *c = contract(&k, true, 4000000000u);
+    memset(&cl, 0, sizeof(cl));
+    snprintf(cl.tee, sizeof(cl.tee), "sim-snp");
+    memset(cl.measurement, 0xaa, 48);
+    cl.measurement_len = 48;
+    cl.has_tcb = true;
+    assert_true(clave_kbs_appraise_workload(c, 1800000000u, true, &cl, reason));
+    assert_false(clave_kbs_appraise_workload(c, 1800000000u, false, &cl, reason));
+    assert_true(strncmp(reason, "tee: simulated", 14) == 0);
+    cl.measurement[47] ^= 0x80;
+    assert_false(clave_kbs_appraise_workload(c, 1800000000u, true, &cl, reason));
+    assert_true(strncmp(reason, "measurement:", 12) == 0);
+    cl.measurement[47] ^= 0x80;
+    memcpy(cl.contract_binding, clave_contract_id(c), CLAVE_KBS_BINDING_LEN);
+    cl.contract_binding[5] ^= 1;
+    cl.has_contract_binding = true;
+    assert_false(clave_kbs_appraise_workload(c, 1800000000u, true, &cl, reason));
+    assert_true(strncmp(reason, "binding:", 8) == 0);
+    cl.has_contract_binding = false;
+    assert_false(clave_kbs_appraise_workload(c, 4000000001u, true, &cl, reason)); /* expired */
+    assert_true(strncmp(reason, "contract:", 9) == 0);
+    clave_contract_free(c);
+    c = contract(&k, false, 4000000000u);
+    assert_false(clave_kbs_appraise_workload(c, 1800000000u, true, &cl, reason));
+    assert_true(strncmp(reason, "contract: draft", 15) == 0);
+    clave_contract_free(c);
+    keys_fini(&k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_vector),  cmocka_unit_test(test_parse_refused),
         cmocka_unit_test(test_parse_hostile), cmocka_unit_test(test_key_named),
-        cmocka_unit_test(test_policy),
+        cmocka_unit_test(test_policy),        cmocka_unit_test(test_workload_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
