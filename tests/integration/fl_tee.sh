@@ -141,7 +141,8 @@ PY
 }
 
 expect "the coordinator refuses a tee contract (its aggregation is the runner's)" 1 "tee" \
-    env CLAVE_CONFIG_DIR="$work/admin" "$clave" fl join --contract "$med_id" --data "$work/part1.csv" --wait 2
+    env CLAVE_CONFIG_DIR="$work/admin" "$clave" fl join --contract "$med_id" --data "$work/part1.csv" --wait 2 \
+    --party hospital-a --sign-key "$CR_WORK/hospital-a.pem"
 
 # --- a runner claiming another measurement: every client refuses it before sending anything
 runner median "$work/out-wrong" --sim-measurement "$WRONG" --wait 8
