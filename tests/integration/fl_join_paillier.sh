@@ -140,22 +140,30 @@ sim["model"] = {"kind": "logistic"}
 sim["data"] = {"path": "all.csv"}
 sim["local"] = {k: float(v) if isinstance(v, str) else v for k, v in spec["local"].items()}
 json.dump(sim, open("sim.json", "w"))
-# A paillier spec without key_holder: refused when proposed.
-bad = json.loads(json.dumps(c))
-bad["computation"]["spec"].pop("key_holder")
-json.dump(bad, open("fl-nokh.json", "w"))
+# Exactness: the same three-client federation under paillier and under secagg.
+for prot in ("paillier", "secagg"):
+    e = json.loads(json.dumps(c))
+    s = e["computation"]["spec"]
+    s.update({"name": "wdbc-" + prot, "clients": 3, "clients_per_round": 3, "min_clients": 3,
+              "rounds": 3, "protection": prot, "round_timeout_s": 30})
+    if prot == "secagg":
+        s.pop("key_holder")
+    json.dump(e, open("fl-%s.json" % prot, "w"))
 EOF
-expect "a paillier contract without key_holder is refused" 1 "key_holder" \
-    "$clave" contract propose --spec fl-nokh.json --out nokh.cbor
-id=$("$clave" contract propose --spec fl.json --out fl.cbor | grep -o '[0-9a-f]\{64\}' | head -1)
-sigs=()
-for p in alice bob carol dave; do
-    "$clave" contract sign fl.cbor --key "$p.pem" --party "$p" --out "$p.cose" >/dev/null
-    sigs+=(--signature "$p=$p.cose")
-done
-"$clave" contract export fl.cbor "${sigs[@]}" --out fl.bundle >/dev/null
-expect "a paillier FL contract signed by all four members is submitted (active)" 0 "active" \
-    "$clave" contract submit fl.bundle
+make_contract() { # NAME: propose NAME.json, sign by all four, submit; prints the id
+    local cid
+    cid=$("$clave" contract propose --spec "$1.json" --out "$1.cbor" | grep -o '[0-9a-f]\{64\}' | head -1)
+    local sigs=()
+    for p in alice bob carol dave; do
+        "$clave" contract sign "$1.cbor" --key "$p.pem" --party "$p" --out "$1-$p.cose" >/dev/null
+        sigs+=(--signature "$p=$1-$p.cose")
+    done
+    "$clave" contract export "$1.cbor" "${sigs[@]}" --out "$1.bundle" >/dev/null
+    "$clave" contract submit "$1.bundle" >"$1.submit" 2>&1
+    grep -q active "$1.submit" && echo "$cid"
+}
+id=$(make_contract fl) && ok "a paillier FL contract signed by all four members is submitted (active)" ||
+    { bad "the paillier contract: $(cat fl.submit)"; exit 1; }
 
 # --- key-holder registrations the coordinator refuses
 expect "fl keyholder --help" 0 "usage: clave fl keyholder" "$clave" fl keyholder --help
@@ -307,16 +315,51 @@ acc=$(python3 -c 'import json; print(json.load(open("status.json"))["history"][-
 sim_acc=$(tail -1 sim.out | python3 -c 'import json,sys; print(json.load(sys.stdin)["accuracy"])')
 python3 -c "import sys; sys.exit(0 if $acc >= 0.88 else 1)" && ok "federated accuracy $acc >= 0.88" ||
     bad "federated accuracy $acc < 0.88"
-python3 -c "import sys; sys.exit(0 if $acc >= $sim_acc - 0.05 else 1)" &&
-    ok "federated accuracy $acc within 0.05 of the Paillier simulation's $sim_acc" ||
-    bad "federated accuracy $acc vs simulation $sim_acc"
+python3 -c "import sys; sys.exit(0 if $sim_acc >= 0.90 else 1)" &&
+    ok "the one-machine Paillier simulation of the federation reaches $sim_acc >= 0.90" ||
+    bad "simulation accuracy $sim_acc"
 curl -s --cacert data/tls/cert.pem -H "Authorization: Bearer $ALICE_TOKEN" -o model-server.bin "$U/v1/fl/$id/model"
 cmp -s model-alice.bin model-server.bin && ok "alice saved the coordinator's final model" || bad "saved model differs"
+
+# --- exactness: one federation of three clients (joined one after the other, so ids are
+# fixed) under paillier and under secagg gives the same model: both sums are exact in the
+# fixed-point encoding
+run_fed() { # PROT ID: three clients, and under paillier carol's key holder
+    local prot=$1 cid=$2 k=0 jp=()
+    if [[ $prot == paillier ]]; then
+        as carol "$clave" fl keyholder --contract "$cid" --party carol --sign-key carol.pem \
+            >"kh-$prot.out" 2>&1 &
+        jp+=($!)
+        pids+=($!)
+    fi
+    for p in alice bob dave; do
+        k=$((k + 1))
+        as "$p" "$clave" fl join --contract "$cid" --data "part$k.csv" --party "$p" \
+            --sign-key "$p.pem" --out "model-$prot-$p.bin" >"join-$prot-$p.out" 2>&1 &
+        jp+=($!)
+        pids+=($!)
+        for _ in $(seq 1 300); do
+            grep -q "client $k of 3" "join-$prot-$p.out" && break
+            sleep 0.1
+        done
+    done
+    local rc=0
+    for q in "${jp[@]}"; do wait "$q" || rc=1; done
+    return $rc
+}
+idp=$(make_contract fl-paillier) && ids=$(make_contract fl-secagg) || bad "exactness contracts"
+run_fed paillier "$idp" && ok "a clean paillier federation of three completes" ||
+    bad "paillier federation: $(tail -3 join-paillier-alice.out) / $(tail -3 kh-paillier.out)"
+run_fed secagg "$ids" && ok "the same federation under secagg completes" ||
+    bad "secagg federation: $(tail -3 join-secagg-alice.out)"
+cmp -s model-paillier-alice.bin model-secagg-alice.bin &&
+    ok "paillier and secagg give the same final model (exact fixed-point sums)" ||
+    bad "paillier and secagg models differ"
 
 # --- audit
 [[ $(api POST /v1/audit/checkpoint) == 200 ]] || bad "audit checkpoint: $(head -c 300 body.out)"
 [[ $(api GET /v1/audit/export) == 200 ]] || bad "audit export: $(head -c 300 body.out)"
-python3 - body.out >audit.txt <<'PY'
+python3 - body.out "$id" >audit.txt <<'PY'
 import base64, json, sys
 for line in open(sys.argv[1]):
     e = json.loads(line)
@@ -325,7 +368,8 @@ for line in open(sys.argv[1]):
         ev = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except Exception:
         ev = e
-    print(ev.get("type", ""), ev.get("party", "-"), ev.get("round", "-"))
+    if ev.get("contract") == sys.argv[2]:
+        print(ev.get("type", ""), ev.get("party", "-"), ev.get("round", "-"))
 PY
 grep -q '^fl.keyholder carol' audit.txt && ok "the key holder's registration is audited" || bad "no fl.keyholder entry"
 n=$(grep -c '^fl.round ' audit.txt || true)
