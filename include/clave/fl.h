@@ -418,8 +418,8 @@ struct clave_fl_contract_spec {
  * without floats: decimals as strings such as "0.05"), and check the federation
  * (clave_fl_config_check). Contracts require protection "secagg" (the coordinator must see only
  * masked updates) or "paillier" with `key_holder` naming the party that decrypts the per-round
- * sums (the coordinator sees only ciphertexts), and DP mode "none" or "distributed". Errors name the field ("spec.local.
- * learning_rate: ...").
+ * sums (the coordinator sees only ciphertexts), and DP mode "none" or "distributed". Errors name
+ * the field ("spec.local. learning_rate: ...").
  * @return CLAVE_OK, CLAVE_ERR_JSON, CLAVE_ERR_ARG, CLAVE_ERR_CBOR/FORMAT/LIMIT (bad CBOR)
  */
 CLAVE_API CLAVE_MUST_USE clave_status
@@ -509,15 +509,14 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_keyholder_key_digest(
     const uint8_t *pub, size_t len, uint8_t digest[CLAVE_FL_CLIENT_KEY_LEN]);
 
 /** clave_fl_client_cert_sign for a statement of `kind` (CLAVE_ERR_ARG for an unknown kind). */
-CLAVE_API CLAVE_MUST_USE clave_status clave_fl_statement_sign(
-    clave_fl_statement_kind kind, const struct clave_fl_client_claim *claim,
-    const struct clave_pkey *identity, uint8_t **out, size_t *out_len);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_fl_statement_sign(clave_fl_statement_kind kind, const struct clave_fl_client_claim *claim,
+                        const struct clave_pkey *identity, uint8_t **out, size_t *out_len);
 
 /** clave_fl_client_cert_signing_input for a statement of `kind`. */
-CLAVE_API CLAVE_MUST_USE clave_status
-clave_fl_statement_signing_input(clave_fl_statement_kind kind,
-                                 const struct clave_fl_client_claim *claim, int64_t alg,
-                                 uint8_t **out, size_t *out_len);
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_statement_signing_input(
+    clave_fl_statement_kind kind, const struct clave_fl_client_claim *claim, int64_t alg,
+    uint8_t **out, size_t *out_len);
 
 /** clave_fl_client_cert_assemble for a statement of `kind`. */
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_statement_assemble(
@@ -527,10 +526,10 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_statement_assemble(
 
 /** clave_fl_client_cert_verify for a statement of `kind`: a statement of the other kind never
  * verifies (another external AAD). Thread-safe. */
-CLAVE_API CLAVE_MUST_USE clave_status clave_fl_statement_verify(
-    clave_fl_statement_kind kind, const uint8_t *statement, size_t len,
-    const struct clave_fl_client_claim *claim, const uint8_t *identity_spki,
-    size_t identity_spki_len);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_fl_statement_verify(clave_fl_statement_kind kind, const uint8_t *statement, size_t len,
+                          const struct clave_fl_client_claim *claim, const uint8_t *identity_spki,
+                          size_t identity_spki_len);
 
 #ifdef __cplusplus
 }

@@ -35,9 +35,10 @@ static const char JOIN_USAGE[] =
     "verified here: all approvals, kind fl) says the model, rounds and protection; FILE is this\n"
     "party's own CSV in the schema the contract names (default: the sklearn header), split into\n"
     "training and held-out rows here. FILE never leaves this process: the coordinator only sees\n"
-    "SecAgg+ messages (masked updates) and the evaluation counts. One line per round: clients\n"
-    "reporting/selected, rejected messages, training loss, federated-evaluation accuracy, epsilon\n"
-    "spent, round time.\n"
+    "SecAgg+ messages (masked updates) or Paillier ciphertexts, and the evaluation counts. Under\n"
+    "paillier the key holder's key is checked against its party's identity key first.\n"
+    "One line per round: clients reporting/selected, rejected messages, training loss,\n"
+    "federated-evaluation accuracy, epsilon spent, round time.\n"
     "The client's Ed25519 key is certified by P's identity key (the one in the collaboration's\n"
     "signed membership); every other client's key is checked against its party's identity key\n"
     "in the membership verified here, and the client refuses to proceed on any mismatch.\n"
@@ -385,9 +386,9 @@ static int take_directory(struct join *j, const json_t *doc)
         }
     }
     if (j->spec.run.cfg.protection == CLAVE_FL_PAILLIER) {
-        int rc = fl_cli_check_keyholder(j->members, j->c, j->spec.key_holder,
-                                        json_object_get(doc, "key_holder"), &j->he_pub,
-                                        &j->he_pub_len);
+        int rc =
+            fl_cli_check_keyholder(j->members, j->c, j->spec.key_holder,
+                                   json_object_get(doc, "key_holder"), &j->he_pub, &j->he_pub_len);
         if (rc != 0) {
             return rc;
         }

@@ -58,9 +58,12 @@ struct keyholder {
 static int kh_args(int argc, char **argv, struct keyholder *k)
 {
     static const struct option OPTS[] = {
-        {"contract", required_argument, NULL, 'c'}, {"party", required_argument, NULL, 'p'},
-        {"sign-key", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
-        {"wait", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
+        {"contract", required_argument, NULL, 'c'},
+        {"party", required_argument, NULL, 'p'},
+        {"sign-key", required_argument, NULL, 's'},
+        {"json", no_argument, NULL, 'j'},
+        {"wait", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt = 0;
@@ -131,8 +134,8 @@ static clave_status registration(struct keyholder *k, char **text)
                                                   &statement, &statement_len)
                         : st;
     st = st == CLAVE_OK ? clave_b64_encode_alloc(CLAVE_B64URL, pub, pub_len, &pub64) : st;
-    st = st == CLAVE_OK ? clave_b64_encode_alloc(CLAVE_B64URL, statement, statement_len, &st64)
-                        : st;
+    st =
+        st == CLAVE_OK ? clave_b64_encode_alloc(CLAVE_B64URL, statement, statement_len, &st64) : st;
     json_t *body =
         st == CLAVE_OK ? json_pack("{s:s,s:s}", "public_key", pub64, "statement", st64) : NULL;
     *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;

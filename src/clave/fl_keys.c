@@ -139,8 +139,7 @@ int fl_cli_check_keyholder(const struct clave_collab *m, const struct clave_cont
     struct clave_fl_client_claim claim = {clave_contract_collaboration(c), clave_contract_id(c),
                                           key_holder, digest};
     clave_status st = cli_json_b64(entry, "public_key", CLAVE_B64URL, pub, pub_len);
-    st = st == CLAVE_OK ? cli_json_b64(entry, "statement", CLAVE_B64URL, &statement,
-                                       &statement_len)
+    st = st == CLAVE_OK ? cli_json_b64(entry, "statement", CLAVE_B64URL, &statement, &statement_len)
                         : st;
     st = st == CLAVE_OK ? clave_fl_keyholder_key_digest(*pub, *pub_len, digest) : st;
     st = st == CLAVE_OK ? clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, statement,

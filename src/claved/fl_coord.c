@@ -305,8 +305,7 @@ clave_status claved_fl_keyholder_register(struct claved_ctx *ctx, struct claved_
     k->statement_len = statement_len;
     snprintf(k->user_id, sizeof(k->user_id), "%s", ctx->who.user_id);
     k->registered = true;
-    struct clave_log_field fields[] = {{"contract", f->contract},
-                                       {"party", f->spec.key_holder}};
+    struct clave_log_field fields[] = {{"contract", f->contract}, {"party", f->spec.key_holder}};
     if (!audit(ctx, f, "fl.keyholder", fields, 2)) {
         return CLAVE_ERR_STORE;
     }
@@ -568,7 +567,7 @@ clave_status claved_fl_keyholder_message(struct claved_fl_fed *f, uint8_t **msg,
         return CLAVE_ERR_NOT_FOUND;
     }
     return clave_fl_server_keyholder_request(f->server, msg, len) == CLAVE_OK ? CLAVE_OK
-                                                                                : CLAVE_ERR_NOT_FOUND;
+                                                                              : CLAVE_ERR_NOT_FOUND;
 }
 
 clave_status claved_fl_keyholder_answer(struct claved_ctx *ctx, struct claved_fl_fed *f,
@@ -603,8 +602,8 @@ static json_t *keyholder_json(const struct claved_fl_fed *f)
             CLAVE_OK &&
         clave_b64_encode_alloc(CLAVE_B64URL, f->keyholder.statement, f->keyholder.statement_len,
                                &st64) == CLAVE_OK) {
-        o = json_pack("{s:s,s:s,s:s}", "party", f->spec.key_holder, "public_key", pub,
-                      "statement", st64);
+        o = json_pack("{s:s,s:s,s:s}", "party", f->spec.key_holder, "public_key", pub, "statement",
+                      st64);
     }
     free(pub);
     free(st64);
@@ -659,8 +658,8 @@ static const char *state_name(enum claved_fl_state s)
 
 static const char *phase_name(const struct claved_fl_fed *f)
 {
-    static const char *const NAMES[] = {"idle", "train", "share-keys", "masked-input",
-                                        "unmask", "eval", "done", "decrypt"};
+    static const char *const NAMES[] = {"idle",   "train", "share-keys", "masked-input",
+                                        "unmask", "eval",  "done",       "decrypt"};
     if (f->server == NULL) {
         return "idle";
     }

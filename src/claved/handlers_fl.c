@@ -11,8 +11,9 @@
  * (the spec requires protection "secagg" or "paillier"). Under "paillier", the contract's
  * key_holder party registers the run's Paillier public key with a key-holder statement by its
  * identity key (checked here, and again by every client), and then exchanges AGGREGATE/SUM
- * messages under /keyholder/message; only the user that registered may. Under client-level DP every joining party needs a budget in the
- * contract's output.budgets: each round is paid from it before it runs (fl_budget.h).
+ * messages under /keyholder/message; only the user that registered may. Under client-level DP every
+ * joining party needs a budget in the contract's output.budgets: each round is paid from it before
+ * it runs (fl_budget.h).
  */
 #include "fl_budget.h"
 #include "fl_coord.h"
@@ -346,7 +347,8 @@ void claved_h_fl_message_post(struct claved_ctx *ctx)
     claved_fl_unlock(ctx->app->fl);
 }
 
-/* ---- PAILLIER: the key holder (docs/fl.md "Paillier over the coordinator") -------------------- */
+/* ---- PAILLIER: the key holder (docs/fl.md "Paillier over the coordinator") --------------------
+ */
 
 #define FL_PAILLIER_PUB_MAX 4096u /* a 4096-bit modulus in CLHE binary is about 530 bytes */
 

@@ -244,8 +244,8 @@ clave_status clave_fl_statement_assemble(clave_fl_statement_kind kind,
     CLAVE_CHECK(protected_header(alg, prot, &prot_len));
     CLAVE_CHECK(payload(claim, body, &body_len));
     CLAVE_CHECK(encode_sign1(prot, prot_len, body, body_len, signature, &msg, &msg_len));
-    CLAVE_CHECK(clave_fl_statement_verify(kind, msg, msg_len, claim, identity_spki,
-                                          identity_spki_len));
+    CLAVE_CHECK(
+        clave_fl_statement_verify(kind, msg, msg_len, claim, identity_spki, identity_spki_len));
     *out = msg;
     *out_len = msg_len;
     msg = NULL;

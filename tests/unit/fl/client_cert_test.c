@@ -258,9 +258,9 @@ static void test_keyholder_statement(void **state)
           CLAVE_ERR_SIGNATURE);
     T_ERR(clave_fl_client_cert_verify(st, len, &c, spki, spki_len), CLAVE_ERR_SIGNATURE);
     T_OK(clave_fl_client_cert_sign(&c, f->bob, &cst, &clen));
-    T_ERR(clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, cst, clen, &c, spki,
-                                    spki_len),
-          CLAVE_ERR_SIGNATURE);
+    T_ERR(
+        clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, cst, clen, &c, spki, spki_len),
+        CLAVE_ERR_SIGNATURE);
     /* A tampered key (another digest), another party, a non-member's signature. */
     pub[150] ^= 1;
     T_OK(clave_fl_keyholder_key_digest(pub, sizeof(pub), bad));
@@ -275,9 +275,9 @@ static void test_keyholder_statement(void **state)
     free(cst);
     cst = NULL;
     T_OK(clave_fl_statement_sign(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, &c, f->mallory, &cst, &clen));
-    T_ERR(clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, cst, clen, &c, spki,
-                                    spki_len),
-          CLAVE_ERR_SIGNATURE);
+    T_ERR(
+        clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, cst, clen, &c, spki, spki_len),
+        CLAVE_ERR_SIGNATURE);
     for (size_t n = 0; n < len; n++) {
         assert_int_not_equal(
             clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, st, n, &c, spki, spki_len),
