@@ -412,14 +412,16 @@ struct clave_fl_contract_spec {
     uint32_t round_timeout_s;     /* a phase closes after this many seconds without all answers */
     bool tee; /* protection "tee": the aggregator is clave-runner fl inside an attested TEE
                  (run.cfg.protection is then PLAIN: updates go in the clear over RA-TLS) */
+    char key_holder[65]; /* PAILLIER: the member party that holds the run's key, else "" */
 };
 
 /**
  * Parse the canonical CBOR `computation.spec` of an FL contract (borrowed; a JSON-model map
  * without floats: decimals as strings such as "0.05"), and check the federation
  * (clave_fl_config_check). Contracts require protection "secagg" (the coordinator must see only
- * masked updates) and DP mode "none" or "distributed". Errors name the field ("spec.local.
- * learning_rate: ...").
+ * masked updates) or "paillier" with `key_holder` naming the party that decrypts the per-round
+ * sums (the coordinator sees only ciphertexts), and DP mode "none" or "distributed". Errors name
+ * the field ("spec.local. learning_rate: ...").
  * @return CLAVE_OK, CLAVE_ERR_JSON, CLAVE_ERR_ARG, CLAVE_ERR_CBOR/FORMAT/LIMIT (bad CBOR)
  */
 CLAVE_API CLAVE_MUST_USE clave_status
@@ -550,6 +552,47 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_end_encode(uint32_t rounds,
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_end_parse(const uint8_t *msg, size_t len,
                                                          uint32_t *rounds,
                                                          clave_fl_end_reason *reason);
+
+/* ---- key-holder statements (docs/formats/fl.md "Key-holder statement") ---------------------- */
+
+/** The COSE external AAD of a key-holder statement (domain separation from client-key ones). */
+#define CLAVE_FL_KEYHOLDER_CERT_AAD "clave-fl-keyholder-key-v1"
+
+/** What a statement certifies: a client's Ed25519 key (claim.client_key is the raw key), or the
+ * Paillier public key of a PAILLIER federation (claim.client_key is its SHA-256,
+ * clave_fl_keyholder_key_digest, and claim.party the contract's key_holder). */
+typedef enum clave_fl_statement_kind {
+    CLAVE_FL_STATEMENT_CLIENT_KEY = 1,
+    CLAVE_FL_STATEMENT_KEYHOLDER_KEY = 2,
+} clave_fl_statement_kind;
+
+/** The key-holder claim's 32 bytes: SHA-256 of the serialized Paillier public key `pub` (CLHE
+ * binary, as given to clave_fl_client_set_paillier_key; borrowed). CLAVE_OK, CLAVE_ERR_ARG. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_keyholder_key_digest(
+    const uint8_t *pub, size_t len, uint8_t digest[CLAVE_FL_CLIENT_KEY_LEN]);
+
+/** clave_fl_client_cert_sign for a statement of `kind` (CLAVE_ERR_ARG for an unknown kind). */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_fl_statement_sign(clave_fl_statement_kind kind, const struct clave_fl_client_claim *claim,
+                        const struct clave_pkey *identity, uint8_t **out, size_t *out_len);
+
+/** clave_fl_client_cert_signing_input for a statement of `kind`. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_statement_signing_input(
+    clave_fl_statement_kind kind, const struct clave_fl_client_claim *claim, int64_t alg,
+    uint8_t **out, size_t *out_len);
+
+/** clave_fl_client_cert_assemble for a statement of `kind`. */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_statement_assemble(
+    clave_fl_statement_kind kind, const struct clave_fl_client_claim *claim, int64_t alg,
+    const uint8_t *identity_spki, size_t identity_spki_len, const uint8_t *signature,
+    size_t signature_len, uint8_t **out, size_t *out_len);
+
+/** clave_fl_client_cert_verify for a statement of `kind`: a statement of the other kind never
+ * verifies (another external AAD). Thread-safe. */
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_fl_statement_verify(clave_fl_statement_kind kind, const uint8_t *statement, size_t len,
+                          const struct clave_fl_client_claim *claim, const uint8_t *identity_spki,
+                          size_t identity_spki_len);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,7 @@ static const char FL_USAGE[] =
     "                     [--wait SECONDS]\n"
     "       clave fl status --contract ID [--json]\n"
     "       clave fl certify --contract ID --collab C --party P --client-key CLIENT.pem ...\n"
+    "       clave fl keyholder --contract ID --party P --sign-key KEY.pem [--json] [--wait S]\n"
     "\n"
     "Run a federated-learning simulation on this machine (docs/fl.md): the clients and the\n"
     "aggregator of FILE's federation run in this process (or, with --processes, each client in\n"
@@ -42,7 +43,8 @@ static const char FL_USAGE[] =
     "Training stops early when the DP budget (dp.epsilon_budget, or the ledger's) is spent.\n"
     "clave fl join runs one client of an FL contract over the coordinator, clave fl status\n"
     "shows the coordinator's view, clave fl certify makes a client-key statement with an\n"
-    "identity key in a file or a token (see their --help).\n";
+    "identity key in a file or a token, clave fl keyholder holds the key of a paillier FL\n"
+    "contract (see their --help).\n";
 
 struct fl_args {
     const char *config;
@@ -287,6 +289,8 @@ static const struct cli_command FL_COMMANDS[] = {
     {"join", "run one client of an FL contract over the coordinator", fl_join},
     {"status", "the coordinator's view of an FL contract's federation", fl_status},
     {"certify", "certify an FL client key with the party's identity key", fl_certify},
+    {"keyholder", "hold the Paillier key of a paillier FL contract over the coordinator",
+     fl_keyholder},
 };
 
 int cli_fl(int argc, char **argv)

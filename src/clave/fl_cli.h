@@ -45,7 +45,22 @@ int fl_cli_membership(const struct cli_session *s, const struct clave_contract *
 int fl_cli_check_entry(const struct clave_collab *m, const struct clave_contract *c,
                        uint32_t client, const char *party, const uint8_t *key, size_t key_len,
                        const uint8_t *statement, size_t statement_len);
+/* PAILLIER: the directory's "key_holder" entry checked against `m`: from the contract's
+ * `key_holder` party, its Paillier key certified by that party's identity key for `c` (a
+ * key-holder statement); `*pub` gets the key (caller frees). Prints an error naming the party. */
+int fl_cli_check_keyholder(const struct clave_collab *m, const struct clave_contract *c,
+                           const char *key_holder, const json_t *entry, uint8_t **pub,
+                           size_t *pub_len);
 int fl_certify(int argc, char **argv);
+/* clave fl keyholder (fl_keyholder.c): the key holder of a paillier FL contract. */
+int fl_keyholder(int argc, char **argv);
+/* GET `path` as JSON with status `want` (else prints why, naming `what`). */
+int fl_cli_get_json(const struct cli_session *s, const char *what, const char *path, long want,
+                    json_t **out);
+/* FL contract `contract` fetched and verified here (bundle signatures, this id, active now, kind
+ * fl) with its spec; prints why on failure. Caller frees `*out`. */
+int fl_cli_contract_load(const struct cli_session *s, const char *contract,
+                         struct clave_contract **out, struct clave_fl_contract_spec *spec);
 /* `id` is 64 lowercase hex digits (else prints why). */
 bool fl_cli_contract_ok(const char *id);
 /* One round of the coordinator's history (a status "history" row) as text or a JSON line. */

@@ -36,9 +36,10 @@ static const char JOIN_USAGE[] =
     "verified here: all approvals, kind fl) says the model, rounds and protection; FILE is this\n"
     "party's own CSV in the schema the contract names (default: the sklearn header), split into\n"
     "training and held-out rows here. FILE never leaves this process: the coordinator only sees\n"
-    "SecAgg+ messages (masked updates) and the evaluation counts. One line per round: clients\n"
-    "reporting/selected, rejected messages, training loss, federated-evaluation accuracy, epsilon\n"
-    "spent, round time.\n"
+    "SecAgg+ messages (masked updates) or Paillier ciphertexts, and the evaluation counts. Under\n"
+    "paillier the key holder's key is checked against its party's identity key first.\n"
+    "One line per round: clients reporting/selected, rejected messages, training loss,\n"
+    "federated-evaluation accuracy, epsilon spent, round time.\n"
     "The client's Ed25519 key is certified by P's identity key (the one in the collaboration's\n"
     "signed membership); every other client's key is checked against its party's identity key\n"
     "in the membership verified here, and the client refuses to proceed on any mismatch.\n"
@@ -66,6 +67,8 @@ struct join {
     struct clave_pkey *identity;
     struct clave_pkey **dir;
     uint32_t id;
+    uint8_t *he_pub; /* PAILLIER: the key holder's key, checked against its statement */
+    size_t he_pub_len;
     struct clave_fl_client *client;
     json_int_t printed;
     uint8_t last[32]; /* SHA-256 of the last message handled */
@@ -137,13 +140,13 @@ static int parse_args(int argc, char **argv, struct join *j)
     return fl_cli_contract_ok(j->contract) ? -1 : CLI_USAGE;
 }
 
-/* GET a JSON document; `want` the expected status. */
-static int get_json(struct join *j, const char *what, const char *path, long want, json_t **out)
+int fl_cli_get_json(const struct cli_session *s, const char *what, const char *path, long want,
+                    json_t **out)
 {
     struct cli_response r = {0};
     int rc = CLI_FAILED;
     *out = NULL;
-    clave_status st = cli_request(&j->s, "GET", path, NULL, &r);
+    clave_status st = cli_request(s, "GET", path, NULL, &r);
     if (st != CLAVE_OK) {
         rc = cli_fail(what, st);
     } else if (r.status != want) {
@@ -157,9 +160,18 @@ static int get_json(struct join *j, const char *what, const char *path, long wan
     return rc;
 }
 
-/* The contract, verified here (not taken from the coordinator's word): bundle signatures, this
- * id, active now, kind fl, a valid spec. */
+static int get_json(struct join *j, const char *what, const char *path, long want, json_t **out)
+{
+    return fl_cli_get_json(&j->s, what, path, want, out);
+}
+
 static int load_contract(struct join *j)
+{
+    return fl_cli_contract_load(&j->s, j->contract, &j->c, &j->spec);
+}
+
+int fl_cli_contract_load(const struct cli_session *s, const char *contract,
+                         struct clave_contract **out, struct clave_fl_contract_spec *spec)
 {
     char path[PATH_LEN], hex[65];
     json_t *doc = NULL;
@@ -167,8 +179,9 @@ static int load_contract(struct join *j)
     size_t len = 0, spec_len = 0;
     struct clave_contract *c = NULL;
     struct clave_contract_verdict v;
-    snprintf(path, sizeof(path), "/v1/contracts/%s/bundle", j->contract);
-    int rc = get_json(j, "fl join: contract", path, 200, &doc);
+    *out = NULL;
+    snprintf(path, sizeof(path), "/v1/contracts/%s/bundle", contract);
+    int rc = fl_cli_get_json(s, "fl: contract", path, 200, &doc);
     const char *b64 = rc == 0 ? json_string_value(json_object_get(doc, "bundle")) : NULL;
     clave_status st = b64 == NULL
                           ? CLAVE_ERR_FORMAT
@@ -179,26 +192,26 @@ static int load_contract(struct join *j)
     if (rc == 0 && st == CLAVE_OK) {
         st = clave_hex_encode(clave_contract_id(c), CLAVE_CONTRACT_ID_LEN, hex, sizeof(hex));
         clave_contract_status(c, (uint64_t)time(NULL), &v);
-        if (st == CLAVE_OK && strcmp(hex, j->contract) != 0) {
-            fprintf(stderr, "clave fl join: the coordinator sent another contract\n");
+        if (st == CLAVE_OK && strcmp(hex, contract) != 0) {
+            fprintf(stderr, "clave fl: the coordinator sent another contract\n");
             rc = CLI_FAILED;
         } else if (st == CLAVE_OK && v.state != CLAVE_CONTRACT_ACTIVE) {
-            fprintf(stderr, "clave fl join: the contract is %s (%s)\n",
+            fprintf(stderr, "clave fl: the contract is %s (%s)\n",
                     clave_contract_state_name(v.state), v.reason);
             rc = CLI_FAILED;
         } else if (st == CLAVE_OK && clave_contract_computation_kind(c) != CLAVE_COMPUTATION_FL) {
-            fprintf(stderr, "clave fl join: the contract's computation is not \"fl\"\n");
+            fprintf(stderr, "clave fl: the contract's computation is not \"fl\"\n");
             rc = CLI_FAILED;
         } else if (st == CLAVE_OK) {
-            const uint8_t *spec = clave_contract_computation_spec(c, &spec_len);
-            st = clave_fl_contract_spec_parse(spec, spec_len, &j->spec);
+            const uint8_t *bytes = clave_contract_computation_spec(c, &spec_len);
+            st = clave_fl_contract_spec_parse(bytes, spec_len, spec);
         }
     }
     if (rc == 0 && st != CLAVE_OK) {
-        rc = cli_fail("fl join: contract", st);
+        rc = cli_fail("fl: contract", st);
     }
     if (rc == 0) {
-        j->c = c;
+        *out = c;
         c = NULL;
     }
     clave_contract_free(c);
@@ -375,6 +388,14 @@ static int take_directory(struct join *j, const json_t *doc)
             return rc;
         }
     }
+    if (j->spec.run.cfg.protection == CLAVE_FL_PAILLIER) {
+        int rc =
+            fl_cli_check_keyholder(j->members, j->c, j->spec.key_holder,
+                                   json_object_get(doc, "key_holder"), &j->he_pub, &j->he_pub_len);
+        if (rc != 0) {
+            return rc;
+        }
+    }
     return distinct(j, n);
 }
 
@@ -390,7 +411,9 @@ static int wait_directory(struct join *j)
             return rc;
         }
         json_int_t joined = json_integer_value(json_object_get(doc, "joined"));
-        if (joined == (json_int_t)j->spec.run.cfg.clients) {
+        bool key = j->spec.run.cfg.protection != CLAVE_FL_PAILLIER ||
+                   json_is_object(json_object_get(doc, "key_holder"));
+        if (joined == (json_int_t)j->spec.run.cfg.clients && key) {
             rc = take_directory(j, doc);
             json_decref(doc);
             return rc;
@@ -550,6 +573,9 @@ int fl_join(int argc, char **argv)
         clave_status st = clave_fl_client_new(&j.spec.run.cfg, j.id, j.identity,
                                               (const struct clave_pkey *const *)j.dir, j.d.train[0],
                                               j.d.test[0], &j.client);
+        if (st == CLAVE_OK && j.he_pub != NULL) {
+            st = clave_fl_client_set_paillier_key(j.client, j.he_pub, j.he_pub_len);
+        }
         rc = st == CLAVE_OK ? follow(&j) : cli_fail("fl join: client", st);
     }
     if (rc == 0) {
@@ -560,6 +586,7 @@ int fl_join(int argc, char **argv)
         clave_pkey_free(j.dir[i]);
     }
     free(j.dir);
+    free(j.he_pub);
     clave_pkey_free(j.identity);
     clave_collab_free(j.members);
     clave_contract_free(j.c);

@@ -117,6 +117,48 @@ int fl_cli_check_entry(const struct clave_collab *m, const struct clave_contract
     return 0;
 }
 
+int fl_cli_check_keyholder(const struct clave_collab *m, const struct clave_contract *c,
+                           const char *key_holder, const json_t *entry, uint8_t **pub,
+                           size_t *pub_len)
+{
+    struct clave_collab_member x;
+    uint8_t *statement = NULL, digest[CLAVE_FL_CLIENT_KEY_LEN];
+    size_t statement_len = 0;
+    const char *party = json_string_value(json_object_get(entry, "party"));
+    *pub = NULL;
+    *pub_len = 0;
+    /* The contract (verified here) names the key holder, not the coordinator's answer. */
+    if (party == NULL || strcmp(party, key_holder) != 0 ||
+        clave_collab_find(m, key_holder, &x) != CLAVE_OK) {
+        fprintf(stderr,
+                "clave fl join: the Paillier key is not from key holder %s, a member of %s (the "
+                "coordinator names %s); refusing to proceed\n",
+                key_holder, clave_contract_collaboration(c), party != NULL ? party : "(none)");
+        return CLI_FAILED;
+    }
+    struct clave_fl_client_claim claim = {clave_contract_collaboration(c), clave_contract_id(c),
+                                          key_holder, digest};
+    clave_status st = cli_json_b64(entry, "public_key", CLAVE_B64URL, pub, pub_len);
+    st = st == CLAVE_OK ? cli_json_b64(entry, "statement", CLAVE_B64URL, &statement, &statement_len)
+                        : st;
+    st = st == CLAVE_OK ? clave_fl_keyholder_key_digest(*pub, *pub_len, digest) : st;
+    st = st == CLAVE_OK ? clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, statement,
+                                                    statement_len, &claim, x.spki, x.spki_len)
+                        : st;
+    free(statement);
+    if (st != CLAVE_OK) {
+        fprintf(stderr,
+                "clave fl join: the Paillier key is not certified by key holder %s's identity key "
+                "(%s: %s); the coordinator may have substituted it; refusing to proceed\n",
+                key_holder, clave_status_str(st), clave_error_last().detail);
+        free(*pub);
+        *pub = NULL;
+        *pub_len = 0;
+        return CLI_FAILED;
+    }
+    return 0;
+}
+
 /* ---- clave fl certify ------------------------------------------------------------------- */
 
 static const char CERTIFY_USAGE[] =

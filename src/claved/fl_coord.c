@@ -34,6 +34,17 @@ struct fl_client {
     size_t msg_len;
 };
 
+/* PAILLIER: the contract's key_holder party, as registered by one of its users. */
+struct fl_keyholder {
+    char user_id[CLAVED_ID_LEN + 1];
+    uint8_t *pub; /* the run's Paillier public key (CLHE binary) */
+    size_t pub_len;
+    uint8_t *statement; /* the key holder's statement over its SHA-256 (COSE_Sign1) */
+    size_t statement_len;
+    bool registered;
+    uint64_t answered; /* phase_seq of its last SUM (or attempt), 0 for none */
+};
+
 struct fl_row {
     struct clave_fl_round_report r;
     double seconds; /* the round's wall time (evaluation excluded) */
@@ -56,6 +67,7 @@ struct claved_fl_fed {
     struct fl_row *rows;
     uint32_t row_count;
     struct claved_fl_budget budget; /* client-level DP: per-party debits (fl_budget.h) */
+    struct fl_keyholder keyholder;  /* PAILLIER only */
     struct claved_fl_fed *next;
 };
 
@@ -88,6 +100,8 @@ static void fed_free(struct claved_fl_fed *f)
         free(f->clients[i].statement);
     }
     claved_fl_budget_clear(&f->budget);
+    free(f->keyholder.pub);
+    free(f->keyholder.statement);
     clave_fl_server_free(f->server);
     free(f->clients);
     free(f->directory);
@@ -196,6 +210,10 @@ static clave_status start(struct claved_ctx *ctx, struct claved_fl_fed *f)
         f->directory[i] = f->clients[i].pkey;
     }
     clave_status st = clave_fl_server_new(&f->spec.run.cfg, f->directory, NULL, NULL, &f->server);
+    if (st == CLAVE_OK && f->spec.run.cfg.protection == CLAVE_FL_PAILLIER) {
+        /* Checked again here (modulus, packing): the aggregator adds under this key only. */
+        st = clave_fl_server_set_paillier_key(f->server, f->keyholder.pub, f->keyholder.pub_len);
+    }
     if (st != CLAVE_OK) {
         stop(f, CLAVED_FL_FAILED, "the aggregator could not start");
         return st;
@@ -207,6 +225,13 @@ static clave_status start(struct claved_ctx *ctx, struct claved_fl_fed *f)
         claved_fl_advance(ctx, f);
     }
     return CLAVE_OK;
+}
+
+/* Every client joined and, under PAILLIER, the key holder registered: round 1 may start. */
+static bool ready(const struct claved_fl_fed *f)
+{
+    return f->joined == f->spec.run.cfg.clients &&
+           (f->spec.run.cfg.protection != CLAVE_FL_PAILLIER || f->keyholder.registered);
 }
 
 clave_status claved_fl_join(struct claved_ctx *ctx, struct claved_fl_fed *f,
@@ -252,7 +277,44 @@ clave_status claved_fl_join(struct claved_ctx *ctx, struct claved_fl_fed *f,
     if (!audit(ctx, f, "fl.join", fields, 3)) {
         return CLAVE_ERR_STORE;
     }
-    return f->joined == f->spec.run.cfg.clients ? start(ctx, f) : CLAVE_OK;
+    return ready(f) ? start(ctx, f) : CLAVE_OK;
+}
+
+clave_status claved_fl_keyholder_register(struct claved_ctx *ctx, struct claved_fl_fed *f,
+                                          const uint8_t *pub, size_t pub_len,
+                                          const uint8_t *statement, size_t statement_len)
+{
+    struct fl_keyholder *k = &f->keyholder;
+    if (f->spec.run.cfg.protection != CLAVE_FL_PAILLIER || f->state != CLAVED_FL_JOINING) {
+        return CLAVE_ERR_STATE;
+    }
+    if (k->registered) {
+        return CLAVE_ERR_EXISTS;
+    }
+    k->pub = malloc(pub_len);
+    k->statement = malloc(statement_len);
+    if (k->pub == NULL || k->statement == NULL) {
+        free(k->pub);
+        free(k->statement);
+        k->pub = k->statement = NULL;
+        return CLAVE_ERR_NOMEM;
+    }
+    memcpy(k->pub, pub, pub_len);
+    memcpy(k->statement, statement, statement_len);
+    k->pub_len = pub_len;
+    k->statement_len = statement_len;
+    snprintf(k->user_id, sizeof(k->user_id), "%s", ctx->who.user_id);
+    k->registered = true;
+    struct clave_log_field fields[] = {{"contract", f->contract}, {"party", f->spec.key_holder}};
+    if (!audit(ctx, f, "fl.keyholder", fields, 2)) {
+        return CLAVE_ERR_STORE;
+    }
+    return ready(f) ? start(ctx, f) : CLAVE_OK;
+}
+
+bool claved_fl_keyholder_of(const struct claved_fl_fed *f, const char *user_id)
+{
+    return f->keyholder.registered && strcmp(f->keyholder.user_id, user_id) == 0;
 }
 
 bool claved_fl_client_of(const struct claved_fl_fed *f, uint32_t id, const char *user_id)
@@ -264,6 +326,9 @@ bool claved_fl_client_of(const struct claved_fl_fed *f, uint32_t id, const char 
 static size_t pending(struct claved_fl_fed *f)
 {
     size_t count = 0, waiting = 0;
+    if (clave_fl_server_phase(f->server) == CLAVE_FL_PHASE_HE_DECRYPT) {
+        return f->keyholder.answered != f->phase_seq; /* only the key holder is asked */
+    }
     if (clave_fl_server_participants(f->server, f->ids, f->spec.run.cfg.clients, &count) !=
         CLAVE_OK) {
         return 0;
@@ -321,14 +386,10 @@ static bool eval_due(const struct claved_fl_fed *f, uint32_t round)
     return round == f->spec.run.cfg.rounds || (every > 0 && round % every == 0);
 }
 
-/* Close the open phase and open what follows it (a SecAgg+ step, the evaluation, or nothing). */
-static void close_phase(struct claved_ctx *ctx, struct claved_fl_fed *f)
+/* The phase `before` just closed: open what follows it (a SecAgg+ step, the key holder's
+ * decryption, the evaluation, or nothing). */
+static void phase_closed(struct claved_ctx *ctx, struct claved_fl_fed *f, clave_fl_phase before)
 {
-    clave_fl_phase before = clave_fl_server_phase(f->server);
-    if (clave_fl_server_close_phase(f->server) != CLAVE_OK) {
-        stop(f, CLAVED_FL_FAILED, "the aggregator failed to close a phase");
-        return;
-    }
     f->phase_seq++;
     f->phase_open = false;
     clave_fl_phase after = clave_fl_server_phase(f->server);
@@ -348,8 +409,19 @@ static void close_phase(struct claved_ctx *ctx, struct claved_fl_fed *f)
             f->rows[r.round - 1].final = true;
         }
     } else {
-        open_phase(f); /* the next SecAgg+ step */
+        open_phase(f); /* the next SecAgg+ step, or the key holder's decryption */
     }
+}
+
+/* Close the open phase with the answers received so far. */
+static void close_phase(struct claved_ctx *ctx, struct claved_fl_fed *f)
+{
+    clave_fl_phase before = clave_fl_server_phase(f->server);
+    if (clave_fl_server_close_phase(f->server) != CLAVE_OK) {
+        stop(f, CLAVED_FL_FAILED, "the aggregator failed to close a phase");
+        return;
+    }
+    phase_closed(ctx, f, before);
 }
 
 /* Client-level DP: the parties pay for the next round before it starts, so a refused debit
@@ -485,6 +557,59 @@ done:
     return st;
 }
 
+clave_status claved_fl_keyholder_message(struct claved_fl_fed *f, uint8_t **msg, size_t *len)
+{
+    *msg = NULL;
+    *len = 0;
+    if (f->state != CLAVED_FL_RUNNING || !f->phase_open ||
+        clave_fl_server_phase(f->server) != CLAVE_FL_PHASE_HE_DECRYPT ||
+        f->keyholder.answered == f->phase_seq) {
+        return CLAVE_ERR_NOT_FOUND;
+    }
+    return clave_fl_server_keyholder_request(f->server, msg, len) == CLAVE_OK ? CLAVE_OK
+                                                                              : CLAVE_ERR_NOT_FOUND;
+}
+
+clave_status claved_fl_keyholder_answer(struct claved_ctx *ctx, struct claved_fl_fed *f,
+                                        const uint8_t *msg, size_t len, char *why, size_t cap)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    CLAVE_ENSURE(f->state == CLAVED_FL_RUNNING && f->phase_open &&
+                     clave_fl_server_phase(f->server) == CLAVE_FL_PHASE_HE_DECRYPT,
+                 CLAVE_ERR_STATE, "fl: no sum is awaited");
+    CLAVE_ENSURE(f->keyholder.answered != f->phase_seq, CLAVE_ERR_EXISTS,
+                 "fl: the key holder already answered for this round");
+    /* One attempt per round: a rejected SUM leaves the phase to close as aborted. */
+    f->keyholder.answered = f->phase_seq;
+    CLAVE_CHECK(clave_fl_server_keyholder_reply(f->server, msg, len));
+    phase_closed(ctx, f, CLAVE_FL_PHASE_HE_DECRYPT);
+    st = CLAVE_OK;
+done:
+    snprintf(why, cap, "%s", st == CLAVE_OK ? "accepted" : clave_error_last().detail);
+    claved_fl_advance(ctx, f);
+    return st;
+}
+
+/* PAILLIER: the key holder's key and statement (null until it registers). */
+static json_t *keyholder_json(const struct claved_fl_fed *f)
+{
+    char *pub = NULL, *st64 = NULL;
+    json_t *o = NULL;
+    if (!f->keyholder.registered) {
+        return json_null();
+    }
+    if (clave_b64_encode_alloc(CLAVE_B64URL, f->keyholder.pub, f->keyholder.pub_len, &pub) ==
+            CLAVE_OK &&
+        clave_b64_encode_alloc(CLAVE_B64URL, f->keyholder.statement, f->keyholder.statement_len,
+                               &st64) == CLAVE_OK) {
+        o = json_pack("{s:s,s:s,s:s}", "party", f->spec.key_holder, "public_key", pub, "statement",
+                      st64);
+    }
+    free(pub);
+    free(st64);
+    return o;
+}
+
 json_t *claved_fl_directory_json(const struct claved_fl_fed *f)
 {
     json_t *dir = json_array();
@@ -508,8 +633,16 @@ json_t *claved_fl_directory_json(const struct claved_fl_fed *f)
         free(b64);
         free(st64);
     }
-    return json_pack("{s:I,s:I,s:o*}", "clients", (json_int_t)f->spec.run.cfg.clients, "joined",
-                     (json_int_t)f->joined, "directory", dir);
+    json_t *doc = json_pack("{s:I,s:I,s:o*}", "clients", (json_int_t)f->spec.run.cfg.clients,
+                            "joined", (json_int_t)f->joined, "directory", dir);
+    if (doc != NULL && f->spec.run.cfg.protection == CLAVE_FL_PAILLIER) {
+        json_t *k = keyholder_json(f);
+        if (k == NULL || json_object_set_new(doc, "key_holder", k) != 0) {
+            json_decref(doc);
+            return NULL;
+        }
+    }
+    return doc;
 }
 
 static json_t *number_or_null(double v)
@@ -526,12 +659,12 @@ static const char *state_name(enum claved_fl_state s)
 static const char *phase_name(const struct claved_fl_fed *f)
 {
     static const char *const NAMES[] = {"idle",   "train", "share-keys", "masked-input",
-                                        "unmask", "eval",  "done"};
+                                        "unmask", "eval",  "done",       "decrypt"};
     if (f->server == NULL) {
         return "idle";
     }
     clave_fl_phase p = clave_fl_server_phase(f->server);
-    return (unsigned)p < 7 ? NAMES[p] : "idle";
+    return (unsigned)p < sizeof(NAMES) / sizeof(NAMES[0]) ? NAMES[p] : "idle";
 }
 
 static json_t *row_json(const struct fl_row *row)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Federations of FL contracts run by this coordinator (docs/fl.md "Over the coordinator"): who
- * joined, the aggregator (clave_fl_server, secure aggregation only), the phase clock, the
+ * joined, the aggregator (clave_fl_server: secure aggregation, or Paillier with the key holder's
+ * SUM relayed; the coordinator never holds the secret key), the phase clock, the
  * per-client message exchange and the round history. The state lives in this process's memory:
  * one coordinator replica runs a given federation; a restart ends it (the rounds already closed
  * are in the audit ledger). Phases advance lazily, on any request for the federation: a phase
@@ -61,6 +62,23 @@ struct claved_fl_joiner {
 clave_status claved_fl_join(struct claved_ctx *ctx, struct claved_fl_fed *f,
                             const struct claved_fl_joiner *j, uint32_t *id);
 
+/* PAILLIER: the key holder party's Paillier public key and its key-holder statement (borrowed;
+ * copied), verified by the caller against the key_holder party's identity key; registered by
+ * ctx->who.user_id, the only user that then exchanges its messages. Round 1 starts once every
+ * client joined and the key holder registered. CLAVE_ERR_STATE: not a paillier federation or no
+ * longer joining; CLAVE_ERR_EXISTS: already registered; CLAVE_ERR_STORE: audit ledger down. */
+clave_status claved_fl_keyholder_register(struct claved_ctx *ctx, struct claved_fl_fed *f,
+                                          const uint8_t *pub, size_t pub_len,
+                                          const uint8_t *statement, size_t statement_len);
+/* Whether `user_id` registered the key holder. */
+bool claved_fl_keyholder_of(const struct claved_fl_fed *f, const char *user_id);
+/* The AGGREGATE waiting for the key holder (caller frees), or CLAVE_ERR_NOT_FOUND. */
+clave_status claved_fl_keyholder_message(struct claved_fl_fed *f, uint8_t **msg, size_t *len);
+/* The key holder's SUM (untrusted bytes): one attempt per round; on success the round ends and
+ * its sum is applied, on failure the round aborts (model unchanged) when the phase closes. */
+clave_status claved_fl_keyholder_answer(struct claved_ctx *ctx, struct claved_fl_fed *f,
+                                        const uint8_t *msg, size_t len, char *why, size_t cap);
+
 /* Whether client `id` exists and was joined by `user_id`. */
 bool claved_fl_client_of(const struct claved_fl_fed *f, uint32_t id, const char *user_id);
 
@@ -78,7 +96,8 @@ clave_status claved_fl_answer(struct claved_ctx *ctx, struct claved_fl_fed *f, u
                               const uint8_t *msg, size_t len, char *why, size_t cap);
 
 /* The directory {"clients": n, "joined": k, "directory": [{"client","party","public_key",
- * "statement"}]}: each key with its party's client-key statement, for clients to verify. */
+ * "statement"}]}: each key with its party's client-key statement, for clients to verify; under
+ * PAILLIER also "key_holder": {"party","public_key","statement"} (null until registered). */
 json_t *claved_fl_directory_json(const struct claved_fl_fed *f);
 /* The status: state, round, phase, history of rounds, epsilon, times, per-party budgets. */
 json_t *claved_fl_status_json(struct claved_fl_fed *f, int64_t now_ms);

@@ -7,9 +7,13 @@
  * client-key statement, docs/formats/fl.md, checked here against the collaboration's membership
  * and published with the key in the directory, where every client checks it again), and then
  * exchanges the FL messages of docs/formats/fl.md under its client id, which only the user that
- * joined may use. The aggregator only ever receives SecAgg+ messages (the spec requires
- * protection "secagg"). Under client-level DP every joining party needs a budget in the
- * contract's output.budgets: each round is paid from it before it runs (fl_budget.h).
+ * joined may use. The aggregator only ever receives SecAgg+ messages or Paillier ciphertexts
+ * (the spec requires protection "secagg" or "paillier"). Under "paillier", the contract's
+ * key_holder party registers the run's Paillier public key with a key-holder statement by its
+ * identity key (checked here, and again by every client), and then exchanges AGGREGATE/SUM
+ * messages under /keyholder/message; only the user that registered may. Under client-level DP every
+ * joining party needs a budget in the contract's output.budgets: each round is paid from it before
+ * it runs (fl_budget.h).
  */
 #include "fl_budget.h"
 #include "fl_coord.h"
@@ -333,6 +337,141 @@ void claved_h_fl_message_post(struct claved_ctx *ctx)
     }
     clave_status st =
         claved_fl_answer(ctx, f, id, ctx->req->body, ctx->req->body_len, why, sizeof(why));
+    if (st == CLAVE_OK) {
+        claved_json(ctx, 202, json_pack("{s:b}", "accepted", true));
+    } else if (st == CLAVE_ERR_STATE || st == CLAVE_ERR_EXISTS) {
+        claved_error(ctx, 409, "out_of_phase", why);
+    } else {
+        claved_error(ctx, 400, "rejected", why);
+    }
+    claved_fl_unlock(ctx->app->fl);
+}
+
+/* ---- PAILLIER: the key holder (docs/fl.md "Paillier over the coordinator") --------------------
+ */
+
+#define FL_PAILLIER_PUB_MAX 4096u /* a 4096-bit modulus in CLHE binary is about 530 bytes */
+
+/* The caller acts for the contract's key_holder party; false after a reply. */
+static bool keyholder_allowed(struct claved_ctx *ctx, const struct clave_contract *c,
+                              const struct clave_fl_contract_spec *spec,
+                              const struct fl_member *who, const uint8_t *pub, size_t pub_len,
+                              const uint8_t *statement, size_t statement_len)
+{
+    char msg[400];
+    uint8_t digest[CLAVE_FL_CLIENT_KEY_LEN];
+    if (spec->run.cfg.protection != CLAVE_FL_PAILLIER) {
+        claved_error(ctx, 409, "conflict", "the contract's protection is not \"paillier\"");
+        return false;
+    }
+    if (strcmp(who->party, spec->key_holder) != 0) {
+        snprintf(msg, sizeof(msg), "the contract names %.64s as key holder, not %.64s",
+                 spec->key_holder, who->party);
+        claved_error(ctx, 403, "forbidden", msg);
+        return false;
+    }
+    struct clave_fl_client_claim claim = {clave_contract_collaboration(c), clave_contract_id(c),
+                                          who->party, digest};
+    if (clave_fl_keyholder_key_digest(pub, pub_len, digest) != CLAVE_OK ||
+        clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, statement, statement_len,
+                                  &claim, who->spki, who->spki_len) != CLAVE_OK) {
+        snprintf(msg, sizeof(msg),
+                 "body.statement: not a key-holder statement of %.64s for this key and contract "
+                 "under its identity key in the membership (%.160s)",
+                 who->party, clave_error_last().detail);
+        claved_error(ctx, 403, "invalid_statement", msg);
+        return false;
+    }
+    return true;
+}
+
+void claved_h_fl_keyholder_post(struct claved_ctx *ctx)
+{
+    struct claved_fl_fed *f = NULL;
+    struct fl_member who;
+    struct clave_contract *c = NULL;
+    struct clave_fl_contract_spec spec;
+    uint8_t *pub = NULL, *statement = NULL;
+    size_t pub_len = 0, statement_len = 0;
+    memset(&who, 0, sizeof(who));
+    if (ctx->who.role == CLAVED_ROLE_AUDITOR) {
+        claved_error(ctx, 403, "forbidden", "auditors do not hold FL keys");
+        return;
+    }
+    if (clave_json_get_b64url(ctx->body, "body", "public_key", true, FL_PAILLIER_PUB_MAX, &pub,
+                              &pub_len) != CLAVE_OK ||
+        clave_json_get_b64url(ctx->body, "body", "statement", true, CLAVE_FL_CLIENT_CERT_MAX_LEN,
+                              &statement, &statement_len) != CLAVE_OK) {
+        claved_error(ctx, 400, "invalid_field",
+                     "body: public_key (Paillier, CLHE binary) and statement (COSE_Sign1), "
+                     "base64url");
+        goto done;
+    }
+    if (!(load_contract(ctx, &c, &spec) && member(ctx, c, &who) &&
+          keyholder_allowed(ctx, c, &spec, &who, pub, pub_len, statement, statement_len) &&
+          open_fed(ctx, clave_contract_collaboration(c), &spec, &f))) {
+        goto done;
+    }
+    clave_status st = claved_fl_keyholder_register(ctx, f, pub, pub_len, statement, statement_len);
+    if (st == CLAVE_OK) {
+        claved_json(ctx, 201, json_pack("{s:s}", "key_holder", who.party));
+    } else if (st == CLAVE_ERR_EXISTS) {
+        claved_error(ctx, 409, "conflict", "the key holder already registered its key");
+    } else if (st == CLAVE_ERR_STATE) {
+        claved_error(ctx, 409, "conflict", "the federation is no longer joining");
+    } else {
+        claved_error(ctx, 503, "unavailable", "the audit ledger is unavailable");
+    }
+    claved_fl_unlock(ctx->app->fl);
+done:
+    clave_contract_free(c);
+    free(pub);
+    free(statement);
+}
+
+/* The federation whose key holder the caller registered; false after a reply (lock not held). */
+static bool own_keyholder(struct claved_ctx *ctx, struct claved_fl_fed **f)
+{
+    if (!hex64(ctx->params[0])) {
+        claved_error(ctx, 404, "not_found", "no such contract");
+        return false;
+    }
+    if (!open_fed(ctx, NULL, NULL, f)) {
+        return false;
+    }
+    if (!claved_fl_keyholder_of(*f, ctx->who.user_id)) {
+        claved_fl_unlock(ctx->app->fl);
+        claved_error(ctx, 403, "forbidden", "the key holder was registered by another user");
+        return false;
+    }
+    return true;
+}
+
+void claved_h_fl_keyholder_message_get(struct claved_ctx *ctx)
+{
+    struct claved_fl_fed *f = NULL;
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    if (!own_keyholder(ctx, &f)) {
+        return;
+    }
+    if (claved_fl_keyholder_message(f, &msg, &len) == CLAVE_OK) {
+        claved_text(ctx, 200, "application/octet-stream", (char *)msg, len);
+    } else {
+        wait_reply(ctx, f);
+    }
+    claved_fl_unlock(ctx->app->fl);
+}
+
+void claved_h_fl_keyholder_message_post(struct claved_ctx *ctx)
+{
+    struct claved_fl_fed *f = NULL;
+    char why[256];
+    if (!own_keyholder(ctx, &f)) {
+        return;
+    }
+    clave_status st =
+        claved_fl_keyholder_answer(ctx, f, ctx->req->body, ctx->req->body_len, why, sizeof(why));
     if (st == CLAVE_OK) {
         claved_json(ctx, 202, json_pack("{s:b}", "accepted", true));
     } else if (st == CLAVE_ERR_STATE || st == CLAVE_ERR_EXISTS) {

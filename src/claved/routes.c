@@ -89,6 +89,16 @@ const struct claved_route CLAVED_ROUTES[] = {
     {CLAVED_POST, "/v1/fl/{contract}/clients/{id}/message", claved_h_fl_message_post,
      P(COLLAB_READ), CLAVED_SCHEMA_OCTETS, true,
      "This client's answer for the current phase (an FL message, octets)"},
+    {CLAVED_POST, "/v1/fl/{contract}/keyholder", claved_h_fl_keyholder_post, P(COLLAB_READ),
+     "fl_keyholder", true,
+     "Register a paillier federation's key (the contract's key_holder party only, with its "
+     "key-holder statement)"},
+    {CLAVED_GET, "/v1/fl/{contract}/keyholder/message", claved_h_fl_keyholder_message_get,
+     P(COLLAB_READ), NULL, true,
+     "The AGGREGATE waiting for the key holder (octets), or 202 (wait) / 410 (finished)"},
+    {CLAVED_POST, "/v1/fl/{contract}/keyholder/message", claved_h_fl_keyholder_message_post,
+     P(COLLAB_READ), CLAVED_SCHEMA_OCTETS, true,
+     "The key holder's SUM for the round's aggregate (an FL message, octets)"},
     {CLAVED_GET, "/v1/fl/{contract}/model", claved_h_fl_model, P(COLLAB_READ), NULL, true,
      "The federation's current global model (docs/formats/model.md)"},
     {CLAVED_GET, "/v1/fl/{contract}/status", claved_h_fl_status, P(COLLAB_READ), NULL, true,
@@ -139,6 +149,7 @@ static const struct schema SCHEMAS[] = {
     {"kbs_debit", {"contract", "dataset", "party", "epsilon", "delta", "what", NULL}},
     {"kbs_result", {"receipt", NULL}},
     {"fl_join", {"public_key", "statement", NULL}},
+    {"fl_keyholder", {"public_key", "statement", NULL}},
 };
 
 const char *const *claved_schema_keys(const char *schema)

@@ -4,10 +4,13 @@
  * every FL join and every client runs on every directory entry. The identity key, client key and
  * claim are fixed (Ed25519 private seeds 0x42.. and 0x11.., contract 0xc7.., party "alice" of
  * "acme"; the seed corpus holds the statement `clave fl certify` makes for them). Invariant: a
- * statement that verifies for the claim never verifies for the same claim with another key.
+ * statement that verifies for the claim never verifies for the same claim with another key, and
+ * never as a key-holder statement (clave_fl_statement_verify, CLAVE_FL_STATEMENT_KEYHOLDER_KEY,
+ * also run on every input: the verifier clients run on the key holder's statement).
  */
 #include <clave/fl.h>
 #include <clave/sign.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         clave_pkey_free(client);
     }
     struct clave_fl_client_claim claim = {"acme", contract, "alice", key};
+    bool as_keyholder = clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, data, size,
+                                                  &claim, spki, spki_len) == CLAVE_OK;
     if (clave_fl_client_cert_verify(data, size, &claim, spki, spki_len) == CLAVE_OK) {
+        if (as_keyholder) {
+            abort();
+        }
         uint8_t other[CLAVE_FL_CLIENT_KEY_LEN];
         memcpy(other, key, sizeof(other));
         other[0] ^= 1;

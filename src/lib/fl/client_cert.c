@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Client-key statements (docs/formats/fl.md "Client-key statement"): a party certifies the
- * Ed25519 key of one of its FL clients with its identity key, so that a coordinator that
- * distributes the directory of client keys cannot substitute one (Bonawitz et al. 2017, section
- * 6: the server must not choose the clients' keys). The statement is a tagged COSE_Sign1 (RFC
- * 9052 section 4.2; EdDSA for Ed25519 identity keys, ES256 for P-256) with external AAD
- * CLAVE_FL_CLIENT_CERT_AAD over the canonical CBOR map
+ * FL key statements (docs/formats/fl.md "Client-key statement", "Key-holder statement"): a party
+ * certifies a key with its identity key, so that a coordinator that distributes keys cannot
+ * substitute one. Client-key statements certify the Ed25519 key of one of the party's FL clients
+ * (Bonawitz et al. 2017, section 6: the server must not choose the clients' keys); key-holder
+ * statements certify the SHA-256 of the Paillier public key of a PAILLIER federation, made by the
+ * contract's key_holder party (an aggregator that chose that key could decrypt every update). The
+ * statement is a tagged COSE_Sign1 (RFC 9052 section 4.2; EdDSA for Ed25519 identity keys, ES256
+ * for P-256) with the kind's external AAD (CLAVE_FL_CLIENT_CERT_AAD or
+ * CLAVE_FL_KEYHOLDER_CERT_AAD: a statement of one kind never verifies as the other) over the
+ * canonical CBOR map
  *
  *   { "v": 1, "key": bstr .size 32, "party": tstr, "contract": bstr .size 32,
  *     "collaboration": tstr }
@@ -21,6 +25,7 @@
 #include "crypto/pkey.h"
 
 #include <clave/cose.h>
+#include <clave/crypto.h>
 #include <clave/fl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +35,14 @@
 #define CERT_PROTECTED_MAX 8
 #define CERT_RAW_SIG_LEN 64
 #define CERT_NAME_MAX 64
+
+/* The external AAD of a kind; NULL for an unknown kind. */
+static const char *kind_aad(clave_fl_statement_kind kind)
+{
+    return kind == CLAVE_FL_STATEMENT_CLIENT_KEY      ? CLAVE_FL_CLIENT_CERT_AAD
+           : kind == CLAVE_FL_STATEMENT_KEYHOLDER_KEY ? CLAVE_FL_KEYHOLDER_CERT_AAD
+                                                      : NULL;
+}
 
 static bool name_ok(const char *s)
 {
@@ -83,25 +96,27 @@ static clave_status alg_of_key(const struct clave_pkey *key, int64_t *alg)
     return t == CLAVE_PKEY_ED25519 || t == CLAVE_PKEY_P256 ? CLAVE_OK : CLAVE_ERR_KEY;
 }
 
-clave_status clave_fl_client_cert_sign(const struct clave_fl_client_claim *claim,
-                                       const struct clave_pkey *identity, uint8_t **out,
-                                       size_t *out_len)
+clave_status clave_fl_statement_sign(clave_fl_statement_kind kind,
+                                     const struct clave_fl_client_claim *claim,
+                                     const struct clave_pkey *identity, uint8_t **out,
+                                     size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     uint8_t body[CERT_PAYLOAD_MAX];
     size_t body_len = 0;
     int64_t alg = 0;
+    const char *aad = kind_aad(kind);
     CLAVE_ENSURE(out != NULL && out_len != NULL, CLAVE_ERR_ARG, "fl: NULL output");
     *out = NULL;
     *out_len = 0;
+    CLAVE_ENSURE(aad != NULL, CLAVE_ERR_ARG, "fl: unknown statement kind %d", (int)kind);
     CLAVE_ENSURE(identity != NULL && clave_pkey_has_private(identity), CLAVE_ERR_ARG,
                  "fl: a private identity key is required");
     CLAVE_ENSURE(alg_of_key(identity, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
                  "fl: identity keys are Ed25519 or P-256");
     CLAVE_CHECK(payload(claim, body, &body_len));
-    struct clave_cose_sign_opts opts = {.external_aad = (const uint8_t *)CLAVE_FL_CLIENT_CERT_AAD,
-                                        .external_aad_len = sizeof(CLAVE_FL_CLIENT_CERT_AAD) - 1,
-                                        .tagged = true};
+    struct clave_cose_sign_opts opts = {
+        .external_aad = (const uint8_t *)aad, .external_aad_len = strlen(aad), .tagged = true};
     CLAVE_CHECK(clave__cose_sign1_sign_pkey(clave__pkey_evp(identity), alg, body, body_len, &opts,
                                             out, out_len));
     st = CLAVE_OK;
@@ -126,28 +141,30 @@ done:
     return st;
 }
 
-clave_status clave_fl_client_cert_signing_input(const struct clave_fl_client_claim *claim,
-                                                int64_t alg, uint8_t **out, size_t *out_len)
+clave_status clave_fl_statement_signing_input(clave_fl_statement_kind kind,
+                                              const struct clave_fl_client_claim *claim,
+                                              int64_t alg, uint8_t **out, size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     uint8_t prot[CERT_PROTECTED_MAX], body[CERT_PAYLOAD_MAX];
     size_t prot_len = 0, body_len = 0;
+    const char *aad = kind_aad(kind);
     CLAVE_ENSURE(out != NULL && out_len != NULL, CLAVE_ERR_ARG, "fl: NULL output");
     *out = NULL;
     *out_len = 0;
+    CLAVE_ENSURE(aad != NULL, CLAVE_ERR_ARG, "fl: unknown statement kind %d", (int)kind);
     CLAVE_CHECK(protected_header(alg, prot, &prot_len));
     CLAVE_CHECK(payload(claim, body, &body_len));
-    CLAVE_CHECK(clave__cose_sig_structure(prot, prot_len, (const uint8_t *)CLAVE_FL_CLIENT_CERT_AAD,
-                                          sizeof(CLAVE_FL_CLIENT_CERT_AAD) - 1, body, body_len, out,
-                                          out_len));
+    CLAVE_CHECK(clave__cose_sig_structure(prot, prot_len, (const uint8_t *)aad, strlen(aad), body,
+                                          body_len, out, out_len));
     st = CLAVE_OK;
 done:
     return st;
 }
 
-clave_status clave_fl_client_cert_verify(const uint8_t *statement, size_t len,
-                                         const struct clave_fl_client_claim *claim,
-                                         const uint8_t *identity_spki, size_t identity_spki_len)
+clave_status clave_fl_statement_verify(clave_fl_statement_kind kind, const uint8_t *statement,
+                                       size_t len, const struct clave_fl_client_claim *claim,
+                                       const uint8_t *identity_spki, size_t identity_spki_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct clave_pkey *key = NULL;
@@ -155,6 +172,8 @@ clave_status clave_fl_client_cert_verify(const uint8_t *statement, size_t len,
     uint8_t body[CERT_PAYLOAD_MAX];
     size_t body_len = 0, got_len = 0;
     int64_t alg = 0;
+    const char *aad = kind_aad(kind);
+    CLAVE_ENSURE(aad != NULL, CLAVE_ERR_ARG, "fl: unknown statement kind %d", (int)kind);
     CLAVE_ENSURE(statement != NULL && len > 0 && len <= CLAVE_FL_CLIENT_CERT_MAX_LEN,
                  CLAVE_ERR_FORMAT, "fl: client-key statement: 1..%u bytes",
                  CLAVE_FL_CLIENT_CERT_MAX_LEN);
@@ -164,13 +183,14 @@ clave_status clave_fl_client_cert_verify(const uint8_t *statement, size_t len,
     CLAVE_ENSURE(alg_of_key(key, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
                  "fl: identity keys are Ed25519 or P-256");
     struct clave_cose_verify_opts opts = {.alg = alg,
-                                          .external_aad = (const uint8_t *)CLAVE_FL_CLIENT_CERT_AAD,
-                                          .external_aad_len = sizeof(CLAVE_FL_CLIENT_CERT_AAD) - 1,
+                                          .external_aad = (const uint8_t *)aad,
+                                          .external_aad_len = strlen(aad),
                                           .tagging = CLAVE_COSE_TAG_REQUIRED,
                                           .max_len = CLAVE_FL_CLIENT_CERT_MAX_LEN};
     CLAVE_CHECK_CTX(
         clave__cose_sign1_verify_pkey(statement, len, clave__pkey_evp(key), &opts, &msg),
-        "fl: client-key statement of %s: ", claim->party);
+        "fl: %s statement of %s: ",
+        kind == CLAVE_FL_STATEMENT_CLIENT_KEY ? "client-key" : "key-holder", claim->party);
     const uint8_t *got = clave_cose_sign1_payload(msg, &got_len);
     /* Canonical encoding: the same claim has exactly one payload. */
     CLAVE_ENSURE(got_len == body_len && clave_ct_equal(got, body, body_len), CLAVE_ERR_SIGNATURE,
@@ -206,10 +226,11 @@ done:
     return st;
 }
 
-clave_status clave_fl_client_cert_assemble(const struct clave_fl_client_claim *claim, int64_t alg,
-                                           const uint8_t *identity_spki, size_t identity_spki_len,
-                                           const uint8_t *signature, size_t signature_len,
-                                           uint8_t **out, size_t *out_len)
+clave_status clave_fl_statement_assemble(clave_fl_statement_kind kind,
+                                         const struct clave_fl_client_claim *claim, int64_t alg,
+                                         const uint8_t *identity_spki, size_t identity_spki_len,
+                                         const uint8_t *signature, size_t signature_len,
+                                         uint8_t **out, size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     uint8_t prot[CERT_PROTECTED_MAX], body[CERT_PAYLOAD_MAX];
@@ -223,12 +244,57 @@ clave_status clave_fl_client_cert_assemble(const struct clave_fl_client_claim *c
     CLAVE_CHECK(protected_header(alg, prot, &prot_len));
     CLAVE_CHECK(payload(claim, body, &body_len));
     CLAVE_CHECK(encode_sign1(prot, prot_len, body, body_len, signature, &msg, &msg_len));
-    CLAVE_CHECK(clave_fl_client_cert_verify(msg, msg_len, claim, identity_spki, identity_spki_len));
+    CLAVE_CHECK(
+        clave_fl_statement_verify(kind, msg, msg_len, claim, identity_spki, identity_spki_len));
     *out = msg;
     *out_len = msg_len;
     msg = NULL;
     st = CLAVE_OK;
 done:
     free(msg);
+    return st;
+}
+
+/* ---- client-key statements: the kind CLAVE_FL_STATEMENT_CLIENT_KEY ---- */
+
+clave_status clave_fl_client_cert_sign(const struct clave_fl_client_claim *claim,
+                                       const struct clave_pkey *identity, uint8_t **out,
+                                       size_t *out_len)
+{
+    return clave_fl_statement_sign(CLAVE_FL_STATEMENT_CLIENT_KEY, claim, identity, out, out_len);
+}
+
+clave_status clave_fl_client_cert_signing_input(const struct clave_fl_client_claim *claim,
+                                                int64_t alg, uint8_t **out, size_t *out_len)
+{
+    return clave_fl_statement_signing_input(CLAVE_FL_STATEMENT_CLIENT_KEY, claim, alg, out,
+                                            out_len);
+}
+
+clave_status clave_fl_client_cert_verify(const uint8_t *statement, size_t len,
+                                         const struct clave_fl_client_claim *claim,
+                                         const uint8_t *identity_spki, size_t identity_spki_len)
+{
+    return clave_fl_statement_verify(CLAVE_FL_STATEMENT_CLIENT_KEY, statement, len, claim,
+                                     identity_spki, identity_spki_len);
+}
+
+clave_status clave_fl_client_cert_assemble(const struct clave_fl_client_claim *claim, int64_t alg,
+                                           const uint8_t *identity_spki, size_t identity_spki_len,
+                                           const uint8_t *signature, size_t signature_len,
+                                           uint8_t **out, size_t *out_len)
+{
+    return clave_fl_statement_assemble(CLAVE_FL_STATEMENT_CLIENT_KEY, claim, alg, identity_spki,
+                                       identity_spki_len, signature, signature_len, out, out_len);
+}
+
+clave_status clave_fl_keyholder_key_digest(const uint8_t *pub, size_t len,
+                                           uint8_t digest[CLAVE_FL_CLIENT_KEY_LEN])
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    CLAVE_ENSURE(pub != NULL && len > 0 && digest != NULL, CLAVE_ERR_ARG, "fl: NULL argument");
+    CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA256, pub, len, digest, CLAVE_FL_CLIENT_KEY_LEN));
+    st = CLAVE_OK;
+done:
     return st;
 }

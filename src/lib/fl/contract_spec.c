@@ -20,6 +20,7 @@
 #include <string.h>
 
 #define DECIMAL_MAX 32
+#define PARTY_NAME_MAX 64
 
 static const char *const TOP_KEYS[] = {"name",
                                        "seed",
@@ -40,6 +41,8 @@ static const char *const TOP_KEYS[] = {"name",
                                        "dp",
                                        "eval_every",
                                        "round_timeout_s",
+                                       "paillier_bits",
+                                       "key_holder",
                                        NULL};
 static const char *const MODEL_KEYS[] = {"kind", "inputs", "classes", "hidden", NULL};
 static const char *const DATA_KEYS[] = {"header", "test_fraction", "standardize", "rows", NULL};
@@ -151,6 +154,38 @@ done:
     return st;
 }
 
+/* [A-Za-z0-9_-]{1,64}, the syntax of party names. */
+static bool party_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-')) {
+            return false;
+        }
+    }
+    return n >= 1 && n <= PARTY_NAME_MAX;
+}
+
+/* The optional key_holder (taken out of `root`: the configuration parser does not know it). */
+static clave_status key_holder(json_t *root, char *out, size_t cap)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    const char *name = NULL;
+    out[0] = '\0';
+    CLAVE_CHECK(clave_json_get_string(root, "spec", "key_holder", false, PARTY_NAME_MAX, &name));
+    if (name != NULL) {
+        CLAVE_ENSURE(party_name_ok(name) && strlen(name) < cap, CLAVE_ERR_JSON,
+                     "spec.key_holder: a party name ([A-Za-z0-9_-]{1,64})");
+        memcpy(out, name, strlen(name) + 1);
+    }
+    (void)json_object_del(root, "key_holder");
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
 /* Check and rewrite the spec into the simulation configuration; inputs and the timeout out. */
 static clave_status rewrite(json_t *root, uint32_t *inputs, uint32_t *timeout)
 {
@@ -224,6 +259,7 @@ static clave_status parse_spec(const uint8_t *spec, size_t len, bool allow_tee,
     CLAVE_ENSURE(!tee || allow_tee, CLAVE_ERR_ARG,
                  "spec.protection: \"tee\" needs the contract's accepted workloads (the "
                  "aggregator is clave-runner fl, not the coordinator)");
+    CLAVE_CHECK(key_holder(root, out->key_holder, sizeof(out->key_holder)));
     CLAVE_CHECK(rewrite(root, &inputs, &timeout));
     text = json_dumps(root, JSON_COMPACT);
     CLAVE_ENSURE(text != NULL, CLAVE_ERR_NOMEM, "fl: out of memory");
@@ -232,8 +268,15 @@ static clave_status parse_spec(const uint8_t *spec, size_t len, bool allow_tee,
     out->run.cfg.model.inputs = inputs;
     out->round_timeout_s = timeout;
     out->tee = tee;
-    CLAVE_ENSURE(tee || out->run.cfg.protection == CLAVE_FL_SECAGG, CLAVE_ERR_ARG,
-                 "spec.protection: an FL contract needs \"secagg\" (the coordinator is no TEE)");
+    CLAVE_ENSURE(tee || out->run.cfg.protection == CLAVE_FL_SECAGG ||
+                     out->run.cfg.protection == CLAVE_FL_PAILLIER,
+                 CLAVE_ERR_ARG,
+                 "spec.protection: an FL contract needs \"secagg\", \"paillier\" or \"tee\"");
+    /* The spec is part of the signed contract: every party agreed who holds the key. */
+    CLAVE_ENSURE((out->run.cfg.protection == CLAVE_FL_PAILLIER) == (out->key_holder[0] != '\0'),
+                 CLAVE_ERR_ARG,
+                 "spec.key_holder: required with protection \"paillier\" (the party that "
+                 "decrypts the sums), and only then");
     CLAVE_CHECK_CTX(clave_fl_config_check(&out->run.cfg), "spec: ");
     st = CLAVE_OK;
 done:

@@ -76,6 +76,13 @@ static const struct expect POLICY[] = {
     {CLAVED_POST, "/v1/fl/{contract}/clients/{id}/message", false, ALL, ALL},
     {CLAVED_GET, "/v1/fl/{contract}/model", false, ALL, ALL},
     {CLAVED_GET, "/v1/fl/{contract}/status", false, ALL, ALL},
+    /* Paillier key holder: auditors never register (403); the others get past authorisation
+     * (the fixture's contract is not of kind fl: 409; the handler then requires the contract's
+     * key_holder party, tested in tests/integration/fl_join_paillier.sh); without a federation
+     * the message GET is 404, the POST stops at its content type (415). */
+    {CLAVED_POST, "/v1/fl/{contract}/keyholder", false, A | O | N, A | O | N},
+    {CLAVED_GET, "/v1/fl/{contract}/keyholder/message", false, 0, 0},
+    {CLAVED_POST, "/v1/fl/{contract}/keyholder/message", false, ALL, ALL},
     /* Recipient keys: owners register for their own member party (checked in the handler,
      * after the body; docs/collaborations.md), anyone reads the public keys. */
     {CLAVED_POST, "/v1/collaborations/{c}/recipients", false, A | O, A | O},
@@ -239,7 +246,9 @@ static void instantiate(struct world *w, const struct claved_route *r, int role,
         if (strstr(path, "{id}") != NULL) {
             snprintf(path, cap, "/v1/fl/%s/clients/1/message", w->contract);
         }
-        if (strcmp(r->pattern, "/v1/fl/{contract}/clients") == 0 && r->method == CLAVED_POST) {
+        if ((strcmp(r->pattern, "/v1/fl/{contract}/clients") == 0 ||
+             strcmp(r->pattern, "/v1/fl/{contract}/keyholder") == 0) &&
+            r->method == CLAVED_POST) {
             snprintf(body, bcap, "{\"public_key\":\"%s\",\"statement\":\"0oRDoQEnoFgg\"}",
                      "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo");
         }

@@ -4,7 +4,10 @@
  * membership history they verified themselves (here built with clave_collab_sign and replayed
  * with clave_collab_append). Refusals: a substituted key, a key certified by a non-member or by
  * another member, another party/contract/collaboration, bit flips and truncation at every
- * offset, an oversized statement, a wrong raw signature on the token path. */
+ * offset, an oversized statement, a wrong raw signature on the token path. Key-holder statements
+ * (clave_fl_statement_* with CLAVE_FL_STATEMENT_KEYHOLDER_KEY) certify the SHA-256 of a Paillier
+ * public key: never interchangeable with client-key statements (another external AAD), refused
+ * for a tampered key, another party or a non-member's key. */
 #include "testlib.h"
 
 #include <clave/collab.h>
@@ -235,6 +238,95 @@ static void test_arguments(void **state)
     T_ERR(clave_fl_client_cert_verify(NULL, 0, &c, spki, spki_len), CLAVE_ERR_FORMAT);
 }
 
+/* A key-holder statement by bob (P-256) over a Paillier key's digest, checked as a client does. */
+static void test_keyholder_statement(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t pub[300], digest[CLAVE_FL_CLIENT_KEY_LEN], bad[CLAVE_FL_CLIENT_KEY_LEN];
+    uint8_t *st = NULL, *cst = NULL, spki[CLAVE_COLLAB_SPKI_MAX];
+    size_t len = 0, clen = 0, spki_len = 0;
+    for (size_t i = 0; i < sizeof(pub); i++) {
+        pub[i] = (uint8_t)(i * 7u + 3u); /* stands for the serialized key: only its hash counts */
+    }
+    T_OK(clave_fl_keyholder_key_digest(pub, sizeof(pub), digest));
+    spki_of(f->bob, spki, &spki_len);
+    struct clave_fl_client_claim c = {"acme", f->contract, "bob", digest};
+    T_OK(clave_fl_statement_sign(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, &c, f->bob, &st, &len));
+    T_OK(clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, st, len, &c, spki, spki_len));
+    /* Kinds never cross: a key-holder statement is no client-key statement and back. */
+    T_ERR(clave_fl_statement_verify(CLAVE_FL_STATEMENT_CLIENT_KEY, st, len, &c, spki, spki_len),
+          CLAVE_ERR_SIGNATURE);
+    T_ERR(clave_fl_client_cert_verify(st, len, &c, spki, spki_len), CLAVE_ERR_SIGNATURE);
+    T_OK(clave_fl_client_cert_sign(&c, f->bob, &cst, &clen));
+    T_ERR(
+        clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, cst, clen, &c, spki, spki_len),
+        CLAVE_ERR_SIGNATURE);
+    /* A tampered key (another digest), another party, a non-member's signature. */
+    pub[150] ^= 1;
+    T_OK(clave_fl_keyholder_key_digest(pub, sizeof(pub), bad));
+    struct clave_fl_client_claim x = c;
+    x.client_key = bad;
+    T_ERR(clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, st, len, &x, spki, spki_len),
+          CLAVE_ERR_SIGNATURE);
+    x = c;
+    x.party = "alice";
+    T_ERR(clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, st, len, &x, spki, spki_len),
+          CLAVE_ERR_SIGNATURE);
+    free(cst);
+    cst = NULL;
+    T_OK(clave_fl_statement_sign(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, &c, f->mallory, &cst, &clen));
+    T_ERR(
+        clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, cst, clen, &c, spki, spki_len),
+        CLAVE_ERR_SIGNATURE);
+    for (size_t n = 0; n < len; n++) {
+        assert_int_not_equal(
+            clave_fl_statement_verify(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, st, n, &c, spki, spki_len),
+            CLAVE_OK);
+    }
+    free(cst);
+    free(st);
+}
+
+static void test_keyholder_token_and_arguments(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t digest[CLAVE_FL_CLIENT_KEY_LEN], *tbs = NULL, *st = NULL, *direct = NULL;
+    uint8_t sig[CLAVE_ED25519_SIG_LEN], spki[CLAVE_COLLAB_SPKI_MAX];
+    size_t tbs_len = 0, len = 0, direct_len = 0, spki_len = 0;
+    const uint8_t pub[] = {1, 2, 3};
+    T_OK(clave_fl_keyholder_key_digest(pub, sizeof(pub), digest));
+    spki_of(f->alice, spki, &spki_len);
+    struct clave_fl_client_claim c = {"acme", f->contract, "alice", digest};
+    T_OK(clave_fl_statement_signing_input(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, &c,
+                                          CLAVE_COSE_ALG_EDDSA, &tbs, &tbs_len));
+    T_OK(clave_ed25519_sign(f->alice, tbs, tbs_len, sig));
+    T_OK(clave_fl_statement_assemble(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, &c, CLAVE_COSE_ALG_EDDSA,
+                                     spki, spki_len, sig, sizeof(sig), &st, &len));
+    T_OK(clave_fl_statement_sign(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, &c, f->alice, &direct,
+                                 &direct_len));
+    assert_int_equal(direct_len, len);
+    assert_memory_equal(direct, st, len);
+    free(st);
+    st = NULL;
+    /* The client-key signing input signed by the token does not make a key-holder statement. */
+    free(tbs);
+    T_OK(clave_fl_client_cert_signing_input(&c, CLAVE_COSE_ALG_EDDSA, &tbs, &tbs_len));
+    T_OK(clave_ed25519_sign(f->alice, tbs, tbs_len, sig));
+    T_ERR(clave_fl_statement_assemble(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, &c, CLAVE_COSE_ALG_EDDSA,
+                                      spki, spki_len, sig, sizeof(sig), &st, &len),
+          CLAVE_ERR_SIGNATURE);
+    T_ERR(clave_fl_statement_sign((clave_fl_statement_kind)3, &c, f->alice, &st, &len),
+          CLAVE_ERR_ARG);
+    T_ERR(clave_fl_statement_verify((clave_fl_statement_kind)0, direct, direct_len, &c, spki,
+                                    spki_len),
+          CLAVE_ERR_ARG);
+    T_ERR(clave_fl_keyholder_key_digest(NULL, 3, digest), CLAVE_ERR_ARG);
+    T_ERR(clave_fl_keyholder_key_digest(pub, 0, digest), CLAVE_ERR_ARG);
+    assert_null(st);
+    free(direct);
+    free(tbs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +336,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keyholder_statement, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keyholder_token_and_arguments, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

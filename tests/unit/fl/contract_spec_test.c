@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* FL contract specs (clave_fl_contract_spec_parse): the canonical CBOR of a JSON-model map with
  * decimals as strings; every field read, defaults, refusals (plain protection, unknown or
- * machine-local keys, bad decimals, floats, missing inputs), truncation at every offset; and the
- * FL message header peek. */
+ * machine-local keys, bad decimals, floats, missing inputs), truncation at every offset; paillier
+ * with its key_holder (required, only with paillier, a party name); and the FL message header
+ * peek. */
 #include "contract/canon.h"
 #include "testlib.h"
 
@@ -178,6 +179,51 @@ static void test_tee(void **state)
     clave_contract_free(c);
 }
 
+static void test_paillier(void **state)
+{
+    (void)state;
+    static const char *const BAD[] = {
+        /* nobody agreed who decrypts the sums */
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"paillier\"}",
+        /* a key holder without paillier */
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"secagg\","
+        "\"key_holder\":\"carol\"}",
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"paillier\","
+        "\"key_holder\":\"\"}",
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"paillier\","
+        "\"key_holder\":\"car ol\"}",
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"paillier\","
+        "\"key_holder\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"paillier\","
+        "\"key_holder\":7}",
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"paillier\","
+        "\"key_holder\":\"carol\",\"paillier_bits\":1024}",
+    };
+    uint8_t buf[SPEC_CAP];
+    struct clave_fl_contract_spec s;
+    for (size_t i = 0; i < sizeof(BAD) / sizeof(BAD[0]); i++) {
+        size_t n = cbor_of(BAD[i], buf);
+        if (clave_fl_contract_spec_parse(buf, n, &s) == CLAVE_OK) {
+            fail_msg("accepted: %s", BAD[i]);
+        }
+    }
+    static const char OK[] =
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"paillier\","
+        "\"key_holder\":\"carol-2_x\",\"paillier_bits\":3072,\"clients\":4,"
+        "\"clients_per_round\":4,\"min_clients\":3,"
+        "\"dp\":{\"mode\":\"distributed\",\"clip\":\"0.5\",\"noise_multiplier\":\"1\"}}";
+    size_t n = cbor_of(OK, buf);
+    T_OK(clave_fl_contract_spec_parse(buf, n, &s));
+    assert_true(s.run.cfg.protection == CLAVE_FL_PAILLIER && s.run.cfg.paillier_bits == 3072 &&
+                s.run.cfg.dp == CLAVE_FL_DP_DISTRIBUTED);
+    assert_string_equal(s.key_holder, "carol-2_x");
+    static const char SECAGG[] =
+        "{\"model\":{\"kind\":\"logistic\",\"inputs\":3},\"protection\":\"secagg\"}";
+    n = cbor_of(SECAGG, buf);
+    T_OK(clave_fl_contract_spec_parse(buf, n, &s));
+    assert_string_equal(s.key_holder, "");
+}
+
 static void test_peek(void **state)
 {
     (void)state;
@@ -204,9 +250,8 @@ static void test_peek(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full),
-        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_peek),
+        cmocka_unit_test(test_full),     cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_paillier), cmocka_unit_test(test_peek),
         cmocka_unit_test(test_tee),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -499,7 +499,7 @@ static void test_config(void **state)
     struct clave_fl_keyholder *k = NULL;
     c = base(CLAVE_FL_SECAGG);
     T_ERR(clave_fl_keyholder_new(&c, &k), CLAVE_ERR_ARG);
-    /* clave fl run's configuration, and an FL contract refusing paillier. */
+    /* clave fl run's configuration, and an FL contract refusing paillier without a key holder. */
     static const char RUN[] = "{\"model\":{\"kind\":\"logistic\"},\"data\":{\"path\":\"x.csv\"},"
                               "\"protection\":\"paillier\",\"paillier_bits\":3072}";
     struct clave_fl_run_spec run;
@@ -516,7 +516,7 @@ static void test_config(void **state)
         't',  'e',  'c', 't', 'i', 'o',  'n', 0x68, 'p',  'a', 'i', 'l', 'l',  'i',  'e', 'r'};
     struct clave_fl_contract_spec spec;
     T_ERR(clave_fl_contract_spec_parse(SPEC, sizeof(SPEC), &spec), CLAVE_ERR_ARG);
-    assert_non_null(strstr(clave_error_last().detail, "spec.protection"));
+    assert_non_null(strstr(clave_error_last().detail, "spec.key_holder"));
 }
 
 int main(void)
