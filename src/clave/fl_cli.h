@@ -52,6 +52,8 @@ int fl_cli_check_keyholder(const struct clave_collab *m, const struct clave_cont
                            const char *key_holder, const json_t *entry, uint8_t **pub,
                            size_t *pub_len);
 int fl_certify(int argc, char **argv);
+/* "EdDSA" or "ES256" as a COSE algorithm (else prints why: CLAVE_ERR_ARG). */
+clave_status fl_cli_parse_alg(const char *alg, int64_t *out);
 /* clave fl keyholder (fl_keyholder.c): the key holder of a paillier FL contract. */
 int fl_keyholder(int argc, char **argv);
 /* GET `path` as JSON with status `want` (else prints why, naming `what`). */

@@ -14,6 +14,7 @@
 
 #include "remote.h"
 
+#include <clave/collab.h>
 #include <clave/contract.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -25,8 +26,12 @@
 #define PATH_LEN 160
 
 static const char KEYHOLDER_USAGE[] =
-    "usage: clave fl keyholder --contract ID --party P --sign-key KEY.pem [--json]\n"
-    "                          [--wait SECONDS]\n"
+    "usage: clave fl keyholder --contract ID --party P SIGNING [--json] [--wait SECONDS]\n"
+    "SIGNING is --sign-key KEY.pem (P's private identity key), or, for a key in a token,\n"
+    "       --alg EdDSA|ES256 --identity-key PUB.pem --signing-input TBS.bin\n"
+    "       --raw-signature SIG.bin\n"
+    "       (TBS.bin is written once the key exists; this process then waits for the token's\n"
+    "       raw 64-byte signature over it in SIG.bin, checks it under PUB.pem, and goes on)\n"
     "\n"
     "Hold the Paillier key of paillier FL contract ID on the coordinator of the current session\n"
     "(docs/fl.md \"Paillier over the coordinator\"). P must be the party the contract names as\n"
@@ -41,11 +46,16 @@ static const char KEYHOLDER_USAGE[] =
     "  --contract ID     the contract id (64 hex digits)\n"
     "  --party P         the contract's key_holder party (the caller's)\n"
     "  --sign-key KEY    P's private identity key (PEM/DER): certifies the Paillier key\n"
+    "  --alg A           the token key's COSE algorithm: EdDSA (CKM_EDDSA over TBS.bin) or\n"
+    "                    ES256 (CKM_ECDSA over SHA-256 of TBS.bin, raw r||s)\n"
+    "  --identity-key K  P's public identity key (PEM/DER), to check the token's signature\n"
+    "  --signing-input F where to write the bytes the token must sign\n"
+    "  --raw-signature F where the token's signature will appear\n"
     "  --json            JSON lines instead of text\n"
     "  --wait SECONDS    give up when the federation has not started by then (default 600)\n";
 
 struct keyholder {
-    const char *contract, *party, *sign_key;
+    const char *contract, *party, *sign_key, *alg, *identity_key, *signing_input, *raw_signature;
     bool json;
     long wait_s;
     struct cli_session s;
@@ -64,6 +74,10 @@ static int kh_args(int argc, char **argv, struct keyholder *k)
         {"json", no_argument, NULL, 'j'},
         {"wait", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
+        {"alg", required_argument, NULL, 'a'},
+        {"identity-key", required_argument, NULL, 'i'},
+        {"signing-input", required_argument, NULL, 'I'},
+        {"raw-signature", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     int opt = 0;
@@ -77,6 +91,14 @@ static int kh_args(int argc, char **argv, struct keyholder *k)
             k->party = optarg;
         } else if (opt == 's') {
             k->sign_key = optarg;
+        } else if (opt == 'a') {
+            k->alg = optarg;
+        } else if (opt == 'i') {
+            k->identity_key = optarg;
+        } else if (opt == 'I') {
+            k->signing_input = optarg;
+        } else if (opt == 'R') {
+            k->raw_signature = optarg;
         } else if (opt == 'j') {
             k->json = true;
         } else if (opt == 'w') {
@@ -93,11 +115,22 @@ static int kh_args(int argc, char **argv, struct keyholder *k)
             return CLI_USAGE;
         }
     }
-    if (optind != argc || k->contract == NULL || k->party == NULL || k->sign_key == NULL) {
+    bool token = k->alg != NULL && k->identity_key != NULL && k->signing_input != NULL &&
+                 k->raw_signature != NULL;
+    bool none = k->alg == NULL && k->identity_key == NULL && k->signing_input == NULL &&
+                k->raw_signature == NULL;
+    if (optind != argc || k->contract == NULL || k->party == NULL ||
+        !((k->sign_key != NULL && none) || (k->sign_key == NULL && token))) {
         fputs(KEYHOLDER_USAGE, stderr);
         return CLI_USAGE;
     }
     return fl_cli_contract_ok(k->contract) ? -1 : CLI_USAGE;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 /* The contract says paillier with this party as key holder. */
@@ -116,23 +149,80 @@ static int check_role(const struct keyholder *k)
     return 0;
 }
 
+/* The token path: write the signing input, wait for the raw signature, wrap it (checked under
+ * the identity key). The Paillier key stays in this process meanwhile. */
+static clave_status token_statement(const struct keyholder *k,
+                                    const struct clave_fl_client_claim *claim, uint8_t **out,
+                                    size_t *len)
+{
+    uint8_t *tbs = NULL, *sig = NULL, spki[CLAVE_COLLAB_SPKI_MAX];
+    size_t tbs_len = 0, sig_len = 0, spki_len = 0;
+    int64_t alg = 0;
+    FILE *f = NULL;
+    time_t until = time(NULL) + k->wait_s;
+    clave_status st = fl_cli_parse_alg(k->alg, &alg);
+    st = st == CLAVE_OK ? cli_public_spki_load(k->identity_key, spki, &spki_len) : st;
+    st = st == CLAVE_OK ? clave_fl_statement_signing_input(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, claim,
+                                                           alg, &tbs, &tbs_len)
+                        : st;
+    (void)remove(k->raw_signature); /* only a signature over this signing input counts */
+    st = st == CLAVE_OK ? cli_file_write(k->signing_input, tbs, tbs_len) : st;
+    if (st == CLAVE_OK) {
+        printf("wrote the signing input to %s; waiting for the raw signature in %s\n",
+               k->signing_input, k->raw_signature);
+        fflush(stdout);
+    }
+    while (st == CLAVE_OK && (f = fopen(k->raw_signature, "rb")) == NULL) {
+        if (time(NULL) > until) {
+            fprintf(stderr, "clave fl keyholder: no signature in %s after %lds\n", k->raw_signature,
+                    k->wait_s);
+            st = CLAVE_ERR_NOT_FOUND;
+        }
+        sleep_ms(KH_POLL_MS);
+    }
+    if (f != NULL) {
+        fclose(f);
+        sleep_ms(KH_POLL_MS); /* let the signer finish writing its 64 bytes */
+        st = cli_file_read(k->raw_signature, 1024, &sig, &sig_len);
+    }
+    st = st == CLAVE_OK ? clave_fl_statement_assemble(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, claim, alg,
+                                                      spki, spki_len, sig, sig_len, out, len)
+                        : st;
+    free(tbs);
+    free(sig);
+    return st;
+}
+
+/* The key-holder statement for `claim`, by the identity key in a file or in a token. */
+static clave_status make_statement(const struct keyholder *k,
+                                   const struct clave_fl_client_claim *claim, uint8_t **out,
+                                   size_t *len)
+{
+    struct clave_pkey *id = NULL;
+    if (k->sign_key == NULL) {
+        return token_statement(k, claim, out, len);
+    }
+    clave_status st = cli_private_key_load(k->sign_key, &id);
+    st = st == CLAVE_OK
+             ? clave_fl_statement_sign(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, claim, id, out, len)
+             : st;
+    clave_pkey_free(id);
+    return st;
+}
+
 /* The registration body: the public key and its key-holder statement (base64url). */
 static clave_status registration(struct keyholder *k, char **text)
 {
     uint8_t *pub = NULL, *statement = NULL, digest[CLAVE_FL_CLIENT_KEY_LEN];
     size_t pub_len = 0, statement_len = 0;
     char *pub64 = NULL, *st64 = NULL;
-    struct clave_pkey *id = NULL;
     struct clave_fl_client_claim claim = {clave_contract_collaboration(k->c),
                                           clave_contract_id(k->c), k->party, digest};
     *text = NULL;
     clave_status st = clave_fl_keyholder_new(&k->spec.run.cfg, &k->k);
     st = st == CLAVE_OK ? clave_fl_keyholder_public_key(k->k, &pub, &pub_len) : st;
     st = st == CLAVE_OK ? clave_fl_keyholder_key_digest(pub, pub_len, digest) : st;
-    st = st == CLAVE_OK ? cli_private_key_load(k->sign_key, &id) : st;
-    st = st == CLAVE_OK ? clave_fl_statement_sign(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, &claim, id,
-                                                  &statement, &statement_len)
-                        : st;
+    st = st == CLAVE_OK ? make_statement(k, &claim, &statement, &statement_len) : st;
     st = st == CLAVE_OK ? clave_b64_encode_alloc(CLAVE_B64URL, pub, pub_len, &pub64) : st;
     st =
         st == CLAVE_OK ? clave_b64_encode_alloc(CLAVE_B64URL, statement, statement_len, &st64) : st;
@@ -143,7 +233,6 @@ static clave_status registration(struct keyholder *k, char **text)
         st = CLAVE_ERR_NOMEM;
     }
     json_decref(body);
-    clave_pkey_free(id);
     free(pub);
     free(statement);
     free(pub64);
@@ -170,12 +259,6 @@ static int register_key(struct keyholder *k)
     cli_response_free(&r);
     free(text);
     return rc;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* Decrypt one AGGREGATE and post the SUM; a refused aggregate is reported and not answered

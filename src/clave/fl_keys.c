@@ -233,13 +233,13 @@ static int certify_args(int argc, char **argv, struct certify *a)
     return fl_cli_contract_ok(a->contract) ? -1 : CLI_USAGE;
 }
 
-static clave_status parse_alg(const char *alg, int64_t *out)
+clave_status fl_cli_parse_alg(const char *alg, int64_t *out)
 {
     *out = strcmp(alg, "EdDSA") == 0   ? CLAVE_COSE_ALG_EDDSA
            : strcmp(alg, "ES256") == 0 ? CLAVE_COSE_ALG_ES256
                                        : 0;
     if (*out == 0) {
-        fprintf(stderr, "clave fl certify: --alg EdDSA or ES256\n");
+        fprintf(stderr, "clave fl: --alg EdDSA or ES256\n");
         return CLAVE_ERR_ARG;
     }
     return CLAVE_OK;
@@ -260,7 +260,7 @@ static clave_status certify_make(const struct certify *a, const struct clave_fl_
         clave_pkey_free(id);
         return st;
     }
-    if ((st = parse_alg(a->alg, &alg)) != CLAVE_OK) {
+    if ((st = fl_cli_parse_alg(a->alg, &alg)) != CLAVE_OK) {
         return st;
     }
     if (a->signing_input != NULL) {

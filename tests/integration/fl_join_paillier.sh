@@ -321,21 +321,29 @@ python3 -c "import sys; sys.exit(0 if $sim_acc >= 0.90 else 1)" &&
 curl -s --cacert data/tls/cert.pem -H "Authorization: Bearer $ALICE_TOKEN" -o model-server.bin "$U/v1/fl/$id/model"
 cmp -s model-alice.bin model-server.bin && ok "alice saved the coordinator's final model" || bad "saved model differs"
 
+expect "fl keyholder: the token path's options come together" 2 "usage" \
+    as carol "$clave" fl keyholder --contract "$id" --party carol --alg EdDSA --wait 5
 # --- exactness: one federation of three clients (joined one after the other, so ids are
 # fixed) under paillier and under secagg gives the same model: both sums are exact in the
 # fixed-point encoding
 run_fed() { # PROT ID: three clients, and under paillier carol's key holder
     local prot=$1 cid=$2 k=0 jp=()
     if [[ $prot == paillier ]]; then
-        as carol "$clave" fl keyholder --contract "$cid" --party carol --sign-key carol.pem \
+        # the two-step path of identity keys in a token: the signing input out, the raw
+        # signature in (made here by openssl with carol's Ed25519 key, as a token would)
+        openssl pkey -in carol.pem -pubout -out carol.pub.pem
+        as carol "$clave" fl keyholder --contract "$cid" --party carol --alg EdDSA \
+            --identity-key carol.pub.pem --signing-input kh.tbs --raw-signature kh.sig \
             >"kh-$prot.out" 2>&1 &
         jp+=($!)
         pids+=($!)
+        for _ in $(seq 1 300); do [[ -s kh.tbs ]] && break; sleep 0.1; done
+        openssl pkeyutl -sign -inkey carol.pem -rawin -in kh.tbs -out kh.sig.tmp && mv kh.sig.tmp kh.sig
     fi
     for p in alice bob dave; do
         k=$((k + 1))
         as "$p" "$clave" fl join --contract "$cid" --data "part$k.csv" --party "$p" \
-            --sign-key "$p.pem" --out "model-$prot-$p.bin" >"join-$prot-$p.out" 2>&1 &
+            --sign-key "$p.pem" --out "model-$prot-$p.bin" --wait 60 >"join-$prot-$p.out" 2>&1 &
         jp+=($!)
         pids+=($!)
         for _ in $(seq 1 300); do
@@ -348,7 +356,7 @@ run_fed() { # PROT ID: three clients, and under paillier carol's key holder
     return $rc
 }
 idp=$(make_contract fl-paillier) && ids=$(make_contract fl-secagg) || bad "exactness contracts"
-run_fed paillier "$idp" && ok "a clean paillier federation of three completes" ||
+run_fed paillier "$idp" && ok "a clean paillier federation of three completes (key certified by the token path)" ||
     bad "paillier federation: $(tail -3 join-paillier-alice.out) / $(tail -3 kh-paillier.out)"
 run_fed secagg "$ids" && ok "the same federation under secagg completes" ||
     bad "secagg federation: $(tail -3 join-secagg-alice.out)"
