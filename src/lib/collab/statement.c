@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROTECTED_MAX 8
 #define RAW_SIG_LEN 64
 #define PAYLOAD_VERSION 1
 #define PAYLOAD_MAX_ITEMS 32
@@ -342,13 +341,6 @@ void clave_collab_statement_free(struct clave_collab_statement *s)
     free(s);
 }
 
-static clave_status alg_of_key(const struct clave_pkey *key, int64_t *alg)
-{
-    enum clave_pkey_type t = clave_pkey_type(key);
-    *alg = t == CLAVE_PKEY_ED25519 ? CLAVE_COSE_ALG_EDDSA : CLAVE_COSE_ALG_ES256;
-    return t == CLAVE_PKEY_ED25519 || t == CLAVE_PKEY_P256 ? CLAVE_OK : CLAVE_ERR_KEY;
-}
-
 clave_status clave_collab_sign(const struct clave_collab_change *change,
                                const struct clave_pkey *key, uint8_t **out, size_t *out_len)
 {
@@ -362,7 +354,7 @@ clave_status clave_collab_sign(const struct clave_collab_change *change,
     *out_len = 0;
     CLAVE_ENSURE(change != NULL && key != NULL && clave_pkey_has_private(key), CLAVE_ERR_ARG,
                  "collab: a change and a private key are required");
-    CLAVE_ENSURE(alg_of_key(key, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
+    CLAVE_ENSURE(clave__cose_identity_alg(key, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
                  "collab: identity keys are Ed25519 or P-256");
     CLAVE_CHECK(clave__collab_payload(change, payload, &payload_len));
     CLAVE_CHECK(clave__collab_aad(change->collaboration, change->signer, aad, &aad_len));
@@ -375,28 +367,11 @@ done:
     return st;
 }
 
-/* {1: alg} in canonical CBOR. */
-static clave_status protected_header(int64_t alg, uint8_t *buf, size_t *len)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    struct clave_writer w;
-    clave_writer_init(&w, buf, PROTECTED_MAX);
-    CLAVE_ENSURE(alg == CLAVE_COSE_ALG_EDDSA || alg == CLAVE_COSE_ALG_ES256, CLAVE_ERR_UNSUPPORTED,
-                 "collab: signatures are EdDSA or ES256");
-    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, 1));
-    CLAVE_CHECK(clave__canon_uint(&w, 1));
-    CLAVE_CHECK(clave__canon_int(&w, alg));
-    *len = w.len;
-    st = CLAVE_OK;
-done:
-    return st;
-}
-
 clave_status clave_collab_signing_input(const struct clave_collab_change *change, int64_t alg,
                                         uint8_t **out, size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    uint8_t prot[PROTECTED_MAX];
+    uint8_t prot[CLAVE__COSE_PROTECTED_ALG_MAX];
     uint8_t payload[COLLAB_PAYLOAD_MAX];
     uint8_t aad[COLLAB_AAD_MAX];
     size_t prot_len = 0;
@@ -405,7 +380,7 @@ clave_status clave_collab_signing_input(const struct clave_collab_change *change
     *out = NULL;
     *out_len = 0;
     CLAVE_ENSURE(change != NULL, CLAVE_ERR_ARG, "collab: NULL change");
-    CLAVE_CHECK(protected_header(alg, prot, &prot_len));
+    CLAVE_CHECK(clave__cose_protected_alg(alg, prot, &prot_len));
     CLAVE_CHECK(clave__collab_payload(change, payload, &payload_len));
     CLAVE_CHECK(clave__collab_aad(change->collaboration, change->signer, aad, &aad_len));
     CLAVE_CHECK(clave__cose_sig_structure(prot, prot_len, aad, aad_len, payload, payload_len, out,
@@ -446,7 +421,7 @@ clave_status clave_collab_assemble(const struct clave_collab_change *change, int
                                    size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    uint8_t prot[PROTECTED_MAX];
+    uint8_t prot[CLAVE__COSE_PROTECTED_ALG_MAX];
     uint8_t payload[COLLAB_PAYLOAD_MAX];
     size_t prot_len = 0;
     size_t payload_len = 0;
@@ -458,7 +433,7 @@ clave_status clave_collab_assemble(const struct clave_collab_change *change, int
     CLAVE_ENSURE(change != NULL, CLAVE_ERR_ARG, "collab: NULL change");
     CLAVE_ENSURE(signature != NULL && signature_len == RAW_SIG_LEN, CLAVE_ERR_SIGNATURE,
                  "collab: expected a %d-byte raw signature", RAW_SIG_LEN);
-    CLAVE_CHECK(protected_header(alg, prot, &prot_len));
+    CLAVE_CHECK(clave__cose_protected_alg(alg, prot, &prot_len));
     CLAVE_CHECK(clave__collab_payload(change, payload, &payload_len));
     CLAVE_CHECK(clave__collab_payload_decode(payload, payload_len, &expect));
     CLAVE_CHECK(encode_sign1(prot, prot_len, payload, payload_len, signature, &msg, &msg_len));
@@ -503,7 +478,7 @@ clave_status clave__collab_verify(const uint8_t *cose, size_t len, const uint8_t
     int64_t alg = 0;
     CLAVE_ENSURE(spki != NULL, CLAVE_ERR_KEY, "collab: no key to verify with");
     CLAVE_CHECK(clave_pkey_from_der(spki, spki_len, &key));
-    CLAVE_ENSURE(alg_of_key(key, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
+    CLAVE_ENSURE(clave__cose_identity_alg(key, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
                  "collab: identity keys are Ed25519 or P-256");
     CLAVE_CHECK(clave__collab_aad(expect->collaboration, expect->signer, aad, &aad_len));
     struct clave_cose_verify_opts opts = {.alg = alg,

@@ -23,7 +23,6 @@
 #include <string.h>
 
 #define AAD_MAX (sizeof(CONTRACT_REVOCATION_AAD) + CLAVE_CONTRACT_ID_MAX + 1)
-#define PROTECTED_MAX 8
 #define RAW_SIG_LEN 64
 
 struct statement {
@@ -59,19 +58,6 @@ static clave_status statement_init(const struct clave_contract *c,
         CLAVE_CHECK(clave_writer_u64be(&w, time));
     }
     s->payload_len = w.len;
-    st = CLAVE_OK;
-done:
-    return st;
-}
-
-/* The COSE algorithm for a signer key type; CLAVE_ERR_KEY for any other type. */
-static clave_status alg_for(const struct clave_pkey *key, int64_t *alg)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    enum clave_pkey_type type = clave_pkey_type(key);
-    CLAVE_ENSURE(type == CLAVE_PKEY_ED25519 || type == CLAVE_PKEY_P256, CLAVE_ERR_KEY,
-                 "contract: signer keys are Ed25519 or P-256");
-    *alg = type == CLAVE_PKEY_ED25519 ? CLAVE_COSE_ALG_EDDSA : CLAVE_COSE_ALG_ES256;
     st = CLAVE_OK;
 done:
     return st;
@@ -122,7 +108,7 @@ static clave_status make_statement(const struct clave_contract *c,
                  "contract: NULL argument");
     CLAVE_ENSURE(clave_pkey_has_private(key), CLAVE_ERR_KEY, "contract: not a private key");
     CLAVE_CHECK(clave__contract_signer_index(c, party, &index));
-    CLAVE_CHECK(alg_for(key, &alg));
+    CLAVE_CHECK(clave__cose_identity_alg(key, &alg));
     CLAVE_CHECK(check_same_key(c, index, key));
     CLAVE_CHECK(statement_init(c, kind, party, time, &s));
     struct clave_cose_sign_opts opts = {
@@ -171,24 +157,6 @@ done:
     return st;
 }
 
-/* The protected header {1: alg} in canonical CBOR. */
-static clave_status protected_header(int64_t alg, uint8_t *buf, size_t *len)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    struct clave_writer w;
-    struct clave_writer *wp = &w;
-    clave_writer_init(&w, buf, PROTECTED_MAX);
-    CLAVE_ENSURE(alg == CLAVE_COSE_ALG_EDDSA || alg == CLAVE_COSE_ALG_ES256, CLAVE_ERR_UNSUPPORTED,
-                 "contract: signatures are EdDSA or ES256");
-    CLAVE_CHECK(clave__cbor_put_head(wp, CLAVE_CBOR_MAJOR_MAP, 1));
-    CLAVE_CHECK(clave__canon_uint(wp, 1));
-    CLAVE_CHECK(clave__canon_int(wp, alg));
-    *len = w.len;
-    st = CLAVE_OK;
-done:
-    return st;
-}
-
 clave_status clave_contract_signing_input(const struct clave_contract *c,
                                           enum clave_contract_statement kind, const char *party,
                                           int64_t alg, uint64_t time, uint8_t **out,
@@ -196,13 +164,13 @@ clave_status clave_contract_signing_input(const struct clave_contract *c,
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct statement s;
-    uint8_t prot[PROTECTED_MAX];
+    uint8_t prot[CLAVE__COSE_PROTECTED_ALG_MAX];
     size_t prot_len = 0;
     size_t index = 0;
     *out = NULL;
     *out_len = 0;
     CLAVE_CHECK(clave__contract_signer_index(c, party, &index));
-    CLAVE_CHECK(protected_header(alg, prot, &prot_len));
+    CLAVE_CHECK(clave__cose_protected_alg(alg, prot, &prot_len));
     CLAVE_CHECK(statement_init(c, kind, party, time, &s));
     CLAVE_CHECK(clave__cose_sig_structure(prot, prot_len, s.aad, s.aad_len, s.payload,
                                           s.payload_len, out, out_len));
@@ -243,7 +211,7 @@ clave_status clave_contract_assemble_statement(const struct clave_contract *c,
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     struct statement s;
-    uint8_t prot[PROTECTED_MAX];
+    uint8_t prot[CLAVE__COSE_PROTECTED_ALG_MAX];
     size_t prot_len = 0;
     size_t index = 0;
     uint8_t *msg = NULL;
@@ -252,7 +220,7 @@ clave_status clave_contract_assemble_statement(const struct clave_contract *c,
     *out = NULL;
     *out_len = 0;
     CLAVE_CHECK(clave__contract_signer_index(c, party, &index));
-    CLAVE_CHECK(protected_header(alg, prot, &prot_len));
+    CLAVE_CHECK(clave__cose_protected_alg(alg, prot, &prot_len));
     CLAVE_ENSURE(signature != NULL && signature_len == RAW_SIG_LEN, CLAVE_ERR_SIGNATURE,
                  "contract: expected a %d-byte raw signature", RAW_SIG_LEN);
     CLAVE_CHECK(statement_init(c, kind, party, time, &s));
@@ -310,7 +278,7 @@ clave_status clave__contract_verify_statement(const struct clave_contract *c,
     CLAVE_ENSURE(cose != NULL && len > 0 && len <= CONTRACT_STATEMENT_MAX_LEN, CLAVE_ERR_FORMAT,
                  "contract: statement must be 1..%d bytes", CONTRACT_STATEMENT_MAX_LEN);
     CLAVE_CHECK(signer_key(c, index, &key));
-    CLAVE_CHECK(alg_for(key, &alg));
+    CLAVE_CHECK(clave__cose_identity_alg(key, &alg));
     CLAVE_CHECK(statement_init(c, kind, c->doc.signers[index].party, 0, &s));
     struct clave_cose_verify_opts opts = {
         .alg = alg,

@@ -721,3 +721,32 @@ done:
     EVP_PKEY_free(pkey);
     return st;
 }
+
+clave_status clave__cose_identity_alg(const struct clave_pkey *key, int64_t *alg)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    enum clave_pkey_type type = clave_pkey_type(key);
+    CLAVE_ENSURE(type == CLAVE_PKEY_ED25519 || type == CLAVE_PKEY_P256, CLAVE_ERR_KEY,
+                 "cose: identity keys are Ed25519 or P-256");
+    *alg = type == CLAVE_PKEY_ED25519 ? CLAVE_COSE_ALG_EDDSA : CLAVE_COSE_ALG_ES256;
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+clave_status clave__cose_protected_alg(int64_t alg, uint8_t *buf, size_t *len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_writer w;
+    clave_writer_init(&w, buf, CLAVE__COSE_PROTECTED_ALG_MAX);
+    CLAVE_ENSURE(alg == CLAVE_COSE_ALG_EDDSA || alg == CLAVE_COSE_ALG_ES256, CLAVE_ERR_UNSUPPORTED,
+                 "cose: identity signatures are EdDSA or ES256");
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, 1));
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_UINT, 1));
+    /* Both algorithms are negative: -8 (EdDSA) and -7 (ES256) are major 1 with value -1 - alg. */
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_NEGINT, (uint64_t)(-1 - alg)));
+    *len = w.len;
+    st = CLAVE_OK;
+done:
+    return st;
+}

@@ -4,6 +4,7 @@
 #define CLAVE_CRYPTO_COSE_INTERNAL_H
 
 #include <clave/cose.h>
+#include <clave/sign.h>
 #include <openssl/evp.h>
 
 /* clave_cose_sign1_verify_spki() with an EVP_PKEY (borrowed). */
@@ -25,6 +26,19 @@ clave_status clave__cose_sign1_sign_pkey(EVP_PKEY *pkey, int64_t alg, const uint
 clave_status clave__cose_sig_structure(const uint8_t *protected_hdr, size_t protected_len,
                                        const uint8_t *aad, size_t aad_len, const uint8_t *payload,
                                        size_t payload_len, uint8_t **out, size_t *out_len)
+    __attribute__((warn_unused_result));
+
+/* The protected header {1: alg} of an identity signature: at most this many bytes. */
+#define CLAVE__COSE_PROTECTED_ALG_MAX 8
+
+/* The COSE algorithm of an identity key (borrowed): EdDSA for Ed25519, ES256 for P-256;
+ * CLAVE_ERR_KEY for any other type. Shared by contract, collaboration and FL statements. */
+clave_status clave__cose_identity_alg(const struct clave_pkey *key, int64_t *alg)
+    __attribute__((warn_unused_result));
+
+/* The protected header {1: alg} in canonical CBOR into `buf` (CLAVE__COSE_PROTECTED_ALG_MAX
+ * bytes); CLAVE_ERR_UNSUPPORTED unless alg is EdDSA or ES256. */
+clave_status clave__cose_protected_alg(int64_t alg, uint8_t *buf, size_t *len)
     __attribute__((warn_unused_result));
 
 #endif

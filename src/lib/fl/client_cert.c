@@ -32,7 +32,6 @@
 
 #define CERT_VERSION 1
 #define CERT_PAYLOAD_MAX 256 /* 5 keys, two 32-byte strings and two names of <= 64 characters */
-#define CERT_PROTECTED_MAX 8
 #define CERT_RAW_SIG_LEN 64
 #define CERT_NAME_MAX 64
 
@@ -89,13 +88,6 @@ done:
     return st;
 }
 
-static clave_status alg_of_key(const struct clave_pkey *key, int64_t *alg)
-{
-    enum clave_pkey_type t = clave_pkey_type(key);
-    *alg = t == CLAVE_PKEY_ED25519 ? CLAVE_COSE_ALG_EDDSA : CLAVE_COSE_ALG_ES256;
-    return t == CLAVE_PKEY_ED25519 || t == CLAVE_PKEY_P256 ? CLAVE_OK : CLAVE_ERR_KEY;
-}
-
 clave_status clave_fl_statement_sign(clave_fl_statement_kind kind,
                                      const struct clave_fl_client_claim *claim,
                                      const struct clave_pkey *identity, uint8_t **out,
@@ -112,7 +104,7 @@ clave_status clave_fl_statement_sign(clave_fl_statement_kind kind,
     CLAVE_ENSURE(aad != NULL, CLAVE_ERR_ARG, "fl: unknown statement kind %d", (int)kind);
     CLAVE_ENSURE(identity != NULL && clave_pkey_has_private(identity), CLAVE_ERR_ARG,
                  "fl: a private identity key is required");
-    CLAVE_ENSURE(alg_of_key(identity, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
+    CLAVE_ENSURE(clave__cose_identity_alg(identity, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
                  "fl: identity keys are Ed25519 or P-256");
     CLAVE_CHECK(payload(claim, body, &body_len));
     struct clave_cose_sign_opts opts = {
@@ -124,36 +116,19 @@ done:
     return st;
 }
 
-/* {1: alg} in canonical CBOR. */
-static clave_status protected_header(int64_t alg, uint8_t *buf, size_t *len)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    struct clave_writer w;
-    clave_writer_init(&w, buf, CERT_PROTECTED_MAX);
-    CLAVE_ENSURE(alg == CLAVE_COSE_ALG_EDDSA || alg == CLAVE_COSE_ALG_ES256, CLAVE_ERR_UNSUPPORTED,
-                 "fl: client-key statements are EdDSA or ES256");
-    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, 1));
-    CLAVE_CHECK(clave__canon_uint(&w, 1));
-    CLAVE_CHECK(clave__canon_int(&w, alg));
-    *len = w.len;
-    st = CLAVE_OK;
-done:
-    return st;
-}
-
 clave_status clave_fl_statement_signing_input(clave_fl_statement_kind kind,
                                               const struct clave_fl_client_claim *claim,
                                               int64_t alg, uint8_t **out, size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    uint8_t prot[CERT_PROTECTED_MAX], body[CERT_PAYLOAD_MAX];
+    uint8_t prot[CLAVE__COSE_PROTECTED_ALG_MAX], body[CERT_PAYLOAD_MAX];
     size_t prot_len = 0, body_len = 0;
     const char *aad = kind_aad(kind);
     CLAVE_ENSURE(out != NULL && out_len != NULL, CLAVE_ERR_ARG, "fl: NULL output");
     *out = NULL;
     *out_len = 0;
     CLAVE_ENSURE(aad != NULL, CLAVE_ERR_ARG, "fl: unknown statement kind %d", (int)kind);
-    CLAVE_CHECK(protected_header(alg, prot, &prot_len));
+    CLAVE_CHECK(clave__cose_protected_alg(alg, prot, &prot_len));
     CLAVE_CHECK(payload(claim, body, &body_len));
     CLAVE_CHECK(clave__cose_sig_structure(prot, prot_len, (const uint8_t *)aad, strlen(aad), body,
                                           body_len, out, out_len));
@@ -180,7 +155,7 @@ clave_status clave_fl_statement_verify(clave_fl_statement_kind kind, const uint8
     CLAVE_CHECK(payload(claim, body, &body_len));
     CLAVE_ENSURE(identity_spki != NULL, CLAVE_ERR_KEY, "fl: no identity key for %s", claim->party);
     CLAVE_CHECK(clave_pkey_from_der(identity_spki, identity_spki_len, &key));
-    CLAVE_ENSURE(alg_of_key(key, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
+    CLAVE_ENSURE(clave__cose_identity_alg(key, &alg) == CLAVE_OK, CLAVE_ERR_KEY,
                  "fl: identity keys are Ed25519 or P-256");
     struct clave_cose_verify_opts opts = {.alg = alg,
                                           .external_aad = (const uint8_t *)aad,
@@ -233,7 +208,7 @@ clave_status clave_fl_statement_assemble(clave_fl_statement_kind kind,
                                          uint8_t **out, size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    uint8_t prot[CERT_PROTECTED_MAX], body[CERT_PAYLOAD_MAX];
+    uint8_t prot[CLAVE__COSE_PROTECTED_ALG_MAX], body[CERT_PAYLOAD_MAX];
     size_t prot_len = 0, body_len = 0, msg_len = 0;
     uint8_t *msg = NULL;
     CLAVE_ENSURE(out != NULL && out_len != NULL, CLAVE_ERR_ARG, "fl: NULL output");
@@ -241,7 +216,7 @@ clave_status clave_fl_statement_assemble(clave_fl_statement_kind kind,
     *out_len = 0;
     CLAVE_ENSURE(signature != NULL && signature_len == CERT_RAW_SIG_LEN, CLAVE_ERR_SIGNATURE,
                  "fl: expected a %d-byte raw signature", CERT_RAW_SIG_LEN);
-    CLAVE_CHECK(protected_header(alg, prot, &prot_len));
+    CLAVE_CHECK(clave__cose_protected_alg(alg, prot, &prot_len));
     CLAVE_CHECK(payload(claim, body, &body_len));
     CLAVE_CHECK(encode_sign1(prot, prot_len, body, body_len, signature, &msg, &msg_len));
     CLAVE_CHECK(
