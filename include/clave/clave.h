@@ -30,6 +30,7 @@
 #include <clave/ml.h>
 #include <clave/mpc.h>
 #include <clave/mpc_node.h>
+#include <clave/netaddr.h>
 #include <clave/receipt.h>
 #include <clave/secagg.h>
 #include <clave/seal.h>

@@ -19,6 +19,12 @@ struct fl_cli_data {
 /* Load run->data_path, split off the test sets, standardise, partition over the clients; fills
  * the model's inputs (and classes) into run->cfg. */
 clave_status fl_cli_load(struct clave_fl_run_spec *run, struct fl_cli_data *d);
+
+/* A joining party's own rows under the contract's run spec (`contract_run`, borrowed): read as
+ * one client (held-out part split off, standardised locally) and checked against the contract's
+ * feature count. Returns 0, or a CLI exit status after printing why. */
+int fl_cli_load_party(const struct clave_fl_run_spec *contract_run, const char *path,
+                      struct fl_cli_data *d);
 void fl_cli_data_free(struct fl_cli_data *d);
 
 /* --processes (fl_proc.c): every client in its own process behind a socketpair. */

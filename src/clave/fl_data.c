@@ -124,3 +124,26 @@ void fl_cli_data_free(struct fl_cli_data *d)
     free(d->test);
     memset(d, 0, sizeof(*d));
 }
+
+int fl_cli_load_party(const struct clave_fl_run_spec *contract_run, const char *path,
+                      struct fl_cli_data *d)
+{
+    struct clave_fl_run_spec run = *contract_run;
+    run.cfg.clients = 1;
+    run.alpha = 0.0;
+    if (strlen(path) >= sizeof(run.data_path)) {
+        fprintf(stderr, "clave fl join: --data: path too long\n");
+        return CLI_USAGE;
+    }
+    memcpy(run.data_path, path, strlen(path) + 1);
+    clave_status st = fl_cli_load(&run, d);
+    if (st != CLAVE_OK) {
+        return cli_fail(path, st);
+    }
+    if (run.cfg.model.inputs != contract_run->cfg.model.inputs) {
+        fprintf(stderr, "clave fl join: %s has %u features, the contract's model %u\n", path,
+                run.cfg.model.inputs, contract_run->cfg.model.inputs);
+        return CLI_FAILED;
+    }
+    return 0;
+}

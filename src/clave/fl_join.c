@@ -220,27 +220,9 @@ int fl_cli_contract_load(const struct cli_session *s, const char *contract,
     return rc;
 }
 
-/* This party's rows: split off the held-out part, standardise locally, as one client. */
 static int load_data(struct join *j)
 {
-    struct clave_fl_run_spec run = j->spec.run;
-    run.cfg.clients = 1;
-    run.alpha = 0.0;
-    if (strlen(j->data) >= sizeof(run.data_path)) {
-        fprintf(stderr, "clave fl join: --data: path too long\n");
-        return CLI_USAGE;
-    }
-    memcpy(run.data_path, j->data, strlen(j->data) + 1);
-    clave_status st = fl_cli_load(&run, &j->d);
-    if (st != CLAVE_OK) {
-        return cli_fail(j->data, st);
-    }
-    if (run.cfg.model.inputs != j->spec.run.cfg.model.inputs) {
-        fprintf(stderr, "clave fl join: %s has %u features, the contract's model %u\n", j->data,
-                run.cfg.model.inputs, j->spec.run.cfg.model.inputs);
-        return CLI_FAILED;
-    }
-    return 0;
+    return fl_cli_load_party(&j->spec.run, j->data, &j->d);
 }
 
 /* This run's client key (fresh, or --client-key) and its client-key statement (made here with

@@ -202,27 +202,9 @@ static int load_policy(struct tee_join *j)
     return st == CLAVE_OK ? 0 : cli_fail(j->policy_path, st);
 }
 
-/* This party's rows: held-out part split off, standardised locally, as one client. */
 static int load_data(struct tee_join *j)
 {
-    struct clave_fl_run_spec run = j->spec.run;
-    run.cfg.clients = 1;
-    run.alpha = 0.0;
-    if (strlen(j->data) >= sizeof(run.data_path)) {
-        fprintf(stderr, "clave fl join: --data: path too long\n");
-        return CLI_USAGE;
-    }
-    memcpy(run.data_path, j->data, strlen(j->data) + 1);
-    clave_status st = fl_cli_load(&run, &j->d);
-    if (st != CLAVE_OK) {
-        return cli_fail(j->data, st);
-    }
-    if (run.cfg.model.inputs != j->spec.run.cfg.model.inputs) {
-        fprintf(stderr, "clave fl join: %s has %u features, the contract's model %u\n", j->data,
-                run.cfg.model.inputs, j->spec.run.cfg.model.inputs);
-        return CLI_FAILED;
-    }
-    return 0;
+    return fl_cli_load_party(&j->spec.run, j->data, &j->d);
 }
 
 /* The HELLO: the aggregator (measured code, over the attested channel) serves this contract and

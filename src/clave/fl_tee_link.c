@@ -8,6 +8,8 @@
  */
 #include "fl_tee.h"
 
+#include <clave/netaddr.h>
+
 #include <errno.h>
 #include <netdb.h>
 #include <openssl/err.h>
@@ -18,31 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ADDRESS_MAX 128
 #define FRAME_HEADER 4
 
 static int tcp_connect(const char *address)
 {
-    char host[ADDRESS_MAX];
-    struct addrinfo hints, *ai = NULL;
-    const char *colon = strrchr(address, ':');
-    size_t host_len = colon != NULL ? (size_t)(colon - address) : 0;
-    if (colon == NULL || host_len == 0 || host_len >= sizeof(host) || colon[1] == '\0') {
-        fprintf(stderr, "clave fl join: --aggregator: host:port (numeric)\n");
-        return -1;
-    }
-    const char *start = address;
-    if (host_len >= 2 && address[0] == '[' && address[host_len - 1] == ']') {
-        start++;
-        host_len -= 2;
-    }
-    memcpy(host, start, host_len);
-    host[host_len] = '\0';
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL) {
-        fprintf(stderr, "clave fl join: --aggregator %s: not a numeric host:port\n", address);
+    struct addrinfo *ai = NULL;
+    clave_status st = clave_netaddr_resolve(address, false, &ai);
+    if (st != CLAVE_OK) {
+        cli_fail("clave fl join: --aggregator", st);
         return -1;
     }
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);

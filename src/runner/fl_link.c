@@ -2,6 +2,8 @@
 /* The aggregator's TLS links to its FL clients (fl_link.h). */
 #include "fl_link.h"
 
+#include <clave/netaddr.h>
+
 #include <errno.h>
 #include <netdb.h>
 #include <openssl/err.h>
@@ -13,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ADDRESS_MAX 128
 #define BACKLOG 64
 #define FRAME_HEADER 4
 
@@ -26,29 +27,13 @@ uint64_t fl_link_now_ms(void)
 
 clave_status fl_link_listen(const char *address, int *fd)
 {
-    char host[ADDRESS_MAX];
-    struct addrinfo hints, *ai = NULL;
-    const char *colon = strrchr(address, ':');
+    struct addrinfo *ai = NULL;
     int one = 1;
     *fd = -1;
-    size_t host_len = colon != NULL ? (size_t)(colon - address) : 0;
-    if (colon == NULL || host_len == 0 || host_len >= sizeof(host) || colon[1] == '\0') {
-        fprintf(stderr, "clave-runner: --listen: host:port (numeric)\n");
-        return CLAVE_ERR_ARG;
-    }
-    const char *start = address;
-    if (host_len >= 2 && address[0] == '[' && address[host_len - 1] == ']') {
-        start++;
-        host_len -= 2;
-    }
-    memcpy(host, start, host_len);
-    host[host_len] = '\0';
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL) {
-        fprintf(stderr, "clave-runner: --listen %s: not a numeric host:port\n", address);
-        return CLAVE_ERR_ARG;
+    clave_status st = clave_netaddr_resolve(address, true, &ai);
+    if (st != CLAVE_OK) {
+        fprintf(stderr, "clave-runner: --listen: %s\n", clave_error_last().detail);
+        return st;
     }
     int s = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     bool ok = s >= 0 && setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&

@@ -3,6 +3,7 @@
 #include "mpc/net.h"
 
 #include "core/check.h"
+#include <clave/netaddr.h>
 
 #include <clave/crypto.h>
 #include <errno.h>
@@ -19,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ADDRESS_MAX 128
 #define LISTEN_BACKLOG 16
 #define TLS_READ_BUFFER (256 * 1024)
 
@@ -155,44 +155,9 @@ done:
     return st;
 }
 
-static clave_status split_address(const char *address, char host[ADDRESS_MAX], const char **port)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    size_t len = strlen(address);
-    const char *colon = strrchr(address, ':');
-    CLAVE_ENSURE(len < ADDRESS_MAX && colon != NULL && colon[1] != '\0', CLAVE_ERR_ARG,
-                 "mpc: address '%.64s' is not host:port", address);
-    size_t host_len = (size_t)(colon - address);
-    const char *start = address;
-    if (host_len >= 2 && address[0] == '[' && address[host_len - 1] == ']') {
-        start++;
-        host_len -= 2;
-    }
-    memcpy(host, start, host_len);
-    host[host_len] = '\0';
-    *port = colon + 1;
-    st = CLAVE_OK;
-done:
-    return st;
-}
-
 static clave_status resolve(const char *address, struct addrinfo **out)
 {
-    clave_status st = CLAVE_ERR_INTERNAL;
-    char host[ADDRESS_MAX];
-    const char *port = NULL;
-    struct addrinfo hints;
-    *out = NULL;
-    CLAVE_CHECK(split_address(address, host, &port));
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-    int rc = getaddrinfo(host, port, &hints, out);
-    CLAVE_ENSURE(rc == 0 && *out != NULL, CLAVE_ERR_ARG,
-                 "mpc: address '%.64s' is not a numeric host:port", address);
-    st = CLAVE_OK;
-done:
-    return st;
+    return clave_netaddr_resolve(address, false, out);
 }
 
 clave_status clave__mpc_socket_setup(int fd)
