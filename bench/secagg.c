@@ -126,6 +126,7 @@ static int run(uint32_t clients, uint32_t dim, uint32_t bits, double dropout,
         return 1;
     }
     o.params.bits = bits;
+    o.params.input_bits = bits == 32 ? 16 : 0; /* 16-bit inputs, headroom for 2^16 clients */
     o.dropout[1] = dropout;
     if (clave_secagg_simulate(&o, &r) != CLAVE_OK) {
         fprintf(stderr, "bench_secagg: %s\n", clave_error_last().detail);

@@ -46,9 +46,13 @@ struct clave_secagg_params {
     uint32_t share_threshold; /* Shamir threshold within a neighbourhood, 1..degree */
     uint32_t min_clients;     /* t: a round closing with fewer clients aborts, 1..n */
     uint32_t dim;             /* vector length, 1..CLAVE_SECAGG_MAX_DIM */
-    uint32_t bits; /* inputs, masks and the sum live in Z_2^bits, 1..64 (0 is read as 64); a
-                      mask word is a 32-bit keystream word for bits <= 32, else 64-bit, and the
-                      MASKED message carries 4- or 8-byte words accordingly */
+    uint32_t bits;       /* inputs, masks and the sum live in Z_2^bits, 1..64 (0 is read as 64); a
+                            mask word is a 32-bit keystream word for bits <= 32, else 64-bit, and the
+                            MASKED message carries 4- or 8-byte words accordingly */
+    uint32_t input_bits; /* 0: inputs are any values mod 2^bits (the sum is exact mod 2^bits);
+                            else every input word is below 2^input_bits (clients refuse others)
+                            and input_bits + ceil(log2(client_count)) <= bits is required, so
+                            the sum of all clients is the exact integer sum (proven headroom) */
     uint8_t session_id[CLAVE_SECAGG_SESSION_ID_LEN]; /* fresh per session: binds every message */
     uint8_t graph_seed[CLAVE_SECAGG_GRAPH_SEED_LEN]; /* relabelling of the Harary graph */
 };

@@ -12,11 +12,12 @@
 static const char SECAGG_USAGE[] =
     "usage: clave secagg simulate [--clients N] [--dim D] [--dropout F] [--stage STAGE]\n"
     "                             [--corrupt G] [--semi-malicious] [--degree K] [--threshold T]\n"
-    "                             [--bits B] [--json]\n"
+    "                             [--bits B [--input-bits V]] [--json]\n"
     "\n"
     "Run secure aggregation (Bonawitz et al. 2017 over the SecAgg+ graph, docs/secagg.md) among\n"
     "N in-process clients holding D-element vectors in Z_2^B (default 64; B <= 32 halves the\n"
-    "masks' keystream and the MASKED message), with a fraction F of the clients\n"
+    "masks' keystream and the MASKED message; with --input-bits V every input is below 2^V and\n"
+    "V + ceil(log2 N) <= B is required, so the sum cannot wrap), with a fraction F of the clients\n"
     "dropping out before STAGE: share (ShareKeys), masked (MaskedInputCollection, the default and\n"
     "the costliest for the server), unmask (Unmasking) or spread (F/3 before each). Prints CPU\n"
     "time per round for the server and per client, bytes per client, and whether the aggregate\n"
@@ -36,6 +37,7 @@ struct secagg_args {
     unsigned long degree;
     unsigned long threshold;
     unsigned long bits;
+    unsigned long input_bits;
     double corrupt;
     bool semi_malicious;
     bool json;
@@ -80,12 +82,19 @@ static bool parse_stage(const char *s, int *out)
 static int parse_args(int argc, char **argv, struct secagg_args *a)
 {
     static const struct option LONG_OPTIONS[] = {
-        {"clients", required_argument, NULL, 'n'}, {"dim", required_argument, NULL, 'd'},
-        {"dropout", required_argument, NULL, 'f'}, {"stage", required_argument, NULL, 's'},
-        {"degree", required_argument, NULL, 'k'},  {"threshold", required_argument, NULL, 't'},
-        {"corrupt", required_argument, NULL, 'c'}, {"semi-malicious", no_argument, NULL, 'm'},
-        {"bits", required_argument, NULL, 'b'},    {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"clients", required_argument, NULL, 'n'},
+        {"dim", required_argument, NULL, 'd'},
+        {"dropout", required_argument, NULL, 'f'},
+        {"stage", required_argument, NULL, 's'},
+        {"degree", required_argument, NULL, 'k'},
+        {"threshold", required_argument, NULL, 't'},
+        {"corrupt", required_argument, NULL, 'c'},
+        {"semi-malicious", no_argument, NULL, 'm'},
+        {"bits", required_argument, NULL, 'b'},
+        {"input-bits", required_argument, NULL, 'v'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int opt = 0;
     bool ok = true;
@@ -123,6 +132,9 @@ static int parse_args(int argc, char **argv, struct secagg_args *a)
             break;
         case 'b':
             ok = parse_ulong(optarg, 64, &a->bits) && a->bits >= 1;
+            break;
+        case 'v':
+            ok = parse_ulong(optarg, 64, &a->input_bits) && a->input_bits >= 1;
             break;
         case 'j':
             a->json = true;
@@ -222,6 +234,7 @@ static int choose_params(const struct secagg_args *a, struct clave_secagg_params
         return cli_fail("secagg parameters", st);
     }
     p->bits = (uint32_t)a->bits;
+    p->input_bits = (uint32_t)a->input_bits;
     if (a->degree != 0) {
         p->degree = (uint32_t)a->degree;
         p->share_threshold = (uint32_t)a->degree / 2 + 1;

@@ -382,9 +382,11 @@ clave_status clave_secagg_client_masked_input(struct clave_secagg_client *c, con
     *len = 0;
     CLAVE_ENSURE(c->state == C_SHARED, CLAVE_ERR_STATE, "secagg client: input out of order");
     CLAVE_ENSURE(input != NULL, CLAVE_ERR_ARG, "secagg client: NULL input");
+    uint64_t allowed = clave__sa_input_mask(&c->p);
     for (size_t k = 0; k < c->p.dim; k++) {
-        CLAVE_ENSURE((input[k] & ~clave__sa_word_mask(&c->p)) == 0, CLAVE_ERR_ARG,
-                     "secagg client: input word %zu is not below 2^%u", k, clave__sa_bits(&c->p));
+        CLAVE_ENSURE((input[k] & ~allowed) == 0, CLAVE_ERR_ARG,
+                     "secagg client: input word %zu is not below 2^%u", k,
+                     c->p.input_bits != 0 ? c->p.input_bits : clave__sa_bits(&c->p));
     }
     c->state = C_FAILED;
     CLAVE_CHECK(clave__sa_decode(&c->p, SA_FORWARD, in, in_len, &fwd));

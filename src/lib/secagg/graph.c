@@ -29,6 +29,15 @@ clave_status clave_secagg_params_check(const struct clave_secagg_params *p)
     CLAVE_ENSURE(p->dim >= 1 && p->dim <= CLAVE_SECAGG_MAX_DIM, CLAVE_ERR_ARG,
                  "secagg: dim %u outside 1..%u", p->dim, CLAVE_SECAGG_MAX_DIM);
     CLAVE_ENSURE(p->bits <= 64, CLAVE_ERR_ARG, "secagg: bits %u outside 1..64 (0: 64)", p->bits);
+    unsigned ring = p->bits == 0 ? 64u : p->bits;
+    unsigned headroom = 0; /* ceil(log2(client_count)) */
+    while (headroom < 32 && (UINT64_C(1) << headroom) < p->client_count) {
+        headroom++;
+    }
+    CLAVE_ENSURE(p->input_bits == 0 || p->input_bits + headroom <= ring, CLAVE_ERR_ARG,
+                 "secagg: %u-bit inputs from %u clients need %u bits of headroom: more than "
+                 "the ring's %u bits",
+                 p->input_bits, p->client_count, p->input_bits + headroom, ring);
     st = CLAVE_OK;
 done:
     return st;

@@ -47,6 +47,12 @@ static inline uint64_t clave__sa_word_mask(const struct clave_secagg_params *p)
 {
     return clave__sa_bits(p) == 64 ? UINT64_MAX : (UINT64_C(1) << clave__sa_bits(p)) - 1;
 }
+/* The largest input word plus one bit pattern: inputs must have no bit outside this mask. */
+static inline uint64_t clave__sa_input_mask(const struct clave_secagg_params *p)
+{
+    return p->input_bits == 0 || p->input_bits >= 64 ? clave__sa_word_mask(p)
+                                                     : (UINT64_C(1) << p->input_bits) - 1;
+}
 
 #define SA_KIND_SELF_MASK 1 /* a share of b_v: v survived */
 #define SA_KIND_MASK_KEY 2  /* a share of s_v^SK: v dropped */

@@ -137,7 +137,7 @@ static clave_status client_turn(struct sim *s, uint32_t i, int r, double *client
     }
     double t1 = cpu_now();
     if (r == 3 && st == CLAVE_OK) {
-        make_input(i + 1, s->input, s->o->params.dim, clave__sa_word_mask(&s->o->params));
+        make_input(i + 1, s->input, s->o->params.dim, clave__sa_input_mask(&s->o->params));
     }
     double t2 = cpu_now();
     if (st == CLAVE_OK) {

@@ -26,10 +26,12 @@ struct harness {
     size_t len[N];
 };
 
-static void h_init_bits(struct harness *h, uint32_t degree, uint32_t dim, uint32_t bits)
+static void h_init_bits(struct harness *h, uint32_t degree, uint32_t dim, uint32_t bits,
+                        uint32_t input_bits)
 {
     memset(h, 0, sizeof(*h));
     h->p.bits = bits;
+    h->p.input_bits = input_bits;
     h->p.client_count = N;
     h->p.degree = degree;
     h->p.share_threshold = degree / 2 + 1;
@@ -49,7 +51,7 @@ static void h_init_bits(struct harness *h, uint32_t degree, uint32_t dim, uint32
 
 static void h_init(struct harness *h, uint32_t degree, uint32_t dim)
 {
-    h_init_bits(h, degree, dim, 0);
+    h_init_bits(h, degree, dim, 0, 0);
 }
 
 static void h_free(struct harness *h)
@@ -415,7 +417,7 @@ static void test_ring_bits(void **state)
     (void)state;
     struct harness h;
     uint64_t input[DIM], sum[DIM];
-    h_init_bits(&h, N - 1, DIM, 20);
+    h_init_bits(&h, N - 1, DIM, 20, 0);
     for (size_t k = 0; k < DIM; k++) {
         input[k] = (UINT64_C(1) << 20) - 1 - k;
     }
@@ -447,9 +449,34 @@ static void test_ring_bits(void **state)
     }
     h_free(&h);
 
+    /* Declared 16-bit inputs in Z_2^20 (16 + log2 8 <= 20): 2^16 is refused, the sum of the
+     * largest inputs is the exact integer sum, no wrap. */
+    h_init_bits(&h, N - 1, DIM, 20, 16);
+    for (size_t k = 0; k < DIM; k++) {
+        input[k] = (UINT64_C(1) << 16) - 1 - k;
+    }
+    for (int r = 1; r <= 2; r++) {
+        h_produce(&h, r, input);
+        h_deliver_all(&h);
+    }
+    T_OK(clave_secagg_server_message(h.s, 1, &in, &in_len));
+    input[0] = UINT64_C(1) << 16;
+    T_ERR(clave_secagg_client_masked_input(h.c[0], in, in_len, input, &msg, &len), CLAVE_ERR_ARG);
+    input[0] = (UINT64_C(1) << 16) - 1;
+    free(in);
+    for (int r = 3; r <= 4; r++) {
+        h_produce(&h, r, input);
+        h_deliver_all(&h);
+    }
+    T_OK(clave_secagg_server_result(h.s, sum, DIM));
+    for (size_t k = 0; k < DIM; k++) {
+        assert_int_equal(sum[k], N * input[k]);
+    }
+    h_free(&h);
+
     static uint64_t zeros[BIG_DIM];
     size_t ones[32] = {0};
-    h_init_bits(&h, N - 1, BIG_DIM, 32);
+    h_init_bits(&h, N - 1, BIG_DIM, 32, 0);
     for (int r = 1; r <= 2; r++) {
         h_produce(&h, r, zeros);
         h_deliver_all(&h);

@@ -54,6 +54,19 @@ static void test_ring_bits(void **state)
     struct clave_secagg_sim_opts o = opts_for(24, 9);
     o.params.bits = 65;
     T_ERR(clave_secagg_params_check(&o.params), CLAVE_ERR_ARG);
+    /* Proven headroom: 40 clients need ceil(log2 40) = 6 bits above the inputs. */
+    o = opts_for(24, 9);
+    o.params.bits = 32;
+    o.params.input_bits = 26;
+    o.dropout[1] = 0.3;
+    run_ok(&o, N - 12);
+    o.params.input_bits = 27;
+    T_ERR(clave_secagg_params_check(&o.params), CLAVE_ERR_ARG);
+    o.params.bits = 0; /* 64 */
+    o.params.input_bits = 58;
+    T_OK(clave_secagg_params_check(&o.params));
+    o.params.input_bits = 59;
+    T_ERR(clave_secagg_params_check(&o.params), CLAVE_ERR_ARG);
 }
 
 static void test_no_dropout(void **state)
