@@ -228,9 +228,8 @@ enum clave_store_tx_mode {
      * retrying, e.g. an unattested key-broker session. The commit is visible to every other
      * connection at once and is never partial; it becomes durable with the next synced commit
      * of the database (which makes everything before it durable too) or at a checkpoint.
-     * SQLite: BEGIN IMMEDIATE under synchronous=NORMAL (WAL: no fsync at this commit); the
-     * connection is back to synchronous=FULL after it. PostgreSQL: SERIALIZABLE with
-     * SET LOCAL synchronous_commit = off. */
+     * SQLite: BEGIN IMMEDIATE, and the commit does not wait for a sync of the write-ahead log.
+     * PostgreSQL: SERIALIZABLE with SET LOCAL synchronous_commit = off. */
     CLAVE_STORE_TX_WRITE_NOSYNC = 3,
 };
 
@@ -247,6 +246,14 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_store_begin(struct clave_store *stor
  * Commit. CLAVE_ERR_CONFLICT if PostgreSQL detects a serialization failure at commit (the
  * transaction is then rolled back); CLAVE_ERR_STATE if no transaction is open or it has failed
  * (call clave_store_rollback).
+ * Durability: once this returns CLAVE_OK the transaction survives power loss (except
+ * CLAVE_STORE_TX_WRITE_NOSYNC). SQLite: the commit writes the write-ahead log, lets the next
+ * writer of the process in, then waits for an fsync of the log that covers it; concurrent
+ * commits share one fsync (group commit). CLAVE_ERR_STORE from that sync means the transaction
+ * is committed (other connections may already see it) but not known to be durable; after one
+ * failed sync every later durable commit of the process fails too (restart the process).
+ * Another connection may read a committed transaction before its fsync ends; anything written
+ * after such a read is later in the log, so it is never durable without it.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_store_commit(struct clave_store *store);
 

@@ -326,18 +326,6 @@ done:
     return st;
 }
 
-/* SQLite: synchronous=FULL again after a CLAVE_STORE_TX_WRITE_NOSYNC transaction ended. If that
- * fails the flag stays set, and the next clave_store_begin tries again before anything else. */
-static clave_status sync_restore(struct clave_store *store)
-{
-    clave_status st = CLAVE_OK;
-    if (store->sync_relaxed) {
-        st = store->ops->script(store, "PRAGMA synchronous=FULL");
-        store->sync_relaxed = st != CLAVE_OK;
-    }
-    return st;
-}
-
 /* Let the next write transaction of this process's connections begin. */
 static void writer_turn_end(struct clave_store *store)
 {
@@ -365,14 +353,9 @@ clave_status clave_store_begin(struct clave_store *store, enum clave_store_tx_mo
     CLAVE_ENSURE(!store->in_tx, CLAVE_ERR_STATE, "store: a transaction is already open");
     CLAVE_ENSURE(mode == CLAVE_STORE_TX_READ || mode == CLAVE_STORE_TX_WRITE || nosync,
                  CLAVE_ERR_ARG, "store: bad transaction mode");
-    CLAVE_CHECK(sync_restore(store));
     if (mode != CLAVE_STORE_TX_READ && store->writers != NULL) {
         CLAVE_CHECK(clave__store_writers_lock(store->writers, store->busy_timeout_ms));
         store->writer_turn = true;
-    }
-    if (nosync && store->backend == CLAVE_STORE_SQLITE) {
-        store->sync_relaxed = true; /* before the pragma: restored even if it half-failed */
-        CLAVE_CHECK(store->ops->script(store, "PRAGMA synchronous=NORMAL"));
     }
     st = store->ops->script(store, begin_sql(store, mode));
     if (st == CLAVE_OK && nosync && store->backend == CLAVE_STORE_POSTGRES) {
@@ -384,10 +367,10 @@ clave_status clave_store_begin(struct clave_store *store, enum clave_store_tx_mo
     CLAVE_CHECK(st);
     store->in_tx = true;
     store->tx_failed = false;
+    store->tx_nosync = nosync;
     st = CLAVE_OK;
 done:
     if (st != CLAVE_OK && store != NULL && !store->in_tx) {
-        (void)sync_restore(store);
         writer_turn_end(store);
     }
     return st;
@@ -400,6 +383,8 @@ clave_status clave_store_commit(struct clave_store *store)
     CLAVE_ENSURE(store->in_tx, CLAVE_ERR_STATE, "store: no transaction to commit");
     CLAVE_ENSURE(!store->tx_failed, CLAVE_ERR_STATE,
                  "store: transaction failed earlier; roll it back");
+    /* SQLite: a transaction that wrote (in any mode but NOSYNC) is durable before it returns. */
+    bool durable = !store->tx_nosync && store->ops->writing != NULL && store->ops->writing(store);
     st = store->ops->script(store, "COMMIT");
     if (st != CLAVE_OK) {
         /* A failed COMMIT leaves PostgreSQL outside the transaction but SQLite possibly inside
@@ -414,8 +399,13 @@ clave_status clave_store_commit(struct clave_store *store)
         goto done;
     }
     store->in_tx = false;
-    (void)sync_restore(store); /* committed either way; a failure is retried at the next begin */
+    /* SQLite: the frames are in the WAL; let the next writer in, then wait for a sync of the
+     * WAL that covers them (group commit, writers.c) before calling the commit done. */
+    uint64_t ticket = durable ? clave__store_writers_ticket(store->writers) : 0;
     writer_turn_end(store);
+    if (ticket != 0) {
+        CLAVE_CHECK(clave__store_writers_sync(store->writers, ticket, store));
+    }
     st = CLAVE_OK;
 done:
     return st;
@@ -431,7 +421,6 @@ void clave_store_rollback(struct clave_store *store)
     (void)store->ops->script(store, "ROLLBACK");
     store->in_tx = false;
     store->tx_failed = false;
-    (void)sync_restore(store);
     writer_turn_end(store);
 }
 

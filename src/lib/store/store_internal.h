@@ -24,6 +24,12 @@ void clave__store_writers_unref(struct store_writers *w); /* NULL is a no-op */
 /* Wait for the turn up to `timeout_ms`: CLAVE_ERR_CONFLICT when it did not come. */
 clave_status clave__store_writers_lock(struct store_writers *w, uint32_t timeout_ms);
 void clave__store_writers_unlock(struct store_writers *w);
+/* Group commit (writers.c): a ticket for a commit whose WAL frames are written, then wait until
+ * the WAL is synced past it (syncing it with `s`'s connection if no one else is). Returns
+ * CLAVE_ERR_STORE, detail set, when the sync failed (now or earlier in this process). */
+uint64_t clave__store_writers_ticket(struct store_writers *w);
+clave_status clave__store_writers_sync(struct store_writers *w, uint64_t ticket,
+                                       struct clave_store *s);
 
 /* One backend. `run` executes a validated single statement with `n` params; it fills `rows`
  * when non-NULL (query) and `affected` when non-NULL (exec). `script` runs trusted SQL text
@@ -35,6 +41,10 @@ struct store_ops {
                         const struct clave_store_param *params, size_t n, int64_t *affected,
                         struct clave_store_rows **rows);
     clave_status (*script)(struct clave_store *s, const char *sql);
+    /* SQLite only (NULL for PostgreSQL): whether the open transaction has written (holds the
+     * write lock), and fsync the WAL. */
+    bool (*writing)(struct clave_store *s);
+    clave_status (*sync)(struct clave_store *s);
 };
 
 struct clave_store {
@@ -46,7 +56,7 @@ struct clave_store {
     void *conn; /* sqlite3 * or PGconn *, plus backend state */
     bool in_tx;
     bool tx_failed;
-    bool sync_relaxed; /* SQLite: synchronous=NORMAL set for a CLAVE_STORE_TX_WRITE_NOSYNC */
+    bool tx_nosync;                /* the open transaction is CLAVE_STORE_TX_WRITE_NOSYNC */
     struct store_writers *writers; /* SQLite: shared with the clones */
     bool writer_turn;              /* this store holds `writers` (a write transaction is open) */
 };
