@@ -500,7 +500,7 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_open(struct clave_store *s
                                                            struct clave_dp_ledger **out);
 
 /**
- * Convenience: open (creating if needed) a SQLite store at `path` (WAL, synchronous=FULL, a
+ * Convenience: open (creating if needed) a SQLite store at `path` (WAL, durable commits, a
  * 30 s busy timeout) and a ledger over it that owns the store (closed by clave_dp_ledger_free).
  * Errors: as clave_store_open and clave_dp_ledger_open.
  */
@@ -520,13 +520,12 @@ clave_dp_ledger_set_budget(struct clave_dp_ledger *ledger, const struct clave_dp
  * Atomically check that `debit` fits in the remaining budget of the current window at time
  * `now` (Unix seconds) and record it, in one write transaction (SQLite: BEGIN IMMEDIATE;
  * PostgreSQL: SERIALIZABLE, serialization failures retried); the debit is committed durably
- * (SQLite synchronous=FULL; PostgreSQL synchronous_commit=on for the transaction) when this
- * returns CLAVE_OK, so a result may be released after it and never before. Amounts are stored in
- * fixed point (epsilon in units of 1e-9, delta in units of 1e-18), debits rounded up and caps
- * rounded down.
- * Errors: CLAVE_ERR_NOT_FOUND (no budget), CLAVE_ERR_LIMIT (would overspend: nothing recorded),
- * CLAVE_ERR_ARG, CLAVE_ERR_STORE, CLAVE_ERR_CONFLICT (lock wait or retries exhausted: nothing
- * recorded). `record` may be NULL.
+ * (SQLite: the WAL fsynced before the commit returns; PostgreSQL synchronous_commit=on for the
+ * transaction) when this returns CLAVE_OK, so a result may be released after it and never before.
+ * Amounts are stored in fixed point (epsilon in units of 1e-9, delta in units of 1e-18), debits
+ * rounded up and caps rounded down. Errors: CLAVE_ERR_NOT_FOUND (no budget), CLAVE_ERR_LIMIT (would
+ * overspend: nothing recorded), CLAVE_ERR_ARG, CLAVE_ERR_STORE, CLAVE_ERR_CONFLICT (lock wait or
+ * retries exhausted: nothing recorded). `record` may be NULL.
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_debit(struct clave_dp_ledger *ledger,
                                                             const struct clave_dp_budget_key *key,

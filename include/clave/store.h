@@ -61,9 +61,9 @@ struct clave_store_config {
 struct clave_store;
 
 /**
- * Open a connection. SQLite: WAL journal, synchronous=FULL, foreign keys on, defensive mode,
- * busy timeout. PostgreSQL: UTF-8 client encoding, hex bytea output, lock_timeout.
- * `cfg` is borrowed (copied). On success `*out` is a new store the caller closes.
+ * Open a connection. SQLite: WAL journal with group commit (see clave_store_commit), foreign keys
+ * on, defensive mode, busy timeout. PostgreSQL: UTF-8 client encoding, hex bytea output,
+ * lock_timeout. `cfg` is borrowed (copied). On success `*out` is a new store the caller closes.
  * Returns CLAVE_ERR_ARG (bad config), CLAVE_ERR_STORE (cannot open or connect).
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_store_open(const struct clave_store_config *cfg,

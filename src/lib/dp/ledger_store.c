@@ -15,10 +15,11 @@
  * fails with a serialization failure (CLAVE_ERR_CONFLICT) and tx_run runs it again on the new
  * spend. Either way the recorded debits of a window never sum past the cap.
  *
- * Durability: the commit returns only when the debit is on disk. SQLite: the store runs WAL with
- * synchronous=FULL. PostgreSQL: the transaction sets synchronous_commit to on locally, so a
- * server, database or role configured with synchronous_commit=off cannot acknowledge a debit
- * before its WAL record is flushed (fsync itself is the server's; keep fsync=on).
+ * Durability: the commit returns only when the debit is on disk. SQLite: the store fsyncs the WAL
+ * before the commit returns (group commit). PostgreSQL: the transaction sets synchronous_commit to
+ * on locally, so a server, database or role configured with synchronous_commit=off cannot
+ * acknowledge a debit before its WAL record is flushed (fsync itself is the server's; keep
+ * fsync=on).
  */
 #include "dp/ledger.h"
 
