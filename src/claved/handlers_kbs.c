@@ -470,17 +470,17 @@ static bool release_allowed(struct claved_ctx *ctx, const struct claved_kbs_data
 static void release(struct claved_ctx *ctx, const struct claved_kbs_session *s,
                     const struct claved_kbs_dataset *d, const char *resource, const char *contract)
 {
-    struct clave_secret *dek = NULL;
+    struct claved_kbs_dek *dek = NULL;
     struct clave_jwk *tee = NULL;
     char *jwe = NULL;
-    clave_status st = claved_kbs_dek(ctx->app->kbs, d->wrapped, d->wrapped_len, &dek);
+    clave_status st = claved_kbs_dek_get(ctx->app->kbs, d->wrapped, d->wrapped_len, &dek);
     if (st == CLAVE_OK) {
         st = clave_jwk_parse(s->tee_pubkey, strlen(s->tee_pubkey), &tee);
     }
     if (st == CLAVE_OK) {
         const char *alg = clave_jwk_type(tee) == CLAVE_JWK_RSA ? "RSA-OAEP-256" : "ECDH-ES+A256KW";
-        st = clave_jwe_encrypt(tee, alg, clave_secret_cdata(dek), clave_secret_len(dek), NULL, 0,
-                               CLAVE_JWE_FLATTENED, &jwe);
+        st = clave_jwe_encrypt(tee, alg, clave_secret_cdata(dek->secret),
+                               clave_secret_len(dek->secret), NULL, 0, CLAVE_JWE_FLATTENED, &jwe);
     }
     if (st != CLAVE_OK) {
         claved_kbs_deny(ctx, 500, "internal",
@@ -493,7 +493,7 @@ static void release(struct claved_ctx *ctx, const struct claved_kbs_session *s,
     }
     free(jwe);
     clave_jwk_free(tee);
-    clave_secret_free(dek);
+    claved_kbs_dek_put(ctx->app->kbs, dek);
 }
 
 /* The sealed blob itself (ciphertext: useless without the key, but only for the same workloads

@@ -183,7 +183,7 @@ void claved_kbs_fini(struct claved_app *app)
         clave_contract_free(k->contracts[i].contract);
     }
     for (size_t i = 0; i < CLAVED_KBS_DEK_CACHE; i++) {
-        clave_secret_free(k->deks[i].dek);
+        claved_kbs_dek_put(k, k->deks[i].dek);
     }
     pthread_mutex_destroy(&k->dek_lock);
     pthread_mutex_destroy(&k->contract_lock);

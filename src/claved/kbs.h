@@ -34,11 +34,17 @@ struct claved_kbs_rate_slot {
     int64_t last_ms;
 };
 
-/* A dataset key unwrapped from the owner's JWE, keyed by the SHA-256 of that JWE. */
+/* A dataset key unwrapped from the owner's JWE, shared by the cache and the releases using it. */
+struct claved_kbs_dek {
+    struct clave_secret *secret;
+    unsigned refs; /* under claved_kbs.dek_lock; freed (wiped) at 0 */
+};
+
+/* A cache slot: the key unwrapped from a JWE, keyed by the SHA-256 of that JWE. */
 struct claved_kbs_dek_slot {
     uint8_t key[32];
-    struct clave_secret *dek; /* NULL: free slot */
-    uint64_t used;            /* LRU tick */
+    struct claved_kbs_dek *dek; /* NULL: free slot; the slot holds one reference */
+    uint64_t used;              /* LRU tick */
 };
 
 struct claved_kbs {
@@ -132,10 +138,12 @@ clave_status claved_kbs_contract_with(struct claved_kbs *k, const uint8_t *bundl
 
 /*
  * The dataset key inside `wrapped` (the compact JWE to the broker key, `len` bytes, borrowed),
- * unwrapped once per distinct JWE; `*out` is the caller's copy (clave_secret_free).
+ * unwrapped once per distinct JWE and shared, not copied: `*out` is a reference the caller gives
+ * back with claved_kbs_dek_put (the key is wiped when the cache and every user let go of it).
  */
-clave_status claved_kbs_dek(struct claved_kbs *k, const uint8_t *wrapped, size_t len,
-                            struct clave_secret **out);
+clave_status claved_kbs_dek_get(struct claved_kbs *k, const uint8_t *wrapped, size_t len,
+                                struct claved_kbs_dek **out);
+void claved_kbs_dek_put(struct claved_kbs *k, struct claved_kbs_dek *dek); /* NULL: no-op */
 
 /* An attestation cache of the current collateral generation for one verification (NULL if
  * none could be made: verify without); give it back afterwards. */

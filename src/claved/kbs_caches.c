@@ -101,12 +101,30 @@ clave_status claved_kbs_contract_appraise(struct claved_kbs *k, const uint8_t *b
     return st;
 }
 
-clave_status claved_kbs_dek(struct claved_kbs *k, const uint8_t *wrapped, size_t len,
-                            struct clave_secret **out)
+/* Drop one reference; the last one wipes the key. Caller holds k->dek_lock. */
+static void dek_unref(struct claved_kbs_dek *dek)
+{
+    if (dek != NULL && --dek->refs == 0) {
+        clave_secret_free(dek->secret);
+        free(dek);
+    }
+}
+
+void claved_kbs_dek_put(struct claved_kbs *k, struct claved_kbs_dek *dek)
+{
+    if (dek != NULL) {
+        pthread_mutex_lock(&k->dek_lock);
+        dek_unref(dek);
+        pthread_mutex_unlock(&k->dek_lock);
+    }
+}
+
+clave_status claved_kbs_dek_get(struct claved_kbs *k, const uint8_t *wrapped, size_t len,
+                                struct claved_kbs_dek **out)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     uint8_t key[32];
-    struct clave_secret *fresh = NULL;
+    struct claved_kbs_dek *fresh = NULL;
     *out = NULL;
     CLAVE_CHECK(clave_hash(CLAVE_HASH_SHA256, wrapped, len, key, sizeof(key)));
     pthread_mutex_lock(&k->dek_lock);
@@ -114,18 +132,18 @@ clave_status claved_kbs_dek(struct claved_kbs *k, const uint8_t *wrapped, size_t
         struct claved_kbs_dek_slot *s = &k->deks[i];
         if (s->dek != NULL && memcmp(s->key, key, 32) == 0) { // lint:public (a digest)
             s->used = ++k->dek_tick;
-            st = clave_secret_from(clave_secret_cdata(s->dek), clave_secret_len(s->dek), out);
-            if (st != CLAVE_OK) {
-                *out = NULL;
-            }
+            s->dek->refs++;
+            *out = s->dek;
         }
     }
     pthread_mutex_unlock(&k->dek_lock);
     if (*out != NULL) {
         return CLAVE_OK;
     }
-    CLAVE_CHECK(clave_jwe_decrypt(k->broker, (const char *)wrapped, len, &fresh));
-    CLAVE_CHECK(clave_secret_from(clave_secret_cdata(fresh), clave_secret_len(fresh), out));
+    fresh = calloc(1, sizeof(*fresh));
+    CLAVE_ENSURE_ALLOC(fresh);
+    fresh->refs = 2; /* the slot's and the caller's */
+    CLAVE_CHECK(clave_jwe_decrypt(k->broker, (const char *)wrapped, len, &fresh->secret));
     pthread_mutex_lock(&k->dek_lock);
     struct claved_kbs_dek_slot *victim = &k->deks[0];
     for (size_t i = 1; i < CLAVED_KBS_DEK_CACHE && victim->dek != NULL; i++) {
@@ -133,14 +151,18 @@ clave_status claved_kbs_dek(struct claved_kbs *k, const uint8_t *wrapped, size_t
             victim = &k->deks[i];
         }
     }
-    clave_secret_free(victim->dek);
+    dek_unref(victim->dek);
     memcpy(victim->key, key, 32);
     victim->dek = fresh;
     victim->used = ++k->dek_tick;
-    fresh = NULL;
     pthread_mutex_unlock(&k->dek_lock);
+    *out = fresh;
+    fresh = NULL;
     st = CLAVE_OK;
 done:
-    clave_secret_free(fresh);
+    if (fresh != NULL) {
+        clave_secret_free(fresh->secret);
+        free(fresh);
+    }
     return st;
 }
