@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * PostgreSQL backend over libpq. Statements go through PQexecParams (extended protocol: the SQL
- * text and the values travel separately, so values are never parsed as SQL). `?` placeholders
- * are rewritten to $1..$n. Integers are sent as int8 text, text as untyped text (the server
- * infers the column type), blobs as binary bytea. Results are requested in text format and
- * converted by column type: integers and booleans to INT, bytea (hex output) to BLOB.
+ * PostgreSQL backend over libpq. Statements use the extended protocol: the SQL text and the
+ * values travel separately, so values are never parsed as SQL. Each connection prepares a
+ * statement once per (SQL text, parameter types) and then only binds and executes it
+ * (PQprepare, PQexecPrepared; pg_stmts.c keeps the names), which spares the server a parse and
+ * a plan per call; past the cache's bound, or after a stale statement outside a transaction,
+ * it runs unprepared (PQexecParams). `?` placeholders are rewritten to $1..$n. Integers are
+ * sent as int8 text, text as untyped text (the server infers the column type), blobs as binary
+ * bytea. Results are requested in text format and converted by column type: integers and
+ * booleans to INT, bytea (hex output) to BLOB.
  */
+#include "store/pg_stmts.h"
 #include "store/store_internal.h"
 
 #include "core/check.h"
@@ -29,9 +34,19 @@
 /* Room for "-9223372036854775808" and its NUL. */
 #define INT_TEXT_MAX 21
 
+struct pg_conn {
+    PGconn *pg;
+    struct pg_stmts *stmts;
+};
+
 static PGconn *conn_of(struct clave_store *s)
 {
-    return (PGconn *)s->conn;
+    return ((struct pg_conn *)s->conn)->pg;
+}
+
+static struct pg_stmts *stmts_of(struct clave_store *s)
+{
+    return ((struct pg_conn *)s->conn)->stmts;
 }
 
 /* Length of a libpq message without its trailing newlines, for "%.*s". */
@@ -131,9 +146,12 @@ static clave_status apply_settings(struct clave_store *s)
 static clave_status pg_open(struct clave_store *s)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    PGconn *conn = PQconnectdb(s->pg_conninfo);
+    struct pg_conn *c = calloc(1, sizeof(*c));
+    CLAVE_ENSURE_ALLOC(c);
+    s->conn = c;
+    CLAVE_CHECK(clave__pg_stmts_new(&c->stmts));
+    PGconn *conn = c->pg = PQconnectdb(s->pg_conninfo);
     CLAVE_ENSURE_ALLOC(conn);
-    s->conn = conn;
     /* PQerrorMessage names host and user, never the password. */
     CLAVE_ENSURE(PQstatus(conn) == CONNECTION_OK, CLAVE_ERR_STORE, "postgres: connect: %.*s",
                  message_len(PQerrorMessage(conn)), PQerrorMessage(conn));
@@ -159,6 +177,7 @@ static clave_status ensure_connected(struct clave_store *s)
     }
     CLAVE_ENSURE(!s->in_tx, CLAVE_ERR_STORE, "postgres: connection lost in a transaction");
     PQreset(conn);
+    clave__pg_stmts_clear(stmts_of(s)); /* a new session: the server holds none of them */
     CLAVE_ENSURE(PQstatus(conn) == CONNECTION_OK, CLAVE_ERR_STORE, "postgres: reconnect: %.*s",
                  message_len(PQerrorMessage(conn)), PQerrorMessage(conn));
     CLAVE_CHECK(apply_settings(s));
@@ -169,7 +188,12 @@ done:
 
 static void pg_close(struct clave_store *s)
 {
-    PQfinish(conn_of(s));
+    struct pg_conn *c = s->conn;
+    if (c != NULL) {
+        PQfinish(c->pg);
+        clave__pg_stmts_free(c->stmts);
+        free(c);
+    }
     s->conn = NULL;
 }
 
@@ -213,6 +237,7 @@ struct pg_params {
     int *formats;
     char *ints;   /* n * INT_TEXT_MAX */
     char **texts; /* NUL-terminated copies of text values */
+    char *sig;    /* one letter per parameter's type (i, t, b, n): part of a statement's key */
     size_t n;
 };
 
@@ -227,6 +252,7 @@ static void params_free(struct pg_params *p)
     free(p->lengths);
     free(p->formats);
     free(p->ints);
+    free(p->sig);
 }
 
 static clave_status params_build(const struct clave_store_param *params, size_t n,
@@ -241,11 +267,16 @@ static clave_status params_build(const struct clave_store_param *params, size_t 
     p->formats = calloc(m, sizeof(*p->formats));
     p->ints = calloc(m, INT_TEXT_MAX);
     p->texts = calloc(m, sizeof(*p->texts));
+    p->sig = calloc(n + 1, 1);
     CLAVE_ENSURE(p->types != NULL && p->values != NULL && p->lengths != NULL &&
-                     p->formats != NULL && p->ints != NULL && p->texts != NULL,
+                     p->formats != NULL && p->ints != NULL && p->texts != NULL && p->sig != NULL,
                  CLAVE_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const struct clave_store_param *q = &params[i];
+        p->sig[i] = q->type == CLAVE_STORE_INT    ? 'i'
+                    : q->type == CLAVE_STORE_TEXT ? 't'
+                    : q->type == CLAVE_STORE_BLOB ? 'b'
+                                                  : 'n';
         if (q->type == CLAVE_STORE_INT) {
             char *text = p->ints + i * INT_TEXT_MAX;
             (void)snprintf(text, INT_TEXT_MAX, "%" PRId64, q->i);
@@ -344,6 +375,63 @@ done:
     return st;
 }
 
+/* SQLSTATE of a failed result, or "". */
+static const char *sqlstate_of(const PGresult *res)
+{
+    const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return state != NULL ? state : "";
+}
+
+/*
+ * Run through this connection's prepared statement for (sql, types), preparing it first if
+ * needed. `*res` NULL with CLAVE_OK: not prepared (the cache is full), run it unprepared.
+ * CLAVE_ERR_CONFLICT: the server no longer has that statement or its plan's result type
+ * changed (a schema change): forgotten, so the next attempt prepares it again.
+ */
+static clave_status exec_prepared(struct clave_store *s, const char *sql, const char *text,
+                                  const struct pg_params *p, PGresult **res)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct pg_stmts *stmts = stmts_of(s);
+    const char *name = clave__pg_stmts_find(stmts, sql, p->sig);
+    *res = NULL;
+    if (name == NULL) {
+        if (clave__pg_stmts_add(stmts, sql, p->sig, &name) != CLAVE_OK) {
+            st = CLAVE_OK; /* full (or out of memory): unprepared */
+            goto done;
+        }
+        *res = PQprepare(conn_of(s), name, text, (int)p->n, p->types);
+        if (*res == NULL || !result_ok(*res)) {
+            clave__pg_stmts_forget(stmts, name);
+            st = fail(s, *res, sql, __FILE__, __LINE__);
+            goto done;
+        }
+        PQclear(*res);
+    }
+    *res = PQexecPrepared(conn_of(s), name, (int)p->n, p->values, p->lengths, p->formats, 0);
+    const char *state = sqlstate_of(*res);
+    if (strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0) {
+        /* invalid_sql_statement_name; feature_not_supported is "cached plan must not change
+         * result type" here: re-prepared at the next call. */
+        char quote[STORE_SQL_QUOTE + 8];
+        clave__store_quote(sql, quote, sizeof(quote));
+        clave__error_set(CLAVE_ERR_CONFLICT, __FILE__, __LINE__,
+                         "postgres: prepared statement gone or stale (%s: session reset or "
+                         "schema changed): %s",
+                         state, quote);
+        clave__pg_stmts_forget(stmts, name);
+        st = CLAVE_ERR_CONFLICT;
+        goto done;
+    }
+    st = CLAVE_OK;
+done:
+    if (st != CLAVE_OK) {
+        PQclear(*res);
+        *res = NULL;
+    }
+    return st;
+}
+
 static clave_status pg_run(struct clave_store *s, const char *sql,
                            const struct clave_store_param *params, size_t n, int64_t *affected,
                            struct clave_store_rows **out)
@@ -355,7 +443,14 @@ static clave_status pg_run(struct clave_store *s, const char *sql,
     CLAVE_CHECK(ensure_connected(s));
     CLAVE_CHECK(clave__store_pg_rewrite(sql, n, &text));
     CLAVE_CHECK(params_build(params, n, &p));
-    res = PQexecParams(conn_of(s), text, (int)n, p.types, p.values, p.lengths, p.formats, 0);
+    st = exec_prepared(s, sql, text, &p, &res);
+    if (st == CLAVE_ERR_CONFLICT && !s->in_tx) {
+        st = CLAVE_OK; /* a stale statement outside a transaction: nothing to redo but this */
+    }
+    CLAVE_CHECK(st);
+    if (res == NULL) {
+        res = PQexecParams(conn_of(s), text, (int)n, p.types, p.values, p.lengths, p.formats, 0);
+    }
     if (res == NULL || !result_ok(res)) {
         st = fail(s, res, sql, __FILE__, __LINE__);
         goto done;

@@ -292,17 +292,19 @@ static clave_status sqlite_run(struct clave_store *s, const char *sql,
     sqlite3 *db = conn_of(s)->db;
     CLAVE_CHECK(prepare(s, sql, &stmt));
     CLAVE_CHECK(bind(s, stmt, sql, params, n));
-    if (out != NULL) {
-        CLAVE_CHECK(clave__rows_new((size_t)sqlite3_column_count(stmt), &rows));
-    }
     sqlite3_int64 before = sqlite3_total_changes64(db);
     for (;;) {
         int rc = sqlite3_step(stmt);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+            RAISE_SQLITE(rc, sql);
+        }
+        /* The columns are known after the first step: a schema change since the statement was
+         * prepared makes SQLite prepare it again there (SELECT * may then have others). */
+        if (out != NULL && rows == NULL) {
+            CLAVE_CHECK(clave__rows_new((size_t)sqlite3_column_count(stmt), &rows));
+        }
         if (rc == SQLITE_DONE) {
             break;
-        }
-        if (rc != SQLITE_ROW) {
-            RAISE_SQLITE(rc, sql);
         }
         if (rows != NULL) {
             CLAVE_CHECK(read_row(rows, stmt));

@@ -660,6 +660,86 @@ static void test_clone(void **state)
     assert_int_equal(t_store_count(f, "SELECT COUNT(*) FROM items"), 2);
 }
 
+static clave_status select_all_items(struct clave_store *store, void *arg)
+{
+    struct clave_store_rows *rows = NULL;
+    clave_status st = clave_store_query(store, "SELECT * FROM items", NULL, 0, &rows);
+    if (st == CLAVE_OK) {
+        *(size_t *)arg = clave_store_rows_column_count(rows);
+    }
+    clave_store_rows_free(rows);
+    return st;
+}
+
+/* Recreate items through `via` with 3 columns, or 5 with `wide`. */
+static void reshape_items(struct t_store *f, struct clave_store *via, bool wide)
+{
+    struct clave_store *keep = f->store;
+    f->store = via;
+    t_store_ddl(f, "DROP TABLE items", "DROP TABLE items");
+    if (wide) {
+        t_store_ddl(f,
+                    "CREATE TABLE items (id INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d TEXT)",
+                    "CREATE TABLE items (id BIGINT PRIMARY KEY, a TEXT, b TEXT, c TEXT, d TEXT)");
+    } else {
+        t_store_ddl(f, "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, extra TEXT)",
+                    "CREATE TABLE items (id BIGINT PRIMARY KEY, name TEXT, extra TEXT)");
+    }
+    f->store = keep;
+}
+
+/*
+ * PostgreSQL prepares a statement once per connection and reuses it. When a schema change
+ * makes its result type stale, a call outside a transaction still succeeds (it runs again
+ * unprepared), and one inside a transaction fails with CLAVE_ERR_CONFLICT, so that
+ * clave_store_tx_run runs the transaction again on a fresh statement. SQLite re-prepares on its
+ * own: the same calls succeed there, with the new columns.
+ */
+static void test_statement_reuse(void **state)
+{
+    struct t_store *f = *state;
+    struct clave_store *other = NULL;
+    size_t cols = 0;
+    make_items(f);
+    T_OK(clave_store_clone(f->store, &other));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(t_store_count(f, "SELECT COUNT(*) FROM items"), 0);
+    }
+    if (t_store_is_pg(f)) {
+        struct clave_store_param p = clave_store_param_text("SELECT COUNT(*) FROM items");
+        struct clave_store_rows *rows = NULL;
+        int64_t n = 0;
+        T_OK(clave_store_query(f->store,
+                               "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement = ?",
+                               &p, 1, &rows));
+        T_OK(clave_store_rows_get_int(rows, 0, 0, &n));
+        assert_int_equal(n, 1); /* prepared once for the three calls */
+        clave_store_rows_free(rows);
+    }
+    T_OK(select_all_items(f->store, &cols));
+    assert_int_equal(cols, 4);
+    reshape_items(f, other, false); /* the prepared SELECT * is stale */
+    T_OK(select_all_items(f->store, &cols));
+    assert_int_equal(cols, 3);
+    T_OK(select_all_items(f->store, &cols)); /* prepared again */
+    assert_int_equal(cols, 3);
+    reshape_items(f, other, true);
+    T_OK(clave_store_begin(f->store, CLAVE_STORE_TX_READ));
+    if (t_store_is_pg(f)) {
+        T_ERR(select_all_items(f->store, &cols), CLAVE_ERR_CONFLICT);
+    } else {
+        T_OK(select_all_items(f->store, &cols));
+        assert_int_equal(cols, 5);
+    }
+    clave_store_rollback(f->store);
+    T_OK(select_all_items(f->store, &cols)); /* prepared again: 5 columns */
+    reshape_items(f, other, false);
+    cols = 0;
+    T_OK(clave_store_tx_run(f->store, CLAVE_STORE_TX_READ, select_all_items, &cols, 3));
+    assert_int_equal(cols, 3);
+    clave_store_close(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -676,6 +756,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrations_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_reuse, setup, teardown),
     };
     const char *pg = getenv("CLAVE_TEST_PG_CONNINFO");
     (void)fprintf(stderr, "store tests on %s\n",
