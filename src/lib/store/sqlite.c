@@ -282,6 +282,14 @@ done:
     return st;
 }
 
+/* This connection's write-ahead log file, or NULL if it has none open. */
+static sqlite3_file *wal_of(struct clave_store *s)
+{
+    sqlite3_file *wal = NULL;
+    int rc = sqlite3_file_control(conn_of(s)->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+    return rc == SQLITE_OK && wal != NULL && wal->pMethods != NULL ? wal : NULL;
+}
+
 static clave_status sqlite_run(struct clave_store *s, const char *sql,
                                const struct clave_store_param *params, size_t n, int64_t *affected,
                                struct clave_store_rows **out)
@@ -310,8 +318,9 @@ static clave_status sqlite_run(struct clave_store *s, const char *sql,
             CLAVE_CHECK(read_row(rows, stmt));
         }
     }
-    if (sqlite3_get_autocommit(db) && !sqlite3_stmt_readonly(stmt)) {
-        /* A write outside a transaction committed on its own: durable before it returns. */
+    if (sqlite3_get_autocommit(db) && !sqlite3_stmt_readonly(stmt) && wal_of(s) != NULL) {
+        /* A write outside a transaction committed on its own: durable before it returns. (No
+         * log open: this connection wrote nothing, e.g. a PRAGMA.) */
         CLAVE_CHECK(
             clave__store_writers_sync(s->writers, clave__store_writers_ticket(s->writers), s));
     }
@@ -343,14 +352,9 @@ static bool sqlite_writing(struct clave_store *s)
 static clave_status sqlite_sync(struct clave_store *s)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    sqlite3_file *wal = NULL;
-    int rc = sqlite3_file_control(conn_of(s)->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
-    if (rc != SQLITE_OK) {
-        RAISE_SQLITE(rc, "sync: journal pointer");
-    }
-    CLAVE_ENSURE(wal != NULL && wal->pMethods != NULL, CLAVE_ERR_STORE,
-                 "sqlite: sync: the write-ahead log is not open");
-    rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+    sqlite3_file *wal = wal_of(s); /* open: this connection has just committed a write */
+    CLAVE_ENSURE(wal != NULL, CLAVE_ERR_STORE, "sqlite: sync: the write-ahead log is not open");
+    int rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
     if (rc != SQLITE_OK) {
         RAISE_SQLITE(rc, "sync: write-ahead log");
     }
