@@ -540,13 +540,16 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_debit(struct clave_dp_ledg
  * write transaction checks each key's remaining budget and records each debit, so either every
  * key is charged (CLAVE_OK, durable as for clave_dp_ledger_debit) or none is. `*failed` is the
  * index of the key that refused (CLAVE_ERR_NOT_FOUND: no budget; CLAVE_ERR_LIMIT: would
- * overspend; CLAVE_ERR_ARG: invalid key), or `count` on success. Used where one release spends
- * several parties' budgets at once (an FL round charges every party with a client).
+ * overspend; CLAVE_ERR_ARG: invalid key), or `count` on success. `records` (NULL, or `count`
+ * entries) receives each key's debit on success. Used where one release spends several
+ * parties' budgets at once (an FL round charges every party with a client; a runner's output
+ * computed over several parties' datasets).
  * Errors: as clave_dp_ledger_debit.
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_debit_all(
-    struct clave_dp_ledger *ledger, const struct clave_dp_budget_key *keys, size_t count,
-    const struct clave_dp_debit *debit, int64_t now, size_t *failed);
+CLAVE_API CLAVE_MUST_USE clave_status
+clave_dp_ledger_debit_all(struct clave_dp_ledger *ledger, const struct clave_dp_budget_key *keys,
+                          size_t count, const struct clave_dp_debit *debit, int64_t now,
+                          size_t *failed, struct clave_dp_debit_record *records);
 
 /** Current window's spend. Errors: CLAVE_ERR_NOT_FOUND, CLAVE_ERR_STORE, CLAVE_ERR_CONFLICT. */
 CLAVE_API CLAVE_MUST_USE clave_status clave_dp_ledger_status(struct clave_dp_ledger *ledger,

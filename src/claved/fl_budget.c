@@ -140,7 +140,7 @@ static clave_status pay_all(struct claved_ctx *ctx, struct claved_fl_budget *b,
         }
     }
     if (st == CLAVE_OK && n > 0) {
-        st = clave_dp_ledger_debit_all(ledger, keys, n, d, ctx->now, &failed);
+        st = clave_dp_ledger_debit_all(ledger, keys, n, d, ctx->now, &failed, NULL);
     }
     for (size_t k = 0; ledger != NULL && k < n; k++) {
         refresh(ledger, b, &b->parties[who[k]], ctx->now);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * POST /kbs/v0/budget/debit: the runner debits a party's differential-privacy budget before it
- * releases a result. Authorised by the EAR token from /kbs/v0/attest (Authorization: Bearer);
- * the workload must still satisfy the contract for the dataset. The debit is one transaction of
+ * The runner debits parties' differential-privacy budgets before it releases a result.
+ * Authorised by the EAR token from /kbs/v0/attest (Authorization: Bearer); for every debited
+ * dataset the workload must still satisfy the contract. POST /kbs/v0/budget/debit charges one
+ * (dataset, party); POST /kbs/v0/budget/debits charges the same amount to several at once, all
+ * or nothing (an output computed over several parties' datasets). Each is one transaction of
  * the DP ledger over the same store, so concurrent debits never overspend.
  */
 #include "handlers.h"
@@ -10,10 +12,13 @@
 #include "kbs_db.h"
 
 #include <clave/dp.h>
+#include <clave/json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BEARER "Bearer "
+#define DEBITS_MAX 128 /* (dataset, party) pairs in one /kbs/v0/budget/debits */
 
 bool claved_kbs_token_session(struct claved_ctx *ctx, struct claved_kbs_session *s)
 {
@@ -129,34 +134,67 @@ static void debit(struct claved_ctx *ctx, const struct debit_req *r, const struc
     }
 }
 
-/* FL contracts (docs/fl.md "Aggregation in an attested runner"): the parties' data never
- * reaches the broker, so no dataset record exists; the dataset must be the contract's and its
- * owner the debited party, and the workload must be the contract's (binding, active, reference
- * values, TCB under the collateral in force now). */
-static void fl_debit(struct claved_ctx *ctx, const struct claved_kbs_session *s,
-                     const struct debit_req *r, const struct clave_contract *c)
+/*
+ * Whether the attested session may spend `party`'s budget for `dataset` of contract `c` (its id
+ * `contract`): CLAVE_OK; CLAVE_ERR_STATE with `reason` set (deny with 403); or the dataset
+ * lookup's error. Always: the dataset is the contract's and the contract names the debited
+ * party as its owner (a party pays only for its own data). FL contracts (docs/fl.md
+ * "Aggregation in an attested runner"): the parties' data never reaches the broker, so no
+ * dataset record exists; the workload must be the contract's (binding, active, reference
+ * values, TCB under the collateral in force now). Other contracts: the registered dataset under
+ * the release policy, as for a release of its key.
+ */
+static clave_status debit_check(struct claved_ctx *ctx, const struct claved_kbs_session *s,
+                                const struct clave_contract *c, const char *dataset,
+                                const char *party, char reason[CLAVE_KBS_REASON_MAX])
 {
     struct clave_kbs_claims now;
-    char reason[CLAVE_KBS_REASON_MAX] = "dataset: not in the contract, or not the party's";
+    struct claved_kbs_dataset d;
+    bool fl = clave_contract_computation_kind(c) == CLAVE_COMPUTATION_FL;
     bool named = false;
+    memset(&d, 0, sizeof(d));
+    snprintf(reason, CLAVE_KBS_REASON_MAX, "dataset: not in the contract, or not the party's");
     for (size_t i = 0; i < clave_contract_dataset_count(c); i++) {
-        struct clave_contract_dataset d = clave_contract_dataset(c, i);
-        named = named || (strcmp(d.id, r->dataset) == 0 && strcmp(d.owner, r->party) == 0);
+        struct clave_contract_dataset x = clave_contract_dataset(c, i);
+        named = named || (strcmp(x.id, dataset) == 0 && strcmp(x.owner, party) == 0);
     }
-    bool usable = named && claved_kbs_collateral_check(ctx->app->kbs, false, NULL) == CLAVE_OK &&
-                  claved_kbs_platform_claims(ctx->app->kbs, &s->claims, &now, reason);
-    if (named && !usable) {
-        snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: collateral unusable");
+    if (!named) {
+        return CLAVE_ERR_STATE;
     }
-    if (!usable || !clave_kbs_appraise_workload(c, (uint64_t)ctx->now,
-                                                ctx->app->cfg.kbs_trust_sim != 0, &now, reason)) {
-        struct clave_log_field f[] = {{"contract", r->contract}, {"reason", reason}};
-        if (claved_audit_or_fail(ctx, "kbs.budget.deny", f, 2)) {
-            claved_error(ctx, 403, "policy_denied", reason);
+    if (!fl) {
+        clave_status st =
+            claved_kbs_dataset_get(ctx->store, clave_contract_collaboration(c), dataset, &d);
+        if (st != CLAVE_OK) {
+            return st;
         }
+    }
+    bool ok = claved_kbs_collateral_check(ctx->app->kbs, false, NULL) == CLAVE_OK &&
+              claved_kbs_platform_claims(ctx->app->kbs, &s->claims, &now, reason);
+    bool sim = ctx->app->cfg.kbs_trust_sim != 0;
+    if (!ok) {
+        snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: collateral unusable");
+    } else if (fl) {
+        ok = clave_kbs_appraise_workload(c, (uint64_t)ctx->now, sim, &now, reason);
+    } else {
+        struct clave_kbs_release rel = {c, (uint64_t)ctx->now, d.id, d.sha256, d.region, sim, &now};
+        ok = clave_kbs_appraise(&rel, reason);
+    }
+    claved_kbs_dataset_clear(&d);
+    return ok ? CLAVE_OK : CLAVE_ERR_STATE;
+}
+
+/* Answer a refused check: 403 with its reason (audited), or the lookup's error. */
+static void debit_refused(struct claved_ctx *ctx, clave_status st, const char *contract,
+                          const char *reason)
+{
+    if (st != CLAVE_ERR_STATE) {
+        claved_store_error(ctx, st);
         return;
     }
-    debit(ctx, r, c, &s->claims);
+    struct clave_log_field f[] = {{"contract", contract}, {"reason", reason}};
+    if (claved_audit_or_fail(ctx, "kbs.budget.deny", f, 2)) {
+        claved_error(ctx, 403, "policy_denied", reason);
+    }
 }
 
 void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
@@ -164,9 +202,7 @@ void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
     struct claved_kbs_session s;
     struct debit_req r;
     struct clave_contract *c = NULL;
-    struct claved_kbs_dataset d;
     char reason[CLAVE_KBS_REASON_MAX];
-    memset(&d, 0, sizeof(d));
     memset(&r, 0, sizeof(r));
     if (!claved_kbs_token_session(ctx, &s)) {
         return;
@@ -175,37 +211,189 @@ void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
         goto done;
     }
     clave_status st = claved_kbs_contract_load(ctx->store, r.contract, &c);
-    if (st == CLAVE_OK && clave_contract_computation_kind(c) == CLAVE_COMPUTATION_FL) {
-        fl_debit(ctx, &s, &r, c); /* an attested FL aggregator: the data stays with the parties */
-        goto done;
-    }
-    if (st == CLAVE_OK) {
-        st = claved_kbs_dataset_get(ctx->store, clave_contract_collaboration(c), r.dataset, &d);
-    }
     if (st != CLAVE_OK) {
         claved_store_error(ctx, st);
         goto done;
     }
-    /* The platform's TCB status under the collateral in force now, as for a release. */
-    struct clave_kbs_claims now;
-    char platform[CLAVE_KBS_REASON_MAX];
-    bool usable = claved_kbs_collateral_check(ctx->app->kbs, false, NULL) == CLAVE_OK &&
-                  claved_kbs_platform_claims(ctx->app->kbs, &s.claims, &now, platform);
-    struct clave_kbs_release rel = {
-        c, (uint64_t)ctx->now, d.id, d.sha256, d.region, ctx->app->cfg.kbs_trust_sim != 0, &now};
-    if (!usable) {
-        snprintf(reason, CLAVE_KBS_REASON_MAX, "tcb: collateral unusable");
-    }
-    if (!usable || !clave_kbs_appraise(&rel, reason)) {
-        struct clave_log_field f[] = {{"contract", r.contract}, {"reason", reason}};
-        if (claved_audit_or_fail(ctx, "kbs.budget.deny", f, 2)) {
-            claved_error(ctx, 403, "policy_denied", reason);
-        }
+    st = debit_check(ctx, &s, c, r.dataset, r.party, reason);
+    if (st != CLAVE_OK) {
+        debit_refused(ctx, st, r.contract, reason);
         goto done;
     }
     debit(ctx, &r, c, &s.claims);
 done:
     clave_contract_free(c);
-    claved_kbs_dataset_clear(&d);
     claved_kbs_session_clear(&s);
+}
+
+/* ---- POST /kbs/v0/budget/debits: one amount, several (dataset, party), all or nothing ---- */
+
+struct batch {
+    struct debit_req common; /* contract, what, epsilon, delta; dataset/party unused */
+    struct clave_dp_budget_key keys[DEBITS_MAX];
+    struct clave_dp_budget caps[DEBITS_MAX];
+    struct clave_dp_debit_record recs[DEBITS_MAX];
+    size_t n;
+};
+
+static bool parse_batch(struct claved_ctx *ctx, struct batch *b)
+{
+    static const char *const KEYS[] = {"dataset", "party", NULL};
+    json_t *e = json_object_get(ctx->body, "epsilon");
+    json_t *d = json_object_get(ctx->body, "delta");
+    json_t *list = json_object_get(ctx->body, "debits");
+    struct debit_req *r = &b->common;
+    if (!claved_body_string(ctx, "contract", true, 64, &r->contract) ||
+        !claved_body_string(ctx, "what", false, 256, &r->what)) {
+        return false;
+    }
+    if (!json_is_number(e) || (d != NULL && !json_is_number(d)) || !json_is_array(list) ||
+        json_array_size(list) < 1 || json_array_size(list) > DEBITS_MAX) {
+        claved_error(ctx, 400, "invalid_field",
+                     "body: epsilon and delta numbers, debits an array of 1..128 "
+                     "{\"dataset\", \"party\"}");
+        return false;
+    }
+    r->epsilon = json_number_value(e);
+    r->delta = d != NULL ? json_number_value(d) : 0.0;
+    if (!(r->epsilon > 0 && r->epsilon <= 1000) || !(r->delta >= 0 && r->delta < 1)) {
+        claved_error(ctx, 400, "invalid_field", "body.epsilon in (0, 1000], delta in [0, 1)");
+        return false;
+    }
+    b->n = json_array_size(list);
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *x = json_array_get(list, i);
+        const char *ds = json_string_value(json_object_get(x, "dataset"));
+        const char *party = json_string_value(json_object_get(x, "party"));
+        bool ok = json_is_object(x) && clave_json_only_keys(x, "body.debits[]", KEYS) == CLAVE_OK &&
+                  ds != NULL && party != NULL && ds[0] != '\0' && party[0] != '\0' &&
+                  strlen(ds) <= 64 && strlen(party) <= 64;
+        for (size_t k = 0; ok && k < i; k++) {
+            ok = strcmp(b->keys[k].dataset, ds) != 0 || strcmp(b->keys[k].party, party) != 0;
+        }
+        if (!ok) {
+            char msg[96];
+            snprintf(msg, sizeof(msg),
+                     "body.debits[%zu]: {\"dataset\", \"party\"} of 1..64 characters, no repeat",
+                     i);
+            claved_error(ctx, 400, "invalid_field", msg);
+            return false;
+        }
+        b->keys[i] = (struct clave_dp_budget_key){NULL, r->contract, ds, party};
+    }
+    return true;
+}
+
+/* Audit each debit and answer with one record per entry, in order. */
+static void batch_paid(struct claved_ctx *ctx, const struct batch *b, const char *ev)
+{
+    char eps[32];
+    json_t *out = json_array();
+    snprintf(eps, sizeof(eps), "%.9g", b->common.epsilon);
+    for (size_t i = 0; i < b->n; i++) {
+        const struct clave_dp_budget_key *k = &b->keys[i];
+        struct clave_log_field f[] = {{"contract", k->contract}, {"dataset", k->dataset},
+                                      {"party", k->party},       {"epsilon", eps},
+                                      {"evidence_sha256", ev},   {"reason", "debited"}};
+        if (!claved_audit_or_fail(ctx, "kbs.budget.debit", f, 6)) {
+            json_decref(out);
+            return;
+        }
+        json_array_append_new(out,
+                              json_pack("{s:s,s:s,s:I,s:f,s:f}", "dataset", k->dataset, "party",
+                                        k->party, "debit_id", (json_int_t)b->recs[i].id,
+                                        "epsilon_remaining", b->recs[i].epsilon_remaining,
+                                        "delta_remaining", b->recs[i].delta_remaining));
+    }
+    claved_json(ctx, 200, json_pack("{s:o}", "debits", out));
+}
+
+/* Every key has a budget (the contract's cap, set on first use), then one all-or-nothing
+ * debit. */
+static void batch_debit(struct claved_ctx *ctx, struct batch *b, const struct clave_contract *c,
+                        const struct clave_kbs_claims *claims)
+{
+    struct clave_dp_ledger *ledger = NULL;
+    const struct debit_req *r = &b->common;
+    struct clave_dp_debit dbt = {
+        "kbs",      r->what != NULL && r->what[0] != '\0' ? r->what : "runner debit",
+        "runner",   "basic",
+        r->epsilon, r->delta};
+    char ev[65] = "";
+    size_t failed = 0;
+    if (clave_hex_encode(claims->evidence_sha256, 32, ev, sizeof(ev)) != CLAVE_OK) {
+        /* stays empty */
+    }
+    clave_status st = clave_dp_ledger_open(ctx->store, &ledger);
+    for (size_t i = 0; st == CLAVE_OK && i < b->n; i++) {
+        struct clave_dp_budget_status cur;
+        b->keys[i].collaboration = clave_contract_collaboration(c);
+        st = clave_dp_ledger_status(ledger, &b->keys[i], ctx->now, &cur);
+        if (st == CLAVE_ERR_NOT_FOUND) { /* first debit: the budget the contract sets */
+            st = budget_of(c, b->keys[i].party, &b->caps[i])
+                     ? clave_dp_ledger_set_budget(ledger, &b->keys[i], &b->caps[i])
+                     : CLAVE_ERR_STATE;
+        }
+        failed = i;
+    }
+    if (st == CLAVE_OK) {
+        st = clave_dp_ledger_debit_all(ledger, b->keys, b->n, &dbt, ctx->now, &failed, b->recs);
+    }
+    clave_dp_ledger_free(ledger);
+    if (st == CLAVE_OK) {
+        batch_paid(ctx, b, ev);
+    } else if (st == CLAVE_ERR_LIMIT || st == CLAVE_ERR_STATE) {
+        char eps[32], why[256];
+        const struct clave_dp_budget_key *k = &b->keys[failed < b->n ? failed : 0];
+        snprintf(eps, sizeof(eps), "%.9g", r->epsilon);
+        snprintf(why, sizeof(why), "%s (%.64s for %.64s); nothing was charged",
+                 st == CLAVE_ERR_LIMIT ? "the debit exceeds the remaining budget"
+                                       : "the contract gives this party no budget",
+                 k->party, k->dataset);
+        struct clave_log_field f[] = {{"contract", r->contract}, {"dataset", k->dataset},
+                                      {"party", k->party},       {"epsilon", eps},
+                                      {"evidence_sha256", ev},   {"reason", why}};
+        if (claved_audit_or_fail(ctx, "kbs.budget.deny", f, 6)) {
+            claved_error(ctx, 403, st == CLAVE_ERR_LIMIT ? "budget_exhausted" : "policy_denied",
+                         why);
+        }
+    } else {
+        claved_store_error(ctx, st);
+    }
+}
+
+void claved_h_kbs_budget_debits(struct claved_ctx *ctx)
+{
+    struct claved_kbs_session s;
+    struct clave_contract *c = NULL;
+    struct batch *b = calloc(1, sizeof(*b));
+    char reason[CLAVE_KBS_REASON_MAX];
+    if (b == NULL) {
+        claved_error(ctx, 500, "internal", "out of memory");
+        return;
+    }
+    if (!claved_kbs_token_session(ctx, &s)) {
+        free(b);
+        return;
+    }
+    if (!parse_batch(ctx, b)) {
+        goto done;
+    }
+    clave_status st = claved_kbs_contract_load(ctx->store, b->common.contract, &c);
+    if (st != CLAVE_OK) {
+        claved_store_error(ctx, st);
+        goto done;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        st = debit_check(ctx, &s, c, b->keys[i].dataset, b->keys[i].party, reason);
+        if (st != CLAVE_OK) {
+            debit_refused(ctx, st, b->common.contract, reason);
+            goto done;
+        }
+    }
+    batch_debit(ctx, b, c, &s.claims);
+done:
+    clave_contract_free(c);
+    claved_kbs_session_clear(&s);
+    free(b);
 }

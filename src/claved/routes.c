@@ -121,6 +121,8 @@ const struct claved_route CLAVED_ROUTES[] = {
      "403, 404)"},
     {CLAVED_POST, "/kbs/v0/budget/debit", claved_h_kbs_budget_debit, P(ATTESTED), "kbs_debit", true,
      "Debit a DP budget before releasing a result (EAR bearer token)"},
+    {CLAVED_POST, "/kbs/v0/budget/debits", claved_h_kbs_budget_debits, P(ATTESTED), "kbs_debits",
+     true, "Debit several parties' DP budgets at once, all or nothing (EAR bearer token)"},
     {CLAVED_POST, "/kbs/v0/result", claved_h_kbs_result, P(ATTESTED), "kbs_result", true,
      "Anchor a result receipt in the audit ledger; returns its inclusion proof (EAR bearer)"},
 };
@@ -147,6 +149,7 @@ static const struct schema SCHEMAS[] = {
     {"kbs_auth", {"version", "tee", "extra-params", NULL}},
     {"kbs_attest", {"runtime-data", "tee-evidence", "init-data", NULL}},
     {"kbs_debit", {"contract", "dataset", "party", "epsilon", "delta", "what", NULL}},
+    {"kbs_debits", {"contract", "debits", "epsilon", "delta", "what", NULL}},
     {"kbs_result", {"receipt", NULL}},
     {"fl_join", {"public_key", "statement", NULL}},
     {"fl_keyholder", {"public_key", "statement", NULL}},

@@ -85,6 +85,7 @@ void claved_h_kbs_auth(struct claved_ctx *ctx);
 void claved_h_kbs_attest(struct claved_ctx *ctx);
 void claved_h_kbs_resource(struct claved_ctx *ctx);
 void claved_h_kbs_budget_debit(struct claved_ctx *ctx);
+void claved_h_kbs_budget_debits(struct claved_ctx *ctx);
 void claved_h_kbs_result(struct claved_ctx *ctx);
 void claved_h_kbs_ear_key(struct claved_ctx *ctx);
 void claved_h_kbs_key(struct claved_ctx *ctx);

@@ -317,27 +317,45 @@ clave_status runner_broker_recipient_keys(struct runner_broker *b, const char *c
     return st;
 }
 
-clave_status runner_broker_debit(struct runner_broker *b, const char *contract_hex,
-                                 const char *dataset, const char *party, double epsilon,
-                                 double delta, const char *what, int64_t *debit_id)
+clave_status runner_broker_debits(struct runner_broker *b, const char *contract_hex,
+                                  const char *const *datasets, const char *const *parties, size_t n,
+                                  double epsilon, double delta, const char *what, int64_t *ids)
 {
-    json_t *req =
-        json_pack("{s:s,s:s,s:s,s:f,s:f,s:s}", "contract", contract_hex, "dataset", dataset,
-                  "party", party, "epsilon", epsilon, "delta", delta, "what", what);
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        if (json_array_append_new(
+                list, json_pack("{s:s,s:s}", "dataset", datasets[i], "party", parties[i])) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    json_t *req = list != NULL
+                      ? json_pack("{s:s,s:o,s:f,s:f,s:s}", "contract", contract_hex, "debits", list,
+                                  "epsilon", epsilon, "delta", delta, "what", what)
+                      : NULL;
     char *body = req != NULL ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (body == NULL) {
         return CLAVE_ERR_NOMEM;
     }
-    clave_status st = call(b, "POST", "/kbs/v0/budget/debit", body, b->token, JSON_BODY_MAX);
+    clave_status st = call(b, "POST", "/kbs/v0/budget/debits", body, b->token, JSON_BODY_MAX);
     free(body);
     json_t *j = st == CLAVE_OK ? answer(b) : NULL;
-    json_t *id = json_object_get(j, "debit_id");
-    if (st == CLAVE_OK && !json_is_integer(id)) {
+    json_t *got = json_object_get(j, "debits");
+    if (st == CLAVE_OK && (!json_is_array(got) || json_array_size(got) != n)) {
         st = CLAVE_ERR_FORMAT;
     }
-    if (st == CLAVE_OK) {
-        *debit_id = json_integer_value(id);
+    for (size_t i = 0; st == CLAVE_OK && i < n; i++) {
+        json_t *x = json_array_get(got, i);
+        json_t *id = json_object_get(x, "debit_id");
+        const char *ds = json_string_value(json_object_get(x, "dataset"));
+        const char *party = json_string_value(json_object_get(x, "party"));
+        if (!json_is_integer(id) || ds == NULL || party == NULL || strcmp(ds, datasets[i]) != 0 ||
+            strcmp(party, parties[i]) != 0) {
+            st = CLAVE_ERR_FORMAT;
+        } else {
+            ids[i] = json_integer_value(id);
+        }
     }
     json_decref(j);
     return st;

@@ -58,10 +58,12 @@ clave_status runner_broker_sealed(struct runner_broker *b, const char *collab, c
 clave_status runner_broker_recipient_keys(struct runner_broker *b, const char *collab,
                                           const char *party, json_t **keys);
 
-/* Debit (epsilon, delta) of `party`'s budget for `dataset`; *debit_id gets the record id. */
-clave_status runner_broker_debit(struct runner_broker *b, const char *contract_hex,
-                                 const char *dataset, const char *party, double epsilon,
-                                 double delta, const char *what, int64_t *debit_id);
+/* Debit (epsilon, delta) from every (datasets[i], parties[i]), i < n, at once, all or nothing
+ * (POST /kbs/v0/budget/debits, at most 128); ids[i] gets each record id. A refusal charges no
+ * one (runner_broker_status 403, code budget_exhausted or policy_denied). */
+clave_status runner_broker_debits(struct runner_broker *b, const char *contract_hex,
+                                  const char *const *datasets, const char *const *parties, size_t n,
+                                  double epsilon, double delta, const char *what, int64_t *ids);
 
 /* Anchor a signed receipt (POST /kbs/v0/result). *proof and *sth get the inclusion-proof and
  * signed-tree-head JSON texts of its ledger entry (caller frees). */

@@ -114,29 +114,41 @@ clave_status runner_debit_datasets(struct runner *r, const char *const *datasets
                                    const char *what, const char *mechanism, double epsilon,
                                    double delta)
 {
+    const char *ids[RUNNER_DATASETS_MAX];
+    const char *owners[RUNNER_DATASETS_MAX];
+    int64_t got[RUNNER_DATASETS_MAX];
+    if (n == 0 || n > RUNNER_DATASETS_MAX || r->debit_count + n > RUNNER_DEBITS_MAX) {
+        return CLAVE_ERR_STATE;
+    }
     for (size_t i = 0; i < n; i++) {
         const struct runner_plain *p = runner_plain_of(r, datasets[i]);
-        struct runner_debit *d = &r->debits[r->debit_count];
-        if (p == NULL || r->debit_count >= RUNNER_DEBITS_MAX) {
+        if (p == NULL) {
             return CLAVE_ERR_STATE;
         }
-        clave_status st = runner_broker_debit(r->broker, r->contract_hex, p->id, p->owner, epsilon,
-                                              delta, what, &d->id);
-        if (st != CLAVE_OK) {
-            fprintf(stderr, "clave-runner: %s: budget debit for %s refused: HTTP %ld %s: %s\n",
-                    what, p->owner, runner_broker_status(r->broker), runner_broker_code(r->broker),
-                    runner_broker_reason(r->broker));
-            return st;
-        }
+        ids[i] = p->id;
+        owners[i] = p->owner;
+    }
+    /* Every dataset's owner pays, all or nothing: a refusal leaves no one charged. */
+    clave_status st =
+        runner_broker_debits(r->broker, r->contract_hex, ids, owners, n, epsilon, delta, what, got);
+    if (st != CLAVE_OK) {
+        fprintf(stderr,
+                "clave-runner: %s: budget debit refused (no party charged): HTTP %ld %s: %s\n",
+                what, runner_broker_status(r->broker), runner_broker_code(r->broker),
+                runner_broker_reason(r->broker));
+        return st;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct runner_debit *d = &r->debits[r->debit_count++];
         snprintf(d->what, sizeof(d->what), "%s", what);
         d->mechanism = mechanism;
-        d->party = p->owner;
-        d->dataset = p->id;
+        d->party = owners[i];
+        d->dataset = ids[i];
         d->epsilon = epsilon;
         d->delta = delta;
-        r->debit_count++;
+        d->id = got[i];
         runner_say(r, "%s: debited epsilon %g, delta %g from %s's budget for %s (debit %lld)", what,
-                   epsilon, delta, p->owner, p->id, (long long)d->id);
+                   epsilon, delta, owners[i], ids[i], (long long)d->id);
     }
     return CLAVE_OK;
 }

@@ -217,19 +217,25 @@ static clave_status pay_round(struct fl_agg *a, uint32_t round)
     }
     double delta = round == 1 ? a->spec.run.cfg.dp_delta : 0.0;
     snprintf(what, sizeof(what), "fl %s round %u", a->spec.run.name, round);
+    const char *ids[RUNNER_DATASETS_MAX];
+    const char *owners[RUNNER_DATASETS_MAX];
+    int64_t got[RUNNER_DATASETS_MAX];
     for (size_t i = 0; i < r->plain_count; i++) {
-        struct runner_plain *p = &r->plain[i];
+        ids[i] = r->plain[i].id;
+        owners[i] = r->plain[i].owner;
+    }
+    /* All parties pay for the round or none does. */
+    st = runner_broker_debits(r->broker, r->contract_hex, ids, owners, r->plain_count,
+                              eps - a->epsilon, delta, what, got);
+    if (st != CLAVE_OK) {
+        runner_say(r, "round %u: debit refused (no party charged): HTTP %ld %s: %s", round,
+                   runner_broker_status(r->broker), runner_broker_code(r->broker),
+                   runner_broker_reason(r->broker));
+        return runner_broker_status(r->broker) == 403 ? CLAVE_ERR_LIMIT : st;
+    }
+    for (size_t i = 0; i < r->plain_count; i++) {
         struct runner_debit *d = &r->debits[i];
-        int64_t id = 0;
-        st = runner_broker_debit(r->broker, r->contract_hex, p->id, p->owner, eps - a->epsilon,
-                                 delta, what, &id);
-        if (st != CLAVE_OK) {
-            runner_say(r, "round %u: debit for %s refused: HTTP %ld %s: %s", round, p->owner,
-                       runner_broker_status(r->broker), runner_broker_code(r->broker),
-                       runner_broker_reason(r->broker));
-            return runner_broker_status(r->broker) == 403 ? CLAVE_ERR_LIMIT : st;
-        }
-        d->id = id;
+        d->id = got[i];
         d->epsilon += eps - a->epsilon;
         d->delta += delta;
     }

@@ -242,6 +242,69 @@ expect "debit without a valid attestation token: 401" 1 "HTTP 401" \
     "$clave" kbs debit --server "$U" --cacert data/tls/cert.pem --token bad.token \
     --contract "$(cat ok.id)" --dataset claims --party alice --epsilon 0.1
 
+# --- several parties' budgets in one debit (POST /kbs/v0/budget/debits, the runner's route):
+# alice (cap 1.0) and bob (cap 0.3) pay 0.2 each; a second 0.2 exceeds bob's budget and is
+# refused for both: alice keeps exactly 0.8, which one debit then spends to the last unit.
+printf 'region,age,count\neu,51,9\neu,29,14\n' >visits.csv
+"$clave" seal visits.csv visits.sealed --to-jwk broker.jwk >/dev/null
+visits_sha=$(sha256sum visits.sealed | cut -d' ' -f1)
+"$clave" collab create multi >/dev/null &&
+    "$clave" party add --collab multi --party alice --identity-key alice.pem --sign-key alice.pem >/dev/null &&
+    "$clave" party add --collab multi --party bob --identity-key bob.pem --signer alice --sign-key alice.pem >/dev/null ||
+    bad "members of multi"
+cat >multi.json <<JSON
+{"collaboration": "multi", "version": 1,
+ "datasets": [{"id": "claims", "owner": "alice", "sha256": "$sealed_sha"},
+              {"id": "visits", "owner": "bob", "sha256": "$visits_sha"}],
+ "computation": {"kind": "query", "spec": {"select": ["region"]}},
+ "workloads": [{"tee": "sim-snp", "measurement": "$M",
+                "min_tcb": {"bootloader": 0, "tee": 0, "snp": 0, "microcode": 0}}],
+ "tcb_statuses": ["UpToDate"],
+ "output": {"budgets": [{"party": "alice", "epsilon_micro": 1000000, "delta_pico": 0},
+                        {"party": "bob", "epsilon_micro": 300000, "delta_pico": 0}],
+            "min_group_size": 10, "columns": ["region"]},
+ "recipients": [{"party": "bob", "spki": "$bob_spki"}],
+ "regions": ["eu"],
+ "signers": [{"party": "alice", "spki": "$alice_spki"}, {"party": "bob", "spki": "$bob_spki"}],
+ "not_before": 1700000000, "expiry": 4000000000}
+JSON
+"$clave" contract propose --spec multi.json --out multi.cbor >/dev/null
+for p in alice bob; do "$clave" contract sign multi.cbor --key "$p.pem" --party "$p" --out "multi.$p.cose" >/dev/null; done
+"$clave" contract export multi.cbor --signature alice=multi.alice.cose --signature bob=multi.bob.cose \
+    --out multi.bundle >/dev/null
+printf '{"bundle":"%s"}' "$(b64url multi.bundle)" >req.json
+[[ $(api POST /v1/contracts req.json) == 201 ]] || bad "submit multi: $(cat body.out)"
+python3 -c 'import json; print(json.load(open("body.out"))["id"])' >multi.id
+for ds in claims=alice visits=bob; do
+    printf '{"id":"%s","name":"%s","owner":"%s","region":"eu","row_count":2,"schema":{"region":"string","age":"int","count":"int"},"sealed":"%s"}' \
+        "${ds%%=*}" "${ds%%=*}" "${ds#*=}" "$(b64url "${ds%%=*}.sealed")" >req.json
+    [[ $(api POST /v1/collaborations/multi/datasets req.json) == 201 ]] || bad "upload ${ds%%=*}: $(cat body.out)"
+done
+batch() { # OUT EPSILON DEBITS-JSON
+    curl -s "${CA[@]}" -o "$1" -w '%{http_code}' -H "Authorization: Bearer $(cat snp.token)" \
+        -H 'Content-Type: application/json' -X POST \
+        -d "{\"contract\":\"$(cat multi.id)\",\"epsilon\":$2,\"what\":\"test\",\"debits\":$3}" \
+        "$U/kbs/v0/budget/debits"
+}
+both='[{"dataset":"claims","party":"alice"},{"dataset":"visits","party":"bob"}]'
+[[ $(batch batch.1 0.2 "$both") == 200 ]] && python3 - batch.1 <<'PY' && ok "batch debit: both parties charged, one record each" || bad "batch 1: $(cat batch.1)"
+import json, sys
+d = json.load(open(sys.argv[1]))["debits"]
+assert [(x["dataset"], x["party"]) for x in d] == [("claims", "alice"), ("visits", "bob")], d
+assert abs(d[0]["epsilon_remaining"] - 0.8) < 1e-9 and abs(d[1]["epsilon_remaining"] - 0.1) < 1e-9, d
+assert d[0]["debit_id"] != d[1]["debit_id"]
+PY
+[[ $(batch batch.2 0.2 "$both") == 403 ]] && grep -q 'budget_exhausted' batch.2 && grep -q 'bob for visits); nothing was charged' batch.2 &&
+    ok "batch debit over bob's budget: 403 naming bob, nothing charged" || bad "batch 2: $(cat batch.2)"
+expect "alice was not charged by the refused batch: her last 0.8 is still there" 0 "" \
+    "$clave" kbs debit --server "$U" --cacert data/tls/cert.pem --token snp.token \
+    --contract "$(cat multi.id)" --dataset claims --party alice --epsilon 0.8
+[[ $(batch batch.3 0.1 '[{"dataset":"visits","party":"alice"}]') == 403 ]] && grep -q 'policy_denied' batch.3 &&
+    ok "batch debit: a dataset that is not the party's is refused" || bad "batch 3: $(cat batch.3)"
+[[ $(batch batch.4 0.1 '[{"dataset":"visits","party":"bob"},{"dataset":"visits","party":"bob"}]') == 400 ]] &&
+    [[ $(batch batch.5 0.1 '[]') == 400 ]] && [[ $(batch batch.6 0.1 '[{"dataset":"visits"}]') == 400 ]] &&
+    ok "batch debit: a repeated, empty or incomplete list is refused (400)" || bad "batch 4-6: $(cat batch.4 batch.5 batch.6)"
+
 # --- every decision is in the audit ledger, with its reason and the evidence digest
 curl -s "${CA[@]}" -H "Authorization: Bearer $TOKEN" -X POST "$U/v1/audit/checkpoint" >/dev/null
 curl -s "${CA[@]}" -H "Authorization: Bearer $TOKEN" "$U/v1/audit/export" >export.jsonl

@@ -185,10 +185,11 @@ done:
 clave_status clave_dp_ledger_debit_all(struct clave_dp_ledger *ledger,
                                        const struct clave_dp_budget_key *keys, size_t count,
                                        const struct clave_dp_debit *debit, int64_t now,
-                                       size_t *failed)
+                                       size_t *failed, struct clave_dp_debit_record *records)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     size_t at = 0;
+    struct dp_debit_result *res = NULL;
     CLAVE_ENSURE(ledger != NULL && keys != NULL && failed != NULL, CLAVE_ERR_ARG,
                  "dp ledger: NULL argument");
     *failed = 0;
@@ -200,11 +201,26 @@ clave_status clave_dp_ledger_debit_all(struct clave_dp_ledger *ledger,
     }
     CLAVE_CHECK(check_debit(debit));
     struct dp_debit_units u = {debit, round_up(debit->epsilon, debit->delta)};
-    st = dp__store_debit_all(ledger->store, keys, count, &u, now, &at);
+    if (records != NULL) {
+        res = calloc(count, sizeof(*res));
+        CLAVE_ENSURE_ALLOC(res);
+    }
+    st = dp__store_debit_all(ledger->store, keys, count, &u, now, &at, res);
     *failed = at;
     CLAVE_CHECK(st);
+    for (size_t i = 0; records != NULL && i < count; i++) {
+        records[i] = (struct clave_dp_debit_record){
+            res[i].id,
+            now,
+            (double)u.amount.epsilon / DP_EPS_UNITS,
+            (double)u.amount.delta / DP_DELTA_UNITS,
+            (double)res[i].remaining.epsilon / DP_EPS_UNITS,
+            (double)res[i].remaining.delta / DP_DELTA_UNITS,
+        };
+    }
     st = CLAVE_OK;
 done:
+    free(res);
     return st;
 }
 

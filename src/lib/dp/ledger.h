@@ -56,10 +56,11 @@ clave_status dp__store_debit(struct clave_store *store, const struct clave_dp_bu
                              struct dp_debit_result *out);
 
 /* The same debit for every key of `keys`, all in one write transaction: all recorded, or none
- * (`*failed` = the index of the key that refused, count on success). */
+ * (`*failed` = the index of the key that refused, count on success). `results`: NULL or `count`
+ * entries, each key's debit on success. */
 clave_status dp__store_debit_all(struct clave_store *store, const struct clave_dp_budget_key *keys,
                                  size_t count, const struct dp_debit_units *debit, int64_t now,
-                                 size_t *failed);
+                                 size_t *failed, struct dp_debit_result *results);
 
 /* Cap and the current window's spend, read in one transaction. */
 clave_status dp__store_status(struct clave_store *store, const struct clave_dp_budget_key *key,

@@ -184,7 +184,8 @@ struct debit_all_tx {
     size_t count;
     const struct dp_debit_units *debit;
     int64_t now;
-    size_t failed; /* index of the key that refused (valid when the transaction failed) */
+    size_t failed;                   /* index of the key that refused (when the tx failed) */
+    struct dp_debit_result *results; /* NULL or count entries */
 };
 
 static clave_status insert_debit(struct clave_store *store, const struct debit_tx *t,
@@ -257,6 +258,9 @@ static clave_status debit_all_tx(struct clave_store *store, void *arg)
         struct debit_tx one = {&t->keys[i], t->debit, t->now, {0}};
         t->failed = i;
         CLAVE_CHECK(debit_in_tx(store, &one));
+        if (t->results != NULL) {
+            t->results[i] = one.result;
+        }
     }
     st = CLAVE_OK;
 done:
@@ -265,10 +269,10 @@ done:
 
 clave_status dp__store_debit_all(struct clave_store *store, const struct clave_dp_budget_key *keys,
                                  size_t count, const struct dp_debit_units *debit, int64_t now,
-                                 size_t *failed)
+                                 size_t *failed, struct dp_debit_result *results)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
-    struct debit_all_tx t = {keys, count, debit, now, 0};
+    struct debit_all_tx t = {keys, count, debit, now, 0, results};
     unsigned retries = clave_store_backend_of(store) == CLAVE_STORE_POSTGRES ? PG_DEBIT_RETRIES
                                                                              : SQLITE_DEBIT_RETRIES;
     st = clave_store_tx_run(store, CLAVE_STORE_TX_WRITE, debit_all_tx, &t, retries);

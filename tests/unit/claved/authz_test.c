@@ -97,6 +97,7 @@ static const struct expect POLICY[] = {
     {CLAVED_POST, "/kbs/v0/attest", false, 0, 0},
     {CLAVED_GET, "/kbs/v0/resource/{repository}/{type}/{tag}", false, 0, 0},
     {CLAVED_POST, "/kbs/v0/budget/debit", false, 0, 0},
+    {CLAVED_POST, "/kbs/v0/budget/debits", false, 0, 0},
     {CLAVED_POST, "/kbs/v0/result", false, 0, 0},
 };
 
@@ -274,6 +275,11 @@ static void instantiate(struct world *w, const struct claved_route *r, int role,
         snprintf(body, bcap, "{\"runtime-data\":{},\"tee-evidence\":{}}");
     } else if (strcmp(r->pattern, "/kbs/v0/result") == 0) {
         snprintf(body, bcap, "{\"receipt\":\"AAAA\"}");
+    } else if (strcmp(r->pattern, "/kbs/v0/budget/debits") == 0) {
+        snprintf(body, bcap,
+                 "{\"contract\":\"%s\",\"epsilon\":0.1,"
+                 "\"debits\":[{\"dataset\":\"d1\",\"party\":\"a\"}]}",
+                 w->contract);
     } else if (strcmp(r->pattern, "/kbs/v0/budget/debit") == 0) {
         snprintf(body, bcap,
                  "{\"contract\":\"%s\",\"dataset\":\"d1\",\"party\":\"a\","

@@ -334,22 +334,32 @@ static void test_debit_all_or_nothing(void **state)
     struct clave_dp_budget_status s;
     size_t failed = 99;
     int64_t now = 1700000000;
+    struct clave_dp_debit_record rec[3];
     T_OK(clave_dp_ledger_set_budget(f->ledger, &keys[0], &roomy));
     T_OK(clave_dp_ledger_set_budget(f->ledger, &keys[1], &tight));
-    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed), CLAVE_ERR_NOT_FOUND);
+    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed, NULL),
+          CLAVE_ERR_NOT_FOUND);
     assert_int_equal(failed, 2);
     T_OK(clave_dp_ledger_set_budget(f->ledger, &keys[2], &roomy));
-    T_OK(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed));
+    T_OK(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed, rec));
     assert_int_equal(failed, 3);
-    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed), CLAVE_ERR_LIMIT);
+    /* One record per key: distinct ids, the amount, and that key's remaining budget. */
+    assert_true(rec[0].id != rec[1].id && rec[1].id != rec[2].id && rec[0].id != rec[2].id);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(rec[i].time, now);
+        assert_true(fabs(rec[i].epsilon - 0.1) < 1e-9);
+        assert_true(fabs(rec[i].epsilon_remaining - (i == 1 ? 0.05 : 0.9)) < 1e-9);
+    }
+    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed, rec),
+          CLAVE_ERR_LIMIT);
     assert_int_equal(failed, 1);
     for (size_t i = 0; i < 3; i++) {
         T_OK(clave_dp_ledger_status(f->ledger, &keys[i], now, &s));
         assert_true(fabs(s.epsilon_spent - 0.1) < 1e-9); /* the first debit only, for all */
     }
-    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 0, &DEBIT, now, &failed), CLAVE_ERR_ARG);
+    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 0, &DEBIT, now, &failed, NULL), CLAVE_ERR_ARG);
     keys[1].party = "";
-    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed), CLAVE_ERR_ARG);
+    T_ERR(clave_dp_ledger_debit_all(f->ledger, keys, 3, &DEBIT, now, &failed, NULL), CLAVE_ERR_ARG);
     assert_int_equal(failed, 1);
 }
 
