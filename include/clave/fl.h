@@ -533,9 +533,9 @@ typedef enum clave_fl_end_reason {
  * challenge the client's JOIN must sign. */
 struct clave_fl_hello {
     uint8_t contract_id[CLAVE_FL_CONTRACT_ID_LEN];
-    uint32_t client;  /* 1..clients */
-    uint32_t clients; /* 1..CLAVE_FL_MAX_CLIENTS */
-    uint32_t rounds;  /* >= 1 */
+    uint32_t client;                           /* 1..clients */
+    uint32_t clients;                          /* 1..CLAVE_FL_MAX_CLIENTS */
+    uint32_t rounds;                           /* >= 1 */
     uint8_t challenge[CLAVE_FL_CHALLENGE_LEN]; /* random, per connection (clave_random) */
 };
 
@@ -612,10 +612,9 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_parse(const uint8_t *msg, si
  *         or party: a replayed or relayed JOIN), CLAVE_ERR_KEY, CLAVE_ERR_ARG, or a COSE
  *         decoding error (CLAVE_ERR_CBOR/FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED)
  */
-CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_verify(const uint8_t *statement, size_t len,
-                                                           const struct clave_fl_join_claim *expected,
-                                                           const uint8_t *identity_spki,
-                                                           size_t identity_spki_len);
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_verify(
+    const uint8_t *statement, size_t len, const struct clave_fl_join_claim *expected,
+    const uint8_t *identity_spki, size_t identity_spki_len);
 
 /* ---- key-holder statements (docs/formats/fl.md "Key-holder statement") ---------------------- */
 

@@ -67,8 +67,8 @@ struct tee_join {
     struct clave_fl_contract_spec spec;
     struct clave_attest_policy *policy;
     struct fl_cli_data d;
-    struct clave_pkey *identity;  /* this run's client key (plain mode: never used to sign) */
-    struct clave_pkey *party_key; /* --sign-key: signs the JOIN */
+    struct clave_pkey *identity;   /* this run's client key (plain mode: never used to sign) */
+    struct clave_pkey *party_key;  /* --sign-key: signs the JOIN */
     const struct clave_pkey **dir; /* all NULL: plain updates need no client keys */
     struct clave_fl_client *client;
     struct fl_tee_link link;
@@ -229,8 +229,8 @@ static int send_join(struct tee_join *j, const struct clave_fl_hello *h)
 {
     uint8_t *msg = NULL;
     size_t len = 0;
-    struct clave_fl_join_claim claim = {j->party, h->challenge, j->link.cert_sha256,
-                                        h->contract_id, h->client};
+    struct clave_fl_join_claim claim = {j->party, h->challenge, j->link.cert_sha256, h->contract_id,
+                                        h->client};
     clave_status st = clave_fl_join_encode(&claim, j->party_key, &msg, &len);
     if (st != CLAVE_OK) {
         free(msg);

@@ -116,9 +116,9 @@ static clave_status ratls(struct fl_agg *a)
         st = CLAVE_ERR_CRYPTO;
     }
     st = st == CLAVE_OK ? clave_ratls_ssl_ctx_use(a->ctx, cert, cert_len, a->tls_key) : st;
-    st = st == CLAVE_OK ? clave_hash(CLAVE_HASH_SHA256, cert, cert_len, a->cert_sha256,
-                                     sizeof(a->cert_sha256))
-                        : st;
+    st = st == CLAVE_OK
+             ? clave_hash(CLAVE_HASH_SHA256, cert, cert_len, a->cert_sha256, sizeof(a->cert_sha256))
+             : st;
     if (st == CLAVE_OK) {
         SSL_CTX_set_session_cache_mode(a->ctx, SSL_SESS_CACHE_OFF);
         SSL_CTX_set_num_tickets(a->ctx, 0);
@@ -143,7 +143,8 @@ static bool admit_one(struct fl_agg *a, struct fl_admit *ad, struct fl_link *l,
     uint64_t step = fl_link_now_ms() + 10000u;
     step = step < deadline ? step : deadline;
     if (clave_random(h->challenge, sizeof(h->challenge)) != CLAVE_OK ||
-        clave_fl_hello_encode(h, hello) != CLAVE_OK || !fl_link_send(l, hello, sizeof(hello), step)) {
+        clave_fl_hello_encode(h, hello) != CLAVE_OK ||
+        !fl_link_send(l, hello, sizeof(hello), step)) {
         return false;
     }
     if (!fl_admit_join(ad, l, h, step, party)) {

@@ -59,9 +59,10 @@ static void join(const uint8_t *data, size_t size)
     }
     size_t n = strlen(party);
     if (size > CLAVE_FL_JOIN_MAX_LEN || n == 0 || n > CLAVE_FL_PARTY_MAX || st < data ||
-        st_len == 0 || st + st_len != data + size || strspn(party, "abcdefghijklmnopqrstuvwxyz"
-                                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                                  "0123456789._:-") != n) {
+        st_len == 0 || st + st_len != data + size ||
+        strspn(party, "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789._:-") != n) {
         abort();
     }
     struct clave_fl_join_claim want = {party, FIXED, FIXED, FIXED, 3};

@@ -40,8 +40,8 @@ clave_status fl__control_read_head(struct clave_reader *r, uint8_t want)
     CLAVE_ENSURE(memcmp(magic, CONTROL_MAGIC, CONTROL_MAGIC_LEN) == 0, // lint:public
                  CLAVE_ERR_FORMAT, "fl control: bad magic");
     CLAVE_CHECK(clave_reader_u8(r, &version));
-    CLAVE_ENSURE(version == CLAVE_FL_CONTROL_VERSION, CLAVE_ERR_UNSUPPORTED, "fl control: version %u",
-                 version);
+    CLAVE_ENSURE(version == CLAVE_FL_CONTROL_VERSION, CLAVE_ERR_UNSUPPORTED,
+                 "fl control: version %u", version);
     CLAVE_CHECK(clave_reader_u8(r, &type));
     CLAVE_ENSURE(type == want, CLAVE_ERR_FORMAT, "fl control: type %u, expected %u", type, want);
     CLAVE_CHECK_CTX(clave_reader_zeros(r, 2), "fl control: reserved: ");

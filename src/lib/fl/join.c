@@ -114,8 +114,7 @@ done:
 }
 
 clave_status clave_fl_join_encode(const struct clave_fl_join_claim *claim,
-                                  const struct clave_pkey *identity, uint8_t **out,
-                                  size_t *out_len)
+                                  const struct clave_pkey *identity, uint8_t **out, size_t *out_len)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
     uint8_t body[JOIN_PAYLOAD_MAX];
@@ -158,8 +157,9 @@ clave_status clave_fl_join_parse(const uint8_t *msg, size_t len, char party[CLAV
                  CLAVE_FL_JOIN_MAX_LEN);
     clave_reader_init(&r, msg, len);
     CLAVE_CHECK(fl__control_read_head(&r, FL_CONTROL_JOIN));
-    CLAVE_CHECK_CTX(clave_reader_lenprefixed(&r, CLAVE_LEN_U8, CLAVE_FL_PARTY_MAX, &name, &name_len),
-                    "fl join: party: ");
+    CLAVE_CHECK_CTX(
+        clave_reader_lenprefixed(&r, CLAVE_LEN_U8, CLAVE_FL_PARTY_MAX, &name, &name_len),
+        "fl join: party: ");
     CLAVE_ENSURE(party_ok((const char *)name, name_len), CLAVE_ERR_FORMAT,
                  "fl join: party: [A-Za-z0-9._:-]{1,%d}", CLAVE_FL_PARTY_MAX);
     CLAVE_CHECK_CTX(

@@ -181,8 +181,7 @@ static void test_hostile_bytes(void **state)
                      CLAVE_ERR_TOO_LARGE);
     memcpy(big, msg, len);
     big[4] = 1; /* a version-1 control frame */
-    assert_int_equal(runner_check(f, big, len, f->alice_spki, f->alice_len),
-                     CLAVE_ERR_UNSUPPORTED);
+    assert_int_equal(runner_check(f, big, len, f->alice_spki, f->alice_len), CLAVE_ERR_UNSUPPORTED);
     big[4] = 2;
     big[5] = 1; /* a HELLO where a JOIN is expected */
     assert_int_equal(runner_check(f, big, len, f->alice_spki, f->alice_len), CLAVE_ERR_FORMAT);
