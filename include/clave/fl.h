@@ -593,7 +593,7 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_encode(const struct clave_fl
  * Read a JOIN frame (untrusted, borrowed): header (control version, type JOIN), the party id
  * (copied NUL-terminated into `party`, checked against the identifier rule, so it may be
  * printed) and the statement (`*statement` points into `msg`). No signature is checked here.
- * On failure party is "" and *statement NULL.
+ * On failure party is "" and *statement NULL. Thread-safe.
  * @return CLAVE_OK, CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED, CLAVE_ERR_ARG
  */
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_parse(const uint8_t *msg, size_t len,

@@ -141,6 +141,9 @@ done:
     return st;
 }
 
+/* JOIN: head (8: "CLFA", version 2, type 3, reserved 0), 8 party length u8 (1..64), 9 party
+ * [n] ([A-Za-z0-9._:-]), 9+n statement length u16le (1..JOIN_STATEMENT_MAX), 11+n statement [m]
+ * (a COSE_Sign1, checked by clave_fl_join_verify), then nothing. */
 clave_status clave_fl_join_parse(const uint8_t *msg, size_t len, char party[CLAVE_FL_PARTY_MAX + 1],
                                  const uint8_t **statement, size_t *statement_len)
 {
