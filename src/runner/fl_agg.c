@@ -23,7 +23,8 @@
 #include <unistd.h>
 
 #define RATLS_VALID_S (7 * 24 * 3600)
-#define UPDATE_SLACK 4096u /* header, fields and reserve beyond 8 bytes per parameter */
+#define UPDATE_SLACK 4096u   /* header, fields and reserve beyond 8 bytes per parameter */
+#define ADMIT_STEP_MS 10000u /* a connection's HELLO out and its JOIN in, each */
 
 struct fl_agg {
     struct runner *r;
@@ -140,7 +141,7 @@ static bool admit_one(struct fl_agg *a, struct fl_admit *ad, struct fl_link *l,
 {
     uint8_t hello[CLAVE_FL_HELLO_LEN];
     char party[CLAVE_FL_PARTY_MAX + 1];
-    uint64_t step = fl_link_now_ms() + 10000u;
+    uint64_t step = fl_link_now_ms() + ADMIT_STEP_MS;
     step = step < deadline ? step : deadline;
     if (clave_random(h->challenge, sizeof(h->challenge)) != CLAVE_OK ||
         clave_fl_hello_encode(h, hello) != CLAVE_OK ||
