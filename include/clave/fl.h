@@ -509,8 +509,18 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_client_cert_verify(
 
 /* ---- attested aggregator: control frames (clave-runner fl <-> clave fl join --aggregator) --- */
 
-#define CLAVE_FL_HELLO_LEN 52
+/** Version byte of the control frames (FL messages keep CLAVE_FL_VERSION). 2: HELLO carries a
+ * challenge and the client answers with JOIN. */
+#define CLAVE_FL_CONTROL_VERSION 2
+#define CLAVE_FL_CHALLENGE_LEN 32
+#define CLAVE_FL_HELLO_LEN 84
 #define CLAVE_FL_END_LEN 16
+/** Longest JOIN frame: header, party (<= 64 bytes), a COSE_Sign1 of <= 384 bytes. */
+#define CLAVE_FL_JOIN_MAX_LEN 512u
+/** Longest party id in a JOIN (the contract's identifier rule: [A-Za-z0-9._:-]{1,64}). */
+#define CLAVE_FL_PARTY_MAX 64
+/** The COSE external AAD of a JOIN statement (domain separation from every other statement). */
+#define CLAVE_FL_JOIN_AAD "clave fl tee join v1"
 
 /** Why the attested aggregator ended the federation (the END frame). */
 typedef enum clave_fl_end_reason {
@@ -519,12 +529,14 @@ typedef enum clave_fl_end_reason {
     CLAVE_FL_END_FAILED = 2, /* the aggregator failed */
 } clave_fl_end_reason;
 
-/** The first frame on a client's link: the contract served and this client's id. */
+/** The first frame on a client's link: the contract served, this client's id, and a fresh
+ * challenge the client's JOIN must sign. */
 struct clave_fl_hello {
     uint8_t contract_id[CLAVE_FL_CONTRACT_ID_LEN];
-    uint32_t client;  /* 1..clients */
-    uint32_t clients; /* 1..CLAVE_FL_MAX_CLIENTS */
-    uint32_t rounds;  /* >= 1 */
+    uint32_t client;                           /* 1..clients */
+    uint32_t clients;                          /* 1..CLAVE_FL_MAX_CLIENTS */
+    uint32_t rounds;                           /* >= 1 */
+    uint8_t challenge[CLAVE_FL_CHALLENGE_LEN]; /* random, per connection (clave_random) */
 };
 
 /** Whether `msg` (borrowed) starts with the control-frame magic "CLFA" (FL messages: "CLFL"). */
@@ -552,6 +564,57 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_end_encode(uint32_t rounds,
 CLAVE_API CLAVE_MUST_USE clave_status clave_fl_end_parse(const uint8_t *msg, size_t len,
                                                          uint32_t *rounds,
                                                          clave_fl_end_reason *reason);
+
+/**
+ * What a JOIN statement binds (docs/formats/fl.md "Control frames"): the party, the challenge of
+ * the HELLO it answers, the SHA-256 of the runner's RA-TLS certificate DER as the client saw it
+ * (the attested channel), the contract id and the client id of that HELLO. All borrowed.
+ */
+struct clave_fl_join_claim {
+    const char *party;          /* [A-Za-z0-9._:-]{1,CLAVE_FL_PARTY_MAX} */
+    const uint8_t *challenge;   /* CLAVE_FL_CHALLENGE_LEN bytes */
+    const uint8_t *cert_sha256; /* 32 bytes */
+    const uint8_t *contract;    /* CLAVE_FL_CONTRACT_ID_LEN bytes */
+    uint32_t client;            /* 1..CLAVE_FL_MAX_CLIENTS */
+};
+
+/**
+ * Make a JOIN frame: the party and a tagged COSE_Sign1 by `identity` (private, Ed25519 or P-256,
+ * borrowed) with external AAD CLAVE_FL_JOIN_AAD over the canonical CBOR map of `claim`. `*out`
+ * (caller frees) is at most CLAVE_FL_JOIN_MAX_LEN bytes. Thread-safe.
+ * @return CLAVE_OK, CLAVE_ERR_ARG (bad claim, public key only), CLAVE_ERR_KEY (key type),
+ *         CLAVE_ERR_NOMEM, CLAVE_ERR_CRYPTO
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_encode(const struct clave_fl_join_claim *claim,
+                                                           const struct clave_pkey *identity,
+                                                           uint8_t **out, size_t *out_len);
+
+/**
+ * Read a JOIN frame (untrusted, borrowed): header (control version, type JOIN), the party id
+ * (copied NUL-terminated into `party`, checked against the identifier rule, so it may be
+ * printed) and the statement (`*statement` points into `msg`). No signature is checked here.
+ * On failure party is "" and *statement NULL. Thread-safe.
+ * @return CLAVE_OK, CLAVE_ERR_FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED, CLAVE_ERR_ARG
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_parse(const uint8_t *msg, size_t len,
+                                                          char party[CLAVE_FL_PARTY_MAX + 1],
+                                                          const uint8_t **statement,
+                                                          size_t *statement_len);
+
+/**
+ * Verify a JOIN statement (from clave_fl_join_parse; untrusted, borrowed) under the party's
+ * identity key `identity_spki` (DER SubjectPublicKeyInfo from the verified contract; borrowed)
+ * against `expected`, the claim the verifier builds itself: the party the frame names, ITS
+ * challenge, ITS certificate's SHA-256, its contract id and the client id it gave. The payload
+ * is never decoded: the expected one is encoded and compared byte for byte. Thread-safe.
+ * @return CLAVE_OK; CLAVE_ERR_SIGNATURE (the signature does not verify under that key),
+ *         CLAVE_ERR_STATE (it verifies but binds another challenge, channel, contract, client
+ *         or party: a replayed or relayed JOIN), CLAVE_ERR_KEY, CLAVE_ERR_ARG, or a COSE
+ *         decoding error (CLAVE_ERR_CBOR/FORMAT/TRUNCATED/TRAILING/TOO_LARGE/UNSUPPORTED)
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_verify(
+    const uint8_t *statement, size_t len, const struct clave_fl_join_claim *expected,
+    const uint8_t *identity_spki, size_t identity_spki_len);
 
 /* ---- key-holder statements (docs/formats/fl.md "Key-holder statement") ---------------------- */
 

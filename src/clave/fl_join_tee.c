@@ -5,11 +5,14 @@
  * runner"). The client verifies the contract bundle itself, connects with RA-TLS and sends
  * nothing unless the aggregator's evidence verifies under the party's attestation policy, binds
  * the TLS key, and matches a workload (measurement) of the contract, and the aggregator says it
- * serves this contract. Then it answers the aggregator's messages with clave_fl_client_handle
- * (local training, evaluation) until the END frame.
+ * serves this contract. It answers the HELLO with a JOIN signed by the party's identity key over
+ * the HELLO's challenge and the hash of the certificate it appraised (so the runner admits only
+ * contract parties, on this channel only). Then it answers the aggregator's messages with
+ * clave_fl_client_handle (local training, evaluation) until the END frame.
  */
 #include "fl_tee.h"
 
+#include "collab_cli.h"
 #include "he_cli.h"
 #include "remote.h"
 
@@ -26,7 +29,8 @@
 
 static const char TEE_USAGE[] =
     "usage: clave fl join --contract ID --data FILE --aggregator HOST:PORT --attest-policy FILE\n"
-    "                     [--collateral DIR] [--bundle FILE] [--json] [--wait SECONDS]\n"
+    "                     --party P --sign-key KEY.pem [--collateral DIR] [--bundle FILE]\n"
+    "                     [--json] [--wait SECONDS]\n"
     "\n"
     "Run one federated-learning client of your party for FL contract ID whose aggregation runs\n"
     "in an attested clave-runner (spec protection \"tee\"; docs/fl.md \"Aggregation in an\n"
@@ -37,10 +41,15 @@ static const char TEE_USAGE[] =
     "workload (measurement, TCB) the contract accepts, and it says it serves this contract;\n"
     "otherwise nothing is sent. FILE (this party's CSV in the contract's schema) never leaves\n"
     "this process: the aggregator gets model updates and evaluation counts only.\n"
+    "The aggregator admits the client only with a JOIN signed by P's identity key (the key the\n"
+    "contract names for P) over its fresh challenge and the certificate appraised here; P must\n"
+    "own a dataset of the contract.\n"
     "\n"
     "  --contract ID         the contract id (64 hex digits)\n"
     "  --data FILE           this party's training data (CSV)\n"
     "  --aggregator H:P      the attested aggregator (clave-runner fl --listen H:P)\n"
+    "  --party P             this client's party (a signer owning a dataset of the contract)\n"
+    "  --sign-key KEY        P's private identity key (PEM/DER): signs the JOIN\n"
     "  --attest-policy FILE  attestation policy JSON: the TEE roots you trust (for simulated\n"
     "                        evidence the sim dev root: development only)\n"
     "  --collateral DIR      extra attestation collateral (VCEK, ...)\n"
@@ -50,14 +59,16 @@ static const char TEE_USAGE[] =
     "  --drop-after N        tests only: disconnect when round N+1's model arrives\n";
 
 struct tee_join {
-    const char *contract, *data, *aggregator, *policy_path, *collateral, *bundle_path;
+    const char *contract, *data, *aggregator, *policy_path, *collateral, *bundle_path, *party,
+        *sign_key;
     bool json;
     long wait_s, drop_after;
     struct clave_contract *c;
     struct clave_fl_contract_spec spec;
     struct clave_attest_policy *policy;
     struct fl_cli_data d;
-    struct clave_pkey *identity;
+    struct clave_pkey *identity;   /* this run's client key (plain mode: never used to sign) */
+    struct clave_pkey *party_key;  /* --sign-key: signs the JOIN */
     const struct clave_pkey **dir; /* all NULL: plain updates need no client keys */
     struct clave_fl_client *client;
     struct fl_tee_link link;
@@ -86,12 +97,14 @@ static int parse_args(int argc, char **argv, struct tee_join *j)
         {"json", no_argument, NULL, 'j'},
         {"wait", required_argument, NULL, 'w'},
         {"drop-after", required_argument, NULL, 'D'},
+        {"party", required_argument, NULL, 'P'},
+        {"sign-key", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char **targets[] = {&j->contract,    &j->data,       &j->aggregator,
-                              &j->policy_path, &j->collateral, &j->bundle_path};
-    const char letters[] = "cdapCb";
+    const char **targets[] = {&j->contract,   &j->data,        &j->aggregator, &j->policy_path,
+                              &j->collateral, &j->bundle_path, &j->party,      &j->sign_key};
+    const char letters[] = "cdapCbPs";
     int opt = 0, rc = -1;
     j->wait_s = TEE_DEFAULT_WAIT_S;
     j->drop_after = -1;
@@ -118,7 +131,7 @@ static int parse_args(int argc, char **argv, struct tee_join *j)
         return rc;
     }
     if (j->contract == NULL || j->data == NULL || j->aggregator == NULL || j->policy_path == NULL ||
-        optind != argc) {
+        j->party == NULL || j->sign_key == NULL || optind != argc) {
         fputs(TEE_USAGE, stderr);
         return CLI_USAGE;
     }
@@ -202,13 +215,38 @@ static int load_policy(struct tee_join *j)
     return st == CLAVE_OK ? 0 : cli_fail(j->policy_path, st);
 }
 
+/* The party's data and its identity key (before anything goes on the network). */
 static int load_data(struct tee_join *j)
 {
-    return fl_cli_load_party(&j->spec.run, j->data, &j->d);
+    int rc = fl_cli_load_party(&j->spec.run, j->data, &j->d);
+    clave_status st = rc == 0 ? cli_private_key_load(j->sign_key, &j->party_key) : CLAVE_OK;
+    return rc != 0 ? rc : st == CLAVE_OK ? 0 : cli_fail(j->sign_key, st);
+}
+
+/* JOIN: the party's signature over the HELLO's challenge, the certificate appraised, the
+ * contract and the client id (the runner checks it against the contract's key for the party). */
+static int send_join(struct tee_join *j, const struct clave_fl_hello *h)
+{
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    struct clave_fl_join_claim claim = {j->party, h->challenge, j->link.cert_sha256, h->contract_id,
+                                        h->client};
+    clave_status st = clave_fl_join_encode(&claim, j->party_key, &msg, &len);
+    if (st != CLAVE_OK) {
+        free(msg);
+        return cli_fail("fl join: JOIN", st);
+    }
+    bool sent = fl_tee_send(&j->link, msg, len);
+    free(msg);
+    if (!sent) {
+        fprintf(stderr, "clave fl join: the aggregator closed the link before the JOIN\n");
+        return CLI_FAILED;
+    }
+    return 0;
 }
 
 /* The HELLO: the aggregator (measured code, over the attested channel) serves this contract and
- * gives this client its id. Then the client object. */
+ * gives this client its id and a challenge, answered by the JOIN. Then the client object. */
 static int hello(struct tee_join *j)
 {
     uint8_t *msg = NULL;
@@ -226,6 +264,10 @@ static int hello(struct tee_join *j)
         fprintf(stderr, "clave fl join: refused: the aggregator serves another contract or "
                         "federation; nothing was sent\n");
         return CLI_FAILED;
+    }
+    int rc = send_join(j, &h);
+    if (rc != 0) {
+        return rc;
     }
     j->dir = calloc(c->clients, sizeof(*j->dir));
     st = j->dir != NULL ? clave_pkey_generate(CLAVE_PKEY_ED25519, &j->identity) : CLAVE_ERR_NOMEM;
@@ -294,12 +336,14 @@ static bool answer(struct tee_join *j, const uint8_t *msg, size_t len)
 
 static int follow(struct tee_join *j)
 {
-    for (;;) {
+    for (bool first = true;; first = false) {
         uint8_t *msg = NULL;
         size_t len = 0;
         if (!fl_tee_recv(&j->link, &msg, &len)) {
-            fprintf(stderr, "clave fl join: the aggregator closed the link without ending the "
-                            "federation\n");
+            fprintf(stderr, "clave fl join: %s\n",
+                    first ? "the aggregator closed the link before the first message: it did not "
+                            "admit this client (JOIN refused: its log says why) or failed"
+                          : "the aggregator closed the link without ending the federation");
             return CLI_FAILED;
         }
         int rc = -1;
@@ -334,6 +378,7 @@ int fl_join_tee(int argc, char **argv)
     fl_tee_close(&j.link);
     clave_fl_client_free(j.client);
     clave_pkey_free(j.identity);
+    clave_pkey_free(j.party_key);
     free(j.dir);
     fl_cli_data_free(&j.d);
     clave_attest_policy_free(j.policy);

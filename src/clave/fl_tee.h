@@ -21,11 +21,13 @@ struct fl_tee_link {
     SSL_CTX *ctx;
     SSL *ssl;
     struct clave_ratls_verifier *verifier;
+    uint8_t cert_sha256[32]; /* SHA-256 of the aggregator's certificate DER (after connect) */
 };
 
 /* Connect, TLS 1.3 with the RA-TLS check, then appraise the evidence against the contract's
- * workloads. 0, or CLI_FAILED with the reason printed; nothing is sent in either case. Reads and
- * writes later wait at most `timeout_s`. Close with fl_tee_close in every case. */
+ * workloads; out->cert_sha256 gets the hash of the certificate appraised (what JOIN binds). 0, or
+ * CLI_FAILED with the reason printed; nothing is sent in either case. Reads and writes later wait
+ * at most `timeout_s`. Close with fl_tee_close in every case. */
 int fl_tee_connect(const struct fl_tee_trust *t, const char *address, long timeout_s,
                    struct fl_tee_link *out);
 void fl_tee_close(struct fl_tee_link *l);

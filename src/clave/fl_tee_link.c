@@ -49,10 +49,10 @@ static bool set_timeout(int fd, long seconds)
 }
 
 /* The peer's evidence against the contract's workloads (the TLS callback already checked the
- * evidence itself and its binding to the certificate key). */
-static int appraise(const struct fl_tee_trust *t, SSL *ssl)
+ * evidence itself and its binding to the certificate key); the certificate's hash into `l`. */
+static int appraise(const struct fl_tee_trust *t, struct fl_tee_link *l)
 {
-    X509 *peer = SSL_get1_peer_certificate(ssl);
+    X509 *peer = SSL_get1_peer_certificate(l->ssl);
     unsigned char *der = NULL;
     int n = peer != NULL ? i2d_X509(peer, &der) : -1;
     struct clave_attest_report *report = NULL;
@@ -67,6 +67,8 @@ static int appraise(const struct fl_tee_trust *t, SSL *ssl)
               clave_kbs_claims_from_report(report, der, (size_t)n, &claims) == CLAVE_OK;
     /* Simulated evidence verified only because the party's own policy names the dev root. */
     ok = ok && clave_kbs_appraise_workload(t->contract, (uint64_t)now, true, &claims, reason);
+    ok = ok && clave_hash(CLAVE_HASH_SHA256, der, (size_t)n, l->cert_sha256,
+                          sizeof(l->cert_sha256)) == CLAVE_OK;
     if (!ok) {
         fprintf(stderr,
                 "clave fl join: refused: the aggregator is not a workload of the contract (%s); "
@@ -107,7 +109,7 @@ int fl_tee_connect(const struct fl_tee_trust *t, const char *address, long timeo
         ERR_clear_error();
         return CLI_FAILED;
     }
-    return appraise(t, out->ssl);
+    return appraise(t, out);
 }
 
 void fl_tee_close(struct fl_tee_link *l)

@@ -4,13 +4,15 @@
  * "Aggregation in an attested runner"). In order: harden; the bundle verifies offline and is an
  * active FL contract whose spec says "tee"; attest to the broker under that contract (for budget
  * debits and the receipt); a fresh P-256 key with evidence binding it in an RA-TLS certificate;
- * listen; each client that connects gets a HELLO (contract id, its client id); then rounds with
+ * listen; each client that connects gets a HELLO (contract id, its client id, a fresh challenge)
+ * and takes a slot only with a JOIN signed by a contract party over that challenge and this
+ * runner's RA-TLS certificate (fl_admit.c); then rounds with
  * clave_fl_server in plain mode, each round's client-level DP epsilon debited at the broker
  * before the round starts (a refused debit ends training: the budget is spent); finally the
  * model goes out as every runner output does: encrypted to the contract's recipients with a
  * signed receipt anchored in the audit ledger.
  */
-#include "fl_link.h"
+#include "fl_admit.h"
 #include "runner.h"
 
 #include <openssl/err.h>
@@ -21,13 +23,15 @@
 #include <unistd.h>
 
 #define RATLS_VALID_S (7 * 24 * 3600)
-#define UPDATE_SLACK 4096u /* header, fields and reserve beyond 8 bytes per parameter */
+#define UPDATE_SLACK 4096u   /* header, fields and reserve beyond 8 bytes per parameter */
+#define ADMIT_STEP_MS 10000u /* a connection's HELLO out and its JOIN in, each */
 
 struct fl_agg {
     struct runner *r;
     struct clave_fl_contract_spec spec;
     struct clave_pkey *tls_key;
     SSL_CTX *ctx;
+    uint8_t cert_sha256[32]; /* of the RA-TLS certificate DER: what clients' JOINs bind */
     int listen_fd;
     struct fl_link *links;               /* links[id - 1] */
     const struct clave_pkey **directory; /* all NULL: plain mode uses no client keys */
@@ -113,6 +117,9 @@ static clave_status ratls(struct fl_agg *a)
         st = CLAVE_ERR_CRYPTO;
     }
     st = st == CLAVE_OK ? clave_ratls_ssl_ctx_use(a->ctx, cert, cert_len, a->tls_key) : st;
+    st = st == CLAVE_OK
+             ? clave_hash(CLAVE_HASH_SHA256, cert, cert_len, a->cert_sha256, sizeof(a->cert_sha256))
+             : st;
     if (st == CLAVE_OK) {
         SSL_CTX_set_session_cache_mode(a->ctx, SSL_SESS_CACHE_OFF);
         SSL_CTX_set_num_tickets(a->ctx, 0);
@@ -127,39 +134,64 @@ static clave_status ratls(struct fl_agg *a)
     return st;
 }
 
-/* Clients 1..N in the order they connect, each told its id in a HELLO; at the deadline the
- * federation starts if at least min_clients are in (the others are dropouts throughout). */
+/* One connection: HELLO with a fresh challenge, then the client's JOIN (fl_admit.c). True: the
+ * link takes slot h->client. */
+static bool admit_one(struct fl_agg *a, struct fl_admit *ad, struct fl_link *l,
+                      struct clave_fl_hello *h, uint64_t deadline)
+{
+    uint8_t hello[CLAVE_FL_HELLO_LEN];
+    char party[CLAVE_FL_PARTY_MAX + 1];
+    uint64_t step = fl_link_now_ms() + ADMIT_STEP_MS;
+    step = step < deadline ? step : deadline;
+    if (clave_random(h->challenge, sizeof(h->challenge)) != CLAVE_OK ||
+        clave_fl_hello_encode(h, hello) != CLAVE_OK ||
+        !fl_link_send(l, hello, sizeof(hello), step)) {
+        return false;
+    }
+    if (!fl_admit_join(ad, l, h, step, party)) {
+        return false;
+    }
+    runner_say(a->r, "client %u of %u connected (party %s, JOIN verified)", h->client, h->clients,
+               party);
+    return true;
+}
+
+/* Clients 1..N in the order they are admitted, each told its id in a HELLO; a connection whose
+ * JOIN is refused is closed and its slot stays free. At the deadline the federation starts if
+ * at least min_clients are in (the others are dropouts throughout). */
 static clave_status accept_clients(struct fl_agg *a)
 {
     const struct clave_fl_config *c = &a->spec.run.cfg;
     uint64_t deadline = fl_link_now_ms() + (uint64_t)a->r->opts.wait_s * 1000u;
     uint32_t joined = 0;
+    struct fl_admit ad;
+    clave_status st = fl_admit_init(&ad, a->r->contract, c->clients, a->cert_sha256);
     runner_say(a->r, "listening on %s for %u clients", a->r->opts.listen, c->clients);
-    while (joined < c->clients) {
+    while (st == CLAVE_OK && joined < c->clients) {
         struct fl_link l;
-        uint8_t hello[CLAVE_FL_HELLO_LEN];
         struct clave_fl_hello h = {
             .client = joined + 1, .clients = c->clients, .rounds = c->rounds};
         memcpy(h.contract_id, clave_contract_id(a->r->contract), CLAVE_FL_CONTRACT_ID_LEN);
-        clave_status st = clave_fl_hello_encode(&h, hello);
-        if (st != CLAVE_OK) {
-            return st;
-        }
-        st = fl_link_accept(a->listen_fd, a->ctx, deadline, &l);
-        if (st == CLAVE_ERR_LIMIT) {
+        clave_status got = fl_link_accept(a->listen_fd, a->ctx, deadline, &l);
+        if (got == CLAVE_ERR_LIMIT) {
             break;
         }
-        if (st != CLAVE_OK) {
+        if (got != CLAVE_OK) {
             continue; /* a failed handshake: the next connection */
         }
-        if (fl_link_send(&l, hello, sizeof(hello), fl_link_now_ms() + 10000u)) {
+        if (admit_one(a, &ad, &l, &h, deadline)) {
             a->links[joined++] = l;
-            runner_say(a->r, "client %u of %u connected", joined, c->clients);
+        } else {
+            fl_link_close(&l);
         }
+    }
+    fl_admit_free(&ad);
+    if (st != CLAVE_OK) {
+        return st;
     }
     if (joined < c->min_clients) {
         fprintf(stderr,
-                "clave-runner fl: %u of %u clients connected within %lds (at least %u "
+                "clave-runner fl: %u of %u clients admitted within %lds (at least %u "
                 "needed)\n",
                 joined, c->clients, a->r->opts.wait_s, c->min_clients);
         return CLAVE_ERR_STATE;

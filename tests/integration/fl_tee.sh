@@ -6,7 +6,10 @@
 # fl serving four `clave fl join --aggregator` client processes over RA-TLS on the breast-cancer
 # table (scripts/fetch-data.sh). Checked: rounds complete with median aggregation and the model
 # reaches the recipient (receipt verified offline); one client disconnects mid-federation and the
-# later rounds complete with min_clients; with central DP every round's epsilon is debited in the
+# later rounds complete with min_clients; client admission: every client answers the runner's
+# challenge with a JOIN signed by its party's identity key, and the runner refuses (without
+# using up a slot) a key that is no party's, a party's name with another key, and a party's
+# client beyond its slots, while the honest clients finish; with central DP every round's epsilon is debited in the
 # coordinator's budget ledger (audit entries) before the round, and a second run of the contract
 # finds the budget spent and stops before any round; a runner claiming another measurement is
 # refused by the clients before they send anything; the coordinator refuses a "tee" contract.
@@ -111,15 +114,26 @@ runner() {
     echo "runner did not start: $(cat "$out.log")" >&2
     return 1
 }
-# join ID NAME K [ARGS...]: client K (part K) in the background; output in $work/NAME.cK.log
+# join ID NAME K [ARGS...]: client K (part K, party hospital-[abcd][K], its identity key) in the
+# background; output in $work/NAME.cK.log
+parties=(x hospital-a hospital-b hospital-c hospital-d)
 join() {
     local id=$1 name=$2 k=$3
     shift 3
     "$clave" fl join --contract "$id" --data "$work/part$k.csv" --aggregator "127.0.0.1:$aport" \
         --attest-policy "$work/attest-policy.json" --collateral "$work/sim" \
+        --party "${parties[k]}" --sign-key "$work/${parties[k]}.pem" \
         --bundle "$work/$name.bundle" "$@" >"$work/$name.c$k.log" 2>&1 &
     client_pids+=($!)
     pids+=($!)
+}
+# intruder ID NAME TAG PARTY KEY: a client with part 1's data claiming PARTY with KEY, waited for;
+# sets irc (its exit status); output in $work/NAME.TAG.log
+intruder() {
+    irc=0
+    "$clave" fl join --contract "$1" --data "$work/part1.csv" --aggregator "127.0.0.1:$aport" \
+        --attest-policy "$work/attest-policy.json" --collateral "$work/sim" --party "$4" \
+        --sign-key "$5" --bundle "$work/$2.bundle" --wait 20 >"$work/$2.$3.log" 2>&1 || irc=$?
 }
 wait_all() { # waits for the clients and the runner; sets crc[] and rrc
     crc=()
@@ -158,10 +172,27 @@ wait "$runner_pid" || rc=$?
 ((rc == 1)) && [[ ! -e $work/out-wrong/receipt.cose ]] && ok "wrong-measurement runner: no federation, nothing released" ||
     bad "wrong-measurement runner (rc=$rc): $(tail -c 400 "$work/out-wrong.log")"
 
-# --- median aggregation, four clients, client 4 disconnects when round 2 begins
+# --- median aggregation, four clients, client 4 disconnects when round 2 begins; before and
+# between them, connections the runner must refuse without giving away a slot
 runner median "$work/out-median" --wait 60
+openssl genpkey -algorithm ed25519 -out "$work/mallory.pem" 2>/dev/null
+rlog=$work/out-median.log
+intruder "$med_id" median mallory mallory "$work/mallory.pem"
+((irc == 1)) && grep -q "refused a client (slot 1 stays free): unknown party: not a party of the contract (party mallory)" "$rlog" &&
+    grep -q "did not admit this client" "$work/median.mallory.log" &&
+    ok "admission: a key of no contract party is refused (unknown party), the client exits 1" ||
+    bad "mallory (rc=$irc): $(tail -c 400 "$rlog") $(cat "$work/median.mallory.log")"
+intruder "$med_id" median impostor hospital-b "$work/mallory.pem"
+((irc == 1)) && grep -q "refused a client (slot 1 stays free): bad signature: not signed by the party's identity key in the contract (party hospital-b)" "$rlog" &&
+    ok "admission: a party's name with another key is refused (bad signature)" ||
+    bad "impostor (rc=$irc): $(tail -c 400 "$rlog")"
 client_pids=()
 join "$med_id" median 1 --wait 60
+for _ in $(seq 1 200); do grep -q "client 1 of 4 connected (party hospital-a" "$rlog" && break; sleep 0.05; done
+intruder "$med_id" median second-a hospital-a "$work/hospital-a.pem"
+((irc == 1)) && grep -q "refused a client (slot 2 stays free): slot limit (party hospital-a): it already holds its 1 slot(s)" "$rlog" &&
+    ok "admission: a party's client beyond its slots (one dataset of four, four clients) is refused" ||
+    bad "second hospital-a client (rc=$irc): $(tail -c 400 "$rlog")"
 for k in 2 3; do join "$med_id" median "$k"; done
 join "$med_id" median 4 --drop-after 1
 wait_all
@@ -171,6 +202,10 @@ wait_all
     bad "clients: ${crc[*]}: $(cat "$work/median.c1.log" "$work/median.c4.log")"
 grep -q "aggregator attested" "$work/median.c2.log" && ok "clients accepted the attested aggregator" ||
     bad "client 2: $(cat "$work/median.c2.log")"
+grep -q "client 4 of 4 connected (party hospital-d, JOIN verified)" "$rlog" &&
+    [[ $(grep -c "JOIN verified" "$rlog") == 4 ]] &&
+    ok "admission: the four parties' JOINs verified; refused connections took no slot" ||
+    bad "admissions: $(grep -E "connected|refused" "$rlog")"
 grep -q "round 1/4  clients 4/4" "$work/out-median.log" && grep -q "round 2/4  clients 3/4" "$work/out-median.log" &&
     grep -q "round 4/4  clients 3/4" "$work/out-median.log" &&
     ok "the client that disconnected is a dropout; later rounds complete with min_clients" ||

@@ -3,6 +3,7 @@
 #ifndef CLAVE_FL_INTERNAL_H
 #define CLAVE_FL_INTERNAL_H
 
+#include <clave/buf.h>
 #include <clave/fl.h>
 #include <clave/he.h>
 
@@ -46,5 +47,13 @@ void fl__server_apply(const struct clave_fl_config *cfg, struct fl_server_opt *o
 /* Coordinate-wise median or trimmed mean of `count` updates (rows of `updates`, count x dim). */
 clave_status fl__robust(const struct clave_fl_config *cfg, const double *updates, size_t count,
                         size_t dim, double *out);
+
+/* Control frames (control.c): the 8-byte head "CLFA", CLAVE_FL_CONTROL_VERSION, type, reserved 0;
+ * reading checks magic, version and that the type is `want`. */
+#define FL_CONTROL_HELLO 1
+#define FL_CONTROL_END 2
+#define FL_CONTROL_JOIN 3
+clave_status fl__control_write_head(struct clave_writer *w, uint8_t type);
+clave_status fl__control_read_head(struct clave_reader *r, uint8_t want);
 
 #endif

@@ -12,6 +12,9 @@ static struct clave_fl_hello sample(void)
     for (size_t i = 0; i < CLAVE_FL_CONTRACT_ID_LEN; i++) {
         h.contract_id[i] = (uint8_t)(0xa0 + i);
     }
+    for (size_t i = 0; i < CLAVE_FL_CHALLENGE_LEN; i++) {
+        h.challenge[i] = (uint8_t)(0x30 + i);
+    }
     return h;
 }
 
@@ -21,11 +24,12 @@ static void test_hello(void **state)
     struct clave_fl_hello h = sample(), back;
     uint8_t f[CLAVE_FL_HELLO_LEN + 1];
     T_OK(clave_fl_hello_encode(&h, f));
-    static const uint8_t HEAD[8] = {'C', 'L', 'F', 'A', 1, 1, 0, 0};
+    static const uint8_t HEAD[8] = {'C', 'L', 'F', 'A', 2, 1, 0, 0};
     assert_memory_equal(f, HEAD, sizeof(HEAD));
     assert_memory_equal(f + 8, h.contract_id, CLAVE_FL_CONTRACT_ID_LEN);
     static const uint8_t TAIL[12] = {3, 0, 0, 0, 4, 0, 0, 0, 10, 0, 0, 0};
     assert_memory_equal(f + 40, TAIL, sizeof(TAIL));
+    assert_memory_equal(f + 52, h.challenge, CLAVE_FL_CHALLENGE_LEN);
     assert_true(clave_fl_is_control(f, sizeof(f)));
     T_OK(clave_fl_hello_parse(f, CLAVE_FL_HELLO_LEN, &back));
     assert_memory_equal(&back, &h, sizeof(h));
@@ -61,6 +65,10 @@ static void test_hello(void **state)
     f[40] = 3;
     f[48] = 0; /* 0 rounds */
     assert_int_equal(clave_fl_hello_parse(f, CLAVE_FL_HELLO_LEN, &back), CLAVE_ERR_FORMAT);
+    f[48] = 10;
+    f[4] = 1; /* a version-1 HELLO (no challenge) is refused as unsupported */
+    assert_int_equal(clave_fl_hello_parse(f, CLAVE_FL_HELLO_LEN, &back), CLAVE_ERR_UNSUPPORTED);
+    assert_int_equal(clave_fl_hello_parse(f, 52, &back), CLAVE_ERR_UNSUPPORTED);
 }
 
 static void test_end(void **state)
@@ -70,7 +78,7 @@ static void test_end(void **state)
     uint32_t rounds = 9;
     clave_fl_end_reason why = CLAVE_FL_END_DONE;
     T_OK(clave_fl_end_encode(7, CLAVE_FL_END_BUDGET, f));
-    static const uint8_t WANT[CLAVE_FL_END_LEN] = {'C', 'L', 'F', 'A', 1, 2, 0, 0,
+    static const uint8_t WANT[CLAVE_FL_END_LEN] = {'C', 'L', 'F', 'A', 2, 2, 0, 0,
                                                    7,   0,   0,   0,   1, 0, 0, 0};
     assert_memory_equal(f, WANT, sizeof(WANT));
     T_OK(clave_fl_end_parse(f, CLAVE_FL_END_LEN, &rounds, &why));
@@ -87,9 +95,9 @@ static void test_end(void **state)
     f[5] = 1; /* a HELLO type where END is expected */
     assert_int_equal(clave_fl_end_parse(f, CLAVE_FL_END_LEN, &rounds, &why), CLAVE_ERR_FORMAT);
     f[5] = 2;
-    f[4] = 2; /* version */
+    f[4] = 1; /* version */
     assert_int_equal(clave_fl_end_parse(f, CLAVE_FL_END_LEN, &rounds, &why), CLAVE_ERR_UNSUPPORTED);
-    f[4] = 1;
+    f[4] = 2;
     f[7] = 1; /* reserved */
     assert_int_not_equal(clave_fl_end_parse(f, CLAVE_FL_END_LEN, &rounds, &why), CLAVE_OK);
     assert_int_equal(clave_fl_end_encode(1, (clave_fl_end_reason)3, f), CLAVE_ERR_ARG);
