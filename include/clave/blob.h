@@ -111,6 +111,18 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_blob_get_buf(struct clave_blob_store
                                                          const char *id, size_t max_len,
                                                          uint8_t **out, size_t *len);
 
+/**
+ * Open blob `id` for reading after verifying its whole content against the id, to serve a large
+ * blob without holding it in memory. `*fd` (caller closes) reads the verified bytes from offset 0:
+ * blobs are written once (temp file + rename) and never rewritten in place, so the descriptor
+ * keeps them even if the id is deleted or stored again meanwhile. `*size` gets the length.
+ * CLAVE_ERR_TOO_LARGE if the blob is longer than `max_len`; otherwise as clave_blob_get. `*fd` is
+ * -1 on failure.
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_blob_open(struct clave_blob_store *store,
+                                                      const char *id, uint64_t max_len, int *fd,
+                                                      uint64_t *size);
+
 /** Size of blob `id` without reading it. CLAVE_ERR_ARG (invalid id), CLAVE_ERR_NOT_FOUND. */
 CLAVE_API CLAVE_MUST_USE clave_status clave_blob_stat(struct clave_blob_store *store,
                                                       const char *id, uint64_t *size);

@@ -91,6 +91,10 @@ struct claved_response {
     int status;
     char *body; /* JSON (or Prometheus text); malloc'd, owned by the response */
     size_t body_len;
+    /* Or a file body (claved_file): `body_len` bytes from offset 0 of body_fd, owned by the
+     * response until the loop thread hands it to the connection's buffer. */
+    bool body_is_fd;
+    int body_fd;
     const char *content_type;
     int retry_after;      /* seconds for a Retry-After header, 0 for none */
     char set_cookie[128]; /* a Set-Cookie header value, empty for none */
@@ -148,6 +152,9 @@ void claved_json(struct claved_ctx *ctx, int status, json_t *body);
 /* Set a body of `len` bytes (takes ownership of the malloc'd `body`; NULL answers 500). */
 void claved_text(struct claved_ctx *ctx, int status, const char *content_type, char *body,
                  size_t len);
+/* Answer with `len` bytes of the open file `fd` (taken: closed with the response) instead of a
+ * body in memory, for large blobs; the connection reads it as it sends (mapped, not copied). */
+void claved_file(struct claved_ctx *ctx, int status, const char *content_type, int fd, size_t len);
 
 /* The query parameter `name` as an unsigned decimal integer (at most 18 digits). Returns 0 and
  * leaves *out alone when absent, 1 when present and valid, -1 (after a 400 reply) when not. */

@@ -11,14 +11,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #define BODY_MAX_DEPTH 8
 #define BEARER "Bearer "
 #define BEARER_LEN 7
 
+/* Drop a file body (claved_file), if any. */
+static void drop_fd(struct claved_response *r)
+{
+    if (r->body_is_fd) {
+        (void)close(r->body_fd);
+        r->body_is_fd = false;
+        r->body_fd = -1;
+        r->body_len = 0;
+    }
+}
+
 void claved_response_clear(struct claved_response *resp)
 {
+    drop_fd(resp);
     free(resp->body);
     memset(resp, 0, sizeof(*resp));
     resp->route = -1;
@@ -27,6 +40,7 @@ void claved_response_clear(struct claved_response *resp)
 void claved_json(struct claved_ctx *ctx, int status, json_t *body)
 {
     struct claved_response *r = ctx->resp;
+    drop_fd(r);
     free(r->body);
     r->body = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
     r->body_len = r->body != NULL ? strlen(r->body) : 0;
@@ -39,10 +53,24 @@ void claved_text(struct claved_ctx *ctx, int status, const char *content_type, c
                  size_t len)
 {
     struct claved_response *r = ctx->resp;
+    drop_fd(r);
     free(r->body);
     r->body = body;
     r->body_len = body != NULL ? len : 0;
     r->status = body != NULL ? status : 500;
+    r->content_type = content_type;
+}
+
+void claved_file(struct claved_ctx *ctx, int status, const char *content_type, int fd, size_t len)
+{
+    struct claved_response *r = ctx->resp;
+    drop_fd(r);
+    free(r->body);
+    r->body = NULL;
+    r->body_is_fd = true;
+    r->body_fd = fd;
+    r->body_len = len;
+    r->status = status;
     r->content_type = content_type;
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define COOKIE "kbs-session-id="
 #define COOKIE_LEN (sizeof(COOKIE) - 1)
@@ -503,11 +504,11 @@ static void send_sealed(struct claved_ctx *ctx, const struct claved_kbs_session 
                         const char *contract)
 {
     char id[CLAVE_BLOB_ID_SIZE];
-    uint8_t *blob = NULL;
-    size_t len = 0;
+    int fd = -1;
+    uint64_t len = 0;
     clave_status st = clave_hex_encode(d->sha256, 32, id, sizeof(id));
-    if (st == CLAVE_OK) {
-        st = clave_blob_get_buf(ctx->app->kbs->blobs, id, CLAVED_KBS_SEALED_MAX, &blob, &len);
+    if (st == CLAVE_OK) { /* verified, then served from the file, not from memory */
+        st = clave_blob_open(ctx->app->kbs->blobs, id, CLAVED_KBS_SEALED_MAX, &fd, &len);
     }
     if (st != CLAVE_OK) {
         claved_kbs_deny(ctx, st == CLAVE_ERR_TOO_LARGE ? 413 : 500, "internal",
@@ -517,10 +518,12 @@ static void send_sealed(struct claved_ctx *ctx, const struct claved_kbs_session 
                         s->claims.evidence_sha256, resource, contract);
     } else if (claved_kbs_audit(ctx, "kbs.sealed", "released", s->claims.evidence_sha256, resource,
                                 contract)) {
-        claved_text(ctx, 200, "application/octet-stream", (char *)blob, len);
-        blob = NULL;
+        claved_file(ctx, 200, "application/octet-stream", fd, (size_t)len);
+        fd = -1;
     }
-    free(blob);
+    if (fd >= 0) {
+        (void)close(fd);
+    }
 }
 
 void claved_h_kbs_resource(struct claved_ctx *ctx)

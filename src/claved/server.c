@@ -263,6 +263,14 @@ static void reply(struct http_job *j)
     }
     if (out != NULL && j->resp.body != NULL) {
         evbuffer_add(out, j->resp.body, j->resp.body_len);
+    } else if (out != NULL && j->resp.body_is_fd) {
+        /* The buffer takes the descriptor (closed once sent); over TLS libevent maps the file
+         * and encrypts from the mapping, so a large blob never sits in the heap. */
+        if (evbuffer_add_file(out, j->resp.body_fd, 0, (ev_off_t)j->resp.body_len) == 0) {
+            j->resp.body_is_fd = false;
+        } else {
+            j->resp.status = 500;
+        }
     }
     struct conn *c = conn_of(j->srv, j->evreq);
     if (c != NULL) {

@@ -436,6 +436,41 @@ done:
     return st;
 }
 
+static clave_status discard(void *arg, const uint8_t *buf, size_t len)
+{
+    (void)arg;
+    (void)buf;
+    (void)len;
+    return CLAVE_OK;
+}
+
+clave_status clave_blob_open(struct clave_blob_store *store, const char *id, uint64_t max_len,
+                             int *fd, uint64_t *size)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    int f = -1;
+    uint64_t n = 0;
+    uint64_t total = 0;
+    CLAVE_ENSURE(fd != NULL && size != NULL, CLAVE_ERR_ARG, "blob: NULL out");
+    *fd = -1;
+    *size = 0;
+    CLAVE_CHECK(open_blob(store, id, &f, &n));
+    CLAVE_ENSURE(n <= max_len, CLAVE_ERR_TOO_LARGE, "blob: %s is %llu bytes, limit %llu", id,
+                 (unsigned long long)n, (unsigned long long)max_len);
+    CLAVE_CHECK(copy_out(f, id, discard, NULL, &total)); /* hashes every byte, then compares */
+    CLAVE_ENSURE(total == n && lseek(f, 0, SEEK_SET) == 0, CLAVE_ERR_IO,
+                 "blob: %s changed while it was verified", id);
+    *fd = f;
+    *size = n;
+    f = -1;
+    st = CLAVE_OK;
+done:
+    if (f >= 0) {
+        (void)close(f);
+    }
+    return st;
+}
+
 clave_status clave_blob_stat(struct clave_blob_store *store, const char *id, uint64_t *size)
 {
     clave_status st = CLAVE_ERR_INTERNAL;

@@ -347,6 +347,43 @@ static void test_corruption_detected(void **state)
     T_ERR(clave_blob_get_buf(f->store, id, sizeof(data), &out, &len), CLAVE_ERR_IO);
 }
 
+/* clave_blob_open: the verified bytes from offset 0 of a descriptor the caller owns; the same
+ * limit and the same refusals as the buffer read; the descriptor keeps the verified content
+ * even when the id is deleted after it was opened. */
+static void test_open_verified(void **state)
+{
+    struct fixture *f = *state;
+    char id[CLAVE_BLOB_ID_SIZE];
+    char path[1200];
+    uint8_t data[70000]; /* more than one read chunk */
+    uint8_t back[sizeof(data)];
+    int fd = -1;
+    uint64_t size = 0;
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)(i * 7u);
+    }
+    T_OK(clave_blob_put_buf(f->store, data, sizeof(data), id));
+    T_OK(clave_blob_open(f->store, id, sizeof(data), &fd, &size));
+    assert_int_equal(size, sizeof(data));
+    assert_true(fd >= 0);
+    blob_file(f, id, path, sizeof(path));
+    assert_int_equal(unlink(path), 0); /* deleted after it was opened */
+    assert_int_equal(pread(fd, back, sizeof(back), 0), (ssize_t)sizeof(back));
+    assert_memory_equal(back, data, sizeof(data));
+    assert_int_equal(close(fd), 0);
+    T_ERR(clave_blob_open(f->store, id, sizeof(data), &fd, &size), CLAVE_ERR_NOT_FOUND);
+    assert_int_equal(fd, -1);
+    T_OK(clave_blob_put_buf(f->store, data, sizeof(data), id));
+    T_ERR(clave_blob_open(f->store, id, sizeof(data) - 1, &fd, &size), CLAVE_ERR_TOO_LARGE);
+    assert_int_equal(fd, -1);
+    data[69999] ^= 0x80;
+    t_write_file(path, data, sizeof(data));
+    T_ERR(clave_blob_open(f->store, id, sizeof(data), &fd, &size), CLAVE_ERR_TAMPERED);
+    assert_int_equal(fd, -1);
+    T_ERR(clave_blob_open(f->store, "zz", sizeof(data), &fd, &size), CLAVE_ERR_ARG);
+    T_ERR(clave_blob_open(f->store, id, sizeof(data), NULL, &size), CLAVE_ERR_ARG);
+}
+
 static void test_hostile_ids(void **state)
 {
     struct fixture *f = *state;
@@ -439,6 +476,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_size_limit_and_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_same_content, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corruption_detected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_verified, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
     };
