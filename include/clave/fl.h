@@ -590,6 +590,24 @@ CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_encode(const struct clave_fl
                                                            uint8_t **out, size_t *out_len);
 
 /**
+ * JOIN with the identity key in a token (PKCS#11: the process never holds it). First the exact
+ * bytes the token signs: the COSE Sig_structure of the statement clave_fl_join_encode would
+ * make for `claim` under algorithm `alg` (CLAVE_COSE_ALG_EDDSA or CLAVE_COSE_ALG_ES256); `*out`
+ * caller frees. Then clave_fl_join_assemble wraps the token's raw signature (64 bytes: Ed25519,
+ * or ES256 r || s) into the JOIN frame, after checking it under the party's public key
+ * `identity_spki` (DER SubjectPublicKeyInfo, borrowed), so a wrong key or a signature over
+ * something else never leaves the client. Thread-safe.
+ * @return CLAVE_OK, CLAVE_ERR_ARG, CLAVE_ERR_UNSUPPORTED (alg), CLAVE_ERR_NOMEM; assemble also
+ *         CLAVE_ERR_SIGNATURE and the errors of clave_fl_join_verify
+ */
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_signing_input(
+    const struct clave_fl_join_claim *claim, int64_t alg, uint8_t **out, size_t *out_len);
+CLAVE_API CLAVE_MUST_USE clave_status clave_fl_join_assemble(
+    const struct clave_fl_join_claim *claim, int64_t alg, const uint8_t *identity_spki,
+    size_t identity_spki_len, const uint8_t *signature, size_t signature_len, uint8_t **out,
+    size_t *out_len);
+
+/**
  * Read a JOIN frame (untrusted, borrowed): header (control version, type JOIN), the party id
  * (copied NUL-terminated into `party`, checked against the identifier rule, so it may be
  * printed) and the statement (`*statement` points into `msg`). No signature is checked here.

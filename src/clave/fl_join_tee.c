@@ -26,11 +26,13 @@
 #define POLICY_MAX (1u << 20)
 #define BUNDLE_MAX (4u << 20)
 #define PATH_LEN 160
+#define TOKEN_WAIT_MS 8000 /* the runner waits 10 s for the JOIN */
 
 static const char TEE_USAGE[] =
     "usage: clave fl join --contract ID --data FILE --aggregator HOST:PORT --attest-policy FILE\n"
-    "                     --party P --sign-key KEY.pem [--collateral DIR] [--bundle FILE]\n"
-    "                     [--json] [--wait SECONDS]\n"
+    "                     --party P (--sign-key KEY.pem | --alg ALG --identity-key PUB.pem\n"
+    "                     --signing-input FILE --raw-signature FILE) [--collateral DIR]\n"
+    "                     [--bundle FILE] [--json] [--wait SECONDS]\n"
     "\n"
     "Run one federated-learning client of your party for FL contract ID whose aggregation runs\n"
     "in an attested clave-runner (spec protection \"tee\"; docs/fl.md \"Aggregation in an\n"
@@ -50,6 +52,14 @@ static const char TEE_USAGE[] =
     "  --aggregator H:P      the attested aggregator (clave-runner fl --listen H:P)\n"
     "  --party P             this client's party (a signer owning a dataset of the contract)\n"
     "  --sign-key KEY        P's private identity key (PEM/DER): signs the JOIN\n"
+    "  Identity key in a token (PKCS#11) instead of --sign-key: after the HELLO the client\n"
+    "  writes the JOIN's signing input to --signing-input and waits up to 8 s (the runner\n"
+    "  allows 10) for the token's raw signature (64 bytes) in --raw-signature, which it checks\n"
+    "  under --identity-key (P's public key, as in the contract) before sending.\n"
+    "  --alg ALG             EdDSA (Ed25519) or ES256 (P-256): the token key's algorithm\n"
+    "  --identity-key PUB    P's public identity key (PEM/DER)\n"
+    "  --signing-input FILE  where the bytes to sign are written\n"
+    "  --raw-signature FILE  where the token's signature is expected\n"
     "  --attest-policy FILE  attestation policy JSON: the TEE roots you trust (for simulated\n"
     "                        evidence the sim dev root: development only)\n"
     "  --collateral DIR      extra attestation collateral (VCEK, ...)\n"
@@ -60,7 +70,7 @@ static const char TEE_USAGE[] =
 
 struct tee_join {
     const char *contract, *data, *aggregator, *policy_path, *collateral, *bundle_path, *party,
-        *sign_key;
+        *sign_key, *alg, *identity_key, *signing_input, *raw_signature;
     bool json;
     long wait_s, drop_after;
     struct clave_contract *c;
@@ -99,12 +109,18 @@ static int parse_args(int argc, char **argv, struct tee_join *j)
         {"drop-after", required_argument, NULL, 'D'},
         {"party", required_argument, NULL, 'P'},
         {"sign-key", required_argument, NULL, 's'},
+        {"alg", required_argument, NULL, 'A'},
+        {"identity-key", required_argument, NULL, 'I'},
+        {"signing-input", required_argument, NULL, 'S'},
+        {"raw-signature", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char **targets[] = {&j->contract,   &j->data,        &j->aggregator, &j->policy_path,
-                              &j->collateral, &j->bundle_path, &j->party,      &j->sign_key};
-    const char letters[] = "cdapCbPs";
+    const char **targets[] = {&j->contract,     &j->data,          &j->aggregator,
+                              &j->policy_path,  &j->collateral,    &j->bundle_path,
+                              &j->party,        &j->sign_key,      &j->alg,
+                              &j->identity_key, &j->signing_input, &j->raw_signature};
+    const char letters[] = "cdapCbPsAISR";
     int opt = 0, rc = -1;
     j->wait_s = TEE_DEFAULT_WAIT_S;
     j->drop_after = -1;
@@ -131,7 +147,11 @@ static int parse_args(int argc, char **argv, struct tee_join *j)
         return rc;
     }
     if (j->contract == NULL || j->data == NULL || j->aggregator == NULL || j->policy_path == NULL ||
-        j->party == NULL || j->sign_key == NULL || optind != argc) {
+        j->party == NULL || optind != argc ||
+        (j->sign_key == NULL) == (j->alg == NULL || j->identity_key == NULL ||
+                                  j->signing_input == NULL || j->raw_signature == NULL) ||
+        (j->sign_key != NULL && (j->alg != NULL || j->identity_key != NULL ||
+                                 j->signing_input != NULL || j->raw_signature != NULL))) {
         fputs(TEE_USAGE, stderr);
         return CLI_USAGE;
     }
@@ -219,8 +239,31 @@ static int load_policy(struct tee_join *j)
 static int load_data(struct tee_join *j)
 {
     int rc = fl_cli_load_party(&j->spec.run, j->data, &j->d);
-    clave_status st = rc == 0 ? cli_private_key_load(j->sign_key, &j->party_key) : CLAVE_OK;
+    clave_status st = rc == 0 && j->sign_key != NULL
+                          ? cli_private_key_load(j->sign_key, &j->party_key)
+                          : CLAVE_OK;
     return rc != 0 ? rc : st == CLAVE_OK ? 0 : cli_fail(j->sign_key, st);
+}
+
+/* The JOIN signed by the party's key in a token: the signing input out, the raw signature in,
+ * checked under the party's public key before it is framed. The runner waits 10 s for a JOIN. */
+static clave_status token_join(const struct tee_join *j, const struct clave_fl_join_claim *claim,
+                               uint8_t **msg, size_t *len)
+{
+    uint8_t *tbs = NULL, *sig = NULL, spki[CLAVE_COLLAB_SPKI_MAX];
+    size_t tbs_len = 0, sig_len = 0, spki_len = 0;
+    int64_t alg = 0;
+    clave_status st = fl_cli_parse_alg(j->alg, &alg);
+    st = st == CLAVE_OK ? cli_public_spki_load(j->identity_key, spki, &spki_len) : st;
+    st = st == CLAVE_OK ? clave_fl_join_signing_input(claim, alg, &tbs, &tbs_len) : st;
+    st = st == CLAVE_OK ? fl_cli_token_signature("clave fl join", tbs, tbs_len, j->signing_input,
+                                                 j->raw_signature, TOKEN_WAIT_MS, &sig, &sig_len)
+                        : st;
+    st = st == CLAVE_OK ? clave_fl_join_assemble(claim, alg, spki, spki_len, sig, sig_len, msg, len)
+                        : st;
+    free(tbs);
+    free(sig);
+    return st;
 }
 
 /* JOIN: the party's signature over the HELLO's challenge, the certificate appraised, the
@@ -231,7 +274,8 @@ static int send_join(struct tee_join *j, const struct clave_fl_hello *h)
     size_t len = 0;
     struct clave_fl_join_claim claim = {j->party, h->challenge, j->link.cert_sha256, h->contract_id,
                                         h->client};
-    clave_status st = clave_fl_join_encode(&claim, j->party_key, &msg, &len);
+    clave_status st = j->party_key != NULL ? clave_fl_join_encode(&claim, j->party_key, &msg, &len)
+                                           : token_join(j, &claim, &msg, &len);
     if (st != CLAVE_OK) {
         free(msg);
         return cli_fail("fl join: JOIN", st);

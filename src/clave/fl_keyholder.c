@@ -158,33 +158,15 @@ static clave_status token_statement(const struct keyholder *k,
     uint8_t *tbs = NULL, *sig = NULL, spki[CLAVE_COLLAB_SPKI_MAX];
     size_t tbs_len = 0, sig_len = 0, spki_len = 0;
     int64_t alg = 0;
-    FILE *f = NULL;
-    time_t until = time(NULL) + k->wait_s;
     clave_status st = fl_cli_parse_alg(k->alg, &alg);
     st = st == CLAVE_OK ? cli_public_spki_load(k->identity_key, spki, &spki_len) : st;
     st = st == CLAVE_OK ? clave_fl_statement_signing_input(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, claim,
                                                            alg, &tbs, &tbs_len)
                         : st;
-    (void)remove(k->raw_signature); /* only a signature over this signing input counts */
-    st = st == CLAVE_OK ? cli_file_write(k->signing_input, tbs, tbs_len) : st;
-    if (st == CLAVE_OK) {
-        printf("wrote the signing input to %s; waiting for the raw signature in %s\n",
-               k->signing_input, k->raw_signature);
-        fflush(stdout);
-    }
-    while (st == CLAVE_OK && (f = fopen(k->raw_signature, "rb")) == NULL) {
-        if (time(NULL) > until) {
-            fprintf(stderr, "clave fl keyholder: no signature in %s after %lds\n", k->raw_signature,
-                    k->wait_s);
-            st = CLAVE_ERR_NOT_FOUND;
-        }
-        sleep_ms(KH_POLL_MS);
-    }
-    if (f != NULL) {
-        fclose(f);
-        sleep_ms(KH_POLL_MS); /* let the signer finish writing its 64 bytes */
-        st = cli_file_read(k->raw_signature, 1024, &sig, &sig_len);
-    }
+    st = st == CLAVE_OK
+             ? fl_cli_token_signature("clave fl keyholder", tbs, tbs_len, k->signing_input,
+                                      k->raw_signature, k->wait_s * 1000, &sig, &sig_len)
+             : st;
     st = st == CLAVE_OK ? clave_fl_statement_assemble(CLAVE_FL_STATEMENT_KEYHOLDER_KEY, claim, alg,
                                                       spki, spki_len, sig, sig_len, out, len)
                         : st;

@@ -11,8 +11,10 @@
 
 #include <clave/collab.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HISTORY_MAX (8u * 1024u * 1024u)
 #define PATH_LEN 160
@@ -306,4 +308,43 @@ int fl_certify(int argc, char **argv)
     printf("wrote %zu bytes (%s) to %s\n", len,
            a.signing_input != NULL ? "to be signed" : "client-key statement", dest);
     return 0;
+}
+
+#define TOKEN_POLL_MS 50
+
+static void token_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+clave_status fl_cli_token_signature(const char *who, const uint8_t *tbs, size_t tbs_len,
+                                    const char *signing_input, const char *raw_signature,
+                                    long wait_ms, uint8_t **sig, size_t *sig_len)
+{
+    FILE *f = NULL;
+    long waited = 0;
+    *sig = NULL;
+    *sig_len = 0;
+    (void)remove(raw_signature); /* only a signature over this signing input counts */
+    clave_status st = cli_file_write(signing_input, tbs, tbs_len);
+    if (st == CLAVE_OK) {
+        printf("wrote the signing input to %s; waiting for the raw signature in %s\n",
+               signing_input, raw_signature);
+        fflush(stdout);
+    }
+    while (st == CLAVE_OK && (f = fopen(raw_signature, "rb")) == NULL) {
+        if (waited > wait_ms) {
+            fprintf(stderr, "%s: no signature in %s after %ld ms\n", who, raw_signature, waited);
+            st = CLAVE_ERR_NOT_FOUND;
+        }
+        token_sleep_ms(TOKEN_POLL_MS);
+        waited += TOKEN_POLL_MS;
+    }
+    if (f != NULL) {
+        fclose(f);
+        token_sleep_ms(TOKEN_POLL_MS); /* let the signer finish writing its 64 bytes */
+        st = cli_file_read(raw_signature, 1024, sig, sig_len);
+    }
+    return st;
 }

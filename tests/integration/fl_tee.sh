@@ -127,6 +127,28 @@ join() {
     client_pids+=($!)
     pids+=($!)
 }
+# join_token ID NAME K: client K with its party's identity key held outside the process (the
+# token path): a background "token" (openssl pkeyutl here, standing in for pkcs11-tool) signs
+# the signing input the client writes after the HELLO.
+join_token() {
+    local id=$1 name=$2 k=$3 tbs=$work/$2.c$3.tbs sig=$work/$2.c$3.sig
+    "$clave" fl join --contract "$id" --data "$work/part$k.csv" --aggregator "127.0.0.1:$aport" \
+        --attest-policy "$work/attest-policy.json" --collateral "$work/sim" \
+        --party "${parties[k]}" --alg EdDSA --identity-key "$work/${parties[k]}.pub" \
+        --signing-input "$tbs" --raw-signature "$sig" \
+        --bundle "$work/$name.bundle" >"$work/$name.c$k.log" 2>&1 &
+    client_pids+=($!)
+    pids+=($!)
+    (for _ in $(seq 1 1200); do
+        if [[ -s $tbs ]]; then
+            sleep 0.1
+            openssl pkeyutl -sign -rawin -inkey "$work/${parties[k]}.pem" -in "$tbs" -out "$sig.tmp" &&
+                mv "$sig.tmp" "$sig"
+            exit 0
+        fi
+        sleep 0.05
+    done) &
+}
 # intruder ID NAME TAG PARTY KEY: a client with part 1's data claiming PARTY with KEY, waited for;
 # sets irc (its exit status); output in $work/NAME.TAG.log
 intruder() {
@@ -193,7 +215,8 @@ intruder "$med_id" median second-a hospital-a "$work/hospital-a.pem"
 ((irc == 1)) && grep -q "refused a client (slot 2 stays free): slot limit (party hospital-a): it already holds its 1 slot(s)" "$rlog" &&
     ok "admission: a party's client beyond its slots (one dataset of four, four clients) is refused" ||
     bad "second hospital-a client (rc=$irc): $(tail -c 400 "$rlog")"
-for k in 2 3; do join "$med_id" median "$k"; done
+join "$med_id" median 2
+join_token "$med_id" median 3
 join "$med_id" median 4 --drop-after 1
 wait_all
 ((rrc == 0)) && ok "median run: the runner finished and released" || bad "median runner (rc=$rrc): $(tail -c 800 "$work/out-median.log")"
@@ -202,6 +225,10 @@ wait_all
     bad "clients: ${crc[*]}: $(cat "$work/median.c1.log" "$work/median.c4.log")"
 grep -q "aggregator attested" "$work/median.c2.log" && ok "clients accepted the attested aggregator" ||
     bad "client 2: $(cat "$work/median.c2.log")"
+grep -q "waiting for the raw signature" "$work/median.c3.log" &&
+    grep -q "connected (party ${parties[3]}, JOIN verified)" "$rlog" &&
+    ok "identity key outside the process: the client wrote the signing input, the token's signature made the JOIN" ||
+    bad "token client: $(cat "$work/median.c3.log")"
 # (clients 2..4 start together: the slot each gets depends on who connects first)
 [[ $(grep -c "JOIN verified" "$rlog") == 4 ]] &&
     (for p in a b c d; do grep -q "connected (party hospital-$p, JOIN verified)" "$rlog" || exit 1; done) &&

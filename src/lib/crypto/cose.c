@@ -750,3 +750,33 @@ clave_status clave__cose_protected_alg(int64_t alg, uint8_t *buf, size_t *len)
 done:
     return st;
 }
+
+clave_status clave__cose_sign1_assemble(const uint8_t *protected_hdr, size_t protected_len,
+                                        const uint8_t *payload, size_t payload_len,
+                                        const uint8_t *sig, size_t sig_len, size_t max_len,
+                                        uint8_t **out, size_t *out_len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    struct clave_writer w;
+    uint8_t *buf = malloc(max_len > 0 ? max_len : 1);
+    CLAVE_ENSURE_ALLOC(buf);
+    *out = NULL;
+    *out_len = 0;
+    clave_writer_init(&w, buf, max_len);
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_TAG, CLAVE_COSE_SIGN1_TAG));
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_ARRAY, 4));
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_BYTES, protected_len));
+    CLAVE_CHECK(clave_writer_bytes(&w, protected_hdr, protected_len));
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, 0));
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_BYTES, payload_len));
+    CLAVE_CHECK(clave_writer_bytes(&w, payload, payload_len));
+    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_BYTES, sig_len));
+    CLAVE_CHECK(clave_writer_bytes(&w, sig, sig_len));
+    *out = buf;
+    *out_len = w.len;
+    buf = NULL;
+    st = CLAVE_OK;
+done:
+    free(buf);
+    return st;
+}

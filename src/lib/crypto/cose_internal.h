@@ -41,4 +41,13 @@ clave_status clave__cose_identity_alg(const struct clave_pkey *key, int64_t *alg
 clave_status clave__cose_protected_alg(int64_t alg, uint8_t *buf, size_t *len)
     __attribute__((warn_unused_result));
 
+/* A tagged COSE_Sign1 [protected, {}, payload, signature] in canonical CBOR from a signature
+ * made elsewhere (a token signing the Sig_structure), into a new buffer of at most `max_len`
+ * bytes (caller frees); CLAVE_ERR_TOO_LARGE beyond. The caller verifies it. */
+clave_status clave__cose_sign1_assemble(const uint8_t *protected_hdr, size_t protected_len,
+                                        const uint8_t *payload, size_t payload_len,
+                                        const uint8_t *sig, size_t sig_len, size_t max_len,
+                                        uint8_t **out, size_t *out_len)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -178,29 +178,6 @@ done:
 }
 
 /* #6.18([bstr protected, {}, bstr payload, bstr signature]) in canonical CBOR. */
-static clave_status encode_sign1(const uint8_t *prot, size_t prot_len, const uint8_t *body,
-                                 size_t body_len, const uint8_t *sig, uint8_t **out, size_t *len)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    struct clave_writer w;
-    uint8_t *buf = malloc(CLAVE_FL_CLIENT_CERT_MAX_LEN);
-    CLAVE_ENSURE_ALLOC(buf);
-    clave_writer_init(&w, buf, CLAVE_FL_CLIENT_CERT_MAX_LEN);
-    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_TAG, CLAVE_COSE_SIGN1_TAG));
-    CLAVE_CHECK(clave__canon_array(&w, 4));
-    CLAVE_CHECK(clave__canon_bytes(&w, prot, prot_len));
-    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, 0));
-    CLAVE_CHECK(clave__canon_bytes(&w, body, body_len));
-    CLAVE_CHECK(clave__canon_bytes(&w, sig, CERT_RAW_SIG_LEN));
-    *out = buf;
-    *len = w.len;
-    buf = NULL;
-    st = CLAVE_OK;
-done:
-    free(buf);
-    return st;
-}
-
 clave_status clave_fl_statement_assemble(clave_fl_statement_kind kind,
                                          const struct clave_fl_client_claim *claim, int64_t alg,
                                          const uint8_t *identity_spki, size_t identity_spki_len,
@@ -218,7 +195,9 @@ clave_status clave_fl_statement_assemble(clave_fl_statement_kind kind,
                  "fl: expected a %d-byte raw signature", CERT_RAW_SIG_LEN);
     CLAVE_CHECK(clave__cose_protected_alg(alg, prot, &prot_len));
     CLAVE_CHECK(payload(claim, body, &body_len));
-    CLAVE_CHECK(encode_sign1(prot, prot_len, body, body_len, signature, &msg, &msg_len));
+    CLAVE_CHECK(clave__cose_sign1_assemble(prot, prot_len, body, body_len, signature,
+                                           CERT_RAW_SIG_LEN, CLAVE_FL_CLIENT_CERT_MAX_LEN, &msg,
+                                           &msg_len));
     CLAVE_CHECK(
         clave_fl_statement_verify(kind, msg, msg_len, claim, identity_spki, identity_spki_len));
     *out = msg;

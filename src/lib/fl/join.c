@@ -27,6 +27,7 @@
 #include <string.h>
 
 #define JOIN_VERSION 1
+#define JOIN_RAW_SIG_LEN 64  /* Ed25519, or ES256 as r || s */
 #define JOIN_PAYLOAD_MAX 256 /* 6 keys, three 32-byte strings, a party of <= 64 bytes, a u32 */
 #define JOIN_HEAD_LEN 8
 /* head, party length u8, party, statement length u16le */
@@ -215,5 +216,50 @@ clave_status clave_fl_join_verify(const uint8_t *statement, size_t len,
 done:
     clave_cose_sign1_free(msg);
     clave_pkey_free(key);
+    return st;
+}
+
+clave_status clave_fl_join_signing_input(const struct clave_fl_join_claim *claim, int64_t alg,
+                                         uint8_t **out, size_t *out_len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t prot[CLAVE__COSE_PROTECTED_ALG_MAX], body[JOIN_PAYLOAD_MAX];
+    size_t prot_len = 0, body_len = 0;
+    CLAVE_ENSURE(out != NULL && out_len != NULL, CLAVE_ERR_ARG, "fl join: NULL output");
+    *out = NULL;
+    *out_len = 0;
+    CLAVE_CHECK(clave__cose_protected_alg(alg, prot, &prot_len));
+    CLAVE_CHECK(payload(claim, body, &body_len));
+    CLAVE_CHECK(clave__cose_sig_structure(prot, prot_len, (const uint8_t *)CLAVE_FL_JOIN_AAD,
+                                          strlen(CLAVE_FL_JOIN_AAD), body, body_len, out, out_len));
+    st = CLAVE_OK;
+done:
+    return st;
+}
+
+clave_status clave_fl_join_assemble(const struct clave_fl_join_claim *claim, int64_t alg,
+                                    const uint8_t *identity_spki, size_t identity_spki_len,
+                                    const uint8_t *signature, size_t signature_len, uint8_t **out,
+                                    size_t *out_len)
+{
+    clave_status st = CLAVE_ERR_INTERNAL;
+    uint8_t prot[CLAVE__COSE_PROTECTED_ALG_MAX], body[JOIN_PAYLOAD_MAX];
+    size_t prot_len = 0, body_len = 0, msg_len = 0;
+    uint8_t *msg = NULL;
+    CLAVE_ENSURE(out != NULL && out_len != NULL, CLAVE_ERR_ARG, "fl join: NULL output");
+    *out = NULL;
+    *out_len = 0;
+    CLAVE_ENSURE(signature != NULL && signature_len == JOIN_RAW_SIG_LEN, CLAVE_ERR_SIGNATURE,
+                 "fl join: expected a %d-byte raw signature, got %zu", JOIN_RAW_SIG_LEN,
+                 signature_len);
+    CLAVE_CHECK(clave__cose_protected_alg(alg, prot, &prot_len));
+    CLAVE_CHECK(payload(claim, body, &body_len));
+    CLAVE_CHECK(clave__cose_sign1_assemble(prot, prot_len, body, body_len, signature, signature_len,
+                                           JOIN_STATEMENT_MAX, &msg, &msg_len));
+    CLAVE_CHECK(clave_fl_join_verify(msg, msg_len, claim, identity_spki, identity_spki_len));
+    CLAVE_CHECK(frame(claim->party, msg, msg_len, out, out_len));
+    st = CLAVE_OK;
+done:
+    free(msg);
     return st;
 }

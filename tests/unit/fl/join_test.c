@@ -247,6 +247,47 @@ static void test_arguments(void **state)
     clave_pkey_free(x);
 }
 
+/* The token path: the signing input signed elsewhere, then assembled (and checked under the
+ * party's public key) into the same frame as a direct signature (Ed25519 is deterministic); a
+ * bad or short signature, or another party's key, gives no frame. */
+static void test_token_path(void **state)
+{
+    struct fixture *f = *state;
+    struct clave_fl_join_claim c = claim_of(f, "alice");
+    uint8_t *tbs = NULL, *frame = NULL, *direct = NULL, sig[64];
+    size_t tbs_len = 0, len = 0, direct_len = 0;
+    T_OK(clave_fl_join_signing_input(&c, CLAVE_COSE_ALG_EDDSA, &tbs, &tbs_len));
+    T_OK(clave_ed25519_sign(f->alice, tbs, tbs_len, sig));
+    T_OK(clave_fl_join_assemble(&c, CLAVE_COSE_ALG_EDDSA, f->alice_spki, f->alice_len, sig,
+                                sizeof(sig), &frame, &len));
+    T_OK(clave_fl_join_encode(&c, f->alice, &direct, &direct_len));
+    assert_int_equal(direct_len, len);
+    assert_memory_equal(direct, frame, len);
+    char party[CLAVE_FL_PARTY_MAX + 1];
+    const uint8_t *st = NULL;
+    size_t st_len = 0;
+    T_OK(clave_fl_join_parse(frame, len, party, &st, &st_len));
+    T_OK(clave_fl_join_verify(st, st_len, &c, f->alice_spki, f->alice_len));
+    free(frame);
+    frame = NULL;
+    T_ERR(clave_fl_join_assemble(&c, CLAVE_COSE_ALG_EDDSA, f->mallory_spki, f->mallory_len, sig,
+                                 sizeof(sig), &frame, &len),
+          CLAVE_ERR_SIGNATURE);
+    assert_null(frame);
+    sig[9] ^= 0x01;
+    T_ERR(clave_fl_join_assemble(&c, CLAVE_COSE_ALG_EDDSA, f->alice_spki, f->alice_len, sig,
+                                 sizeof(sig), &frame, &len),
+          CLAVE_ERR_SIGNATURE);
+    T_ERR(clave_fl_join_assemble(&c, CLAVE_COSE_ALG_EDDSA, f->alice_spki, f->alice_len, sig, 63,
+                                 &frame, &len),
+          CLAVE_ERR_SIGNATURE);
+    assert_null(frame);
+    T_ERR(clave_fl_join_signing_input(&c, CLAVE_COSE_ALG_ES384, &frame, &len),
+          CLAVE_ERR_UNSUPPORTED);
+    free(direct);
+    free(tbs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +296,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wrong_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_token_path, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
