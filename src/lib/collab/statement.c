@@ -390,31 +390,6 @@ done:
     return st;
 }
 
-/* #6.18([bstr protected, {}, bstr payload, bstr signature]) in canonical CBOR. */
-static clave_status encode_sign1(const uint8_t *prot, size_t prot_len, const uint8_t *payload,
-                                 size_t payload_len, const uint8_t *sig, uint8_t **out,
-                                 size_t *out_len)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    struct clave_writer w;
-    uint8_t *buf = malloc(CLAVE_COLLAB_STATEMENT_MAX_LEN);
-    CLAVE_ENSURE_ALLOC(buf);
-    clave_writer_init(&w, buf, CLAVE_COLLAB_STATEMENT_MAX_LEN);
-    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_TAG, CLAVE_COSE_SIGN1_TAG));
-    CLAVE_CHECK(clave__canon_array(&w, 4));
-    CLAVE_CHECK(clave__canon_bytes(&w, prot, prot_len));
-    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, 0));
-    CLAVE_CHECK(clave__canon_bytes(&w, payload, payload_len));
-    CLAVE_CHECK(clave__canon_bytes(&w, sig, RAW_SIG_LEN));
-    *out = buf;
-    *out_len = w.len;
-    buf = NULL;
-    st = CLAVE_OK;
-done:
-    free(buf);
-    return st;
-}
-
 clave_status clave_collab_assemble(const struct clave_collab_change *change, int64_t alg,
                                    const uint8_t *signer_spki, size_t signer_spki_len,
                                    const uint8_t *signature, size_t signature_len, uint8_t **out,
@@ -436,7 +411,9 @@ clave_status clave_collab_assemble(const struct clave_collab_change *change, int
     CLAVE_CHECK(clave__cose_protected_alg(alg, prot, &prot_len));
     CLAVE_CHECK(clave__collab_payload(change, payload, &payload_len));
     CLAVE_CHECK(clave__collab_payload_decode(payload, payload_len, &expect));
-    CLAVE_CHECK(encode_sign1(prot, prot_len, payload, payload_len, signature, &msg, &msg_len));
+    CLAVE_CHECK(clave__cose_sign1_assemble(prot, prot_len, payload, payload_len, signature,
+                                           RAW_SIG_LEN, CLAVE_COLLAB_STATEMENT_MAX_LEN, &msg,
+                                           &msg_len));
     CLAVE_CHECK(clave__collab_verify(msg, msg_len, signer_spki, signer_spki_len, &expect));
     *out = msg;
     *out_len = msg_len;

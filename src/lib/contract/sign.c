@@ -179,30 +179,6 @@ done:
     return st;
 }
 
-/* #6.18([bstr protected, {}, bstr payload, bstr signature]) in canonical CBOR. */
-static clave_status encode_sign1(const uint8_t *prot, size_t prot_len, const struct statement *s,
-                                 const uint8_t *sig, size_t sig_len, uint8_t **out, size_t *out_len)
-{
-    clave_status st = CLAVE_ERR_INTERNAL;
-    struct clave_writer w;
-    uint8_t *buf = malloc(CONTRACT_STATEMENT_MAX_LEN);
-    CLAVE_ENSURE_ALLOC(buf);
-    clave_writer_init(&w, buf, CONTRACT_STATEMENT_MAX_LEN);
-    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_TAG, CLAVE_COSE_SIGN1_TAG));
-    CLAVE_CHECK(clave__canon_array(&w, 4));
-    CLAVE_CHECK(clave__canon_bytes(&w, prot, prot_len));
-    CLAVE_CHECK(clave__cbor_put_head(&w, CLAVE_CBOR_MAJOR_MAP, 0));
-    CLAVE_CHECK(clave__canon_bytes(&w, s->payload, s->payload_len));
-    CLAVE_CHECK(clave__canon_bytes(&w, sig, sig_len));
-    *out = buf;
-    *out_len = w.len;
-    buf = NULL;
-    st = CLAVE_OK;
-done:
-    free(buf);
-    return st;
-}
-
 clave_status clave_contract_assemble_statement(const struct clave_contract *c,
                                                enum clave_contract_statement kind,
                                                const char *party, int64_t alg, uint64_t time,
@@ -224,7 +200,9 @@ clave_status clave_contract_assemble_statement(const struct clave_contract *c,
     CLAVE_ENSURE(signature != NULL && signature_len == RAW_SIG_LEN, CLAVE_ERR_SIGNATURE,
                  "contract: expected a %d-byte raw signature", RAW_SIG_LEN);
     CLAVE_CHECK(statement_init(c, kind, party, time, &s));
-    CLAVE_CHECK(encode_sign1(prot, prot_len, &s, signature, signature_len, &msg, &msg_len));
+    CLAVE_CHECK(clave__cose_sign1_assemble(prot, prot_len, s.payload, s.payload_len, signature,
+                                           signature_len, CONTRACT_STATEMENT_MAX_LEN, &msg,
+                                           &msg_len));
     CLAVE_CHECK(clave__contract_verify_statement(c, kind, index, msg, msg_len, &stated));
     *out = msg;
     *out_len = msg_len;
