@@ -44,30 +44,84 @@ bool claved_kbs_token_session(struct claved_ctx *ctx, struct claved_kbs_session 
     return true;
 }
 
-struct debit_req {
-    const char *contract, *dataset, *party, *what;
+/* One debit request: the same (epsilon, delta) for every (dataset, party) of keys[0..n). */
+struct debits {
+    const char *contract, *what;
     double epsilon, delta;
+    struct clave_dp_budget_key keys[DEBITS_MAX];
+    struct clave_dp_debit_record recs[DEBITS_MAX];
+    size_t n;
 };
 
-static bool parse_debit(struct claved_ctx *ctx, struct debit_req *r)
+/* contract, what, epsilon and delta: the part both routes share. */
+static bool parse_amount(struct claved_ctx *ctx, struct debits *b)
 {
     json_t *e = json_object_get(ctx->body, "epsilon");
     json_t *d = json_object_get(ctx->body, "delta");
-    if (!claved_body_string(ctx, "contract", true, 64, &r->contract) ||
-        !claved_body_string(ctx, "dataset", true, 64, &r->dataset) ||
-        !claved_body_string(ctx, "party", true, 64, &r->party) ||
-        !claved_body_string(ctx, "what", false, 256, &r->what)) {
+    if (!claved_body_string(ctx, "contract", true, 64, &b->contract) ||
+        !claved_body_string(ctx, "what", false, 256, &b->what)) {
         return false;
     }
     if (!json_is_number(e) || (d != NULL && !json_is_number(d))) {
         claved_error(ctx, 400, "invalid_field", "body.epsilon/delta: expected numbers");
         return false;
     }
-    r->epsilon = json_number_value(e);
-    r->delta = d != NULL ? json_number_value(d) : 0.0;
-    if (!(r->epsilon > 0 && r->epsilon <= 1000) || !(r->delta >= 0 && r->delta < 1)) {
+    b->epsilon = json_number_value(e);
+    b->delta = d != NULL ? json_number_value(d) : 0.0;
+    if (!(b->epsilon > 0 && b->epsilon <= 1000) || !(b->delta >= 0 && b->delta < 1)) {
         claved_error(ctx, 400, "invalid_field", "body.epsilon in (0, 1000], delta in [0, 1)");
         return false;
+    }
+    return true;
+}
+
+/* POST /kbs/v0/budget/debit: {"contract","dataset","party","epsilon"[,"delta"][,"what"]}. */
+static bool parse_one(struct claved_ctx *ctx, struct debits *b)
+{
+    const char *ds = NULL, *party = NULL;
+    if (!parse_amount(ctx, b) || !claved_body_string(ctx, "dataset", true, 64, &ds) ||
+        !claved_body_string(ctx, "party", true, 64, &party)) {
+        return false;
+    }
+    b->keys[0] = (struct clave_dp_budget_key){NULL, b->contract, ds, party};
+    b->n = 1;
+    return true;
+}
+
+/* POST /kbs/v0/budget/debits: the amount and "debits": [{"dataset","party"}, ...] (1..128,
+ * no repeat: a repeated pair would be charged twice). */
+static bool parse_list(struct claved_ctx *ctx, struct debits *b)
+{
+    static const char *const KEYS[] = {"dataset", "party", NULL};
+    json_t *list = json_object_get(ctx->body, "debits");
+    if (!parse_amount(ctx, b)) {
+        return false;
+    }
+    if (!json_is_array(list) || json_array_size(list) < 1 || json_array_size(list) > DEBITS_MAX) {
+        claved_error(ctx, 400, "invalid_field",
+                     "body.debits: an array of 1..128 {\"dataset\", \"party\"}");
+        return false;
+    }
+    b->n = json_array_size(list);
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *x = json_array_get(list, i);
+        const char *ds = json_string_value(json_object_get(x, "dataset"));
+        const char *party = json_string_value(json_object_get(x, "party"));
+        bool ok = json_is_object(x) && clave_json_only_keys(x, "body.debits[]", KEYS) == CLAVE_OK &&
+                  ds != NULL && party != NULL && ds[0] != '\0' && party[0] != '\0' &&
+                  strlen(ds) <= 64 && strlen(party) <= 64;
+        for (size_t k = 0; ok && k < i; k++) {
+            ok = strcmp(b->keys[k].dataset, ds) != 0 || strcmp(b->keys[k].party, party) != 0;
+        }
+        if (!ok) {
+            char msg[96];
+            snprintf(msg, sizeof(msg),
+                     "body.debits[%zu]: {\"dataset\", \"party\"} of 1..64 characters, no repeat",
+                     i);
+            claved_error(ctx, 400, "invalid_field", msg);
+            return false;
+        }
+        b->keys[i] = (struct clave_dp_budget_key){NULL, b->contract, ds, party};
     }
     return true;
 }
@@ -84,54 +138,6 @@ static bool budget_of(const struct clave_contract *c, const char *party, struct 
         }
     }
     return false;
-}
-
-static void debit(struct claved_ctx *ctx, const struct debit_req *r, const struct clave_contract *c,
-                  const struct clave_kbs_claims *claims)
-{
-    struct clave_dp_ledger *ledger = NULL;
-    struct clave_dp_budget b;
-    struct clave_dp_budget_key key = {clave_contract_collaboration(c), r->contract, r->dataset,
-                                      r->party};
-    struct clave_dp_debit dbt = {
-        "kbs",      r->what != NULL && r->what[0] != '\0' ? r->what : "runner debit",
-        "runner",   "basic",
-        r->epsilon, r->delta};
-    struct clave_dp_debit_record rec;
-    char ev[65] = "";
-    if (clave_hex_encode(claims->evidence_sha256, 32, ev, sizeof(ev)) != CLAVE_OK) {
-        /* stays empty */
-    }
-    if (!budget_of(c, r->party, &b)) {
-        claved_error(ctx, 403, "policy_denied", "the contract gives this party no budget");
-        return;
-    }
-    clave_status st = clave_dp_ledger_open(ctx->store, &ledger);
-    if (st == CLAVE_OK) {
-        st = clave_dp_ledger_debit(ledger, &key, &dbt, ctx->now, &rec);
-        if (st == CLAVE_ERR_NOT_FOUND) { /* first debit: the budget the contract sets */
-            st = clave_dp_ledger_set_budget(ledger, &key, &b);
-            st = st == CLAVE_OK ? clave_dp_ledger_debit(ledger, &key, &dbt, ctx->now, &rec) : st;
-        }
-    }
-    clave_dp_ledger_free(ledger);
-    char eps[32];
-    snprintf(eps, sizeof(eps), "%.9g", r->epsilon);
-    struct clave_log_field f[] = {
-        {"contract", r->contract}, {"dataset", r->dataset},
-        {"party", r->party},       {"epsilon", eps},
-        {"evidence_sha256", ev},   {"reason", st == CLAVE_OK ? "debited" : "budget exhausted"}};
-    if (st == CLAVE_ERR_LIMIT) {
-        if (claved_audit_or_fail(ctx, "kbs.budget.deny", f, 6)) {
-            claved_error(ctx, 403, "budget_exhausted", "the debit exceeds the remaining budget");
-        }
-    } else if (st != CLAVE_OK) {
-        claved_store_error(ctx, st);
-    } else if (claved_audit_or_fail(ctx, "kbs.budget.debit", f, 6)) {
-        claved_json(ctx, 200,
-                    json_pack("{s:I,s:f,s:f}", "debit_id", (json_int_t)rec.id, "epsilon_remaining",
-                              rec.epsilon_remaining, "delta_remaining", rec.delta_remaining));
-    }
 }
 
 /*
@@ -197,99 +203,12 @@ static void debit_refused(struct claved_ctx *ctx, clave_status st, const char *c
     }
 }
 
-void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
-{
-    struct claved_kbs_session s;
-    struct debit_req r;
-    struct clave_contract *c = NULL;
-    char reason[CLAVE_KBS_REASON_MAX];
-    memset(&r, 0, sizeof(r));
-    if (!claved_kbs_token_session(ctx, &s)) {
-        return;
-    }
-    if (!parse_debit(ctx, &r)) {
-        goto done;
-    }
-    clave_status st = claved_kbs_contract_load(ctx->store, r.contract, &c);
-    if (st != CLAVE_OK) {
-        claved_store_error(ctx, st);
-        goto done;
-    }
-    st = debit_check(ctx, &s, c, r.dataset, r.party, reason);
-    if (st != CLAVE_OK) {
-        debit_refused(ctx, st, r.contract, reason);
-        goto done;
-    }
-    debit(ctx, &r, c, &s.claims);
-done:
-    clave_contract_free(c);
-    claved_kbs_session_clear(&s);
-}
-
-/* ---- POST /kbs/v0/budget/debits: one amount, several (dataset, party), all or nothing ---- */
-
-struct batch {
-    struct debit_req common; /* contract, what, epsilon, delta; dataset/party unused */
-    struct clave_dp_budget_key keys[DEBITS_MAX];
-    struct clave_dp_budget caps[DEBITS_MAX];
-    struct clave_dp_debit_record recs[DEBITS_MAX];
-    size_t n;
-};
-
-static bool parse_batch(struct claved_ctx *ctx, struct batch *b)
-{
-    static const char *const KEYS[] = {"dataset", "party", NULL};
-    json_t *e = json_object_get(ctx->body, "epsilon");
-    json_t *d = json_object_get(ctx->body, "delta");
-    json_t *list = json_object_get(ctx->body, "debits");
-    struct debit_req *r = &b->common;
-    if (!claved_body_string(ctx, "contract", true, 64, &r->contract) ||
-        !claved_body_string(ctx, "what", false, 256, &r->what)) {
-        return false;
-    }
-    if (!json_is_number(e) || (d != NULL && !json_is_number(d)) || !json_is_array(list) ||
-        json_array_size(list) < 1 || json_array_size(list) > DEBITS_MAX) {
-        claved_error(ctx, 400, "invalid_field",
-                     "body: epsilon and delta numbers, debits an array of 1..128 "
-                     "{\"dataset\", \"party\"}");
-        return false;
-    }
-    r->epsilon = json_number_value(e);
-    r->delta = d != NULL ? json_number_value(d) : 0.0;
-    if (!(r->epsilon > 0 && r->epsilon <= 1000) || !(r->delta >= 0 && r->delta < 1)) {
-        claved_error(ctx, 400, "invalid_field", "body.epsilon in (0, 1000], delta in [0, 1)");
-        return false;
-    }
-    b->n = json_array_size(list);
-    for (size_t i = 0; i < b->n; i++) {
-        json_t *x = json_array_get(list, i);
-        const char *ds = json_string_value(json_object_get(x, "dataset"));
-        const char *party = json_string_value(json_object_get(x, "party"));
-        bool ok = json_is_object(x) && clave_json_only_keys(x, "body.debits[]", KEYS) == CLAVE_OK &&
-                  ds != NULL && party != NULL && ds[0] != '\0' && party[0] != '\0' &&
-                  strlen(ds) <= 64 && strlen(party) <= 64;
-        for (size_t k = 0; ok && k < i; k++) {
-            ok = strcmp(b->keys[k].dataset, ds) != 0 || strcmp(b->keys[k].party, party) != 0;
-        }
-        if (!ok) {
-            char msg[96];
-            snprintf(msg, sizeof(msg),
-                     "body.debits[%zu]: {\"dataset\", \"party\"} of 1..64 characters, no repeat",
-                     i);
-            claved_error(ctx, 400, "invalid_field", msg);
-            return false;
-        }
-        b->keys[i] = (struct clave_dp_budget_key){NULL, r->contract, ds, party};
-    }
-    return true;
-}
-
-/* Audit each debit and answer with one record per entry, in order. */
-static void batch_paid(struct claved_ctx *ctx, const struct batch *b, const char *ev)
+/* Audit each debit and answer: the single route's record, or one record per entry, in order. */
+static void paid(struct claved_ctx *ctx, const struct debits *b, const char *ev, bool list)
 {
     char eps[32];
     json_t *out = json_array();
-    snprintf(eps, sizeof(eps), "%.9g", b->common.epsilon);
+    snprintf(eps, sizeof(eps), "%.9g", b->epsilon);
     for (size_t i = 0; i < b->n; i++) {
         const struct clave_dp_budget_key *k = &b->keys[i];
         struct clave_log_field f[] = {{"contract", k->contract}, {"dataset", k->dataset},
@@ -305,20 +224,27 @@ static void batch_paid(struct claved_ctx *ctx, const struct batch *b, const char
                                         "epsilon_remaining", b->recs[i].epsilon_remaining,
                                         "delta_remaining", b->recs[i].delta_remaining));
     }
-    claved_json(ctx, 200, json_pack("{s:o}", "debits", out));
+    if (list) {
+        claved_json(ctx, 200, json_pack("{s:o}", "debits", out));
+    } else {
+        json_t *one = json_incref(json_array_get(out, 0));
+        json_object_del(one, "dataset");
+        json_object_del(one, "party");
+        json_decref(out);
+        claved_json(ctx, 200, one);
+    }
 }
 
 /* Every key has a budget (the contract's cap, set on first use), then one all-or-nothing
- * debit. */
-static void batch_debit(struct claved_ctx *ctx, struct batch *b, const struct clave_contract *c,
-                        const struct clave_kbs_claims *claims)
+ * debit: every party is charged or none is. */
+static void charge(struct claved_ctx *ctx, struct debits *b, const struct clave_contract *c,
+                   const struct clave_kbs_claims *claims, bool list)
 {
     struct clave_dp_ledger *ledger = NULL;
-    const struct debit_req *r = &b->common;
     struct clave_dp_debit dbt = {
-        "kbs",      r->what != NULL && r->what[0] != '\0' ? r->what : "runner debit",
+        "kbs",      b->what != NULL && b->what[0] != '\0' ? b->what : "runner debit",
         "runner",   "basic",
-        r->epsilon, r->delta};
+        b->epsilon, b->delta};
     char ev[65] = "";
     size_t failed = 0;
     if (clave_hex_encode(claims->evidence_sha256, 32, ev, sizeof(ev)) != CLAVE_OK) {
@@ -327,30 +253,31 @@ static void batch_debit(struct claved_ctx *ctx, struct batch *b, const struct cl
     clave_status st = clave_dp_ledger_open(ctx->store, &ledger);
     for (size_t i = 0; st == CLAVE_OK && i < b->n; i++) {
         struct clave_dp_budget_status cur;
+        struct clave_dp_budget cap;
+        failed = i;
         b->keys[i].collaboration = clave_contract_collaboration(c);
         st = clave_dp_ledger_status(ledger, &b->keys[i], ctx->now, &cur);
         if (st == CLAVE_ERR_NOT_FOUND) { /* first debit: the budget the contract sets */
-            st = budget_of(c, b->keys[i].party, &b->caps[i])
-                     ? clave_dp_ledger_set_budget(ledger, &b->keys[i], &b->caps[i])
+            st = budget_of(c, b->keys[i].party, &cap)
+                     ? clave_dp_ledger_set_budget(ledger, &b->keys[i], &cap)
                      : CLAVE_ERR_STATE;
         }
-        failed = i;
     }
     if (st == CLAVE_OK) {
         st = clave_dp_ledger_debit_all(ledger, b->keys, b->n, &dbt, ctx->now, &failed, b->recs);
     }
     clave_dp_ledger_free(ledger);
     if (st == CLAVE_OK) {
-        batch_paid(ctx, b, ev);
+        paid(ctx, b, ev, list);
     } else if (st == CLAVE_ERR_LIMIT || st == CLAVE_ERR_STATE) {
         char eps[32], why[256];
         const struct clave_dp_budget_key *k = &b->keys[failed < b->n ? failed : 0];
-        snprintf(eps, sizeof(eps), "%.9g", r->epsilon);
+        snprintf(eps, sizeof(eps), "%.9g", b->epsilon);
         snprintf(why, sizeof(why), "%s (%.64s for %.64s); nothing was charged",
                  st == CLAVE_ERR_LIMIT ? "the debit exceeds the remaining budget"
                                        : "the contract gives this party no budget",
                  k->party, k->dataset);
-        struct clave_log_field f[] = {{"contract", r->contract}, {"dataset", k->dataset},
+        struct clave_log_field f[] = {{"contract", b->contract}, {"dataset", k->dataset},
                                       {"party", k->party},       {"epsilon", eps},
                                       {"evidence_sha256", ev},   {"reason", why}};
         if (claved_audit_or_fail(ctx, "kbs.budget.deny", f, 6)) {
@@ -362,11 +289,13 @@ static void batch_debit(struct claved_ctx *ctx, struct batch *b, const struct cl
     }
 }
 
-void claved_h_kbs_budget_debits(struct claved_ctx *ctx)
+/* Both routes: the EAR token's session, the request, every (dataset, party) checked against
+ * the contract, then the charge. */
+static void debit_route(struct claved_ctx *ctx, bool list)
 {
     struct claved_kbs_session s;
     struct clave_contract *c = NULL;
-    struct batch *b = calloc(1, sizeof(*b));
+    struct debits *b = calloc(1, sizeof(*b));
     char reason[CLAVE_KBS_REASON_MAX];
     if (b == NULL) {
         claved_error(ctx, 500, "internal", "out of memory");
@@ -376,10 +305,10 @@ void claved_h_kbs_budget_debits(struct claved_ctx *ctx)
         free(b);
         return;
     }
-    if (!parse_batch(ctx, b)) {
+    if (!(list ? parse_list(ctx, b) : parse_one(ctx, b))) {
         goto done;
     }
-    clave_status st = claved_kbs_contract_load(ctx->store, b->common.contract, &c);
+    clave_status st = claved_kbs_contract_load(ctx->store, b->contract, &c);
     if (st != CLAVE_OK) {
         claved_store_error(ctx, st);
         goto done;
@@ -387,13 +316,23 @@ void claved_h_kbs_budget_debits(struct claved_ctx *ctx)
     for (size_t i = 0; i < b->n; i++) {
         st = debit_check(ctx, &s, c, b->keys[i].dataset, b->keys[i].party, reason);
         if (st != CLAVE_OK) {
-            debit_refused(ctx, st, b->common.contract, reason);
+            debit_refused(ctx, st, b->contract, reason);
             goto done;
         }
     }
-    batch_debit(ctx, b, c, &s.claims);
+    charge(ctx, b, c, &s.claims, list);
 done:
     clave_contract_free(c);
     claved_kbs_session_clear(&s);
     free(b);
+}
+
+void claved_h_kbs_budget_debit(struct claved_ctx *ctx)
+{
+    debit_route(ctx, false);
+}
+
+void claved_h_kbs_budget_debits(struct claved_ctx *ctx)
+{
+    debit_route(ctx, true);
 }
