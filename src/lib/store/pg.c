@@ -384,11 +384,12 @@ static const char *sqlstate_of(const PGresult *res)
 
 /*
  * Run through this connection's prepared statement for (sql, types), preparing it first if
- * needed. `*res` NULL with CLAVE_OK: not prepared (the cache is full), run it unprepared.
+ * needed (`*text` gets the $n text then; a cached statement needs none). `*res` NULL with
+ * CLAVE_OK: not prepared (the cache is full), run it unprepared.
  * CLAVE_ERR_CONFLICT: the server no longer has that statement or its plan's result type
  * changed (a schema change): forgotten, so the next attempt prepares it again.
  */
-static clave_status exec_prepared(struct clave_store *s, const char *sql, const char *text,
+static clave_status exec_prepared(struct clave_store *s, const char *sql, char **text,
                                   const struct pg_params *p, PGresult **res)
 {
     clave_status st = CLAVE_ERR_INTERNAL;
@@ -400,7 +401,12 @@ static clave_status exec_prepared(struct clave_store *s, const char *sql, const 
             st = CLAVE_OK; /* full (or out of memory): unprepared */
             goto done;
         }
-        *res = PQprepare(conn_of(s), name, text, (int)p->n, p->types);
+        st = clave__store_pg_rewrite(sql, p->n, text);
+        if (st != CLAVE_OK) {
+            clave__pg_stmts_forget(stmts, name);
+            goto done;
+        }
+        *res = PQprepare(conn_of(s), name, *text, (int)p->n, p->types);
         if (*res == NULL || !result_ok(*res)) {
             clave__pg_stmts_forget(stmts, name);
             st = fail(s, *res, sql, __FILE__, __LINE__);
@@ -441,14 +447,16 @@ static clave_status pg_run(struct clave_store *s, const char *sql,
     char *text = NULL;
     PGresult *res = NULL;
     CLAVE_CHECK(ensure_connected(s));
-    CLAVE_CHECK(clave__store_pg_rewrite(sql, n, &text));
     CLAVE_CHECK(params_build(params, n, &p));
-    st = exec_prepared(s, sql, text, &p, &res);
+    st = exec_prepared(s, sql, &text, &p, &res);
     if (st == CLAVE_ERR_CONFLICT && !s->in_tx) {
         st = CLAVE_OK; /* a stale statement outside a transaction: nothing to redo but this */
     }
     CLAVE_CHECK(st);
-    if (res == NULL) {
+    if (res == NULL) { /* unprepared */
+        if (text == NULL) {
+            CLAVE_CHECK(clave__store_pg_rewrite(sql, n, &text));
+        }
         res = PQexecParams(conn_of(s), text, (int)n, p.types, p.values, p.lengths, p.formats, 0);
     }
     if (res == NULL || !result_ok(res)) {
