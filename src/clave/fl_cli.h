@@ -61,7 +61,7 @@ int fl_certify(int argc, char **argv);
 /* The token path of a signature made outside this process (a PKCS#11 token): write `tbs` to
  * `signing_input`, then wait up to `wait_ms` for the raw signature in `raw_signature` (removed
  * first: only a signature over this input counts) and read it (`*sig`, caller frees). `who`
- * prefixes the messages. CLAVE_ERR_NOT_FOUND when none came in time. */
+ * prefixes the messages, which go to stderr. CLAVE_ERR_NOT_FOUND when none came in time. */
 clave_status fl_cli_token_signature(const char *who, const uint8_t *tbs, size_t tbs_len,
                                     const char *signing_input, const char *raw_signature,
                                     long wait_ms, uint8_t **sig, size_t *sig_len);

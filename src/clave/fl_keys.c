@@ -329,9 +329,9 @@ clave_status fl_cli_token_signature(const char *who, const uint8_t *tbs, size_t 
     (void)remove(raw_signature); /* only a signature over this signing input counts */
     clave_status st = cli_file_write(signing_input, tbs, tbs_len);
     if (st == CLAVE_OK) {
-        printf("wrote the signing input to %s; waiting for the raw signature in %s\n",
-               signing_input, raw_signature);
-        fflush(stdout);
+        /* stderr: stdout may carry JSON lines (--json) */
+        fprintf(stderr, "%s: wrote the signing input to %s; waiting for the raw signature in %s\n",
+                who, signing_input, raw_signature);
     }
     while (st == CLAVE_OK && (f = fopen(raw_signature, "rb")) == NULL) {
         if (waited > wait_ms) {
